@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds normal and sanitizer
+# (ASan+UBSan) builds, starts a throwaway PostgreSQL, runs every test through
+# ctest in both builds, and lints the OpenAPI document. Exits non-zero on
+# any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+scripts/deps.sh
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build -j"$JOBS"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMZ_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$JOBS"
+
+. scripts/lib/pg.sh
+PGTMP=$(mktemp -d /tmp/mz-test-pg.XXXXXX)
+chmod 755 "$PGTMP"
+cleanup() { pg_cluster_stop "$PGTMP/data"; rm -rf "$PGTMP"; }
+trap cleanup EXIT
+pg_cluster_start "$PGTMP/data" "$PGTMP/sock" -c fsync=off -c full_page_writes=off
+export MZ_TEST_DATABASE_URL="host=$PGTMP/sock user=postgres dbname=postgres"
+export MZ_TEST_PGDATA="$PGTMP/data"
+
+status=0
+echo "== ctest (normal build)"
+ctest --test-dir build --output-on-failure -j"$JOBS" || status=1
+echo "== ctest (ASan+UBSan build)"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j"$JOBS" || status=1
+echo "== OpenAPI lint (NL API Design Rules)"
+scripts/lint-openapi.sh || status=1
+exit $status

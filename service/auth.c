@@ -1,0 +1,293 @@
+#include "auth.h"
+
+#include <errno.h>
+#include <jwt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "bsn.h"
+#include "crypto.h"
+#include "json.h"
+
+static char *g_key;
+static size_t g_key_len;
+static jwt_alg_t g_alg = JWT_ALG_INVAL;
+static char *g_issuer, *g_audience;
+
+char *mz_read_file(const char *path, size_t *len, size_t max)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = malloc(max + 1);
+    size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
+    fclose(f);
+    if (!buf || n > max) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+bool mz_auth_init(const char *public_key_file, const char *alg, const char *issuer,
+                  const char *audience, char *err, size_t errlen)
+{
+    if (!public_key_file || !*public_key_file) {
+        snprintf(err, errlen,
+                 "MZ_JWT_PUBLIC_KEY_FILE is not set: refusing to start without a "
+                 "token verification key");
+        return false;
+    }
+    g_alg = jwt_str_alg(alg);
+    if (g_alg != JWT_ALG_RS256 && g_alg != JWT_ALG_ES256) {
+        snprintf(err, errlen, "MZ_JWT_ALG must be RS256 or ES256");
+        return false;
+    }
+    free(g_key);
+    g_key = mz_read_file(public_key_file, &g_key_len, 64 * 1024);
+    if (!g_key || !strstr(g_key, "-----BEGIN PUBLIC KEY-----")) {
+        snprintf(err, errlen, "cannot read a PEM public key from %s", public_key_file);
+        free(g_key);
+        g_key = NULL;
+        return false;
+    }
+    free(g_issuer);
+    free(g_audience);
+    g_issuer = strdup(issuer ? issuer : "");
+    g_audience = strdup(audience ? audience : "");
+    return true;
+}
+
+void mz_auth_shutdown(void)
+{
+    free(g_key);
+    free(g_issuer);
+    free(g_audience);
+    g_key = g_issuer = g_audience = NULL;
+}
+
+static bool num_claim(const mz_json *root, const char *name, bool required, int64_t *out,
+                      const char **reason, const char *missing, const char *bad)
+{
+    const mz_json *v = mz_json_get(root, name);
+    if (!v) {
+        if (required) {
+            *reason = missing;
+            return false;
+        }
+        *out = INT64_MIN;
+        return true;
+    }
+    if (v->type != MZ_JSON_NUMBER) {
+        *reason = bad;
+        return false;
+    }
+    if (v->u.num.is_int) {
+        *out = v->u.num.i;
+        return true;
+    }
+    /* NumericDate may carry a fraction; anything non-finite or absurd is bad. */
+    double d = v->u.num.d;
+    if (!(d > -1e15 && d < 1e15)) {
+        *reason = bad;
+        return false;
+    }
+    *out = (int64_t)d;
+    return true;
+}
+
+static bool aud_ok(const mz_json *aud, const char *ours)
+{
+    size_t n;
+    const char *s = mz_json_string(aud, &n);
+    if (s)
+        return strcmp(s, ours) == 0 && strlen(ours) == n;
+    if (!aud || aud->type != MZ_JSON_ARRAY)
+        return false;
+    for (const mz_json *e = aud->u.kids.first; e; e = e->next) {
+        s = mz_json_string(e, &n);
+        if (s && n == strlen(ours) && strcmp(s, ours) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool mz_auth_check_claims(const char *claims_json, size_t len, int64_t now,
+                          const mz_auth_settings *s, mz_principal *out, const char **reason)
+{
+    memset(out, 0, sizeof *out);
+    char err[128];
+    mz_json_limits lim = {.max_depth = 4, .max_nodes = 256, .max_string = 2048};
+    mz_json_doc *doc = mz_json_parse(claims_json, len, &lim, err, sizeof err);
+    if (!doc) {
+        *reason = "token claims are not valid JSON";
+        return false;
+    }
+    const mz_json *root = mz_json_root(doc);
+    bool ok = false;
+    int64_t exp, nbf, iat;
+    if (root->type != MZ_JSON_OBJECT) {
+        *reason = "token claims are not an object";
+        goto done;
+    }
+    if (!num_claim(root, "exp", true, &exp, reason, "token has no exp claim",
+                   "token exp claim is not a number"))
+        goto done;
+    if (!num_claim(root, "nbf", false, &nbf, reason, NULL, "token nbf claim is not a number"))
+        goto done;
+    if (!num_claim(root, "iat", false, &iat, reason, NULL, "token iat claim is not a number"))
+        goto done;
+    if (exp + MZ_AUTH_LEEWAY <= now) {
+        *reason = "token expired";
+        goto done;
+    }
+    if (nbf != INT64_MIN && nbf - MZ_AUTH_LEEWAY > now) {
+        *reason = "token not yet valid (nbf)";
+        goto done;
+    }
+    if (iat != INT64_MIN && iat - MZ_AUTH_LEEWAY > now) {
+        *reason = "token issued in the future (iat)";
+        goto done;
+    }
+    size_t n;
+    const char *iss = mz_json_string(mz_json_get(root, "iss"), &n);
+    if (!iss || n != strlen(s->issuer) || strcmp(iss, s->issuer) != 0) {
+        *reason = "token issuer not accepted";
+        goto done;
+    }
+    if (!aud_ok(mz_json_get(root, "aud"), s->audience)) {
+        *reason = "token audience not accepted";
+        goto done;
+    }
+    const char *sub = mz_json_string(mz_json_get(root, "sub"), &n);
+    if (!sub || n == 0 || n >= sizeof out->sub) {
+        *reason = "token has no valid sub claim";
+        goto done;
+    }
+    memcpy(out->sub, sub, n + 1);
+    const mz_json *roles = mz_json_get(root, "roles");
+    if (roles) {
+        if (roles->type != MZ_JSON_ARRAY) {
+            *reason = "token roles claim is not an array";
+            goto done;
+        }
+        for (const mz_json *e = roles->u.kids.first; e; e = e->next) {
+            const char *r = mz_json_string(e, &n);
+            if (!r) {
+                *reason = "token roles claim holds a non-string";
+                goto done;
+            }
+            if (strcmp(r, "professional") == 0)
+                out->roles |= MZ_ROLE_PROFESSIONAL;
+            else if (strcmp(r, "admin") == 0)
+                out->roles |= MZ_ROLE_ADMIN;
+        }
+    }
+    const mz_json *bsn = mz_json_get(root, "bsn");
+    if (bsn) {
+        const char *b = mz_json_string(bsn, &n);
+        if (!b || !mz_bsn_valid(b, n)) {
+            *reason = "token bsn claim is not a valid BSN";
+            goto done;
+        }
+        if (out->roles) {
+            *reason = "token carries both a bsn and staff roles";
+            goto done;
+        }
+        memcpy(out->bsn, b, 10);
+        out->has_bsn = true;
+    }
+    out->exp = exp;
+    ok = true;
+done:
+    mz_json_free(doc);
+    if (!ok)
+        memset(out, 0, sizeof *out);
+    return ok;
+}
+
+bool mz_auth_verify(const char *authorization, mz_principal *out, const char **reason)
+{
+    memset(out, 0, sizeof *out);
+    if (!authorization || !*authorization) {
+        *reason = "missing bearer token";
+        return false;
+    }
+    if (strncasecmp(authorization, "Bearer ", 7) != 0) {
+        *reason = "Authorization must use the Bearer scheme";
+        return false;
+    }
+    const char *tok = authorization + 7;
+    while (*tok == ' ')
+        tok++;
+    size_t tlen = strlen(tok);
+    if (tlen == 0 || tlen > MZ_AUTH_MAX_TOKEN) {
+        *reason = "bearer token empty or too long";
+        return false;
+    }
+    for (size_t i = 0; i < tlen; i++) {
+        char c = tok[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.')) {
+            *reason = "bearer token is not a compact JWT";
+            return false;
+        }
+    }
+    if (!g_key) {
+        *reason = "token verification is not configured";
+        return false;
+    }
+    jwt_t *jwt = NULL;
+    int rc = jwt_decode(&jwt, tok, (const unsigned char *)g_key, (int)g_key_len);
+    if (rc != 0 || !jwt) {
+        *reason = "token signature or format invalid";
+        return false;
+    }
+    bool ok = false;
+    if (jwt_get_alg(jwt) != g_alg) {
+        *reason = "token algorithm not accepted";
+        goto done;
+    }
+    /* Re-read the signed payload ourselves rather than libjwt's re-serialised
+     * grants: jansson silently merges duplicate members, we refuse them. */
+    const char *p1 = strchr(tok, '.');
+    const char *p2 = p1 ? strchr(p1 + 1, '.') : NULL;
+    char claims[MZ_AUTH_MAX_TOKEN];
+    long clen = p2 ? mz_b64url_decode(p1 + 1, (size_t)(p2 - p1 - 1), claims, sizeof claims) : -1;
+    if (clen <= 0) {
+        *reason = "token payload is not base64url";
+        goto done;
+    }
+    mz_auth_settings s = {g_issuer, g_audience};
+    ok = mz_auth_check_claims(claims, (size_t)clen, (int64_t)time(NULL), &s, out, reason);
+done:
+    jwt_free(jwt);
+    return ok;
+}
+
+char *mz_auth_sign(const char *alg, const char *private_key_pem, size_t key_len,
+                   const char *claims_json)
+{
+    jwt_t *jwt = NULL;
+    if (jwt_new(&jwt) != 0)
+        return NULL;
+    char *out = NULL;
+    jwt_alg_t a = jwt_str_alg(alg);
+    if (jwt_add_grants_json(jwt, claims_json) != 0)
+        goto done;
+    if (a == JWT_ALG_NONE) {
+        if (jwt_set_alg(jwt, a, NULL, 0) != 0)
+            goto done;
+    } else if (jwt_set_alg(jwt, a, (const unsigned char *)private_key_pem, (int)key_len) != 0)
+        goto done;
+    out = jwt_encode_str(jwt);
+done:
+    jwt_free(jwt);
+    return out;
+}

@@ -1,0 +1,66 @@
+/*
+ * auth.h — bearer token (JWT) verification.
+ *
+ * Why we check claims ourselves: libjwt 1.10 verifies only the signature,
+ * and takes the algorithm from the token itself. So: the algorithm is pinned
+ * (MZ_JWT_ALG) and compared after decoding — otherwise an HS256 token
+ * "signed" with our public key as HMAC secret would verify; and exp (with at
+ * most 60 s leeway), nbf, iat, iss and aud are validated here, from the
+ * claims re-parsed by our bounded JSON parser (duplicate claims refused).
+ *
+ * Reasons returned for a refusal are static strings, safe to show and log:
+ * they never contain the token or a claim value.
+ *
+ * Ownership: mz_auth_init keeps a copy of the key for the process lifetime;
+ * mz_principal is a plain value filled by the caller's struct.
+ */
+#ifndef MZ_AUTH_H
+#define MZ_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MZ_ROLE_PROFESSIONAL 1u
+#define MZ_ROLE_ADMIN        2u
+
+#define MZ_AUTH_LEEWAY    60   /* seconds of clock skew accepted */
+#define MZ_AUTH_MAX_TOKEN 8192 /* longer Authorization values are refused */
+
+typedef struct mz_principal {
+    char sub[129];
+    bool has_bsn;
+    char bsn[10];   /* NUL-terminated; only when has_bsn. Never log it. */
+    unsigned roles; /* MZ_ROLE_* bits */
+    int64_t exp;
+} mz_principal;
+
+typedef struct mz_auth_settings {
+    const char *issuer;
+    const char *audience;
+} mz_auth_settings;
+
+/* Loads the PEM key and pins the algorithm ("RS256" or "ES256"). */
+bool mz_auth_init(const char *public_key_file, const char *alg, const char *issuer,
+                  const char *audience, char *err, size_t errlen);
+void mz_auth_shutdown(void);
+
+/* Verifies an Authorization header value ("Bearer <jwt>"). Returns true and
+ * fills *out when valid; else false and *reason. NULL header → "missing
+ * bearer token". */
+bool mz_auth_verify(const char *authorization, mz_principal *out, const char **reason);
+
+/* Validates decoded claims (a JSON object text) at time `now`: the part of
+ * verification that does not need a signature, exposed for unit tests. */
+bool mz_auth_check_claims(const char *claims_json, size_t len, int64_t now,
+                          const mz_auth_settings *s, mz_principal *out, const char **reason);
+
+/* Signs a token with a private key (PEM) for dev-token and tests. claims_json
+ * is a JSON object of the grants. Returns a malloc'd string or NULL. */
+char *mz_auth_sign(const char *alg, const char *private_key_pem, size_t key_len,
+                   const char *claims_json);
+
+/* Reads a whole (small) file into a malloc'd NUL-terminated buffer, or NULL. */
+char *mz_read_file(const char *path, size_t *len, size_t max);
+
+#endif

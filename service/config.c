@@ -1,0 +1,141 @@
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+mz_config g_mz_config;
+
+typedef enum { T_STR, T_LONG, T_BOOL } cfg_type;
+
+typedef struct cfg_entry {
+    const char *name;
+    cfg_type type;
+    size_t offset;
+    const char *def; /* NULL: unset */
+    long min, max;   /* for T_LONG */
+    const char *help;
+} cfg_entry;
+
+#define S(field) offsetof(mz_config, field)
+
+static const cfg_entry table[] = {
+    {"MZ_DATABASE_URL", T_STR, S(database_url), "", 0, 0,
+     "libpq connection string; empty uses libpq's PG* defaults (the run command points it at its "
+     "embedded cluster)"},
+    {"MZ_DATABASE_READ_URL", T_STR, S(database_read_url), NULL, 0, 0,
+     "optional libpq connection string of a read replica"},
+    {"MZ_LISTEN", T_STR, S(listen), "127.0.0.1:8080", 0, 0, "host:port to listen on"},
+    {"MZ_JWT_PUBLIC_KEY_FILE", T_STR, S(jwt_public_key_file), NULL, 0, 0,
+     "PEM public key that verifies tokens (required by serve)"},
+    {"MZ_JWT_PRIVATE_KEY_FILE", T_STR, S(jwt_private_key_file), NULL, 0, 0,
+     "development only: PEM private key used by dev-token"},
+    {"MZ_JWT_ALG", T_STR, S(jwt_alg), "RS256", 0, 0, "pinned token algorithm: RS256 or ES256"},
+    {"MZ_JWT_ISSUER", T_STR, S(jwt_issuer), "https://login.mijnzaken.example", 0, 0,
+     "required iss claim"},
+    {"MZ_JWT_AUDIENCE", T_STR, S(jwt_audience), "mijnzaken", 0, 0,
+     "audience that the aud claim must contain"},
+    {"MZ_AGENCIES_FILE", T_STR, S(agencies_file), NULL, 0, 0, "agencies configuration (JSON)"},
+    {"MZ_PSEUDONYM_KEY_FILE", T_STR, S(pseudonym_key_file), NULL, 0, 0,
+     "key for the keyed BSN pseudonym (HMAC-SHA256); required"},
+    {"MZ_REFRESH_AFTER", T_LONG, S(refresh_after), "300", 0, 86400,
+     "seconds after which a citizen's read refreshes an agency's data"},
+    {"MZ_DEV_MODE", T_BOOL, S(dev_mode), "0", 0, 0,
+     "1 enables development-only features (demo login); never in production"},
+    {"MZ_THREADS", T_LONG, S(threads), "0", 0, 256, "HTTP worker threads; 0 = one per core"},
+    {"MZ_MAX_CONNECTIONS", T_LONG, S(max_connections), "1024", 1, 65536,
+     "maximum concurrent HTTP connections"},
+    {"MZ_PER_IP_CONNECTIONS", T_LONG, S(per_ip_connections), "0", 0, 65536,
+     "maximum concurrent connections per client IP; 0 = no per-IP limit"},
+    {"MZ_CONNECTION_TIMEOUT", T_LONG, S(connection_timeout), "15", 1, 3600,
+     "seconds an idle connection is kept"},
+    {"MZ_MAX_BODY_BYTES", T_LONG, S(max_body_bytes), "65536", 1024, 16777216,
+     "largest accepted request body"},
+    {"MZ_LOG_LEVEL", T_STR, S(log_level), "info", 0, 0, "debug, info, warn or error"},
+};
+
+bool mz_config_load(mz_config *c, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        const cfg_entry *e = &table[i];
+        const char *v = getenv(e->name);
+        if (!v || !*v)
+            v = e->def;
+        void *field = (char *)c + e->offset;
+        switch (e->type) {
+        case T_STR:
+            *(char **)field = v ? strdup(v) : NULL;
+            break;
+        case T_LONG: {
+            char *end;
+            errno = 0;
+            long n = strtol(v, &end, 10);
+            if (errno || end == v || *end || n < e->min || n > e->max) {
+                snprintf(err, errlen, "%s must be an integer from %ld to %ld", e->name, e->min,
+                         e->max);
+                mz_config_free(c);
+                return false;
+            }
+            *(long *)field = n;
+            break;
+        }
+        case T_BOOL:
+            if (strcmp(v, "1") && strcmp(v, "0") && strcmp(v, "true") && strcmp(v, "false")) {
+                snprintf(err, errlen, "%s must be 0 or 1", e->name);
+                mz_config_free(c);
+                return false;
+            }
+            *(bool *)field = !strcmp(v, "1") || !strcmp(v, "true");
+            break;
+        }
+    }
+    if (strcmp(c->jwt_alg, "RS256") && strcmp(c->jwt_alg, "ES256")) {
+        snprintf(err, errlen, "MZ_JWT_ALG must be RS256 or ES256");
+        mz_config_free(c);
+        return false;
+    }
+    char host[256];
+    unsigned port;
+    if (!mz_config_listen(c, host, &port)) {
+        snprintf(err, errlen, "MZ_LISTEN must be host:port");
+        mz_config_free(c);
+        return false;
+    }
+    return true;
+}
+
+void mz_config_free(mz_config *c)
+{
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (table[i].type == T_STR) {
+            char **p = (char **)((char *)c + table[i].offset);
+            free(*p);
+            *p = NULL;
+        }
+}
+
+void mz_config_print_help(FILE *out)
+{
+    fprintf(out, "Environment variables:\n");
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        fprintf(out, "  %-24s %s (default: %s)\n", table[i].name, table[i].help,
+                table[i].def ? (*table[i].def ? table[i].def : "empty") : "unset");
+}
+
+bool mz_config_listen(const mz_config *c, char *host, unsigned *port)
+{
+    const char *colon = c->listen ? strrchr(c->listen, ':') : NULL;
+    if (!colon || colon == c->listen || (size_t)(colon - c->listen) >= 256)
+        return false;
+    char *end;
+    errno = 0;
+    long p = strtol(colon + 1, &end, 10);
+    if (errno || end == colon + 1 || *end || p < 0 || p > 65535)
+        return false;
+    memcpy(host, c->listen, (size_t)(colon - c->listen));
+    host[colon - c->listen] = '\0';
+    *port = (unsigned)p;
+    return true;
+}

@@ -1,0 +1,54 @@
+/*
+ * config.h — the service's configuration, read from environment variables.
+ *
+ * Why a declarative table (after pgbouncer): one list says, for each
+ * variable, its type, default and meaning; `mijnzaken --help` prints it and
+ * README's table is checked against it by reading, so docs and code cannot
+ * drift silently. Values are parsed strictly: a malformed number is a
+ * start-up error, never a silent default.
+ *
+ * Ownership: mz_config_load fills a struct whose strings are malloc'd;
+ * mz_config_free releases them. The global g_mz_config is set once at
+ * start-up and read-only afterwards.
+ */
+#ifndef MZ_CONFIG_H
+#define MZ_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct mz_config {
+    char *database_url;
+    char *database_read_url;
+    char *listen; /* host:port */
+    char *jwt_public_key_file;
+    char *jwt_private_key_file; /* development only: dev-token signs with it */
+    char *jwt_alg;
+    char *jwt_issuer;
+    char *jwt_audience;
+    char *agencies_file;
+    char *pseudonym_key_file;
+    long refresh_after; /* seconds */
+    bool dev_mode;
+    long threads; /* 0 = one per core */
+    long max_connections;
+    long per_ip_connections;
+    long connection_timeout; /* seconds */
+    long max_body_bytes;
+    char *log_level;
+} mz_config;
+
+/* Reads every variable in the table; on error writes a message naming the
+ * variable to err and returns false. */
+bool mz_config_load(mz_config *c, char *err, size_t errlen);
+void mz_config_free(mz_config *c);
+/* Prints the table (name, default, meaning) for --help. */
+void mz_config_print_help(FILE *out);
+
+/* Splits c->listen into host and port; false if malformed. host must hold 256. */
+bool mz_config_listen(const mz_config *c, char *host, unsigned *port);
+
+extern mz_config g_mz_config;
+
+#endif

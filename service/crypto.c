@@ -1,0 +1,208 @@
+#include "crypto.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static unsigned char g_key[1024];
+static size_t g_key_len;
+
+bool mz_pseudonym_load_key(const char *path, char *err, size_t errlen)
+{
+    if (!path || !*path) {
+        snprintf(err, errlen, "MZ_PSEUDONYM_KEY_FILE is not set");
+        return false;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot open pseudonym key file %s: %s", path, strerror(errno));
+        return false;
+    }
+    unsigned char tmp[1025];
+    size_t n = fread(tmp, 1, sizeof tmp, f);
+    fclose(f);
+    while (n > 0 && (tmp[n - 1] == '\n' || tmp[n - 1] == '\r' || tmp[n - 1] == ' '))
+        n--;
+    if (n < 32 || n > 1024) {
+        snprintf(err, errlen, "pseudonym key file %s must hold 32 to 1024 bytes", path);
+        OPENSSL_cleanse(tmp, sizeof tmp);
+        return false;
+    }
+    mz_pseudonym_set_key(tmp, n);
+    OPENSSL_cleanse(tmp, sizeof tmp);
+    return true;
+}
+
+void mz_pseudonym_set_key(const unsigned char *key, size_t len)
+{
+    if (len > sizeof g_key)
+        len = sizeof g_key;
+    memcpy(g_key, key, len);
+    g_key_len = len;
+}
+
+bool mz_pseudonym_ready(void)
+{
+    return g_key_len >= 32;
+}
+
+void mz_pseudonym(const char *bsn, size_t len, unsigned char out[MZ_PSEUDONYM_LEN])
+{
+    mz_hmac_sha256(g_key, g_key_len, bsn, len, out);
+}
+
+void mz_random_bytes(void *out, size_t n)
+{
+    if (RAND_bytes(out, (int)n) != 1)
+        abort();
+}
+
+void mz_random_hex(char *out, size_t nbytes)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char b[64];
+    if (nbytes > sizeof b)
+        nbytes = sizeof b;
+    mz_random_bytes(b, nbytes);
+    for (size_t i = 0; i < nbytes; i++) {
+        out[2 * i] = hex[b[i] >> 4];
+        out[2 * i + 1] = hex[b[i] & 15];
+    }
+    out[2 * nbytes] = '\0';
+}
+
+void mz_sha256_hex(const void *data, size_t n, char out[65])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    SHA256(data, n, md);
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+void mz_hmac_sha256(const void *key, size_t keylen, const void *data, size_t n,
+                    unsigned char out[32])
+{
+    unsigned int outlen = 32;
+    if (!HMAC(EVP_sha256(), key, (int)keylen, data, n, out, &outlen))
+        abort();
+}
+
+bool mz_consttime_eq(const void *a, size_t alen, const void *b, size_t blen)
+{
+    if (alen != blen)
+        return false;
+    return CRYPTO_memcmp(a, b, alen) == 0;
+}
+
+static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+size_t mz_b64url_encode(const void *in, size_t n, char *out)
+{
+    const unsigned char *p = in;
+    size_t o = 0, i = 0;
+    for (; i + 2 < n; i += 3) {
+        unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
+        out[o++] = b64url[v >> 18 & 63];
+        out[o++] = b64url[v >> 12 & 63];
+        out[o++] = b64url[v >> 6 & 63];
+        out[o++] = b64url[v & 63];
+    }
+    if (n - i == 1) {
+        unsigned v = (unsigned)p[i] << 16;
+        out[o++] = b64url[v >> 18 & 63];
+        out[o++] = b64url[v >> 12 & 63];
+    } else if (n - i == 2) {
+        unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8;
+        out[o++] = b64url[v >> 18 & 63];
+        out[o++] = b64url[v >> 12 & 63];
+        out[o++] = b64url[v >> 6 & 63];
+    }
+    out[o] = '\0';
+    return o;
+}
+
+static int b64val(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '-')
+        return 62;
+    if (c == '_')
+        return 63;
+    return -1;
+}
+
+long mz_b64url_decode(const char *in, size_t n, void *outv, size_t cap)
+{
+    unsigned char *out = outv;
+    if (n % 4 == 1)
+        return -1;
+    size_t o = 0;
+    unsigned acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        int v = b64val(in[i]);
+        if (v < 0)
+            return -1;
+        acc = (acc << 6) | (unsigned)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (o >= cap)
+                return -1;
+            out[o++] = (unsigned char)(acc >> bits);
+        }
+    }
+    if (bits && (acc & ((1u << bits) - 1)))
+        return -1; /* non-canonical trailing bits */
+    return (long)o;
+}
+
+bool mz_generate_keypair(const char *alg, const char *private_path, const char *public_path,
+                         char *err, size_t errlen)
+{
+    EVP_PKEY *pkey = NULL;
+    if (strcmp(alg, "RS256") == 0)
+        pkey = EVP_RSA_gen(2048);
+    else if (strcmp(alg, "ES256") == 0)
+        pkey = EVP_EC_gen("P-256");
+    if (!pkey) {
+        snprintf(err, errlen, "cannot generate a key pair for %s", alg);
+        return false;
+    }
+    bool ok = false;
+    int fd = open(private_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    FILE *fpriv = fd >= 0 ? fdopen(fd, "w") : NULL;
+    FILE *fpub = fpriv ? fopen(public_path, "w") : NULL;
+    if (fpriv && fpub && PEM_write_PrivateKey(fpriv, pkey, NULL, NULL, 0, NULL, NULL) == 1 &&
+        PEM_write_PUBKEY(fpub, pkey) == 1)
+        ok = true;
+    else
+        snprintf(err, errlen, "cannot write key files %s / %s", private_path, public_path);
+    if (fpriv)
+        fclose(fpriv);
+    else if (fd >= 0)
+        close(fd);
+    if (fpub)
+        fclose(fpub);
+    EVP_PKEY_free(pkey);
+    return ok;
+}

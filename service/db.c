@@ -1,0 +1,230 @@
+#include "db.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "db_statements.h"
+#include "log.h"
+
+struct mz_db {
+    PGconn *pg;
+    char *url;
+    int timeout_ms;
+    bool in_tx; /* never reconnect silently inside a transaction */
+    uint8_t prepared[MZ_STMT__COUNT];
+};
+
+static atomic_ulong g_reconnects;
+
+unsigned long mz_db_reconnects(void)
+{
+    return atomic_load(&g_reconnects);
+}
+
+const char *mz_db_stmt_name(mz_stmt id)
+{
+    return mz_stmt_defs[id].name;
+}
+
+static PGconn *open_pg(const char *url, int timeout_ms)
+{
+    char options[128];
+    snprintf(options, sizeof options,
+             "-c TimeZone=UTC -c DateStyle=ISO -c statement_timeout=%d -c lock_timeout=%d",
+             timeout_ms, timeout_ms);
+    const char *keys[] = {"dbname", "connect_timeout", "options", "application_name", NULL};
+    const char *vals[] = {url && *url ? url : NULL, "3", options, "mijnzaken", NULL};
+    if (!vals[0]) {
+        /* Empty URL: libpq's PG* environment defaults for everything. */
+        keys[0] = "connect_timeout", vals[0] = "3";
+        keys[1] = "options", vals[1] = options;
+        keys[2] = "application_name", vals[2] = "mijnzaken";
+        keys[3] = NULL, vals[3] = NULL;
+    }
+    return PQconnectdbParams(keys, vals, 1);
+}
+
+/* libpq messages may carry host names but never passwords; we still keep
+ * only the first line. */
+static void first_line(char *dst, size_t n, const char *src)
+{
+    snprintf(dst, n, "%s", src ? src : "");
+    char *nl = strchr(dst, '\n');
+    if (nl)
+        *nl = '\0';
+}
+
+mz_db *mz_db_connect(const char *url, int statement_timeout_ms, char *err, size_t errlen)
+{
+    PGconn *pg = open_pg(url, statement_timeout_ms);
+    if (!pg || PQstatus(pg) != CONNECTION_OK) {
+        first_line(err, errlen, pg ? PQerrorMessage(pg) : "out of memory");
+        PQfinish(pg);
+        return NULL;
+    }
+    mz_db *db = calloc(1, sizeof *db);
+    if (!db) {
+        PQfinish(pg);
+        return NULL;
+    }
+    db->pg = pg;
+    db->url = strdup(url ? url : "");
+    db->timeout_ms = statement_timeout_ms;
+    return db;
+}
+
+void mz_db_close(mz_db *db)
+{
+    if (!db)
+        return;
+    PQfinish(db->pg);
+    free(db->url);
+    free(db);
+}
+
+PGconn *mz_db_pg(mz_db *db)
+{
+    return db->pg;
+}
+
+static bool reconnect(mz_db *db)
+{
+    PQfinish(db->pg);
+    memset(db->prepared, 0, sizeof db->prepared);
+    db->pg = open_pg(db->url, db->timeout_ms);
+    atomic_fetch_add(&g_reconnects, 1);
+    return db->pg && PQstatus(db->pg) == CONNECTION_OK;
+}
+
+/* --- per-thread connection */
+
+static pthread_key_t g_thread_key;
+static pthread_once_t g_thread_once = PTHREAD_ONCE_INIT;
+
+static void thread_db_free(void *p)
+{
+    mz_db_close(p);
+}
+static void thread_key_init(void)
+{
+    pthread_key_create(&g_thread_key, thread_db_free);
+}
+
+mz_db *mz_db_thread(void)
+{
+    pthread_once(&g_thread_once, thread_key_init);
+    mz_db *db = pthread_getspecific(g_thread_key);
+    if (db) {
+        if (PQstatus(db->pg) == CONNECTION_OK)
+            return db;
+        if (reconnect(db))
+            return db;
+        return NULL;
+    }
+    char err[256];
+    db = mz_db_connect(g_mz_config.database_url, 5000, err, sizeof err);
+    if (!db) {
+        mz_log_msg_str(MZ_LOG_WARN, "database connection failed", "error", err);
+        return NULL;
+    }
+    pthread_setspecific(g_thread_key, db);
+    return db;
+}
+
+/* --- statements */
+
+static bool prepare(mz_db *db, mz_stmt id)
+{
+    if (db->prepared[id])
+        return true;
+    const mz_stmt_def *d = &mz_stmt_defs[id];
+    PGresult *r = PQprepare(db->pg, d->name, d->sql, d->nparams, NULL);
+    bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok && PQstatus(db->pg) == CONNECTION_OK) {
+        mz_logline l;
+        mz_log_begin(&l, MZ_LOG_ERROR, "prepare failed");
+        mz_log_str(&l, "statement", d->name);
+        mz_log_str(&l, "sqlstate", r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL);
+        mz_log_end(&l);
+    }
+    PQclear(r);
+    db->prepared[id] = ok;
+    return ok;
+}
+
+static bool connection_lost(mz_db *db)
+{
+    return PQstatus(db->pg) != CONNECTION_OK;
+}
+
+PGresult *mz_db_exec(mz_db *db, mz_stmt id, const char *const *values, const int *lengths,
+                     const int *formats)
+{
+    const mz_stmt_def *d = &mz_stmt_defs[id];
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (connection_lost(db) && (db->in_tx || !reconnect(db)))
+            return NULL;
+        if (prepare(db, id)) {
+            PGresult *r = PQexecPrepared(db->pg, d->name, d->nparams, values, lengths, formats, 0);
+            if (r && !connection_lost(db))
+                return r;
+            PQclear(r);
+        } else if (!connection_lost(db)) {
+            return PQmakeEmptyPGresult(db->pg, PGRES_FATAL_ERROR);
+        }
+        if (!d->retry_safe || db->in_tx)
+            return NULL;
+    }
+    return NULL;
+}
+
+bool mz_db_ok(const PGresult *r)
+{
+    if (!r)
+        return false;
+    ExecStatusType s = PQresultStatus(r);
+    return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+}
+
+static bool simple(mz_db *db, const char *sql)
+{
+    PGresult *r = PQexec(db->pg, sql);
+    bool ok = mz_db_ok(r);
+    PQclear(r);
+    return ok;
+}
+
+bool mz_db_begin(mz_db *db)
+{
+    if (connection_lost(db) && !reconnect(db))
+        return false;
+    db->in_tx = simple(db, "BEGIN");
+    return db->in_tx;
+}
+
+bool mz_db_commit(mz_db *db)
+{
+    /* A COMMIT of an aborted transaction "succeeds" with tag ROLLBACK. */
+    PGresult *r = PQexec(db->pg, "COMMIT");
+    bool ok = mz_db_ok(r) && strcmp(PQcmdStatus(r), "COMMIT") == 0;
+    PQclear(r);
+    db->in_tx = false;
+    return ok;
+}
+
+void mz_db_rollback(mz_db *db)
+{
+    if (!connection_lost(db))
+        (void)simple(db, "ROLLBACK");
+    db->in_tx = false;
+}
+
+PGresult *mz_db_exec_script(mz_db *db, const char *sql)
+{
+    return PQexec(db->pg, sql);
+}

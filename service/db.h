@@ -1,0 +1,77 @@
+/*
+ * db.h — Postgres access: connections, and every SQL statement by name.
+ *
+ * Why named statements in one table (after the GNU Taler exchange): all
+ * SQL the service runs lives in db_statements.c, as prepared statements
+ * with positional parameters — no SQL is ever built from input. Each
+ * connection prepares a statement the first time it is used (so a
+ * connection can exist before the schema does, as the migrator needs).
+ *
+ * Connections: each HTTP worker thread owns one (mz_db_thread), opened on
+ * first use and reopened by itself after the server restarts; a failed
+ * call is retried once on a fresh connection when the statement is marked
+ * retry-safe. NULL from mz_db_exec means "database unavailable" (callers
+ * answer 503); a PGresult with an error status means the statement failed.
+ *
+ * Ownership: mz_db_connect returns a handle the caller closes with
+ * mz_db_close; mz_db_thread's handle belongs to the thread (closed when it
+ * exits). PGresults returned are the caller's to PQclear.
+ */
+#ifndef MZ_DB_H
+#define MZ_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum mz_stmt {
+    MZ_STMT_MIGRATION_LOCK,
+    MZ_STMT_MIGRATION_UNLOCK,
+    MZ_STMT_MIGRATIONS_APPLIED,
+    MZ_STMT_MIGRATION_RECORD,
+    MZ_STMT_READY,
+    MZ_STMT_AGENCY_UPSERT,
+    MZ_STMT_SYNC_STATE_ENSURE,
+    MZ_STMT_CASE_UPSERT,
+    MZ_STMT_CASE_EVENT_INSERT,
+    MZ_STMT_CASES_LIST,
+    MZ_STMT_CASE_GET,
+    MZ_STMT_CASE_EVENTS,
+    MZ_STMT__COUNT
+} mz_stmt;
+
+typedef struct mz_db mz_db;
+
+/* Opens a connection (UTC, ISO dates, statement timeout given in ms; 0 =
+ * none). NULL on failure with a message in err (no password in it). */
+mz_db *mz_db_connect(const char *url, int statement_timeout_ms, char *err, size_t errlen);
+void mz_db_close(mz_db *db);
+PGconn *mz_db_pg(mz_db *db);
+
+/* The calling thread's connection to g_mz_config.database_url, connecting if
+ * needed; NULL when the database cannot be reached right now. */
+mz_db *mz_db_thread(void);
+
+/* Runs a named statement. values/lengths/formats as for PQexecPrepared
+ * (lengths and formats may be NULL for all-text). Text results. */
+PGresult *mz_db_exec(mz_db *db, mz_stmt id, const char *const *values, const int *lengths,
+                     const int *formats);
+
+/* True when r completed (command or tuples). */
+bool mz_db_ok(const PGresult *r);
+
+/* Transaction control on constant SQL. false when the command failed. */
+bool mz_db_begin(mz_db *db);
+bool mz_db_commit(mz_db *db);
+void mz_db_rollback(mz_db *db);
+
+/* Runs a whole SQL script (migrations only: trusted, embedded text). */
+PGresult *mz_db_exec_script(mz_db *db, const char *sql);
+
+/* The name and parameter count of a statement (for tests and errors). */
+const char *mz_db_stmt_name(mz_stmt id);
+
+/* Number of reconnects since start (metrics). */
+unsigned long mz_db_reconnects(void);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * db_statements.c — every SQL statement the service runs, in one table.
+ *
+ * Column order of SELECTs is part of each statement's contract: the
+ * reader of a result indexes columns by the enums next to its code
+ * (e.g. h_cases_common.h), so change both together.
+ */
+#include "db_statements.h"
+
+#define CASE_COLUMNS                                                                               \
+    "c.id, c.agency_id, a.name, a.contact_url, a.contact_phone, c.case_number, c.title, "          \
+    "c.case_type_code, c.case_type_label, c.status_group, c.status_text, c.status_changed_at, "    \
+    "c.registered_on, c.planned_end_on, c.legal_deadline_on, c.closed_on, c.result_text, "         \
+    "c.action_text, c.action_url, c.action_due_on, c.deep_link_url, c.last_synced_at, "            \
+    "c.last_source, c.updated_at, "                                                                \
+    "(extract(epoch FROM c.status_changed_at) * 1000000)::bigint, "                                \
+    "a.contact_professional_phone, c.external_id"
+
+const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
+    /* One migrator at a time, across every instance (key: "mijnzaken"). */
+    [MZ_STMT_MIGRATION_LOCK] = {"migration_lock", "SELECT pg_advisory_lock(7233610001)", 0, false},
+    [MZ_STMT_MIGRATION_UNLOCK] = {"migration_unlock", "SELECT pg_advisory_unlock(7233610001)", 0,
+                                  false},
+    [MZ_STMT_MIGRATIONS_APPLIED] = {"migrations_applied",
+                                    "SELECT version, name, checksum FROM schema_migrations "
+                                    "ORDER BY version",
+                                    0, true},
+    [MZ_STMT_MIGRATION_RECORD] = {"migration_record",
+                                  "INSERT INTO schema_migrations (version, name, checksum) "
+                                  "VALUES ($1::int, $2, $3)",
+                                  3, false},
+    [MZ_STMT_READY] = {"ready", "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, true},
+    [MZ_STMT_AGENCY_UPSERT] =
+        {"agency_upsert",
+         "INSERT INTO agencies (id, name, adapter_kind, adapter_config, contact_url, "
+         "contact_phone, contact_professional_phone, enabled) "
+         "VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8::boolean) "
+         "ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, "
+         "adapter_kind = EXCLUDED.adapter_kind, adapter_config = EXCLUDED.adapter_config, "
+         "contact_url = EXCLUDED.contact_url, contact_phone = EXCLUDED.contact_phone, "
+         "contact_professional_phone = EXCLUDED.contact_professional_phone, "
+         "enabled = EXCLUDED.enabled, updated_at = now()",
+         8, true},
+    [MZ_STMT_SYNC_STATE_ENSURE] = {"sync_state_ensure",
+                                   "INSERT INTO sync_state (agency_id) VALUES ($1) "
+                                   "ON CONFLICT (agency_id) DO NOTHING",
+                                   1, true},
+    /* Out-of-order safe: an update whose source timestamp is older than the
+     * stored one changes nothing and returns no row. */
+    [MZ_STMT_CASE_UPSERT] =
+        {"case_upsert",
+         "INSERT INTO cases (agency_id, external_id, subject_key, case_number, title, "
+         "case_type_code, case_type_label, status_group, status_text, status_changed_at, "
+         "registered_on, planned_end_on, legal_deadline_on, closed_on, result_text, action_text, "
+         "action_url, action_due_on, deep_link_url, source_url, source_updated_at, last_source) "
+         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::status_group, $9, $10::timestamptz, $11::date, "
+         "$12::date, $13::date, coalesce($14::date, CASE WHEN $8 IN ('closed', 'withdrawn') "
+         "THEN ($10::timestamptz AT TIME ZONE 'Europe/Amsterdam')::date END), $15, $16, $17, "
+         "$18::date, $19, $20, $21::timestamptz, $22) "
+         "ON CONFLICT (agency_id, external_id) DO UPDATE SET "
+         "subject_key = EXCLUDED.subject_key, case_number = EXCLUDED.case_number, "
+         "title = EXCLUDED.title, case_type_code = EXCLUDED.case_type_code, "
+         "case_type_label = EXCLUDED.case_type_label, status_group = EXCLUDED.status_group, "
+         "status_text = EXCLUDED.status_text, status_changed_at = EXCLUDED.status_changed_at, "
+         "registered_on = EXCLUDED.registered_on, planned_end_on = EXCLUDED.planned_end_on, "
+         "legal_deadline_on = EXCLUDED.legal_deadline_on, closed_on = EXCLUDED.closed_on, "
+         "result_text = EXCLUDED.result_text, action_text = EXCLUDED.action_text, "
+         "action_url = EXCLUDED.action_url, action_due_on = EXCLUDED.action_due_on, "
+         "deep_link_url = EXCLUDED.deep_link_url, source_url = EXCLUDED.source_url, "
+         "source_updated_at = EXCLUDED.source_updated_at, last_source = EXCLUDED.last_source, "
+         "last_synced_at = now(), updated_at = now() "
+         "WHERE cases.source_updated_at <= EXCLUDED.source_updated_at "
+         "RETURNING id",
+         22, true},
+    [MZ_STMT_CASE_EVENT_INSERT] =
+        {"case_event_insert",
+         "INSERT INTO case_events (case_id, status_group, status_text, occurred_at, source, "
+         "event_key) SELECT id, $3::status_group, $4, $5::timestamptz, $6, $7 FROM cases "
+         "WHERE agency_id = $1 AND external_id = $2 "
+         "ON CONFLICT (case_id, event_key) DO NOTHING",
+         7, true},
+    /* $1 subject key (binary), $2 agency or NULL, $3 'open'/'closed' or NULL,
+     * $4/$5 keyset cursor (sort key in µs, id) or NULL, $6 limit. */
+    [MZ_STMT_CASES_LIST] =
+        {"cases_list",
+         "SELECT " CASE_COLUMNS " FROM cases c JOIN agencies a ON a.id = c.agency_id "
+         "WHERE c.subject_key = $1 "
+         "AND ($2::text IS NULL OR c.agency_id = $2::text) "
+         "AND ($3::text IS NULL OR ($3::text = 'open') = (c.closed_on IS NULL)) "
+         "AND ($4::bigint IS NULL OR (c.status_changed_at, c.id) < "
+         "('epoch'::timestamptz + $4::bigint * interval '1 microsecond', $5::uuid)) "
+         "ORDER BY c.status_changed_at DESC, c.id DESC LIMIT $6::int",
+         6, true},
+    [MZ_STMT_CASE_GET] = {"case_get",
+                          "SELECT " CASE_COLUMNS " FROM cases c JOIN agencies a ON "
+                          "a.id = c.agency_id WHERE c.id = $1::uuid AND c.subject_key = $2",
+                          2, true},
+    [MZ_STMT_CASE_EVENTS] = {"case_events",
+                             "SELECT status_group, status_text, occurred_at, source "
+                             "FROM case_events WHERE case_id = $1::uuid "
+                             "ORDER BY occurred_at, id LIMIT 500",
+                             1, true},
+};

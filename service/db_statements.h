@@ -1,0 +1,21 @@
+/*
+ * db_statements.h — the statement table (defined in db_statements.c).
+ * Internal to db.c; tests read it to check every statement prepares.
+ */
+#ifndef MZ_DB_STATEMENTS_H
+#define MZ_DB_STATEMENTS_H
+
+#include <stdbool.h>
+
+#include "db.h"
+
+typedef struct mz_stmt_def {
+    const char *name;
+    const char *sql;
+    int nparams;
+    bool retry_safe; /* may be re-run after a connection loss */
+} mz_stmt_def;
+
+extern const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT];
+
+#endif

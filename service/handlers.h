@@ -1,0 +1,26 @@
+/*
+ * handlers.h — every endpoint handler, one file per resource (h_*.c),
+ * wired to paths and methods in the route table (routes.c).
+ * A handler leaves exactly one response in the request (mz_reply_*).
+ */
+#ifndef MZ_HANDLERS_H
+#define MZ_HANDLERS_H
+
+#include "http.h"
+
+/* h_health.c */
+void mz_h_healthz(mz_req *r);
+void mz_h_readyz(mz_req *r);
+void mz_h_metrics(mz_req *r);
+/* h_openapi.c */
+void mz_h_openapi_json(mz_req *r);
+void mz_h_openapi_yaml(mz_req *r);
+/* h_me_cases.c */
+void mz_h_me_cases_list(mz_req *r);
+void mz_h_me_case_get(mz_req *r);
+
+/* Converts the embedded OpenAPI YAML to JSON once at start-up. */
+bool mz_openapi_init(char *err, size_t errlen);
+void mz_openapi_shutdown(void);
+
+#endif

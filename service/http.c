@@ -1,0 +1,456 @@
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bsn.h"
+#include "config.h"
+#include "crypto.h"
+#include "log.h"
+#include "metrics.h"
+
+static struct MHD_Daemon *g_daemon;
+
+int64_t mz_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* --- router */
+
+/* Matches one pattern against a path; captures {name} segments. */
+static bool match(const char *pattern, const char *path, mz_req *r)
+{
+    int np = 0;
+    const char *p = pattern, *s = path;
+    while (*p && *s) {
+        if (*p == '{') {
+            const char *pe = strchr(p, '}');
+            const char *se = strchr(s, '/');
+            size_t slen = se ? (size_t)(se - s) : strlen(s);
+            if (slen == 0 || slen > 200 || np >= MZ_MAX_PATH_PARAMS)
+                return false;
+            if (r) {
+                r->param_name[np] = p + 1; /* name runs to '}' */
+                r->param_value[np] = strndup(s, slen);
+                r->nparams = np + 1;
+            }
+            np++;
+            p = pe + 1;
+            s += slen;
+            continue;
+        }
+        if (*p != *s)
+            return false;
+        p++, s++;
+    }
+    return *p == '\0' && *s == '\0';
+}
+
+static void clear_params(mz_req *r)
+{
+    for (int i = 0; i < r->nparams; i++) {
+        free(r->param_value[i]);
+        r->param_value[i] = NULL;
+    }
+    r->nparams = 0;
+}
+
+const mz_route *mz_route_find(const char *method, const char *path, bool *path_known, char *allow,
+                              size_t allowlen, mz_req *r)
+{
+    size_t n;
+    const mz_route *routes = mz_routes(&n);
+    *path_known = false;
+    if (allowlen)
+        allow[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (!match(routes[i].pattern, path, NULL))
+            continue;
+        if (strcmp(routes[i].method, method) == 0) {
+            if (r) {
+                clear_params(r);
+                match(routes[i].pattern, path, r);
+            }
+            return &routes[i];
+        }
+        *path_known = true;
+        if (allowlen) {
+            size_t used = strlen(allow);
+            snprintf(allow + used, allowlen - used, "%s%s", used ? ", " : "", routes[i].method);
+        }
+    }
+    return NULL;
+}
+
+const char *mz_req_param(const mz_req *r, const char *name)
+{
+    size_t nl = strlen(name);
+    for (int i = 0; i < r->nparams; i++)
+        if (strncmp(r->param_name[i], name, nl) == 0 && r->param_name[i][nl] == '}')
+            return r->param_value[i];
+    return NULL;
+}
+
+const char *mz_req_query(const mz_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *mz_req_header(const mz_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+/* --- responses */
+
+static void set_response(mz_req *r, unsigned status, struct MHD_Response *resp,
+                         const char *content_type)
+{
+    if (r->resp)
+        MHD_destroy_response(r->resp);
+    r->resp = resp;
+    r->status = status;
+    MHD_add_response_header(resp, "Content-Type", content_type);
+    MHD_add_response_header(resp, "API-Version", MZ_API_VERSION);
+    MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (!r->route || (r->route->flags & MZ_R_PERSONAL) || status >= 400)
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
+}
+
+void mz_reply_json(mz_req *r, unsigned status, mz_buf *b)
+{
+    size_t len;
+    char *data = mz_buf_steal(b, &len);
+    set_response(r, status, MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE),
+                 "application/json");
+}
+
+void mz_reply_text(mz_req *r, unsigned status, const char *content_type, mz_buf *b)
+{
+    size_t len;
+    char *data = mz_buf_steal(b, &len);
+    set_response(r, status, MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE),
+                 content_type);
+}
+
+void mz_reply_static(mz_req *r, unsigned status, const char *content_type, const char *data,
+                     size_t len)
+{
+    set_response(r, status,
+                 MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_PERSISTENT),
+                 content_type);
+}
+
+void mz_reply_problem(mz_req *r, unsigned status, const char *slug, const char *title,
+                      const char *detail)
+{
+    mz_buf b = MZ_BUF_INIT;
+    mz_buf_puts(&b, "{\"type\":\"urn:mijnzaken:problem:");
+    mz_buf_puts(&b, slug);
+    mz_buf_puts(&b, "\",\"title\":");
+    mz_json_cstr(&b, title);
+    mz_buf_printf(&b, ",\"status\":%u,\"detail\":", status);
+    mz_json_cstr(&b, detail ? detail : title);
+    mz_buf_puts(&b, ",\"instance\":\"urn:mijnzaken:request:");
+    mz_buf_puts(&b, r->request_id);
+    mz_buf_puts(&b, "\"}");
+    size_t len;
+    char *data = mz_buf_steal(&b, &len);
+    set_response(r, status, MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE),
+                 "application/problem+json");
+}
+
+void mz_reply_header(mz_req *r, const char *name, const char *value)
+{
+    if (r->resp)
+        MHD_add_response_header(r->resp, name, value);
+}
+
+const char *mz_safe_echo(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > 40 || mz_contains_bsn_like(s, n))
+        return "(redacted)";
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == '.' || c == '[' || c == ']'))
+            return "(redacted)";
+    }
+    return s;
+}
+
+void mz_reply_bad_param(mz_req *r, const char *param, const char *detail)
+{
+    char msg[256];
+    snprintf(msg, sizeof msg, "query parameter '%s': %s", mz_safe_echo(param), detail);
+    mz_reply_problem(r, 400, "bad-parameter", "Invalid query parameter", msg);
+}
+
+void mz_reply_unavailable(mz_req *r, const char *detail)
+{
+    mz_reply_problem(r, 503, "service-unavailable", "Service temporarily unavailable", detail);
+    mz_reply_header(r, "Retry-After", "5");
+}
+
+/* --- request processing */
+
+typedef struct query_check {
+    const char *const *allowed;
+    const char *bad;
+    const char *why;
+    const char *seen[16];
+    int nseen;
+} query_check;
+
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    (void)kind;
+    (void)value;
+    query_check *q = cls;
+    bool ok = false;
+    for (const char *const *a = q->allowed; a && *a; a++)
+        if (strcmp(*a, key) == 0)
+            ok = true;
+    if (!ok) {
+        q->bad = key, q->why = "unknown parameter";
+        return MHD_NO;
+    }
+    for (int i = 0; i < q->nseen; i++)
+        if (strcmp(q->seen[i], key) == 0) {
+            q->bad = key, q->why = "given more than once";
+            return MHD_NO;
+        }
+    if (q->nseen < 16)
+        q->seen[q->nseen++] = key;
+    return MHD_YES;
+}
+
+static void unauthorized(mz_req *r, const char *why)
+{
+    mz_reply_problem(r, 401, "unauthorized", "Authentication required", why);
+    mz_reply_header(r, "WWW-Authenticate", "Bearer realm=\"mijnzaken\", error=\"invalid_token\"");
+}
+
+static void dispatch(mz_req *r, const char *url)
+{
+    bool path_known;
+    char allow[64];
+    const mz_route *route = mz_route_find(r->method, url, &path_known, allow, sizeof allow, r);
+    if (!route) {
+        if (path_known) {
+            mz_reply_problem(r, 405, "method-not-allowed", "Method not allowed",
+                             "this resource does not support the request method");
+            mz_reply_header(r, "Allow", allow);
+        } else {
+            mz_reply_problem(r, 404, "not-found", "Not found", "no such resource");
+        }
+        return;
+    }
+    r->route = route;
+    if (r->body_too_large) {
+        mz_reply_problem(r, 413, "payload-too-large", "Request body too large",
+                         "the request body exceeds the configured limit");
+        return;
+    }
+    query_check q = {.allowed = route->query};
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_arg, &q);
+    if (q.bad) {
+        mz_reply_bad_param(r, q.bad, q.why);
+        return;
+    }
+    if (route->flags & MZ_R_AUTH) {
+        const char *why = NULL;
+        if (!mz_auth_verify(mz_req_header(r, MHD_HTTP_HEADER_AUTHORIZATION), &r->principal, &why)) {
+            unauthorized(r, why);
+            return;
+        }
+        if (route->flags & MZ_R_CITIZEN) {
+            if (r->principal.roles) {
+                mz_reply_problem(r, 403, "forbidden", "Forbidden",
+                                 "this endpoint is for citizens; staff use /api/v1/cases");
+                return;
+            }
+            if (!r->principal.has_bsn) {
+                unauthorized(r, "token has no bsn claim");
+                return;
+            }
+        }
+    }
+    route->fn(r);
+    if (!r->resp)
+        mz_reply_problem(r, 500, "internal-error", "Internal error",
+                         "the request could not be completed");
+}
+
+static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
+                                      const char *method, const char *version,
+                                      const char *upload_data, size_t *upload_data_size,
+                                      void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    mz_req *r = *con_cls;
+    if (!r) {
+        r = calloc(1, sizeof *r);
+        if (!r)
+            return MHD_NO;
+        r->conn = conn;
+        r->method = method;
+        r->start_us = mz_now_us();
+        mz_random_hex(r->request_id, 16);
+        *con_cls = r;
+        /* Refuse an announced oversized body before reading any of it. */
+        const char *cl =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > (unsigned long long)g_mz_config.max_body_bytes) {
+            r->refused_early = true;
+            mz_reply_problem(r, 413, "payload-too-large", "Request body too large",
+                             "the request body exceeds the configured limit");
+            return MHD_queue_response(conn, r->status, r->resp);
+        }
+        return MHD_YES;
+    }
+    if (r->refused_early)
+        return MHD_NO;
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        if (!r->body_too_large && r->body_len + n <= (size_t)g_mz_config.max_body_bytes) {
+            char *nb = realloc(r->body, r->body_len + n + 1);
+            if (!nb)
+                return MHD_NO;
+            r->body = nb;
+            memcpy(r->body + r->body_len, upload_data, n);
+            r->body_len += n;
+            r->body[r->body_len] = '\0';
+        } else {
+            r->body_too_large = true;
+            free(r->body);
+            r->body = NULL;
+            r->body_len = 0;
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (r->resp) /* already answered */
+        return MHD_YES;
+    dispatch(r, url);
+    return MHD_queue_response(conn, r->status, r->resp);
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    mz_req *r = *con_cls;
+    if (!r)
+        return;
+    int64_t dur = mz_now_us() - r->start_us;
+    mz_metrics_request(r->route, r->status, dur);
+    mz_logline l;
+    mz_log_begin(&l, r->status >= 500 ? MZ_LOG_ERROR : MZ_LOG_INFO, "request");
+    mz_log_str(&l, "request_id", r->request_id);
+    mz_log_str(&l, "method", r->method);
+    mz_log_str(&l, "route", r->route ? r->route->pattern : "(unmatched)");
+    mz_log_int(&l, "status", r->status);
+    mz_log_int(&l, "duration_us", dur);
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        mz_log_int(&l, "terminated", toe);
+    mz_log_end(&l);
+    clear_params(r);
+    if (r->resp)
+        MHD_destroy_response(r->resp);
+    free(r->body);
+    free(r);
+    *con_cls = NULL;
+}
+
+/* MHD's own messages may quote request data; log only the format string. */
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    (void)ap;
+    char msg[200];
+    snprintf(msg, sizeof msg, "%s", fmt);
+    char *nl = strchr(msg, '\n');
+    if (nl)
+        *nl = '\0';
+    mz_log_msg_str(MZ_LOG_WARN, "http server", "detail", msg);
+}
+
+bool mz_http_start(unsigned *bound_port, char *err, size_t errlen)
+{
+    char host[256];
+    unsigned port;
+    if (!mz_config_listen(&g_mz_config, host, &port)) {
+        snprintf(err, errlen, "MZ_LISTEN must be host:port");
+        return false;
+    }
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+    const char *h = strcmp(host, "localhost") == 0 ? "127.0.0.1" : host;
+    if (inet_pton(AF_INET, h, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+    } else {
+        char h6[256];
+        snprintf(h6, sizeof h6, "%s", h);
+        if (h6[0] == '[') {
+            memmove(h6, h6 + 1, strlen(h6));
+            char *e = strchr(h6, ']');
+            if (e)
+                *e = '\0';
+        }
+        if (inet_pton(AF_INET6, h6, &v6->sin6_addr) != 1) {
+            snprintf(err, errlen, "MZ_LISTEN host must be an IP address");
+            return false;
+        }
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        flags |= MHD_USE_IPv6;
+    }
+    long threads = g_mz_config.threads;
+    if (threads <= 0) {
+        long nproc = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = nproc > 0 ? nproc : 2;
+    }
+    g_daemon = MHD_start_daemon(
+        flags, (uint16_t)port, NULL, NULL, access_handler, NULL, MHD_OPTION_SOCK_ADDR, &ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)g_mz_config.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)g_mz_config.per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)g_mz_config.connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE,
+        (unsigned)1, MHD_OPTION_END);
+    if (!g_daemon) {
+        snprintf(err, errlen, "cannot listen on %s", g_mz_config.listen);
+        return false;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(g_daemon, MHD_DAEMON_INFO_BIND_PORT);
+    *bound_port = info ? info->port : port;
+    return true;
+}
+
+void mz_http_stop(void)
+{
+    if (g_daemon) {
+        MHD_stop_daemon(g_daemon);
+        g_daemon = NULL;
+    }
+}

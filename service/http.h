@@ -1,0 +1,110 @@
+/*
+ * http.h — the HTTP layer on libmicrohttpd: request context, router,
+ * responses, problem+json errors.
+ *
+ * Why this shape: handlers are plain functions in a route table
+ * (routes.c) that receive a fully read request and leave exactly one
+ * response in it; everything protocol-level — body limits, method and
+ * path matching, query-parameter whitelists, authentication, common
+ * headers, logging — happens here once, so no handler can forget it.
+ *
+ * libmicrohttpd notes (0.9.75): a response queued during the *first* call
+ * of the access handler makes MHD close the connection, so we always return
+ * MHD_YES first and answer on a later call (except when refusing a body we
+ * will not read). We never use MHD_PostProcessor.
+ *
+ * Ownership: mz_req belongs to the HTTP layer and lives until the response
+ * is sent; strings obtained from it (params, query values, headers, body)
+ * live as long as the request. mz_reply_* take ownership of what they are
+ * given as documented per function.
+ */
+#ifndef MZ_HTTP_H
+#define MZ_HTTP_H
+
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth.h"
+#include "buf.h"
+
+#define MZ_API_VERSION     "1.0.0"
+#define MZ_MAX_PATH_PARAMS 4
+
+typedef struct mz_req mz_req;
+typedef void (*mz_handler)(mz_req *r);
+
+/* Route flags. */
+#define MZ_R_AUTH     1u /* requires a valid bearer token */
+#define MZ_R_CITIZEN  2u /* requires a citizen token (bsn claim, no staff role) */
+#define MZ_R_PERSONAL 4u /* response holds personal data: Cache-Control no-store */
+
+typedef struct mz_route {
+    const char *method;
+    const char *pattern; /* "/api/v1/me/cases/{caseId}"; {x} matches one segment */
+    mz_handler fn;
+    unsigned flags;
+    const char *const *query; /* allowed query parameter names, NULL-terminated; NULL = none */
+} mz_route;
+
+struct mz_req {
+    struct MHD_Connection *conn;
+    const mz_route *route;
+    const char *method;
+    const char *param_name[MZ_MAX_PATH_PARAMS];
+    char *param_value[MZ_MAX_PATH_PARAMS];
+    int nparams;
+    char *body;
+    size_t body_len;
+    bool body_too_large;
+    bool refused_early; /* answered before reading the body */
+    char request_id[33];
+    mz_principal principal; /* valid when the route has MZ_R_AUTH */
+    struct MHD_Response *resp;
+    unsigned status;
+    int64_t start_us;
+};
+
+/* Router (pure, for tests): finds the route for method+path. Returns the
+ * route, or NULL with *path_known set when the path exists under another
+ * method (allow receives e.g. "GET, POST"). Captured parameters are copied
+ * into r's param arrays when r is not NULL. */
+const mz_route *mz_route_find(const char *method, const char *path, bool *path_known, char *allow,
+                              size_t allowlen, mz_req *r);
+/* The route table (routes.c). */
+const mz_route *mz_routes(size_t *n);
+
+/* Accessors; NULL when absent. */
+const char *mz_req_param(const mz_req *r, const char *name);
+const char *mz_req_query(const mz_req *r, const char *name);
+const char *mz_req_header(const mz_req *r, const char *name);
+
+/* Responses. mz_reply_json takes the buffer's data (b is left empty). */
+void mz_reply_json(mz_req *r, unsigned status, mz_buf *b);
+/* Static data is not copied; it must outlive the response. */
+void mz_reply_static(mz_req *r, unsigned status, const char *content_type, const char *data,
+                     size_t len);
+void mz_reply_text(mz_req *r, unsigned status, const char *content_type, mz_buf *b);
+/* problem+json. slug → type "urn:mijnzaken:problem:<slug>". detail must not
+ * contain personal data or token material. */
+void mz_reply_problem(mz_req *r, unsigned status, const char *slug, const char *title,
+                      const char *detail);
+/* Convenience problems. */
+void mz_reply_bad_param(mz_req *r, const char *param, const char *detail);
+void mz_reply_unavailable(mz_req *r, const char *detail); /* 503 + Retry-After */
+/* Adds a header to the response already set. */
+void mz_reply_header(mz_req *r, const char *name, const char *value);
+
+/* A copy of s safe to echo in an error: s itself when it is a short
+ * identifier-like string holding no BSN-like number, else "(redacted)". */
+const char *mz_safe_echo(const char *s);
+
+/* Server. Returns false with a message; the port actually bound (useful
+ * with port 0) goes to *bound_port. */
+bool mz_http_start(unsigned *bound_port, char *err, size_t errlen);
+void mz_http_stop(void);
+
+int64_t mz_now_us(void);
+
+#endif

@@ -1,0 +1,325 @@
+/*
+ * main.c — the mijnzaken executable: subcommand dispatch.
+ *
+ *   serve       run the HTTP service
+ *   migrate     apply pending database migrations
+ *   seed-demo   load the demo agencies and cases
+ *   init-dev    create development keys (JWT key pair, pseudonym key)
+ *   dev-token   print a token signed with the development key
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "bsn.h"
+#include "buf.h"
+#include "config.h"
+#include "crypto.h"
+#include "db.h"
+#include "handlers.h"
+#include "http.h"
+#include "log.h"
+#include "migrate.h"
+#include "seed.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "mijnzaken %s — case-status aggregation for Dutch public services\n\n"
+            "Usage: mijnzaken <command> [options]\n\n"
+            "Commands:\n"
+            "  serve                       run the HTTP service (MZ_LISTEN)\n"
+            "  migrate                     apply pending database migrations\n"
+            "  seed-demo                   load demo agencies and cases (idempotent)\n"
+            "  init-dev --dir DIR          create development keys in DIR if missing\n"
+            "  dev-token (--bsn BSN | --role professional|admin) [--sub ID] [--ttl SECONDS]\n"
+            "                              print a token signed with MZ_JWT_PRIVATE_KEY_FILE\n"
+            "  --help, --version\n\n",
+            MZ_VERSION);
+    mz_config_print_help(out);
+}
+
+static int fail(const char *msg, const char *detail)
+{
+    mz_log_msg_str(MZ_LOG_ERROR, msg, "error", detail);
+    return 1;
+}
+
+static bool load_config(void)
+{
+    char err[256];
+    if (!mz_config_load(&g_mz_config, err, sizeof err)) {
+        fail("invalid configuration", err);
+        return false;
+    }
+    int lvl = mz_log_parse_level(g_mz_config.log_level);
+    if (lvl < 0) {
+        fail("invalid configuration", "MZ_LOG_LEVEL must be debug, info, warn or error");
+        return false;
+    }
+    mz_log_set_level((mz_log_level)lvl);
+    return true;
+}
+
+static mz_db *connect_or_fail(void)
+{
+    char err[256];
+    mz_db *db = mz_db_connect(g_mz_config.database_url, 0, err, sizeof err);
+    if (!db)
+        fail("cannot connect to the database", err);
+    return db;
+}
+
+static int cmd_migrate(void)
+{
+    mz_db *db = connect_or_fail();
+    if (!db)
+        return 1;
+    char err[512];
+    int applied;
+    bool ok = mz_migrate_run(db, &applied, err, sizeof err);
+    mz_db_close(db);
+    if (!ok)
+        return fail("migration failed", err);
+    mz_logline l;
+    mz_log_begin(&l, MZ_LOG_INFO, "migrations up to date");
+    mz_log_int(&l, "applied", applied);
+    mz_log_int(&l, "version", mz_migrate_latest());
+    mz_log_end(&l);
+    return 0;
+}
+
+static int cmd_seed(void)
+{
+    char err[256];
+    if (!mz_pseudonym_load_key(g_mz_config.pseudonym_key_file, err, sizeof err))
+        return fail("cannot load the pseudonym key", err);
+    mz_db *db = connect_or_fail();
+    if (!db)
+        return 1;
+    int n;
+    bool ok = mz_seed_demo(db, &n, err, sizeof err);
+    mz_db_close(db);
+    if (!ok)
+        return fail("seeding failed", err);
+    mz_logline l;
+    mz_log_begin(&l, MZ_LOG_INFO, "demo data seeded");
+    mz_log_int(&l, "cases", n);
+    mz_log_end(&l);
+    return 0;
+}
+
+static bool file_exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+static int cmd_init_dev(int argc, char **argv)
+{
+    const char *dir = NULL;
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
+            dir = argv[++i];
+    if (!dir) {
+        fprintf(stderr, "init-dev needs --dir DIR\n");
+        return 2;
+    }
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return fail("cannot create the key directory", strerror(errno));
+    char priv[4096], pub[4096], pk[4096], err[256];
+    snprintf(priv, sizeof priv, "%s/jwt-private.pem", dir);
+    snprintf(pub, sizeof pub, "%s/jwt-public.pem", dir);
+    snprintf(pk, sizeof pk, "%s/pseudonym.key", dir);
+    if (!file_exists(priv) || !file_exists(pub)) {
+        if (!mz_generate_keypair(g_mz_config.jwt_alg, priv, pub, err, sizeof err))
+            return fail("cannot create the development key pair", err);
+        mz_log_msg_str(MZ_LOG_INFO, "development key pair created", "dir", dir);
+    }
+    if (!file_exists(pk)) {
+        char hex[65];
+        mz_random_hex(hex, 32);
+        FILE *f = fopen(pk, "w");
+        if (!f || fprintf(f, "%s\n", hex) < 0 || fclose(f) != 0)
+            return fail("cannot write the pseudonym key", pk);
+        chmod(pk, 0600);
+        mz_log_msg_str(MZ_LOG_INFO, "pseudonym key created", "dir", dir);
+    }
+    return 0;
+}
+
+static int cmd_dev_token(int argc, char **argv)
+{
+    const char *bsn = NULL, *role = NULL, *sub = NULL;
+    long ttl = 3600;
+    for (int i = 0; i < argc; i++) {
+        if (i + 1 >= argc) {
+            fprintf(stderr, "option %s needs a value\n", argv[i]);
+            return 2;
+        }
+        if (strcmp(argv[i], "--bsn") == 0)
+            bsn = argv[++i];
+        else if (strcmp(argv[i], "--role") == 0)
+            role = argv[++i];
+        else if (strcmp(argv[i], "--sub") == 0)
+            sub = argv[++i];
+        else if (strcmp(argv[i], "--ttl") == 0)
+            ttl = strtol(argv[++i], NULL, 10);
+        else {
+            fprintf(stderr, "unknown option %s\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!bsn == !role) {
+        fprintf(stderr, "dev-token needs exactly one of --bsn or --role\n");
+        return 2;
+    }
+    if (bsn && !mz_bsn_valid(bsn, strlen(bsn))) {
+        fprintf(stderr, "--bsn must be 9 digits passing the 11-proof\n");
+        return 2;
+    }
+    if (role && strcmp(role, "professional") && strcmp(role, "admin")) {
+        fprintf(stderr, "--role must be professional or admin\n");
+        return 2;
+    }
+    if (ttl < 60 || ttl > 86400) {
+        fprintf(stderr, "--ttl must be 60 to 86400 seconds\n");
+        return 2;
+    }
+    const char *keyfile = g_mz_config.jwt_private_key_file;
+    size_t klen;
+    char *key = keyfile ? mz_read_file(keyfile, &klen, 64 * 1024) : NULL;
+    if (!key) {
+        fprintf(stderr, "dev-token needs the development key: set MZ_JWT_PRIVATE_KEY_FILE "
+                        "(created by `mijnzaken init-dev`)\n");
+        return 1;
+    }
+    char subject[64];
+    if (!sub) {
+        /* A random subject: never derive it from the BSN. */
+        char hex[17];
+        mz_random_hex(hex, 8);
+        snprintf(subject, sizeof subject, "%s-%s", bsn ? "demo-citizen" : role, hex);
+        sub = subject;
+    }
+    time_t now = time(NULL);
+    mz_buf c = MZ_BUF_INIT;
+    mz_buf_puts(&c, "{\"iss\":");
+    mz_json_cstr(&c, g_mz_config.jwt_issuer);
+    mz_buf_puts(&c, ",\"aud\":");
+    mz_json_cstr(&c, g_mz_config.jwt_audience);
+    mz_buf_puts(&c, ",\"sub\":");
+    mz_json_cstr(&c, sub);
+    mz_buf_printf(&c, ",\"iat\":%lld,\"nbf\":%lld,\"exp\":%lld", (long long)now, (long long)now,
+                  (long long)(now + ttl));
+    if (bsn) {
+        mz_buf_puts(&c, ",\"bsn\":");
+        mz_json_cstr(&c, bsn);
+    } else {
+        mz_buf_puts(&c, ",\"roles\":[");
+        mz_json_cstr(&c, role);
+        mz_buf_putc(&c, ']');
+    }
+    mz_buf_putc(&c, '}');
+    char *tok = mz_auth_sign(g_mz_config.jwt_alg, key, klen, c.data);
+    mz_buf_free(&c);
+    free(key);
+    if (!tok) {
+        fprintf(stderr, "cannot sign the token (does the key match MZ_JWT_ALG?)\n");
+        return 1;
+    }
+    printf("%s\n", tok);
+    free(tok);
+    return 0;
+}
+
+static int cmd_serve(void)
+{
+    char err[512];
+    if (!mz_pseudonym_load_key(g_mz_config.pseudonym_key_file, err, sizeof err))
+        return fail("cannot load the pseudonym key", err);
+    if (!mz_auth_init(g_mz_config.jwt_public_key_file, g_mz_config.jwt_alg, g_mz_config.jwt_issuer,
+                      g_mz_config.jwt_audience, err, sizeof err))
+        return fail("cannot start", err);
+    if (!mz_openapi_init(err, sizeof err))
+        return fail("cannot load the OpenAPI document", err);
+    /* A schema that differs from this build's migrations is fatal; a
+     * database that is merely down is not: readyz reports it until it is
+     * back, and requests answer 503 meanwhile. */
+    mz_db *db = mz_db_connect(g_mz_config.database_url, 5000, err, sizeof err);
+    if (db) {
+        bool ok = mz_migrate_check(db, err, sizeof err);
+        mz_db_close(db);
+        if (!ok && strstr(err, "edited"))
+            return fail("refusing to start", err);
+        if (!ok)
+            mz_log_msg_str(MZ_LOG_WARN, "database not ready", "error", err);
+    } else {
+        mz_log_msg_str(MZ_LOG_WARN, "database unavailable at start-up", "error", err);
+    }
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL); /* worker threads inherit the mask */
+    signal(SIGPIPE, SIG_IGN);
+
+    unsigned port;
+    if (!mz_http_start(&port, err, sizeof err))
+        return fail("cannot start the HTTP server", err);
+    mz_logline l;
+    mz_log_begin(&l, MZ_LOG_INFO, "listening");
+    mz_log_str(&l, "listen", g_mz_config.listen);
+    mz_log_int(&l, "port", port);
+    mz_log_str(&l, "version", MZ_VERSION);
+    mz_log_end(&l);
+
+    int sig = 0;
+    sigwait(&set, &sig);
+    mz_log_msg_str(MZ_LOG_INFO, "shutting down", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    mz_http_stop();
+    mz_openapi_shutdown();
+    mz_auth_shutdown();
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("mijnzaken %s\n", MZ_VERSION);
+        return 0;
+    }
+    if (!load_config())
+        return 1;
+    int rc;
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "serve") == 0)
+        rc = cmd_serve();
+    else if (strcmp(cmd, "migrate") == 0)
+        rc = cmd_migrate();
+    else if (strcmp(cmd, "seed-demo") == 0)
+        rc = cmd_seed();
+    else if (strcmp(cmd, "init-dev") == 0)
+        rc = cmd_init_dev(argc - 2, argv + 2);
+    else if (strcmp(cmd, "dev-token") == 0)
+        rc = cmd_dev_token(argc - 2, argv + 2);
+    else {
+        fprintf(stderr, "unknown command '%s'; see mijnzaken --help\n", cmd);
+        rc = 2;
+    }
+    mz_config_free(&g_mz_config);
+    return rc;
+}

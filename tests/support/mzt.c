@@ -1,0 +1,354 @@
+#include "mzt.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "crypto.h"
+
+extern char **environ;
+
+char *mzt_slurp(const char *path, size_t *len)
+{
+    return mz_read_file(path, len, 64 << 20);
+}
+
+static bool admin_exec(const char *sql)
+{
+    const char *url = getenv("MZ_TEST_DATABASE_URL");
+    PGconn *c = PQconnectdb(url);
+    bool ok = PQstatus(c) == CONNECTION_OK;
+    if (ok) {
+        PGresult *r = PQexec(c, sql);
+        ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (!ok)
+            fprintf(stderr, "mzt: %s: %s", sql, PQerrorMessage(c));
+        PQclear(r);
+    } else {
+        fprintf(stderr, "mzt: cannot connect to MZ_TEST_DATABASE_URL: %s", PQerrorMessage(c));
+    }
+    PQfinish(c);
+    return ok;
+}
+
+/* Builds the child environment: the current one, the env's defaults, then
+ * extra (later entries win because we drop earlier duplicates). */
+static char **child_env(const mzt_env *e, const char *const *extra)
+{
+    static char defaults[8][700];
+    snprintf(defaults[0], 700, "MZ_DATABASE_URL=%s", e->db_url);
+    snprintf(defaults[1], 700, "MZ_JWT_PUBLIC_KEY_FILE=%s/keys/jwt-public.pem", e->dir);
+    snprintf(defaults[2], 700, "MZ_JWT_PRIVATE_KEY_FILE=%s/keys/jwt-private.pem", e->dir);
+    snprintf(defaults[3], 700, "MZ_PSEUDONYM_KEY_FILE=%s/keys/pseudonym.key", e->dir);
+    snprintf(defaults[4], 700, "MZ_LISTEN=127.0.0.1:0");
+    snprintf(defaults[5], 700, "MZ_THREADS=2");
+    snprintf(defaults[6], 700, "MZ_JWT_ISSUER=https://login.test.example");
+    snprintf(defaults[7], 700, "MZ_JWT_AUDIENCE=mijnzaken-test");
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    size_t m = 0;
+    while (extra && extra[m])
+        m++;
+    char **out = calloc(n + 8 + m + 1, sizeof *out);
+    size_t k = 0;
+    const char *all[1024];
+    size_t na = 0;
+    for (size_t i = 0; i < n && na < 900; i++)
+        all[na++] = environ[i];
+    for (size_t i = 0; i < 8; i++)
+        all[na++] = defaults[i];
+    for (size_t i = 0; i < m && na < 1020; i++)
+        all[na++] = extra[i];
+    for (size_t i = 0; i < na; i++) {
+        const char *eq = strchr(all[i], '=');
+        size_t kl = eq ? (size_t)(eq - all[i]) : strlen(all[i]);
+        bool later = false;
+        for (size_t j = i + 1; j < na; j++)
+            if (strncmp(all[j], all[i], kl) == 0 && all[j][kl] == '=')
+                later = true;
+        if (!later)
+            out[k++] = (char *)all[i];
+    }
+    out[k] = NULL;
+    return out;
+}
+
+static pid_t spawn(const mzt_env *e, const char *const *extra, const char *const *args,
+                   const char *logpath)
+{
+    const char *bin = getenv("MZ_BIN");
+    if (!bin)
+        return -1;
+    char **env = child_env(e, extra);
+    const char *argv[32];
+    size_t a = 0;
+    argv[a++] = bin;
+    for (size_t i = 0; args && args[i] && a < 30; i++)
+        argv[a++] = args[i];
+    argv[a] = NULL;
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (logpath) {
+            int fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0600);
+            if (fd >= 0) {
+                dup2(fd, 2);
+                close(fd);
+            }
+        }
+        execve(bin, (char *const *)argv, env);
+        _exit(127);
+    }
+    free(env);
+    return pid;
+}
+
+int mzt_run(const mzt_env *e, const char *const *extra_env, const char *const *args)
+{
+    char log[300];
+    snprintf(log, sizeof log, "%s/commands.log", e->dir);
+    pid_t pid = spawn(e, extra_env, args, log);
+    if (pid < 0)
+        return -1;
+    int st;
+    if (waitpid(pid, &st, 0) < 0)
+        return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+bool mzt_env_setup(mzt_env *e, const char *name)
+{
+    memset(e, 0, sizeof *e);
+    if (!getenv("MZ_TEST_DATABASE_URL") || !getenv("MZ_BIN")) {
+        fprintf(stderr, "mzt: MZ_TEST_DATABASE_URL and MZ_BIN must be set (run scripts/test.sh)\n");
+        return false;
+    }
+    snprintf(e->dir, sizeof e->dir, "/tmp/mzt-%s-XXXXXX", name);
+    if (!mkdtemp(e->dir))
+        return false;
+    char hex[9];
+    mz_random_hex(hex, 4);
+    snprintf(e->dbname, sizeof e->dbname, "mzt_%.30s_%s", name, hex);
+    for (char *p = e->dbname; *p; p++)
+        if (*p == '-')
+            *p = '_';
+    char sql[200];
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", e->dbname);
+    if (!admin_exec(sql))
+        return false;
+    snprintf(e->db_url, sizeof e->db_url, "%s dbname=%s", getenv("MZ_TEST_DATABASE_URL"),
+             e->dbname);
+    char keys[300];
+    snprintf(keys, sizeof keys, "%s/keys", e->dir);
+    const char *init[] = {"init-dev", "--dir", keys, NULL};
+    if (mzt_run(e, NULL, init) != 0) {
+        fprintf(stderr, "mzt: init-dev failed\n");
+        return false;
+    }
+    const char *mig[] = {"migrate", NULL};
+    if (mzt_run(e, NULL, mig) != 0) {
+        fprintf(stderr, "mzt: migrate failed (see %s/commands.log)\n", e->dir);
+        return false;
+    }
+    return true;
+}
+
+void mzt_env_teardown(mzt_env *e)
+{
+    if (e->dbname[0]) {
+        char sql[200];
+        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", e->dbname);
+        admin_exec(sql);
+    }
+    /* The temp dir (logs) is kept for post-mortems and the log scan. */
+}
+
+bool mzt_server_start(mzt_server *s, const mzt_env *e, const char *const *extra_env)
+{
+    memset(s, 0, sizeof *s);
+    static int seq;
+    snprintf(s->log, sizeof s->log, "%s/server-%d.log", e->dir, ++seq);
+    const char *args[] = {"serve", NULL};
+    s->pid = spawn(e, extra_env, args, s->log);
+    if (s->pid < 0)
+        return false;
+    for (int i = 0; i < 300; i++) { /* up to 15 s (sanitizer builds start slowly) */
+        size_t n;
+        char *txt = mzt_slurp(s->log, &n);
+        const char *p = txt ? strstr(txt, "\"msg\":\"listening\"") : NULL;
+        const char *q = p ? strstr(p, "\"port\":") : NULL;
+        if (q) {
+            s->port = (unsigned)atoi(q + 7);
+            free(txt);
+            return s->port > 0;
+        }
+        free(txt);
+        int st;
+        if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
+            s->pid = 0;
+            return false;
+        }
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+int mzt_server_stop(mzt_server *s)
+{
+    if (s->pid <= 0)
+        return -1;
+    kill(s->pid, SIGTERM);
+    int st;
+    for (int i = 0; i < 400; i++) {
+        pid_t r = waitpid(s->pid, &st, WNOHANG);
+        if (r == s->pid) {
+            s->pid = 0;
+            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        }
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    kill(s->pid, SIGKILL);
+    waitpid(s->pid, &st, 0);
+    s->pid = 0;
+    return -2;
+}
+
+typedef struct sink {
+    char *p;
+    size_t n;
+} sink;
+
+static size_t write_cb(char *data, size_t size, size_t nmemb, void *ud)
+{
+    sink *k = ud;
+    size_t add = size * nmemb;
+    char *np = realloc(k->p, k->n + add + 1);
+    if (!np)
+        return 0;
+    memcpy(np + k->n, data, add);
+    k->p = np;
+    k->n += add;
+    k->p[k->n] = '\0';
+    return add;
+}
+
+bool mzt_http(const mzt_server *s, const char *method, const char *path, const char *token,
+              const char *const *extra_headers, const char *body, mzt_resp *out)
+{
+    memset(out, 0, sizeof *out);
+    CURL *c = curl_easy_init();
+    if (!c)
+        return false;
+    char url[4096];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", s->port, path);
+    sink b = {0}, h = {0};
+    struct curl_slist *hdrs = NULL;
+    char auth[9000];
+    if (token) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+        hdrs = curl_slist_append(hdrs, auth);
+    }
+    for (size_t i = 0; extra_headers && extra_headers[i]; i++)
+        hdrs = curl_slist_append(hdrs, extra_headers[i]);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, write_cb);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    }
+    if (strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    CURLcode rc = curl_easy_perform(c);
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(c);
+    out->body = b.p ? b.p : calloc(1, 1);
+    out->body_len = b.n;
+    out->headers = h.p ? h.p : calloc(1, 1);
+    return rc == CURLE_OK;
+}
+
+bool mzt_header(const mzt_resp *r, const char *name, char *out, size_t outlen)
+{
+    size_t nl = strlen(name);
+    for (const char *line = r->headers; line && *line;) {
+        const char *eol = strstr(line, "\r\n");
+        if (!eol)
+            eol = line + strlen(line);
+        if ((size_t)(eol - line) > nl && strncasecmp(line, name, nl) == 0 && line[nl] == ':') {
+            const char *v = line + nl + 1;
+            while (*v == ' ')
+                v++;
+            snprintf(out, outlen, "%.*s", (int)(eol - v), v);
+            return true;
+        }
+        line = *eol ? eol + 2 : eol;
+    }
+    return false;
+}
+
+void mzt_resp_free(mzt_resp *r)
+{
+    free(r->body);
+    free(r->headers);
+    memset(r, 0, sizeof *r);
+}
+
+char *mzt_token_raw(const mzt_env *e, const char *alg, const char *claims_json)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/keys/jwt-private.pem", e->dir);
+    size_t n;
+    char *key = mzt_slurp(path, &n);
+    if (!key)
+        return NULL;
+    char *t = mz_auth_sign(alg, key, n, claims_json);
+    free(key);
+    return t;
+}
+
+static char *claims_token(const mzt_env *e, const char *extra)
+{
+    char claims[1024];
+    long now = (long)time(NULL);
+    snprintf(claims, sizeof claims,
+             "{\"iss\":\"https://login.test.example\",\"aud\":\"mijnzaken-test\","
+             "\"sub\":\"test-subject\",\"iat\":%ld,\"exp\":%ld,%s}",
+             now, now + 600, extra);
+    return mzt_token_raw(e, "RS256", claims);
+}
+
+char *mzt_citizen_token(const mzt_env *e, const char *bsn)
+{
+    char extra[64];
+    snprintf(extra, sizeof extra, "\"bsn\":\"%s\"", bsn);
+    return claims_token(e, extra);
+}
+
+char *mzt_staff_token(const mzt_env *e, const char *roles_json)
+{
+    char extra[256];
+    snprintf(extra, sizeof extra, "\"roles\":%s", roles_json);
+    return claims_token(e, extra);
+}

@@ -1,0 +1,73 @@
+/*
+ * mzt.h — integration-test support: a throwaway database per test program,
+ * the real `mijnzaken` binary started as a child process on a loopback
+ * port, an HTTP client (libcurl), and token minting with test keys.
+ *
+ * Environment (set by scripts/test.sh and CMake): MZ_TEST_DATABASE_URL (an
+ * admin connection to the throwaway cluster), MZ_BIN (the binary under
+ * test), MZ_SOURCE_DIR.
+ *
+ * Ownership: every mzt_* struct is owned by the test; the matching
+ * *_free/stop releases it. Response bodies are malloc'd (mzt_resp_free).
+ */
+#ifndef MZT_H
+#define MZT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct mzt_env {
+    char dir[256]; /* temp dir: keys, logs */
+    char dbname[64];
+    char db_url[512]; /* connection string of the test database */
+} mzt_env;
+
+/* Creates temp dir, keys (mijnzaken init-dev) and a fresh migrated database.
+ * Returns false (and prints why) when the environment is missing. */
+bool mzt_env_setup(mzt_env *e, const char *name);
+void mzt_env_teardown(mzt_env *e);
+
+/* Runs `mijnzaken <args...>` with the env's configuration; returns the exit
+ * status (or -1). extra_env: NULL-terminated "K=V" strings, may be NULL. */
+int mzt_run(const mzt_env *e, const char *const *extra_env, const char *const *args);
+
+typedef struct mzt_server {
+    pid_t pid;
+    unsigned port;
+    char log[300];
+} mzt_server;
+
+/* Starts `mijnzaken serve` on 127.0.0.1:<free port>; waits until it logs
+ * "listening". extra_env overrides defaults. */
+bool mzt_server_start(mzt_server *s, const mzt_env *e, const char *const *extra_env);
+/* SIGTERM and wait; returns the exit status (0 expected; sanitizer
+ * reports make it non-zero). */
+int mzt_server_stop(mzt_server *s);
+
+typedef struct mzt_resp {
+    long status;
+    char *body;
+    size_t body_len;
+    char *headers; /* raw header block, lower-cased names */
+} mzt_resp;
+
+/* Performs a request. token may be NULL (no Authorization header);
+ * extra_headers NULL-terminated "Name: value" strings or NULL. */
+bool mzt_http(const mzt_server *s, const char *method, const char *path, const char *token,
+              const char *const *extra_headers, const char *body, mzt_resp *out);
+/* Header value (case-insensitive name) into out; false when absent. */
+bool mzt_header(const mzt_resp *r, const char *name, char *out, size_t outlen);
+void mzt_resp_free(mzt_resp *r);
+
+/* Mints a token with the env's private key (alg RS256) from a claims
+ * object; malloc'd. Use mzt_claims for the usual claims. */
+char *mzt_token_raw(const mzt_env *e, const char *alg, const char *claims_json);
+/* Standard valid claims for a citizen (bsn) or staff (roles json array text). */
+char *mzt_citizen_token(const mzt_env *e, const char *bsn);
+char *mzt_staff_token(const mzt_env *e, const char *roles_json);
+
+/* Reads a whole file (malloc'd) or NULL. */
+char *mzt_slurp(const char *path, size_t *len);
+
+#endif
