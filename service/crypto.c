@@ -81,6 +81,18 @@ void mz_random_hex(char *out, size_t nbytes)
     out[2 * nbytes] = '\0';
 }
 
+void mz_random_id(char *out, size_t n)
+{
+    static const char alpha[] = "abcdefghijklmnopqrstuvwxyzABCDEF";
+    unsigned char b[64];
+    if (n > sizeof b)
+        n = sizeof b;
+    mz_random_bytes(b, n);
+    for (size_t i = 0; i < n; i++)
+        out[i] = alpha[b[i] & 31];
+    out[n] = '\0';
+}
+
 void mz_sha256_hex(const void *data, size_t n, char out[65])
 {
     static const char hex[] = "0123456789abcdef";

@@ -34,6 +34,9 @@ void mz_pseudonym(const char *bsn, size_t len, unsigned char out[MZ_PSEUDONYM_LE
 void mz_random_bytes(void *out, size_t n);
 /* Lower-case hex of n random bytes into out (2n+1 bytes). */
 void mz_random_hex(char *out, size_t nbytes);
+/* A random identifier of n letters (5 bits each) into out (n+1 bytes).
+ * Letters only, so that no identifier we log can look like a BSN. */
+void mz_random_id(char *out, size_t n);
 /* Lower-case hex SHA-256 of data into out[65]. */
 void mz_sha256_hex(const void *data, size_t n, char out[65]);
 /* HMAC-SHA256 into out[32]. */

@@ -309,7 +309,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         r->conn = conn;
         r->method = method;
         r->start_us = mz_now_us();
-        mz_random_hex(r->request_id, 16);
+        mz_random_id(r->request_id, 26);
         *con_cls = r;
         /* Refuse an announced oversized body before reading any of it. */
         const char *cl =
@@ -430,14 +430,13 @@ bool mz_http_start(unsigned *bound_port, char *err, size_t errlen)
         threads = nproc > 0 ? nproc : 2;
     }
     g_daemon = MHD_start_daemon(
-        flags, (uint16_t)port, NULL, NULL, access_handler, NULL, MHD_OPTION_SOCK_ADDR, &ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)g_mz_config.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned)g_mz_config.per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)g_mz_config.connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE,
-        (unsigned)1, MHD_OPTION_END);
+        flags, (uint16_t)port, NULL, NULL, access_handler, NULL, MHD_OPTION_EXTERNAL_LOGGER,
+        mhd_logger, NULL, MHD_OPTION_SOCK_ADDR, &ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)g_mz_config.max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)g_mz_config.per_ip_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)g_mz_config.connection_timeout,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
+        completed, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
     if (!g_daemon) {
         snprintf(err, errlen, "cannot listen on %s", g_mz_config.listen);
         return false;

@@ -114,17 +114,40 @@ static pid_t spawn(const mzt_env *e, const char *const *extra, const char *const
     return pid;
 }
 
-int mzt_run(const mzt_env *e, const char *const *extra_env, const char *const *args)
+pid_t mzt_start(const mzt_env *e, const char *const *extra_env, const char *const *args,
+                const char *logpath)
 {
     char log[300];
     snprintf(log, sizeof log, "%s/commands.log", e->dir);
-    pid_t pid = spawn(e, extra_env, args, log);
-    if (pid < 0)
-        return -1;
+    return spawn(e, extra_env, args, logpath ? logpath : log);
+}
+
+int mzt_wait(pid_t pid)
+{
     int st;
-    if (waitpid(pid, &st, 0) < 0)
+    if (pid < 0 || waitpid(pid, &st, 0) < 0)
         return -1;
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int mzt_run(const mzt_env *e, const char *const *extra_env, const char *const *args)
+{
+    return mzt_wait(mzt_start(e, extra_env, args, NULL));
+}
+
+bool mzt_sql(const mzt_env *e, const char *sql)
+{
+    PGconn *c = PQconnectdb(e->db_url);
+    bool ok = PQstatus(c) == CONNECTION_OK;
+    if (ok) {
+        PGresult *r = PQexec(c, sql);
+        ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+        if (!ok)
+            fprintf(stderr, "mzt_sql: %s", PQerrorMessage(c));
+        PQclear(r);
+    }
+    PQfinish(c);
+    return ok;
 }
 
 bool mzt_env_setup(mzt_env *e, const char *name)

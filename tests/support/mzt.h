@@ -32,6 +32,16 @@ void mzt_env_teardown(mzt_env *e);
  * status (or -1). extra_env: NULL-terminated "K=V" strings, may be NULL. */
 int mzt_run(const mzt_env *e, const char *const *extra_env, const char *const *args);
 
+/* Starts `mijnzaken <args...>` without waiting; stderr goes to logpath
+ * (or the env's commands.log when NULL). Returns the pid or -1. */
+pid_t mzt_start(const mzt_env *e, const char *const *extra_env, const char *const *args,
+                const char *logpath);
+/* Waits for a child started with mzt_start; returns its exit status. */
+int mzt_wait(pid_t pid);
+
+/* Runs SQL on the env's test database as the admin; false on error. */
+bool mzt_sql(const mzt_env *e, const char *sql);
+
 typedef struct mzt_server {
     pid_t pid;
     unsigned port;

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The run command: installs what is missing, builds, starts an embedded
+# PostgreSQL (unless MZ_DATABASE_URL is set), creates development keys on
+# first run, applies migrations, seeds demo data and serves on
+# http://127.0.0.1:8080 (MZ_LISTEN). Ctrl-C stops the service and the
+# embedded database.
+#   scripts/run.sh              build, set up and serve
+#   scripts/run.sh --init-only  only create the development keys (.data/keys)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+DATA=$ROOT/.data
+mkdir -p "$DATA"
+chmod 755 "$DATA"
+
+scripts/deps.sh
+cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build-release --target mijnzaken -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+BIN=$ROOT/build-release/mijnzaken
+
+export MZ_JWT_PUBLIC_KEY_FILE=${MZ_JWT_PUBLIC_KEY_FILE:-$DATA/keys/jwt-public.pem}
+export MZ_JWT_PRIVATE_KEY_FILE=${MZ_JWT_PRIVATE_KEY_FILE:-$DATA/keys/jwt-private.pem}
+export MZ_PSEUDONYM_KEY_FILE=${MZ_PSEUDONYM_KEY_FILE:-$DATA/keys/pseudonym.key}
+export MZ_DEV_MODE=${MZ_DEV_MODE:-1}
+export MZ_LISTEN=${MZ_LISTEN:-127.0.0.1:8080}
+
+"$BIN" init-dev --dir "$DATA/keys" 2>/dev/null
+if [ "${1:-}" = "--init-only" ]; then
+  echo "Development keys are in $DATA/keys"
+  exit 0
+fi
+
+if [ -z "${MZ_DATABASE_URL:-}" ]; then
+  . scripts/lib/pg.sh
+  SOCK=$DATA/pg-run
+  # Unix socket paths are limited to ~107 bytes.
+  [ ${#SOCK} -gt 80 ] && SOCK=/tmp/mijnzaken-pg-$(id -u)
+  pg_cluster_start "$DATA/pg" "$SOCK"
+  STOP_PG=1
+  if ! pg_as_owner psql -h "$SOCK" -U postgres -Atc \
+       "SELECT 1 FROM pg_database WHERE datname = 'mijnzaken'" postgres 2>/dev/null | grep -q 1; then
+    pg_as_owner psql -h "$SOCK" -U postgres -qc "CREATE DATABASE mijnzaken" postgres
+  fi
+  export MZ_DATABASE_URL="host=$SOCK user=postgres dbname=mijnzaken"
+fi
+
+"$BIN" migrate
+"$BIN" seed-demo
+
+PORT=${MZ_LISTEN##*:}
+cat <<MSG
+
+  MijnZaken is starting on http://${MZ_LISTEN}
+  Demo citizens (BSN): 999993653, 999990019, 999990032
+
+  Get a demo token and call the API:
+    TOKEN=\$(scripts/dev-token.sh --bsn 999993653)
+    curl -s -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:${PORT}/api/v1/me/cases
+
+  Stop with Ctrl-C.
+
+MSG
+SERVE_PID=
+cleanup() {
+  [ -n "$SERVE_PID" ] && kill -TERM "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null
+  [ -n "${STOP_PG:-}" ] && pg_cluster_stop "$DATA/pg"
+  return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+"$BIN" serve &
+SERVE_PID=$!
+wait "$SERVE_PID"
