@@ -44,19 +44,24 @@ bool mz_auth_init(const char *public_key_file, const char *alg, const char *issu
                  "token verification key");
         return false;
     }
-    g_alg = jwt_str_alg(alg);
-    if (g_alg != JWT_ALG_RS256 && g_alg != JWT_ALG_ES256) {
+    /* Validate before touching any global: a refused init must leave the
+     * previous pinning intact, never half-changed. */
+    jwt_alg_t a = alg ? jwt_str_alg(alg) : JWT_ALG_INVAL;
+    if (a != JWT_ALG_RS256 && a != JWT_ALG_ES256) {
         snprintf(err, errlen, "MZ_JWT_ALG must be RS256 or ES256");
         return false;
     }
-    free(g_key);
-    g_key = mz_read_file(public_key_file, &g_key_len, 64 * 1024);
-    if (!g_key || !strstr(g_key, "-----BEGIN PUBLIC KEY-----")) {
+    size_t klen;
+    char *key = mz_read_file(public_key_file, &klen, 64 * 1024);
+    if (!key || !strstr(key, "-----BEGIN PUBLIC KEY-----")) {
         snprintf(err, errlen, "cannot read a PEM public key from %s", public_key_file);
-        free(g_key);
-        g_key = NULL;
+        free(key);
         return false;
     }
+    free(g_key);
+    g_key = key;
+    g_key_len = klen;
+    g_alg = a;
     free(g_issuer);
     free(g_audience);
     g_issuer = strdup(issuer ? issuer : "");
@@ -143,15 +148,15 @@ bool mz_auth_check_claims(const char *claims_json, size_t len, int64_t now,
         goto done;
     if (!num_claim(root, "iat", false, &iat, reason, NULL, "token iat claim is not a number"))
         goto done;
-    if (exp + MZ_AUTH_LEEWAY <= now) {
+    if (exp <= now - MZ_AUTH_LEEWAY) {
         *reason = "token expired";
         goto done;
     }
-    if (nbf != INT64_MIN && nbf - MZ_AUTH_LEEWAY > now) {
+    if (nbf != INT64_MIN && nbf > now + MZ_AUTH_LEEWAY) {
         *reason = "token not yet valid (nbf)";
         goto done;
     }
-    if (iat != INT64_MIN && iat - MZ_AUTH_LEEWAY > now) {
+    if (iat != INT64_MIN && iat > now + MZ_AUTH_LEEWAY) {
         *reason = "token issued in the future (iat)";
         goto done;
     }
