@@ -26,11 +26,11 @@
 #define T_NOW 1800000000
 
 /* Claim fragments (T_NOW = 1800000000). */
-#define C_ISS  "\"iss\":\"" T_ISS "\""
-#define C_AUD  "\"aud\":\"" T_AUD "\""
-#define C_SUB  "\"sub\":\"citizen-1\""
-#define C_EXP  "\"exp\":1800000300"
-#define C_BASE C_ISS "," C_AUD "," C_SUB "," C_EXP
+#define C_ISS   "\"iss\":\"" T_ISS "\""
+#define C_AUD   "\"aud\":\"" T_AUD "\""
+#define C_SUB   "\"sub\":\"citizen-1\""
+#define C_EXP   "\"exp\":1800000300"
+#define C_BASE  C_ISS "," C_AUD "," C_SUB "," C_EXP
 #define C_NOEXP C_ISS "," C_AUD "," C_SUB
 #define C_NOAUD C_ISS "," C_SUB "," C_EXP
 #define C_NOISS C_AUD "," C_SUB "," C_EXP
@@ -88,8 +88,8 @@ static void test_accept_staff(void **state)
     } cases[] = {
         {"{" C_ISS "," C_AUD "," C_EXP ",\"sub\":\"staff-1\",\"roles\":[\"professional\"]}",
          MZ_ROLE_PROFESSIONAL, "staff-1"},
-        {"{" C_ISS "," C_AUD "," C_EXP ",\"sub\":\"staff-2\",\"roles\":[\"admin\"]}",
-         MZ_ROLE_ADMIN, "staff-2"},
+        {"{" C_ISS "," C_AUD "," C_EXP ",\"sub\":\"staff-2\",\"roles\":[\"admin\"]}", MZ_ROLE_ADMIN,
+         "staff-2"},
         {"{" C_ISS "," C_AUD "," C_EXP ",\"sub\":\"s\",\"roles\":[\"admin\",\"professional\"]}",
          MZ_ROLE_ADMIN | MZ_ROLE_PROFESSIONAL, "s"},
         {"{" C_ISS "," C_AUD "," C_EXP ",\"sub\":\"s\",\"roles\":[\"viewer\",\"admin\"]}",
@@ -257,12 +257,9 @@ static void test_huge_float_exp(void **state)
 {
     (void)state;
     const char *inputs[] = {
-        "{" C_NOEXP ",\"exp\":1e300}",
-        "{" C_NOEXP ",\"exp\":1e19}",
-        "{" C_NOEXP ",\"exp\":9.3e18}",
-        "{" C_NOEXP ",\"exp\":-9.3e18}",
-        "{" C_NOEXP ",\"exp\":1e999}",
-        "{" C_BASE ",\"nbf\":-1e300}",
+        "{" C_NOEXP ",\"exp\":1e300}",  "{" C_NOEXP ",\"exp\":1e19}",
+        "{" C_NOEXP ",\"exp\":9.3e18}", "{" C_NOEXP ",\"exp\":-9.3e18}",
+        "{" C_NOEXP ",\"exp\":1e999}",  "{" C_BASE ",\"nbf\":-1e300}",
         "{" C_BASE ",\"iat\":-1e300}",
     };
     for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++) {

@@ -13,7 +13,8 @@
 
 #include "bsn.h"
 
-/* Length of a literal including any embedded NUL. */
+/* Length of a literal including any embedded NUL (written "\000": a
+ * three-digit octal escape cannot swallow the digits that follow). */
 #define LIT(s) (s), (sizeof(s) - 1)
 
 static void test_valid_numbers(void **state)
@@ -59,14 +60,20 @@ static void test_invalid_numbers(void **state)
         {LIT("-99999365"), "sign"},
         {LIT("+99999365"), "plus sign"},
         {LIT("9999.3653"), "dot"},
-        {LIT("\xff" "99999365"), "high byte"},
-        {LIT("9999\0" "3653"), "embedded NUL"},
+        {LIT("\37799999365"), "high byte"},
+        {LIT("9999\0003653"), "embedded NUL"},
         {LIT("99999365\0"), "trailing NUL inside length"},
-        {LIT("\0" "99999365"), "leading NUL inside length"},
+        {LIT("\00099999365"), "leading NUL inside length"},
         {"999993653", 8, "valid number cut to 8"},
         {"9999936530", 10, "valid prefix with extra digit"},
         {"999993653x", 10, "valid prefix with extra letter"},
     };
+    /* the NUL cases really are 9 bytes long */
+    assert_int_equal(cases[16].n, 9);
+    assert_int_equal(cases[17].n, 9);
+    assert_int_equal(cases[18].n, 9);
+    assert_int_equal(cases[16].s[4], '\0');
+    assert_int_equal(cases[16].s[5], '3');
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         if (mz_bsn_valid(cases[i].s, cases[i].n))
             fail_msg("accepted invalid BSN (%s), case %zu", cases[i].why, i);
@@ -130,19 +137,19 @@ static void test_contains_bsn_like(void **state)
         {LIT("999993653x"), true},
         {LIT("a 123456789 b 111222333 c"), true}, /* second run is valid */
         {LIT("/api/v1/me/cases/999990019"), true},
-        {LIT("1999993653"), false},     /* 10-digit run containing a valid one */
-        {LIT("9999936531"), false},     /* same, other side */
+        {LIT("1999993653"), false}, /* 10-digit run containing a valid one */
+        {LIT("9999936531"), false}, /* same, other side */
         {LIT("99999365399999365"), false},
-        {LIT("123456789"), false},      /* 9 digits, bad checksum */
+        {LIT("123456789"), false}, /* 9 digits, bad checksum */
         {LIT("bsn=999993654&x"), false},
         {LIT("000000000"), false},
-        {LIT("99999365"), false},       /* 8 digits */
+        {LIT("99999365"), false}, /* 8 digits */
         {LIT(""), false},
         {LIT("no digits at all"), false},
-        {LIT("99999\0" "3653"), false}, /* NUL splits the run */
-        {LIT("x\0" "999993653"), true}, /* scanning continues past a NUL */
-        {"999993653", 8, false},        /* length bounds the scan */
-        {"x99999365" "3", 9, false},
+        {LIT("99999\0003653"), false}, /* NUL splits the run */
+        {LIT("x\000999993653"), true}, /* scanning continues past a NUL */
+        {"999993653", 8, false},       /* length bounds the scan */
+        {"x999993653", 9, false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         if (mz_contains_bsn_like(cases[i].s, cases[i].n) != cases[i].expect)

@@ -95,11 +95,11 @@ static void test_script_close(void **state)
 static void test_utf8_unchanged(void **state)
 {
     (void)state;
-    EXPECT_LIT("caf\xc3\xa9", "\"caf\xc3\xa9\"");                  /* é */
-    EXPECT_LIT("\xe2\x82\xac 5", "\"\xe2\x82\xac 5\"");            /* € */
-    EXPECT_LIT("\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"");        /* U+1F600 */
+    EXPECT_LIT("caf\xc3\xa9", "\"caf\xc3\xa9\"");                           /* é */
+    EXPECT_LIT("\xe2\x82\xac 5", "\"\xe2\x82\xac 5\"");                     /* € */
+    EXPECT_LIT("\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"");                 /* U+1F600 */
     EXPECT_LIT("\xe2\x80\xa8\xe2\x80\xa9", "\"\xe2\x80\xa8\xe2\x80\xa9\""); /* U+2028/9 */
-    EXPECT_LIT("\xc2\x80\xc2\x9f", "\"\xc2\x80\xc2\x9f\"");        /* C1 controls as UTF-8 */
+    EXPECT_LIT("\xc2\x80\xc2\x9f", "\"\xc2\x80\xc2\x9f\""); /* C1 controls as UTF-8 */
 }
 
 static void test_cstr_and_others(void **state)
@@ -272,14 +272,10 @@ static void test_parse_back(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_named_escapes),
-        cmocka_unit_test(test_control_bytes),
-        cmocka_unit_test(test_script_close),
-        cmocka_unit_test(test_utf8_unchanged),
-        cmocka_unit_test(test_cstr_and_others),
-        cmocka_unit_test(test_printf_growth),
-        cmocka_unit_test(test_append_and_reserve),
-        cmocka_unit_test(test_steal),
+        cmocka_unit_test(test_named_escapes),      cmocka_unit_test(test_control_bytes),
+        cmocka_unit_test(test_script_close),       cmocka_unit_test(test_utf8_unchanged),
+        cmocka_unit_test(test_cstr_and_others),    cmocka_unit_test(test_printf_growth),
+        cmocka_unit_test(test_append_and_reserve), cmocka_unit_test(test_steal),
         cmocka_unit_test(test_parse_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
