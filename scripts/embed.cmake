@@ -1,6 +1,8 @@
 # Generates a C file holding the migrations and the OpenAPI document as byte
 # arrays (NUL-terminated), declared in service/embedded.h.
-# Inputs: OUT, MIGRATIONS (list of .sql paths, sorted), OPENAPI (path).
+# Inputs: OUT, MIGRATIONS_DIR (holding NNN_name.sql files), OPENAPI (path).
+file(GLOB MIGRATIONS ${MIGRATIONS_DIR}/*.sql)
+list(SORT MIGRATIONS)
 function(mz_hex_array path var out_len)
   file(READ ${path} hex HEX)
   string(LENGTH "${hex}" n)

@@ -25,12 +25,22 @@ export MZ_TEST_DATABASE_URL="host=$PGTMP/sock user=postgres dbname=postgres"
 export MZ_TEST_PGDATA="$PGTMP/data"
 
 status=0
+LOG=$(mktemp /tmp/mz-ctest.XXXXXX)
 echo "== ctest (normal build)"
-ctest --test-dir build --output-on-failure -j"$JOBS" || status=1
+ctest --test-dir build --output-on-failure -j"$JOBS" 2>&1 | tee "$LOG" || status=1
 echo "== ctest (ASan+UBSan build)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan --output-on-failure -j"$JOBS" || status=1
+  ctest --test-dir build-asan --output-on-failure -j"$JOBS" 2>&1 | tee -a "$LOG" || status=1
 echo "== OpenAPI lint (NL API Design Rules)"
-scripts/lint-openapi.sh || status=1
+lint=0
+scripts/lint-openapi.sh || { status=1; lint=1; }
+
+# One closing line for both ctest runs and the lint.
+total=$(grep -Eo 'failed out of [0-9]+' "$LOG" | awk '{s+=$4} END {print s+0}')
+failed=$(grep -Eo '[0-9]+ tests failed out of' "$LOG" | awk '{s+=$1} END {print s+0}')
+rm -f "$LOG"
+runs=$(( total + 1 )); bad=$(( failed + lint ))
+[ "$total" -gt 0 ] || { echo "no tests ran"; status=1; }
+echo "summary: $(( runs - bad )) passed, $bad failed"
 exit $status

@@ -29,7 +29,9 @@ typedef struct mz_config {
     char *jwt_audience;
     char *agencies_file;
     char *pseudonym_key_file;
-    long refresh_after; /* seconds */
+    long refresh_after;        /* seconds */
+    long refresh_deadline_ms;  /* how long a citizen's read waits for agencies */
+    long refresh_max_inflight; /* cap on concurrent background refreshes */
     bool dev_mode;
     long threads; /* 0 = one per core */
     long max_connections;

@@ -100,4 +100,75 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                              "FROM case_events WHERE case_id = $1::uuid "
                              "ORDER BY occurred_at, id LIMIT 500",
                              1, true},
+    /* Claims the agency most overdue whose lease is free; SKIP LOCKED lets
+     * several instances claim different agencies at the same moment.
+     * $1 owner, $2 lease seconds, $3 configured agency ids (text[]). */
+    [MZ_STMT_SYNC_CLAIM] =
+        {"sync_claim",
+         "UPDATE sync_state s SET lease_owner = $1, "
+         "lease_until = now() + $2::int * interval '1 second', last_attempt_at = now() "
+         "WHERE s.agency_id = (SELECT agency_id FROM sync_state "
+         "WHERE next_run_at <= now() AND (lease_until IS NULL OR lease_until < now()) "
+         "AND agency_id = ANY ($3::text[]) ORDER BY next_run_at "
+         "FOR UPDATE SKIP LOCKED LIMIT 1) "
+         "RETURNING s.agency_id, s.cursor, s.consecutive_failures",
+         3, false},
+    /* The same for one named agency, due or not (CLI --once). */
+    [MZ_STMT_SYNC_CLAIM_ONE] =
+        {"sync_claim_one",
+         "UPDATE sync_state SET lease_owner = $1, "
+         "lease_until = now() + $2::int * interval '1 second', last_attempt_at = now() "
+         "WHERE agency_id = $3 AND (lease_until IS NULL OR lease_until < now()) "
+         "RETURNING agency_id, cursor, consecutive_failures",
+         3, false},
+    /* $1 agency, $2 owner, $3 cursor, $4 next run in s, $5 ms, $6 seen, $7 applied */
+    [MZ_STMT_SYNC_FINISH_OK] =
+        {"sync_finish_ok",
+         "UPDATE sync_state SET lease_owner = NULL, lease_until = NULL, cursor = $3, "
+         "last_success_at = now(), last_error = NULL, consecutive_failures = 0, "
+         "next_run_at = now() + $4::int * interval '1 second', last_duration_ms = $5::int, "
+         "last_seen = $6::int, last_applied = $7::int, runs = runs + 1 "
+         "WHERE agency_id = $1 AND lease_owner = $2",
+         7, true},
+    /* $1 agency, $2 owner, $3 error, $4 next run in s, $5 ms */
+    [MZ_STMT_SYNC_FINISH_FAIL] =
+        {"sync_finish_fail",
+         "UPDATE sync_state SET lease_owner = NULL, lease_until = NULL, last_error = $3, "
+         "consecutive_failures = consecutive_failures + 1, "
+         "next_run_at = now() + $4::int * interval '1 second', last_duration_ms = $5::int, "
+         "runs = runs + 1 WHERE agency_id = $1 AND lease_owner = $2",
+         5, true},
+    [MZ_STMT_SYNC_TRIGGER] = {"sync_trigger",
+                              "UPDATE sync_state SET next_run_at = now() WHERE agency_id = $1 "
+                              "RETURNING lease_until IS NOT NULL AND lease_until > now()",
+                              1, true},
+    [MZ_STMT_AGENCIES_ADMIN] =
+        {"agencies_admin",
+         "SELECT a.id, a.name, a.adapter_kind, a.enabled, s.last_success_at, s.last_attempt_at, "
+         "s.last_error, coalesce(s.consecutive_failures, 0), s.next_run_at, "
+         "coalesce(s.lease_until > now(), false), "
+         "(SELECT count(*) FROM cases c WHERE c.agency_id = a.id), s.last_duration_ms, "
+         "s.last_seen, s.last_applied, coalesce(s.runs, 0) "
+         "FROM agencies a LEFT JOIN sync_state s ON s.agency_id = a.id ORDER BY a.id",
+         0, true},
+    /* $1 subject key: per enabled agency, the citizen's last refresh and
+     * the agency's last full sync. */
+    [MZ_STMT_SUBJECT_FRESHNESS] =
+        {"subject_freshness",
+         "SELECT id, name, last, extract(epoch FROM now() - last)::bigint FROM ("
+         "SELECT a.id, a.name, greatest(r.refreshed_at, s.last_success_at, "
+         "(SELECT max(c.last_synced_at) FROM cases c WHERE c.subject_key = $1 "
+         "AND c.agency_id = a.id)) AS last "
+         "FROM agencies a LEFT JOIN subject_refresh r ON r.agency_id = a.id AND "
+         "r.subject_key = $1 LEFT JOIN sync_state s ON s.agency_id = a.id "
+         "WHERE a.enabled) x ORDER BY id",
+         1, true},
+    [MZ_STMT_SUBJECT_REFRESH_RECORD] =
+        {"subject_refresh_record",
+         "INSERT INTO subject_refresh (agency_id, subject_key, refreshed_at, attempted_at, ok) "
+         "VALUES ($1, $2, CASE WHEN $3::boolean THEN now() END, now(), $3::boolean) "
+         "ON CONFLICT (subject_key, agency_id) DO UPDATE SET attempted_at = now(), "
+         "ok = EXCLUDED.ok, refreshed_at = coalesce(EXCLUDED.refreshed_at, "
+         "subject_refresh.refreshed_at)",
+         3, true},
 };

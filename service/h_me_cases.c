@@ -14,6 +14,7 @@
 #include "db.h"
 #include "handlers.h"
 #include "pagination.h"
+#include "refresh.h"
 
 static bool agency_id_valid(const char *s)
 {
@@ -77,7 +78,11 @@ void mz_h_me_cases_list(mz_req *r)
     const int lens[6] = {MZ_PSEUDONYM_LEN, 0, 0, 0, 0, 0};
     const int fmts[6] = {1, 0, 0, 0, 0, 0};
     mz_db *db = mz_db_thread();
-    PGresult *res = db ? mz_db_exec(db, MZ_STMT_CASES_LIST, vals, lens, fmts) : NULL;
+    /* Fresh on read: the first page asks stale agencies first (bounded by
+     * MZ_REFRESH_DEADLINE_MS); every page reports per-agency freshness. */
+    mz_source_state sources[MZ_MAX_SOURCES];
+    int nsources = db ? mz_refresh_subject(db, r->principal.bsn, key, !cursor_s, sources) : -1;
+    PGresult *res = nsources >= 0 ? mz_db_exec(db, MZ_STMT_CASES_LIST, vals, lens, fmts) : NULL;
     if (!mz_db_ok(res)) {
         PQclear(res);
         mz_reply_unavailable(r, "the case store is unavailable; try again shortly");
@@ -113,7 +118,21 @@ void mz_h_me_cases_list(mz_req *r)
         self_link(&b, status, agency, size, next);
         mz_buf_puts(&b, "\"}");
     }
-    mz_buf_puts(&b, "}}");
+    mz_buf_puts(&b, "},\"sources\":[");
+    for (int i = 0; i < nsources; i++) {
+        if (i)
+            mz_buf_putc(&b, ',');
+        mz_buf_puts(&b, "{\"agency\":{\"id\":");
+        mz_json_cstr(&b, sources[i].agency_id);
+        mz_buf_puts(&b, ",\"name\":");
+        mz_json_cstr(&b, sources[i].agency_name);
+        mz_buf_puts(&b, "},\"freshness\":");
+        mz_json_cstr(&b, mz_freshness_name(sources[i].freshness));
+        mz_buf_puts(&b, ",\"lastSyncedAt\":");
+        mz_json_cstr(&b, sources[i].last_synced[0] ? sources[i].last_synced : NULL);
+        mz_buf_putc(&b, '}');
+    }
+    mz_buf_puts(&b, "]}");
     mz_reply_json(r, 200, &b);
 }
 

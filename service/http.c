@@ -287,6 +287,11 @@ static void dispatch(mz_req *r, const char *url)
                 return;
             }
         }
+        if ((route->flags & MZ_R_ADMIN) && !(r->principal.roles & MZ_ROLE_ADMIN)) {
+            mz_reply_problem(r, 403, "forbidden", "Forbidden",
+                             "this endpoint is for administrators");
+            return;
+        }
     }
     route->fn(r);
     if (!r->resp)

@@ -39,6 +39,7 @@ typedef void (*mz_handler)(mz_req *r);
 #define MZ_R_AUTH     1u /* requires a valid bearer token */
 #define MZ_R_CITIZEN  2u /* requires a citizen token (bsn claim, no staff role) */
 #define MZ_R_PERSONAL 4u /* response holds personal data: Cache-Control no-store */
+#define MZ_R_ADMIN    8u /* requires roles to contain "admin" */
 
 typedef struct mz_route {
     const char *method;

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agencies.h"
 #include "auth.h"
 #include "bsn.h"
 #include "buf.h"
@@ -27,7 +28,10 @@
 #include "http.h"
 #include "log.h"
 #include "migrate.h"
+#include "outbound.h"
+#include "refresh.h"
 #include "seed.h"
+#include "sync.h"
 
 static void usage(FILE *out)
 {
@@ -38,6 +42,8 @@ static void usage(FILE *out)
             "  serve                       run the HTTP service (MZ_LISTEN)\n"
             "  migrate                     apply pending database migrations\n"
             "  seed-demo                   load demo agencies and cases (idempotent)\n"
+            "  sync --agency ID --once     sync one agency now (MZ_AGENCIES_FILE)\n"
+            "  check-config                validate MZ_AGENCIES_FILE and exit\n"
             "  init-dev --dir DIR          create development keys in DIR if missing\n"
             "  dev-token (--bsn BSN | --role professional|admin) [--sub ID] [--ttl SECONDS]\n"
             "                              print a token signed with MZ_JWT_PRIVATE_KEY_FILE\n"
@@ -75,6 +81,93 @@ static mz_db *connect_or_fail(void)
     if (!db)
         fail("cannot connect to the database", err);
     return db;
+}
+
+/* Loads MZ_AGENCIES_FILE into g_mz_agencies (nothing when unset). */
+static bool load_agencies(bool init_adapters)
+{
+    if (!g_mz_config.agencies_file)
+        return true;
+    char err[512];
+    g_mz_agencies = mz_agencies_load(g_mz_config.agencies_file, init_adapters, err, sizeof err);
+    if (!g_mz_agencies) {
+        fail("invalid agencies configuration", err);
+        return false;
+    }
+    return true;
+}
+
+static bool store_agencies(mz_db *db)
+{
+    char err[256];
+    if (!g_mz_agencies || mz_agencies_store(g_mz_agencies, db, err, sizeof err))
+        return true;
+    fail("cannot store the agencies", err);
+    return false;
+}
+
+static int cmd_check_config(void)
+{
+    if (!g_mz_config.agencies_file)
+        return fail("nothing to check", "MZ_AGENCIES_FILE is not set");
+    mz_outbound_global_init();
+    if (!load_agencies(true))
+        return 1;
+    mz_logline l;
+    mz_log_begin(&l, MZ_LOG_INFO, "agencies configuration is valid");
+    mz_log_int(&l, "agencies", (int64_t)g_mz_agencies->n);
+    mz_log_end(&l);
+    mz_agencies_free(g_mz_agencies);
+    return 0;
+}
+
+static int cmd_sync(int argc, char **argv)
+{
+    const char *id = NULL;
+    bool once = false;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--agency") == 0 && i + 1 < argc)
+            id = argv[++i];
+        else if (strcmp(argv[i], "--once") == 0)
+            once = true;
+        else {
+            fprintf(stderr, "unknown option %s\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!id || !once) {
+        fprintf(stderr,
+                "usage: mijnzaken sync --agency ID --once (scheduled syncs run in serve)\n");
+        return 2;
+    }
+    char err[256];
+    if (!mz_pseudonym_load_key(g_mz_config.pseudonym_key_file, err, sizeof err))
+        return fail("cannot load the pseudonym key", err);
+    mz_outbound_global_init();
+    if (!g_mz_config.agencies_file)
+        return fail("cannot sync", "MZ_AGENCIES_FILE is not set");
+    if (!load_agencies(true))
+        return 1;
+    int rc = 1;
+    const mz_agency *a = mz_agencies_find(g_mz_agencies, id);
+    mz_db *db = a ? connect_or_fail() : NULL;
+    if (!a)
+        fail("cannot sync", "no such agency in MZ_AGENCIES_FILE");
+    if (db && store_agencies(db)) {
+        mz_sync_report rep;
+        if (!mz_sync_agency_once(db, a, mz_instance_id(), &rep))
+            fail("cannot sync", rep.error);
+        else {
+            printf("agency %s: %s, %zu seen, %zu applied, %zu stale, %zu invalid, %lld ms\n", a->id,
+                   mz_adapter_status_name(rep.status), rep.seen, rep.applied, rep.stale,
+                   rep.invalid, (long long)rep.duration_ms);
+            rc = rep.status == MZ_ADAPTER_OK ? 0 : 1;
+        }
+    }
+    mz_db_close(db);
+    mz_agencies_free(g_mz_agencies);
+    g_mz_agencies = NULL;
+    return rc;
 }
 
 static int cmd_migrate(void)
@@ -250,12 +343,17 @@ static int cmd_serve(void)
         return fail("cannot start", err);
     if (!mz_openapi_init(err, sizeof err))
         return fail("cannot load the OpenAPI document", err);
+    mz_outbound_global_init();
+    if (!load_agencies(true))
+        return 1;
     /* A schema that differs from this build's migrations is fatal; a
      * database that is merely down is not: readyz reports it until it is
      * back, and requests answer 503 meanwhile. */
     mz_db *db = mz_db_connect(g_mz_config.database_url, 5000, err, sizeof err);
     if (db) {
         bool ok = mz_migrate_check(db, err, sizeof err);
+        if (ok)
+            ok = store_agencies(db);
         mz_db_close(db);
         if (!ok && strstr(err, "edited"))
             return fail("refusing to start", err);
@@ -275,6 +373,8 @@ static int cmd_serve(void)
     unsigned port;
     if (!mz_http_start(&port, err, sizeof err))
         return fail("cannot start the HTTP server", err);
+    if (g_mz_agencies && !mz_scheduler_start(g_mz_agencies))
+        return fail("cannot start the scheduler", "pthread_create failed");
     mz_logline l;
     mz_log_begin(&l, MZ_LOG_INFO, "listening");
     mz_log_str(&l, "listen", g_mz_config.listen);
@@ -286,6 +386,10 @@ static int cmd_serve(void)
     sigwait(&set, &sig);
     mz_log_msg_str(MZ_LOG_INFO, "shutting down", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     mz_http_stop();
+    mz_scheduler_stop();
+    mz_refresh_drain(15000);
+    mz_agencies_free(g_mz_agencies);
+    g_mz_agencies = NULL;
     mz_openapi_shutdown();
     mz_auth_shutdown();
     return 0;
@@ -312,6 +416,10 @@ int main(int argc, char **argv)
         rc = cmd_migrate();
     else if (strcmp(cmd, "seed-demo") == 0)
         rc = cmd_seed();
+    else if (strcmp(cmd, "sync") == 0)
+        rc = cmd_sync(argc - 2, argv + 2);
+    else if (strcmp(cmd, "check-config") == 0)
+        rc = cmd_check_config();
     else if (strcmp(cmd, "init-dev") == 0)
         rc = cmd_init_dev(argc - 2, argv + 2);
     else if (strcmp(cmd, "dev-token") == 0)

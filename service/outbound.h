@@ -46,20 +46,20 @@ typedef struct mz_outbound_opts {
 typedef struct mz_outbound mz_outbound;
 
 typedef struct mz_outbound_result {
-    long status;          /* HTTP status, 0 when no response */
-    char *body;           /* NUL-terminated, may be NULL when no response */
+    long status; /* HTTP status, 0 when no response */
+    char *body;  /* NUL-terminated, may be NULL when no response */
     size_t body_len;
     char content_type[128];
-    char error[256];      /* why it failed (no URL query, no secrets) */
+    char error[256]; /* why it failed (no URL query, no secrets) */
     int attempts;
 } mz_outbound_result;
 
 typedef enum mz_outbound_status {
-    MZ_OUT_OK,         /* a response arrived (any HTTP status: check result.status) */
-    MZ_OUT_REFUSED,    /* URL not under an allowed base: nothing was sent */
-    MZ_OUT_TRANSPORT,  /* connect failure, reset, timeout, TLS error */
-    MZ_OUT_TOO_LARGE,  /* response exceeded max_response */
-    MZ_OUT_DEADLINE    /* the absolute deadline passed (before or between attempts) */
+    MZ_OUT_OK,        /* a response arrived (any HTTP status: check result.status) */
+    MZ_OUT_REFUSED,   /* URL not under an allowed base: nothing was sent */
+    MZ_OUT_TRANSPORT, /* connect failure, reset, timeout, TLS error */
+    MZ_OUT_TOO_LARGE, /* response exceeded max_response */
+    MZ_OUT_DEADLINE   /* the absolute deadline passed (before or between attempts) */
 } mz_outbound_status;
 
 mz_outbound *mz_outbound_new(const mz_outbound_opts *opts);

@@ -17,6 +17,8 @@ static const mz_route routes[] = {
      q_me_cases},
     {"GET", "/api/v1/me/cases/{caseId}", mz_h_me_case_get, MZ_R_AUTH | MZ_R_CITIZEN | MZ_R_PERSONAL,
      NULL},
+    {"GET", "/api/v1/agencies", mz_h_agencies_list, MZ_R_AUTH | MZ_R_ADMIN, NULL},
+    {"POST", "/api/v1/agencies/{agencyId}/sync", mz_h_agency_sync, MZ_R_AUTH | MZ_R_ADMIN, NULL},
 };
 
 const mz_route *mz_routes(size_t *n)

@@ -197,6 +197,33 @@ void mzt_env_teardown(mzt_env *e)
     /* The temp dir (logs) is kept for post-mortems and the log scan. */
 }
 
+/* Servers still running when the test program exits (a failed assertion
+ * skips the stop) are killed, so ctest never waits on an orphan. */
+static pid_t g_live[64];
+
+static void kill_live(void)
+{
+    for (int i = 0; i < 64; i++)
+        if (g_live[i] > 0) {
+            kill(g_live[i], SIGKILL);
+            waitpid(g_live[i], NULL, 0);
+        }
+}
+
+static void track(pid_t pid, bool add)
+{
+    static bool registered;
+    if (!registered) {
+        atexit(kill_live);
+        registered = true;
+    }
+    for (int i = 0; i < 64; i++)
+        if (add ? g_live[i] == 0 : g_live[i] == pid) {
+            g_live[i] = add ? pid : 0;
+            return;
+        }
+}
+
 bool mzt_server_start(mzt_server *s, const mzt_env *e, const char *const *extra_env)
 {
     memset(s, 0, sizeof *s);
@@ -206,6 +233,7 @@ bool mzt_server_start(mzt_server *s, const mzt_env *e, const char *const *extra_
     s->pid = spawn(e, extra_env, args, s->log);
     if (s->pid < 0)
         return false;
+    track(s->pid, true);
     for (int i = 0; i < 300; i++) { /* up to 15 s (sanitizer builds start slowly) */
         size_t n;
         char *txt = mzt_slurp(s->log, &n);
@@ -219,6 +247,7 @@ bool mzt_server_start(mzt_server *s, const mzt_env *e, const char *const *extra_
         free(txt);
         int st;
         if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
+            track(s->pid, false);
             s->pid = 0;
             return false;
         }
@@ -237,6 +266,7 @@ int mzt_server_stop(mzt_server *s)
     for (int i = 0; i < 400; i++) {
         pid_t r = waitpid(s->pid, &st, WNOHANG);
         if (r == s->pid) {
+            track(s->pid, false);
             s->pid = 0;
             return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
         }
@@ -245,6 +275,7 @@ int mzt_server_stop(mzt_server *s)
     }
     kill(s->pid, SIGKILL);
     waitpid(s->pid, &st, 0);
+    track(s->pid, false);
     s->pid = 0;
     return -2;
 }

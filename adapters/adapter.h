@@ -1,0 +1,79 @@
+/*
+ * adapter.h — the interface every kind of agency system implements.
+ *
+ * Why a table of function pointers (after the GNU Taler KYC plugins): the
+ * scheduler, fresh-on-read and the push path call adapters without knowing
+ * what they talk to; a new kind of system is one new file plus one line in
+ * adapters/registry.c. Adapters only *produce* normalised records
+ * (mz_case_record, store.h) and hand them to a sink; they never write to the
+ * database. The one write path (store.c) decides what is applied.
+ *
+ * Threads: an adapter's state is shared by the scheduler thread and every
+ * HTTP worker doing a fresh-on-read at once; operations must be thread-safe
+ * (each call makes its own outbound client; shared caches take a lock).
+ *
+ * The BSN: refresh_subject receives the plain BSN from the request at hand
+ * (the citizen's token or the professional's POST body). Adapters may send
+ * it to the agency (in a request body, never in a URL when the agency
+ * offers a body-based search) and must not keep, log or return it.
+ *
+ * Ownership: init returns state owned by the caller (free it with
+ * ops->free). Records passed to a sink are only valid during the emit call:
+ * a sink that keeps them copies them (mz_record_list does).
+ */
+#ifndef MZ_ADAPTER_H
+#define MZ_ADAPTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "json.h"
+#include "store.h"
+
+typedef struct mz_agency mz_agency; /* agencies.h */
+
+/* Where an adapter delivers records. emit returns false to stop the run
+ * (e.g. the database went away); the adapter then returns MZ_ADAPTER_ABORTED. */
+typedef struct mz_sink mz_sink;
+struct mz_sink {
+    bool (*emit)(mz_sink *s, const mz_case_record *rec);
+    void *ud;
+};
+
+typedef enum mz_adapter_status {
+    MZ_ADAPTER_OK,
+    MZ_ADAPTER_UNAVAILABLE, /* the agency did not answer usefully (down, slow, 5xx, garbage) */
+    MZ_ADAPTER_REFUSED,     /* the agency refused us (401/403) or a URL was not allowed */
+    MZ_ADAPTER_ABORTED,     /* the sink asked to stop */
+    MZ_ADAPTER_UNSUPPORTED  /* this adapter cannot do this operation */
+} mz_adapter_status;
+
+typedef struct mz_adapter_ops {
+    const char *kind;
+    /* Builds the adapter's state from the agency's "adapter" settings
+     * object. On error returns NULL and writes a message naming the field
+     * (e.g. "adapter.zakenUrl: must be an http(s) URL"). */
+    void *(*init)(const mz_agency *agency, const mz_json *settings, char *err, size_t errlen);
+    /* A scheduled sync: every case the agency has for any citizen. cursor
+     * is what the previous successful run returned (NULL at first); a new
+     * one may be returned in *next_cursor (malloc'd). */
+    mz_adapter_status (*sync)(void *state, mz_sink *sink, const char *cursor, char **next_cursor,
+                              int64_t deadline_ms, char *err, size_t errlen);
+    /* One citizen's cases, now (fresh-on-read, professional look-up). */
+    mz_adapter_status (*refresh_subject)(void *state, mz_sink *sink, const char *bsn,
+                                         int64_t deadline_ms, char *err, size_t errlen);
+    /* One case by the URL the agency knows it by (notifications). */
+    mz_adapter_status (*fetch_case)(void *state, mz_sink *sink, const char *url,
+                                    int64_t deadline_ms, char *err, size_t errlen);
+    void (*free)(void *state);
+} mz_adapter_ops;
+
+/* The registry (adapters/registry.c). NULL when unknown. */
+const mz_adapter_ops *mz_adapter_find(const char *kind);
+/* Comma-separated list of kinds, for error messages. */
+const char *mz_adapter_kinds(void);
+
+const char *mz_adapter_status_name(mz_adapter_status s);
+
+#endif

@@ -1,0 +1,466 @@
+/*
+ * rest_json.c — adapter for agencies with their own JSON API, driven
+ * entirely by configuration: a new agency needs a mapping, not code.
+ *
+ * Settings (the agency's "adapter" object):
+ *   baseUrl          every request stays under it (no SSRF through `next`)
+ *   listPath         GET path of the full listing (scheduled sync); optional
+ *   searchPath       POST path searching one citizen's cases, with body
+ *                    {"<searchBsnField>": "<bsn>"} (default field "bsn"):
+ *                    the BSN travels in a body, never in a URL; optional
+ *   itemsPointer     JSON pointer to the array of cases in a page ("" = root)
+ *   nextPointer      JSON pointer to the next page's URL (absolute, or a
+ *                    path under baseUrl); absent/null/empty ends paging
+ *   tokenEnv|tokenFile  optional bearer token
+ *   timeoutMs        per request, default 10000
+ *   fields           JSON pointers from one case object to our fields:
+ *     externalId*, bsn*, title*, status*, statusChangedAt*, statusText,
+ *     caseNumber, caseTypeCode, caseTypeLabel, registeredOn, plannedEndOn,
+ *     legalDeadlineOn, closedOn, result, actionText, actionUrl, actionDueOn,
+ *     deepLink, updatedAt (default: statusChangedAt), sourceUrl,
+ *     timeline (pointer to an array of events) with timelineFields
+ *     {status*, at*, text}                                   (* required)
+ * The agency's `statusGroups` maps its status values to our groups; a value
+ * that is itself a group name is taken as is; anything else becomes
+ * in_progress with the agency's own text shown.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adapter.h"
+#include "agencies.h"
+#include "bsn.h"
+#include "buf.h"
+#include "outbound.h"
+
+enum {
+    F_EXTERNAL_ID,
+    F_BSN,
+    F_TITLE,
+    F_STATUS,
+    F_STATUS_CHANGED_AT,
+    F_STATUS_TEXT,
+    F_CASE_NUMBER,
+    F_TYPE_CODE,
+    F_TYPE_LABEL,
+    F_REGISTERED_ON,
+    F_PLANNED_END_ON,
+    F_LEGAL_DEADLINE_ON,
+    F_CLOSED_ON,
+    F_RESULT,
+    F_ACTION_TEXT,
+    F_ACTION_URL,
+    F_ACTION_DUE_ON,
+    F_DEEP_LINK,
+    F_UPDATED_AT,
+    F_SOURCE_URL,
+    F_TIMELINE,
+    F__COUNT
+};
+
+static const struct {
+    const char *name;
+    bool required;
+} fields[F__COUNT] = {
+    {"externalId", true},      {"bsn", true},
+    {"title", true},           {"status", true},
+    {"statusChangedAt", true}, {"statusText", false},
+    {"caseNumber", false},     {"caseTypeCode", false},
+    {"caseTypeLabel", false},  {"registeredOn", false},
+    {"plannedEndOn", false},   {"legalDeadlineOn", false},
+    {"closedOn", false},       {"result", false},
+    {"actionText", false},     {"actionUrl", false},
+    {"actionDueOn", false},    {"deepLink", false},
+    {"updatedAt", false},      {"sourceUrl", false},
+    {"timeline", false},
+};
+
+typedef struct rj {
+    const mz_agency *agency;
+    char *base, *list_path, *search_path, *search_field, *items_ptr, *next_ptr, *token;
+    char *ptr[F__COUNT];
+    char *tl_status, *tl_at, *tl_text;
+    long timeout_ms;
+} rj;
+
+/* RFC 6901 JSON pointer ("/a/0/b", "~0" = '~', "~1" = '/'); "" is the root. */
+static const mz_json *pointer(const mz_json *v, const char *p)
+{
+    if (!p)
+        return NULL;
+    while (v && *p == '/') {
+        p++;
+        char tok[256];
+        size_t n = 0;
+        while (*p && *p != '/' && n < sizeof tok - 1) {
+            if (p[0] == '~' && p[1] == '0')
+                tok[n++] = '~', p += 2;
+            else if (p[0] == '~' && p[1] == '1')
+                tok[n++] = '/', p += 2;
+            else
+                tok[n++] = *p++;
+        }
+        tok[n] = '\0';
+        if (v->type == MZ_JSON_OBJECT) {
+            v = mz_json_get(v, tok);
+        } else if (v->type == MZ_JSON_ARRAY) {
+            char *end;
+            long idx = strtol(tok, &end, 10);
+            if (*end || n == 0 || idx < 0)
+                return NULL;
+            const mz_json *e = v->u.kids.first;
+            while (e && idx-- > 0)
+                e = e->next;
+            v = e;
+        } else {
+            return NULL;
+        }
+    }
+    return *p ? NULL : v;
+}
+
+/* A field's value as text (strings as is; numbers as written), or NULL. */
+static const char *text_at(const mz_json *item, const char *ptr)
+{
+    const mz_json *v = ptr ? pointer(item, ptr) : NULL;
+    if (!v)
+        return NULL;
+    if (v->type == MZ_JSON_STRING)
+        return v->u.str.len ? v->u.str.s : NULL;
+    if (v->type == MZ_JSON_NUMBER)
+        return v->u.num.raw;
+    return NULL;
+}
+
+static const char *group_of(const rj *r, const char *value)
+{
+    const char *g = mz_agency_map_status(r->agency, value);
+    if (g)
+        return g;
+    if (mz_status_group_valid(value))
+        return value;
+    return "in_progress";
+}
+
+typedef struct run {
+    rj *r;
+    mz_outbound *cli;
+    int64_t deadline;
+    char *err;
+    size_t errlen;
+} run;
+
+static mz_adapter_status fetch(run *x, const char *method, const char *url, const char *body,
+                               mz_json_doc **doc)
+{
+    *doc = NULL;
+    char auth[4200];
+    const char *hdrs[4] = {"Accept: application/json", NULL, NULL, NULL};
+    int h = 1;
+    if (x->r->token) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", x->r->token);
+        hdrs[h++] = auth;
+    }
+    if (body)
+        hdrs[h++] = "Content-Type: application/json";
+    mz_outbound_result res;
+    mz_outbound_status st = mz_outbound_request(x->cli, method, url, hdrs, body,
+                                                body ? strlen(body) : 0, true, x->deadline, &res);
+    memset(auth, 0, sizeof auth);
+    mz_adapter_status out = MZ_ADAPTER_OK;
+    if (st == MZ_OUT_REFUSED) {
+        snprintf(x->err, x->errlen, "%s", res.error);
+        out = MZ_ADAPTER_REFUSED;
+    } else if (st != MZ_OUT_OK) {
+        snprintf(x->err, x->errlen, "%s", res.error);
+        out = MZ_ADAPTER_UNAVAILABLE;
+    } else if (res.status == 401 || res.status == 403) {
+        snprintf(x->err, x->errlen, "agency refused our credentials (HTTP %ld)", res.status);
+        out = MZ_ADAPTER_REFUSED;
+    } else if (res.status != 200) {
+        snprintf(x->err, x->errlen, "agency answered HTTP %ld", res.status);
+        out = MZ_ADAPTER_UNAVAILABLE;
+    } else {
+        char perr[128];
+        mz_json_limits lim = {.max_depth = 32, .max_nodes = 4000000, .max_string = 65536};
+        *doc = mz_json_parse(res.body ? res.body : "", res.body_len, &lim, perr, sizeof perr);
+        if (!*doc) {
+            snprintf(x->err, x->errlen, "agency answered with invalid JSON (%s)", perr);
+            out = MZ_ADAPTER_UNAVAILABLE;
+        }
+    }
+    mz_outbound_result_free(&res);
+    return out;
+}
+
+static mz_adapter_status emit_item(run *x, const mz_json *it, const char *known_bsn, mz_sink *sink,
+                                   size_t *skipped)
+{
+    rj *r = x->r;
+    const char *bsn = known_bsn ? known_bsn : text_at(it, r->ptr[F_BSN]);
+    const char *ext = text_at(it, r->ptr[F_EXTERNAL_ID]);
+    const char *status = text_at(it, r->ptr[F_STATUS]);
+    const char *at = text_at(it, r->ptr[F_STATUS_CHANGED_AT]);
+    if (!bsn || !mz_bsn_valid(bsn, strlen(bsn)) || !ext || !status || !at) {
+        (*skipped)++;
+        return MZ_ADAPTER_OK;
+    }
+    mz_case_event ev[100];
+    size_t nev = 0;
+    const mz_json *tl = r->ptr[F_TIMELINE] ? pointer(it, r->ptr[F_TIMELINE]) : NULL;
+    for (const mz_json *e = tl && tl->type == MZ_JSON_ARRAY ? tl->u.kids.first : NULL;
+         e && nev < 100; e = e->next) {
+        const char *es = text_at(e, r->tl_status), *ea = text_at(e, r->tl_at);
+        const char *et = text_at(e, r->tl_text);
+        if (!es || !ea)
+            continue;
+        ev[nev++] = (mz_case_event){group_of(r, es), et ? et : es, ea, NULL};
+    }
+    const char *updated = text_at(it, r->ptr[F_UPDATED_AT]);
+    const char *stext = text_at(it, r->ptr[F_STATUS_TEXT]);
+    mz_case_record rec = {
+        .agency_id = r->agency->id,
+        .external_id = ext,
+        .case_number = text_at(it, r->ptr[F_CASE_NUMBER]),
+        .title = text_at(it, r->ptr[F_TITLE]) ? text_at(it, r->ptr[F_TITLE]) : "Zaak",
+        .case_type_code = text_at(it, r->ptr[F_TYPE_CODE]),
+        .case_type_label = text_at(it, r->ptr[F_TYPE_LABEL]),
+        .status_group = group_of(r, status),
+        .status_text = stext ? stext : status,
+        .status_changed_at = at,
+        .registered_on = text_at(it, r->ptr[F_REGISTERED_ON]),
+        .planned_end_on = text_at(it, r->ptr[F_PLANNED_END_ON]),
+        .legal_deadline_on = text_at(it, r->ptr[F_LEGAL_DEADLINE_ON]),
+        .closed_on = text_at(it, r->ptr[F_CLOSED_ON]),
+        .result_text = text_at(it, r->ptr[F_RESULT]),
+        .action_text = text_at(it, r->ptr[F_ACTION_TEXT]),
+        .action_url = text_at(it, r->ptr[F_ACTION_URL]),
+        .action_due_on = text_at(it, r->ptr[F_ACTION_DUE_ON]),
+        .deep_link_url = text_at(it, r->ptr[F_DEEP_LINK]),
+        .source_url = text_at(it, r->ptr[F_SOURCE_URL]),
+        .source_updated_at = updated ? updated : at,
+        .source = "poll",
+        .events = ev,
+        .n_events = nev,
+    };
+    mz_pseudonym(bsn, 9, rec.subject_key);
+    return sink->emit(sink, &rec) ? MZ_ADAPTER_OK : MZ_ADAPTER_ABORTED;
+}
+
+static char *absolute(const rj *r, const char *next)
+{
+    size_t n = strlen(r->base) + strlen(next) + 2;
+    char *u = malloc(n);
+    if (strncmp(next, "http://", 7) == 0 || strncmp(next, "https://", 8) == 0)
+        snprintf(u, n, "%s", next);
+    else
+        snprintf(u, n, "%s%s%s", r->base, next[0] == '/' ? "" : "/", next);
+    return u;
+}
+
+static mz_adapter_status walk(run *x, const char *path, const char *body, const char *bsn,
+                              mz_sink *sink)
+{
+    char *url = absolute(x->r, path);
+    mz_adapter_status st = MZ_ADAPTER_OK;
+    size_t skipped = 0;
+    for (int page = 0; url && page < 10000 && st == MZ_ADAPTER_OK; page++) {
+        mz_json_doc *d;
+        st = fetch(x, body ? "POST" : "GET", url, body, &d);
+        free(url);
+        url = NULL;
+        if (st != MZ_ADAPTER_OK)
+            break;
+        const mz_json *items = pointer(mz_json_root(d), x->r->items_ptr);
+        if (!items || items->type != MZ_JSON_ARRAY) {
+            snprintf(x->err, x->errlen, "agency answered without an items array at %s",
+                     x->r->items_ptr);
+            st = MZ_ADAPTER_UNAVAILABLE;
+        }
+        for (const mz_json *it = items && st == MZ_ADAPTER_OK ? items->u.kids.first : NULL;
+             it && st == MZ_ADAPTER_OK; it = it->next)
+            st = emit_item(x, it, bsn, sink, &skipped);
+        const char *next = x->r->next_ptr ? text_at(mz_json_root(d), x->r->next_ptr) : NULL;
+        if (st == MZ_ADAPTER_OK && next)
+            url = absolute(x->r, next);
+        mz_json_free(d);
+    }
+    free(url);
+    return st;
+}
+
+static mz_outbound *client(rj *r)
+{
+    mz_outbound_opts o = {.bases = {r->base}, .timeout_ms = r->timeout_ms};
+    return mz_outbound_new(&o);
+}
+
+static mz_adapter_status rj_sync(void *state, mz_sink *sink, const char *cursor, char **next_cursor,
+                                 int64_t deadline_ms, char *err, size_t errlen)
+{
+    (void)cursor;
+    *next_cursor = NULL;
+    rj *r = state;
+    if (!r->list_path) {
+        snprintf(err, errlen, "no listPath configured");
+        return MZ_ADAPTER_UNSUPPORTED;
+    }
+    run x = {r, client(r), deadline_ms, err, errlen};
+    mz_adapter_status st = walk(&x, r->list_path, NULL, NULL, sink);
+    mz_outbound_free(x.cli);
+    return st;
+}
+
+static mz_adapter_status rj_refresh(void *state, mz_sink *sink, const char *bsn,
+                                    int64_t deadline_ms, char *err, size_t errlen)
+{
+    rj *r = state;
+    if (!r->search_path) {
+        snprintf(err, errlen, "no searchPath configured");
+        return MZ_ADAPTER_UNSUPPORTED;
+    }
+    if (!mz_bsn_valid(bsn, strlen(bsn))) {
+        snprintf(err, errlen, "invalid BSN");
+        return MZ_ADAPTER_REFUSED;
+    }
+    mz_buf body = MZ_BUF_INIT;
+    mz_buf_putc(&body, '{');
+    mz_json_key(&body, r->search_field);
+    mz_json_cstr(&body, bsn);
+    mz_buf_putc(&body, '}');
+    run x = {r, client(r), deadline_ms, err, errlen};
+    mz_adapter_status st = walk(&x, r->search_path, body.data, bsn, sink);
+    memset(body.data, 0, body.len);
+    mz_buf_free(&body);
+    mz_outbound_free(x.cli);
+    return st;
+}
+
+static mz_adapter_status rj_fetch(void *state, mz_sink *sink, const char *url, int64_t deadline_ms,
+                                  char *err, size_t errlen)
+{
+    rj *r = state;
+    run x = {r, client(r), deadline_ms, err, errlen};
+    mz_json_doc *d;
+    mz_adapter_status st = fetch(&x, "GET", url, NULL, &d);
+    if (st == MZ_ADAPTER_OK) {
+        size_t skipped = 0;
+        st = emit_item(&x, mz_json_root(d), NULL, sink, &skipped);
+        mz_json_free(d);
+    }
+    mz_outbound_free(x.cli);
+    return st;
+}
+
+static void rj_free(void *state)
+{
+    rj *r = state;
+    if (!r)
+        return;
+    free(r->base);
+    free(r->list_path);
+    free(r->search_path);
+    free(r->search_field);
+    free(r->items_ptr);
+    free(r->next_ptr);
+    if (r->token)
+        memset(r->token, 0, strlen(r->token));
+    free(r->token);
+    for (int i = 0; i < F__COUNT; i++)
+        free(r->ptr[i]);
+    free(r->tl_status);
+    free(r->tl_at);
+    free(r->tl_text);
+    free(r);
+}
+
+static bool ptr_field(const mz_json *o, const char *name, bool required, char **out, char *err,
+                      size_t errlen)
+{
+    const mz_json *v = mz_json_get(o, name);
+    *out = NULL;
+    if (!v) {
+        if (required)
+            snprintf(err, errlen, "%s: is required", name);
+        return !required;
+    }
+    size_t n;
+    const char *s = mz_json_string(v, &n);
+    if (!s || n > 200 || (n > 0 && s[0] != '/')) {
+        snprintf(err, errlen, "%s: must be a JSON pointer (\"\" or \"/a/b\")", name);
+        return false;
+    }
+    *out = strdup(s);
+    return true;
+}
+
+static void *rj_init(const mz_agency *agency, const mz_json *s, char *err, size_t errlen)
+{
+    const char *base, *list, *search, *field;
+    long timeout;
+    if (!mz_cfg_url(s, "baseUrl", true, &base, err, errlen) ||
+        !mz_cfg_string(s, "listPath", false, 500, &list, err, errlen) ||
+        !mz_cfg_string(s, "searchPath", false, 500, &search, err, errlen) ||
+        !mz_cfg_string(s, "searchBsnField", false, 100, &field, err, errlen) ||
+        !mz_cfg_long(s, "timeoutMs", 100, 120000, 10000, &timeout, err, errlen))
+        return NULL;
+    if (!list && !search) {
+        snprintf(err, errlen, "listPath or searchPath: at least one is required");
+        return NULL;
+    }
+    const mz_json *f = mz_json_get(s, "fields");
+    if (!f || f->type != MZ_JSON_OBJECT) {
+        snprintf(err, errlen, "fields: is required (an object of JSON pointers)");
+        return NULL;
+    }
+    rj *r = calloc(1, sizeof *r);
+    r->agency = agency;
+    r->base = strdup(base);
+    size_t bl = strlen(r->base);
+    while (bl > 0 && r->base[bl - 1] == '/')
+        r->base[--bl] = '\0';
+    r->list_path = list ? strdup(list) : NULL;
+    r->search_path = search ? strdup(search) : NULL;
+    r->search_field = strdup(field ? field : "bsn");
+    r->timeout_ms = timeout;
+    char e2[200];
+    if (!ptr_field(s, "itemsPointer", true, &r->items_ptr, e2, sizeof e2) ||
+        !ptr_field(s, "nextPointer", false, &r->next_ptr, e2, sizeof e2)) {
+        snprintf(err, errlen, "%s", e2);
+        rj_free(r);
+        return NULL;
+    }
+    for (int i = 0; i < F__COUNT; i++)
+        if (!ptr_field(f, fields[i].name, fields[i].required, &r->ptr[i], e2, sizeof e2)) {
+            snprintf(err, errlen, "fields.%s", e2);
+            rj_free(r);
+            return NULL;
+        }
+    if (r->ptr[F_TIMELINE]) {
+        const mz_json *tf = mz_json_get(s, "timelineFields");
+        if (!tf || !ptr_field(tf, "status", true, &r->tl_status, e2, sizeof e2) ||
+            !ptr_field(tf, "at", true, &r->tl_at, e2, sizeof e2) ||
+            !ptr_field(tf, "text", false, &r->tl_text, e2, sizeof e2)) {
+            snprintf(err, errlen, "timelineFields.%s", tf ? e2 : "status: is required");
+            rj_free(r);
+            return NULL;
+        }
+    }
+    r->token = mz_secret_resolve(s, "token", false, e2, sizeof e2);
+    if (!r->token && e2[0]) {
+        snprintf(err, errlen, "%s", e2);
+        rj_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+const mz_adapter_ops mz_adapter_rest_json = {
+    .kind = "rest-json",
+    .init = rj_init,
+    .sync = rj_sync,
+    .refresh_subject = rj_refresh,
+    .fetch_case = rj_fetch,
+    .free = rj_free,
+};

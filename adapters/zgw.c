@@ -1,0 +1,754 @@
+/*
+ * zgw.c — adapter for agencies running a VNG "Zaakgerichte Werken" system:
+ * Zaken API 1.x plus Catalogi API 1.x (specs in ../shared/specs/).
+ *
+ * How a zaak becomes a case record:
+ *   zaak.identificatie          → case number      zaak.omschrijving → title
+ *   zaaktype.identificatie/omschrijving → case type
+ *   status → statustype: the agency's statusGroups mapping (by omschrijving
+ *     or statustekst) when given; else isEindstatus → closed (decided when a
+ *     resultaat exists); a resultaat before the end → decided; opschorting
+ *     → on_hold; volgnummer 1 → received; otherwise in_progress. The text
+ *     shown is statustekst when set, else omschrijving.
+ *   registratiedatum/startdatum → registered; einddatumGepland → planned
+ *     end (indicative); uiterlijkeEinddatumAfdoening → legal deadline;
+ *     einddatum → closed; resultaat → resultaattype.omschrijving.
+ *   The citizen: the natuurlijk_persoon rol (initiator first) inpBsn, only
+ *     to compute the pseudonym; never stored or logged.
+ *   Timeline: /statussen?zaak= (each status's URL is its event key).
+ *
+ * Requests: ZGW JWT client auth (HS256 with client_id and secret; iss,
+ * iat, client_id, user_id, user_representation; re-signed every 60 s);
+ * Accept-Crs: EPSG:4326 on every request (required by the Zaken API); a
+ * citizen's zaken are searched with POST /zaken/_zoek so the BSN travels in
+ * a body, never in a URL; `next` is followed through all pages, but only
+ * while it stays under the configured base URLs (mz_outbound). Catalogi
+ * objects are cached for an hour (they change rarely); with `expand`
+ * (ZGW 1.5) one page brings status, types, resultaat and rollen along, and
+ * missing expansions are fetched one by one.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "adapter.h"
+#include "agencies.h"
+#include "auth.h"
+#include "bsn.h"
+#include "buf.h"
+#include "crypto.h"
+#include "outbound.h"
+
+#define EXPAND    "zaaktype,status,status.statustype,resultaat,resultaat.resultaattype,rollen"
+#define CACHE_TTL 3600
+#define MAX_PAGES 10000
+
+typedef struct type_info {
+    char *url;
+    time_t fetched;
+    char *omschrijving;
+    char *statustekst;   /* statustype */
+    char *identificatie; /* zaaktype */
+    long volgnummer;
+    bool eind;
+} type_info;
+
+typedef struct zgw {
+    const mz_agency *agency;
+    char *zaken_url, *catalogi_url, *client_id, *secret, *user_id, *user_repr, *link_template;
+    long timeout_ms;
+    bool expand, history;
+    pthread_mutex_t lock; /* guards cache and token */
+    type_info *cache;
+    size_t ncache, capcache;
+    char *token;
+    time_t token_at;
+} zgw;
+
+/* --- small helpers */
+
+static const char *jstr(const mz_json *o, const char *k)
+{
+    const mz_json *v = mz_json_get(o, k);
+    const char *s = mz_json_string(v, NULL);
+    return s && *s ? s : NULL;
+}
+
+static char *xstrdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* "2026-01-02" from a date or date-time text, into out[11]; NULL if absent. */
+static const char *date_part(const char *s, char out[11])
+{
+    if (!s || strlen(s) < 10)
+        return NULL;
+    memcpy(out, s, 10);
+    out[10] = '\0';
+    return out;
+}
+
+/* --- auth */
+
+static char *bearer(zgw *z)
+{
+    pthread_mutex_lock(&z->lock);
+    time_t now = time(NULL);
+    if (!z->token || now - z->token_at >= 60) {
+        mz_buf c = MZ_BUF_INIT;
+        mz_buf_puts(&c, "{\"iss\":");
+        mz_json_cstr(&c, z->client_id);
+        mz_buf_printf(&c, ",\"iat\":%lld,\"client_id\":", (long long)now);
+        mz_json_cstr(&c, z->client_id);
+        mz_buf_puts(&c, ",\"user_id\":");
+        mz_json_cstr(&c, z->user_id);
+        mz_buf_puts(&c, ",\"user_representation\":");
+        mz_json_cstr(&c, z->user_repr);
+        mz_buf_putc(&c, '}');
+        char *t = mz_auth_sign("HS256", z->secret, strlen(z->secret), c.data);
+        mz_buf_free(&c);
+        if (t) {
+            free(z->token);
+            z->token = t;
+            z->token_at = now;
+        }
+    }
+    char *out = NULL;
+    if (z->token) {
+        size_t n = strlen(z->token) + 32;
+        out = malloc(n);
+        snprintf(out, n, "Authorization: Bearer %s", z->token);
+    }
+    pthread_mutex_unlock(&z->lock);
+    return out;
+}
+
+/* --- requests */
+
+typedef struct call {
+    zgw *z;
+    mz_outbound *cli;
+    int64_t deadline;
+    long last_status; /* HTTP status of the last response, 0 if none */
+    char *err;
+    size_t errlen;
+} call;
+
+static mz_adapter_status request(call *c, const char *method, const char *url, const char *body,
+                                 mz_json_doc **doc)
+{
+    *doc = NULL;
+    if (!mz_outbound_allowed(c->cli, url)) {
+        snprintf(c->err, c->errlen, "agency returned a URL outside its configured base URLs");
+        return MZ_ADAPTER_REFUSED;
+    }
+    char *auth = bearer(c->z);
+    if (!auth) {
+        snprintf(c->err, c->errlen, "cannot sign the ZGW client token");
+        return MZ_ADAPTER_REFUSED;
+    }
+    const char *hdrs[] = {auth,
+                          "Accept: application/json",
+                          "Accept-Crs: EPSG:4326",
+                          body ? "Content-Type: application/json" : NULL,
+                          body ? "Content-Crs: EPSG:4326" : NULL,
+                          NULL};
+    mz_outbound_result r;
+    mz_outbound_status st = mz_outbound_request(c->cli, method, url, hdrs, body,
+                                                body ? strlen(body) : 0, true, c->deadline, &r);
+    free(auth);
+    c->last_status = r.status;
+    mz_adapter_status out = MZ_ADAPTER_OK;
+    if (st == MZ_OUT_REFUSED) {
+        snprintf(c->err, c->errlen, "%s", r.error);
+        out = MZ_ADAPTER_REFUSED;
+    } else if (st != MZ_OUT_OK) {
+        snprintf(c->err, c->errlen, "%s", r.error);
+        out = MZ_ADAPTER_UNAVAILABLE;
+    } else if (r.status == 401 || r.status == 403) {
+        snprintf(c->err, c->errlen, "agency refused our credentials (HTTP %ld)", r.status);
+        out = MZ_ADAPTER_REFUSED;
+    } else if (r.status != 200) {
+        snprintf(c->err, c->errlen, "agency answered HTTP %ld", r.status);
+        out = MZ_ADAPTER_UNAVAILABLE;
+    } else {
+        char perr[128];
+        mz_json_limits lim = {.max_depth = 32, .max_nodes = 4000000, .max_string = 65536};
+        *doc = mz_json_parse(r.body ? r.body : "", r.body_len, &lim, perr, sizeof perr);
+        if (!*doc || mz_json_root(*doc)->type != MZ_JSON_OBJECT) {
+            snprintf(c->err, c->errlen, "agency answered with invalid JSON (%s)",
+                     *doc ? "not an object" : perr);
+            mz_json_free(*doc);
+            *doc = NULL;
+            out = MZ_ADAPTER_UNAVAILABLE;
+        }
+    }
+    mz_outbound_result_free(&r);
+    return out;
+}
+
+/* --- Catalogi cache */
+
+static void type_fill(type_info *t, const mz_json *o)
+{
+    t->omschrijving = xstrdup(jstr(o, "omschrijving"));
+    t->statustekst = xstrdup(jstr(o, "statustekst"));
+    t->identificatie = xstrdup(jstr(o, "identificatie"));
+    int64_t v = 0;
+    t->volgnummer = mz_json_int64(mz_json_get(o, "volgnummer"), &v) ? (long)v : 0;
+    const mz_json *e = mz_json_get(o, "isEindstatus");
+    t->eind = e && e->type == MZ_JSON_BOOL && e->u.boolean;
+}
+
+static void type_clear(type_info *t)
+{
+    free(t->url);
+    free(t->omschrijving);
+    free(t->statustekst);
+    free(t->identificatie);
+    memset(t, 0, sizeof *t);
+}
+
+/* Copies the cached entry for url into *out (caller clears); false if absent. */
+static bool cache_get(zgw *z, const char *url, type_info *out)
+{
+    bool hit = false;
+    time_t now = time(NULL);
+    pthread_mutex_lock(&z->lock);
+    for (size_t i = 0; i < z->ncache; i++)
+        if (strcmp(z->cache[i].url, url) == 0 && now - z->cache[i].fetched < CACHE_TTL) {
+            type_info *t = &z->cache[i];
+            *out = (type_info){xstrdup(t->url),
+                               t->fetched,
+                               xstrdup(t->omschrijving),
+                               xstrdup(t->statustekst),
+                               xstrdup(t->identificatie),
+                               t->volgnummer,
+                               t->eind};
+            hit = true;
+            break;
+        }
+    pthread_mutex_unlock(&z->lock);
+    return hit;
+}
+
+static void cache_put(zgw *z, const char *url, const mz_json *o)
+{
+    pthread_mutex_lock(&z->lock);
+    type_info *slot = NULL;
+    for (size_t i = 0; i < z->ncache; i++)
+        if (strcmp(z->cache[i].url, url) == 0)
+            slot = &z->cache[i];
+    if (!slot && z->ncache < 10000) {
+        if (z->ncache == z->capcache) {
+            size_t cap = z->capcache ? z->capcache * 2 : 32;
+            type_info *n = realloc(z->cache, cap * sizeof *n);
+            if (n) {
+                z->cache = n;
+                z->capcache = cap;
+            }
+        }
+        if (z->ncache < z->capcache)
+            slot = &z->cache[z->ncache++];
+        if (slot)
+            memset(slot, 0, sizeof *slot);
+    }
+    if (slot) {
+        type_clear(slot);
+        slot->url = strdup(url);
+        slot->fetched = time(NULL);
+        type_fill(slot, o);
+    }
+    pthread_mutex_unlock(&z->lock);
+}
+
+/* Resolves a Catalogi object: from an expansion, the cache, or a request. */
+static mz_adapter_status type_get(call *c, const char *url, const mz_json *expanded, type_info *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!url)
+        return MZ_ADAPTER_OK;
+    if (expanded && expanded->type == MZ_JSON_OBJECT) {
+        cache_put(c->z, url, expanded);
+        type_fill(out, expanded);
+        out->url = strdup(url);
+        return MZ_ADAPTER_OK;
+    }
+    if (cache_get(c->z, url, out))
+        return MZ_ADAPTER_OK;
+    mz_json_doc *d;
+    mz_adapter_status st = request(c, "GET", url, NULL, &d);
+    if (st != MZ_ADAPTER_OK && c->last_status == 404) {
+        /* A type the Catalogi API does not know: show the case with an
+         * unknown status rather than failing the whole sync. */
+        out->url = strdup(url);
+        return MZ_ADAPTER_OK;
+    }
+    if (st != MZ_ADAPTER_OK)
+        return st;
+    cache_put(c->z, url, mz_json_root(d));
+    type_fill(out, mz_json_root(d));
+    out->url = strdup(url);
+    mz_json_free(d);
+    return MZ_ADAPTER_OK;
+}
+
+/* --- mapping */
+
+static const char *group_for(const zgw *z, const type_info *st, bool has_result, bool suspended)
+{
+    const char *m = mz_agency_map_status(z->agency, st->omschrijving);
+    if (!m)
+        m = mz_agency_map_status(z->agency, st->statustekst);
+    if (m)
+        return m;
+    if (st->eind)
+        return has_result ? "decided" : "closed";
+    if (has_result)
+        return "decided";
+    if (suspended)
+        return "on_hold";
+    if (st->volgnummer == 1)
+        return "received";
+    return "in_progress";
+}
+
+static const char *text_for(const type_info *st)
+{
+    if (st->statustekst)
+        return st->statustekst;
+    if (st->omschrijving)
+        return st->omschrijving;
+    return "Onbekende status";
+}
+
+/* "<zakenUrl>/<resource_and_query>zaak=<zaak url, percent-encoded>", malloc'd. */
+static char *zaak_query(const zgw *z, const char *resource_and_query, const char *zaak_url)
+{
+    mz_buf u = MZ_BUF_INIT;
+    mz_buf_printf(&u, "%s/%szaak=", z->zaken_url, resource_and_query);
+    for (const char *p = zaak_url; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+            ch == '-' || ch == '_' || ch == '.' || ch == '~')
+            mz_buf_putc(&u, (char)ch);
+        else
+            mz_buf_printf(&u, "%%%02X", ch);
+    }
+    return mz_buf_steal(&u, NULL);
+}
+
+/* The BSN of the zaak's natuurlijk persoon (initiator preferred), into out[10]. */
+static bool bsn_from_rollen(const mz_json *rollen, char out[10])
+{
+    bool found = false;
+    for (const mz_json *r = rollen ? rollen->u.kids.first : NULL; r; r = r->next) {
+        const char *type = jstr(r, "betrokkeneType");
+        if (!type || strcmp(type, "natuurlijk_persoon") != 0)
+            continue;
+        size_t n;
+        const char *b =
+            mz_json_string(mz_json_get(mz_json_get(r, "betrokkeneIdentificatie"), "inpBsn"), &n);
+        if (!b || !mz_bsn_valid(b, n))
+            continue;
+        const char *gen = jstr(r, "omschrijvingGeneriek");
+        if (!found || (gen && strcmp(gen, "initiator") == 0)) {
+            memcpy(out, b, 9);
+            out[9] = '\0';
+            found = true;
+            if (gen && strcmp(gen, "initiator") == 0)
+                break;
+        }
+    }
+    return found;
+}
+
+static mz_adapter_status fetch_rollen_bsn(call *c, const char *zaak_url, char out[10], bool *found)
+{
+    *found = false;
+    char *next = zaak_query(c->z, "rollen?betrokkeneType=natuurlijk_persoon&", zaak_url);
+    mz_adapter_status st = MZ_ADAPTER_OK;
+    for (int page = 0; next && page < 100 && !*found; page++) {
+        mz_json_doc *d;
+        st = request(c, "GET", next, NULL, &d);
+        free(next);
+        next = NULL;
+        if (st != MZ_ADAPTER_OK)
+            break;
+        const mz_json *root = mz_json_root(d);
+        const mz_json *res = mz_json_get(root, "results");
+        if (res && res->type == MZ_JSON_ARRAY)
+            *found = bsn_from_rollen(res, out);
+        next = xstrdup(jstr(root, "next"));
+        mz_json_free(d);
+    }
+    free(next);
+    return st;
+}
+
+typedef struct history {
+    mz_case_event *ev;
+    size_t n;
+    char **owned; /* strings to free */
+    size_t nowned;
+} history;
+
+static char *own(history *h, const char *s)
+{
+    char *d = strdup(s);
+    h->owned = realloc(h->owned, (h->nowned + 1) * sizeof *h->owned);
+    h->owned[h->nowned++] = d;
+    return d;
+}
+
+static void history_free(history *h)
+{
+    for (size_t i = 0; i < h->nowned; i++)
+        free(h->owned[i]);
+    free(h->owned);
+    free(h->ev);
+    memset(h, 0, sizeof *h);
+}
+
+static mz_adapter_status fetch_history(call *c, const char *zaak_url, history *h)
+{
+    char *next = zaak_query(c->z, "statussen?", zaak_url);
+    mz_adapter_status st = MZ_ADAPTER_OK;
+    for (int page = 0; next && page < 100; page++) {
+        mz_json_doc *d;
+        st = request(c, "GET", next, NULL, &d);
+        free(next);
+        next = NULL;
+        if (st != MZ_ADAPTER_OK)
+            break;
+        const mz_json *root = mz_json_root(d);
+        const mz_json *res = mz_json_get(root, "results");
+        for (const mz_json *s = res ? res->u.kids.first : NULL; s && h->n < 200; s = s->next) {
+            const char *surl = jstr(s, "url"), *at = jstr(s, "datumStatusGezet");
+            type_info t;
+            if (!surl || !at)
+                continue;
+            st = type_get(c, jstr(s, "statustype"), NULL, &t);
+            if (st != MZ_ADAPTER_OK)
+                break;
+            h->ev = realloc(h->ev, (h->n + 1) * sizeof *h->ev);
+            h->ev[h->n++] = (mz_case_event){own(h, group_for(c->z, &t, false, false)),
+                                            own(h, text_for(&t)), own(h, at), own(h, surl)};
+            type_clear(&t);
+        }
+        if (st == MZ_ADAPTER_OK)
+            next = xstrdup(jstr(root, "next"));
+        mz_json_free(d);
+    }
+    free(next);
+    return st;
+}
+
+/* Turns one zaak (possibly with _expand) into a record and emits it.
+ * bsn: known from the request (refresh_subject), or NULL to look it up. */
+static mz_adapter_status emit_zaak(call *c, const mz_json *zaak, const char *bsn, mz_sink *sink,
+                                   size_t *skipped)
+{
+    const char *url = jstr(zaak, "url");
+    if (!url) {
+        (*skipped)++;
+        return MZ_ADAPTER_OK;
+    }
+    const mz_json *ex = mz_json_get(zaak, "_expand");
+    char who[10];
+    if (bsn) {
+        snprintf(who, sizeof who, "%s", bsn);
+    } else {
+        bool found = false;
+        const mz_json *rollen = mz_json_get(ex, "rollen");
+        if (rollen && rollen->type == MZ_JSON_ARRAY)
+            found = bsn_from_rollen(rollen, who);
+        else {
+            mz_adapter_status st = fetch_rollen_bsn(c, url, who, &found);
+            if (st != MZ_ADAPTER_OK)
+                return st;
+        }
+        if (!found) { /* not about a citizen we can serve */
+            (*skipped)++;
+            return MZ_ADAPTER_OK;
+        }
+    }
+    type_info zt, stt, rt;
+    const mz_json *status_obj = mz_json_get(ex, "status");
+    const mz_json *result_obj = mz_json_get(ex, "resultaat");
+    const char *status_url = jstr(zaak, "status");
+    const char *result_url = jstr(zaak, "resultaat");
+    mz_json_doc *sdoc = NULL, *rdoc = NULL;
+    mz_adapter_status st = type_get(c, jstr(zaak, "zaaktype"), mz_json_get(ex, "zaaktype"), &zt);
+    memset(&stt, 0, sizeof stt);
+    memset(&rt, 0, sizeof rt);
+    if (st == MZ_ADAPTER_OK && status_url && (!status_obj || status_obj->type != MZ_JSON_OBJECT)) {
+        st = request(c, "GET", status_url, NULL, &sdoc);
+        status_obj = sdoc ? mz_json_root(sdoc) : NULL;
+    }
+    if (st == MZ_ADAPTER_OK && status_obj)
+        st = type_get(c, jstr(status_obj, "statustype"),
+                      mz_json_get(mz_json_get(status_obj, "_expand"), "statustype"), &stt);
+    if (st == MZ_ADAPTER_OK && result_url && (!result_obj || result_obj->type != MZ_JSON_OBJECT)) {
+        st = request(c, "GET", result_url, NULL, &rdoc);
+        result_obj = rdoc ? mz_json_root(rdoc) : NULL;
+    }
+    if (st == MZ_ADAPTER_OK && result_obj)
+        st = type_get(c, jstr(result_obj, "resultaattype"),
+                      mz_json_get(mz_json_get(result_obj, "_expand"), "resultaattype"), &rt);
+    history h = {0};
+    if (st == MZ_ADAPTER_OK && c->z->history)
+        st = fetch_history(c, url, &h);
+    if (st == MZ_ADAPTER_OK) {
+        const mz_json *ops = mz_json_get(zaak, "opschorting");
+        const mz_json *ind = mz_json_get(ops, "indicatie");
+        bool suspended = ind && ind->type == MZ_JSON_BOOL && ind->u.boolean;
+        bool has_result = result_obj != NULL;
+        char reg[11], planned[11], deadline[11], closed[11];
+        const char *registered = jstr(zaak, "registratiedatum");
+        if (!registered)
+            registered = jstr(zaak, "startdatum");
+        const char *changed = status_obj ? jstr(status_obj, "datumStatusGezet") : NULL;
+        char changed_buf[32];
+        if (!changed && registered) {
+            snprintf(changed_buf, sizeof changed_buf, "%.10s 00:00:00+00", registered);
+            changed = changed_buf;
+        }
+        char link[2100];
+        const char *deep = NULL;
+        const char *ident = jstr(zaak, "identificatie");
+        if (c->z->link_template && ident) {
+            const char *ph = strstr(c->z->link_template, "{identificatie}");
+            if (ph)
+                snprintf(link, sizeof link, "%.*s%s%s", (int)(ph - c->z->link_template),
+                         c->z->link_template, ident, ph + 15);
+            else
+                snprintf(link, sizeof link, "%s", c->z->link_template);
+            deep = link;
+        }
+        char result_text[600];
+        const char *result = NULL;
+        if (has_result) {
+            const char *tl = jstr(result_obj, "toelichting");
+            snprintf(result_text, sizeof result_text, "%s%s%s",
+                     rt.omschrijving ? rt.omschrijving : "Resultaat vastgesteld", tl ? ": " : "",
+                     tl ? tl : "");
+            result = result_text;
+        }
+        mz_case_record rec = {
+            .agency_id = c->z->agency->id,
+            .external_id = url,
+            .case_number = ident,
+            .title = jstr(zaak, "omschrijving") ? jstr(zaak, "omschrijving")
+                     : zt.omschrijving          ? zt.omschrijving
+                                                : "Zaak",
+            .case_type_code = zt.identificatie,
+            .case_type_label = zt.omschrijving,
+            .status_group = status_obj ? group_for(c->z, &stt, has_result, suspended)
+                                       : (suspended ? "on_hold" : "received"),
+            .status_text = status_obj ? text_for(&stt) : "Ontvangen",
+            .status_changed_at = changed,
+            .registered_on = date_part(registered, reg),
+            .planned_end_on = date_part(jstr(zaak, "einddatumGepland"), planned),
+            .legal_deadline_on = date_part(jstr(zaak, "uiterlijkeEinddatumAfdoening"), deadline),
+            .closed_on = date_part(jstr(zaak, "einddatum"), closed),
+            .result_text = result,
+            .deep_link_url = deep,
+            .source_url = url,
+            .source_updated_at = changed,
+            .source = "poll",
+            .events = h.ev,
+            .n_events = h.n,
+        };
+        if (!changed) {
+            (*skipped)++; /* no date at all: nothing to order by */
+        } else {
+            mz_pseudonym(who, 9, rec.subject_key);
+            if (!sink->emit(sink, &rec))
+                st = MZ_ADAPTER_ABORTED;
+        }
+    }
+    memset(who, 0, sizeof who);
+    history_free(&h);
+    type_clear(&zt);
+    type_clear(&stt);
+    type_clear(&rt);
+    mz_json_free(sdoc);
+    mz_json_free(rdoc);
+    return st;
+}
+
+/* Follows pages from `url` (GET, or POST with body for _zoek). */
+static mz_adapter_status walk(call *c, const char *first, const char *body, const char *bsn,
+                              mz_sink *sink)
+{
+    char *next = strdup(first);
+    mz_adapter_status st = MZ_ADAPTER_OK;
+    size_t skipped = 0;
+    for (int page = 0; next && page < MAX_PAGES; page++) {
+        mz_json_doc *d;
+        st = request(c, body ? "POST" : "GET", next, body, &d);
+        free(next);
+        next = NULL;
+        if (st != MZ_ADAPTER_OK)
+            break;
+        const mz_json *root = mz_json_root(d);
+        const mz_json *res = mz_json_get(root, "results");
+        if (!res || res->type != MZ_JSON_ARRAY) {
+            snprintf(c->err, c->errlen, "agency answered without a results array");
+            mz_json_free(d);
+            st = MZ_ADAPTER_UNAVAILABLE;
+            break;
+        }
+        for (const mz_json *z = res->u.kids.first; z && st == MZ_ADAPTER_OK; z = z->next)
+            st = emit_zaak(c, z, bsn, sink, &skipped);
+        if (st == MZ_ADAPTER_OK)
+            next = xstrdup(jstr(root, "next"));
+        mz_json_free(d);
+    }
+    free(next);
+    return st;
+}
+
+static mz_outbound *client(zgw *z)
+{
+    mz_outbound_opts o = {.bases = {z->zaken_url, z->catalogi_url}, .timeout_ms = z->timeout_ms};
+    return mz_outbound_new(&o);
+}
+
+static mz_adapter_status zgw_sync(void *state, mz_sink *sink, const char *cursor,
+                                  char **next_cursor, int64_t deadline_ms, char *err, size_t errlen)
+{
+    (void)cursor;
+    *next_cursor = NULL;
+    zgw *z = state;
+    call c = {z, client(z), deadline_ms, 0, err, errlen};
+    char url[2200];
+    snprintf(url, sizeof url, "%s/zaken%s", z->zaken_url, z->expand ? "?expand=" EXPAND : "");
+    mz_adapter_status st = walk(&c, url, NULL, NULL, sink);
+    mz_outbound_free(c.cli);
+    return st;
+}
+
+static mz_adapter_status zgw_refresh(void *state, mz_sink *sink, const char *bsn,
+                                     int64_t deadline_ms, char *err, size_t errlen)
+{
+    zgw *z = state;
+    if (!mz_bsn_valid(bsn, strlen(bsn))) {
+        snprintf(err, errlen, "invalid BSN");
+        return MZ_ADAPTER_REFUSED;
+    }
+    call c = {z, client(z), deadline_ms, 0, err, errlen};
+    char url[2200], body[300];
+    snprintf(url, sizeof url, "%s/zaken/_zoek", z->zaken_url);
+    snprintf(body, sizeof body,
+             "{\"rol__betrokkeneIdentificatie__natuurlijkPersoon__inpBsn\":\"%s\"%s}", bsn,
+             z->expand ? ",\"expand\":\"" EXPAND "\"" : "");
+    mz_adapter_status st = walk(&c, url, body, bsn, sink);
+    memset(body, 0, sizeof body);
+    mz_outbound_free(c.cli);
+    return st;
+}
+
+static mz_adapter_status zgw_fetch(void *state, mz_sink *sink, const char *url, int64_t deadline_ms,
+                                   char *err, size_t errlen)
+{
+    zgw *z = state;
+    call c = {z, client(z), deadline_ms, 0, err, errlen};
+    char full[2200];
+    snprintf(full, sizeof full, "%s%s", url, z->expand ? "?expand=" EXPAND : "");
+    mz_json_doc *d;
+    mz_adapter_status st = request(&c, "GET", strchr(url, '?') ? url : full, NULL, &d);
+    if (st == MZ_ADAPTER_OK) {
+        size_t skipped = 0;
+        st = emit_zaak(&c, mz_json_root(d), NULL, sink, &skipped);
+        mz_json_free(d);
+    }
+    mz_outbound_free(c.cli);
+    return st;
+}
+
+static void zgw_free(void *state)
+{
+    zgw *z = state;
+    if (!z)
+        return;
+    free(z->zaken_url);
+    free(z->catalogi_url);
+    free(z->client_id);
+    if (z->secret)
+        memset(z->secret, 0, strlen(z->secret));
+    free(z->secret);
+    free(z->user_id);
+    free(z->user_repr);
+    free(z->link_template);
+    free(z->token);
+    for (size_t i = 0; i < z->ncache; i++)
+        type_clear(&z->cache[i]);
+    free(z->cache);
+    pthread_mutex_destroy(&z->lock);
+    free(z);
+}
+
+static char *strip_slash(const char *s)
+{
+    char *d = strdup(s);
+    size_t n = strlen(d);
+    while (n > 0 && d[n - 1] == '/')
+        d[--n] = '\0';
+    return d;
+}
+
+static void *zgw_init(const mz_agency *agency, const mz_json *s, char *err, size_t errlen)
+{
+    const char *zaken, *catalogi, *client_id, *user_id, *user_repr, *tmpl;
+    long timeout;
+    if (!mz_cfg_url(s, "zakenUrl", true, &zaken, err, errlen) ||
+        !mz_cfg_url(s, "catalogiUrl", true, &catalogi, err, errlen) ||
+        !mz_cfg_string(s, "clientId", true, 200, &client_id, err, errlen) ||
+        !mz_cfg_string(s, "userId", false, 200, &user_id, err, errlen) ||
+        !mz_cfg_string(s, "userRepresentation", false, 200, &user_repr, err, errlen) ||
+        !mz_cfg_url(s, "caseLinkTemplate", false, &tmpl, err, errlen) ||
+        !mz_cfg_long(s, "timeoutMs", 100, 120000, 10000, &timeout, err, errlen))
+        return NULL;
+    bool flags[2] = {true, true};
+    const char *names[2] = {"expand", "fetchHistory"};
+    for (int i = 0; i < 2; i++) {
+        const mz_json *v = mz_json_get(s, names[i]);
+        if (v && v->type != MZ_JSON_BOOL) {
+            snprintf(err, errlen, "%s: must be true or false", names[i]);
+            return NULL;
+        }
+        if (v)
+            flags[i] = v->u.boolean;
+    }
+    char *secret = mz_secret_resolve(s, "secret", true, err, errlen);
+    if (!secret)
+        return NULL;
+    zgw *z = calloc(1, sizeof *z);
+    z->agency = agency;
+    z->zaken_url = strip_slash(zaken);
+    z->catalogi_url = strip_slash(catalogi);
+    z->client_id = strdup(client_id);
+    z->secret = secret;
+    z->user_id = strdup(user_id ? user_id : "mijnzaken");
+    z->user_repr = strdup(user_repr ? user_repr : "MijnZaken");
+    z->link_template = xstrdup(tmpl);
+    z->timeout_ms = timeout;
+    z->expand = flags[0];
+    z->history = flags[1];
+    pthread_mutex_init(&z->lock, NULL);
+    return z;
+}
+
+const mz_adapter_ops mz_adapter_zgw = {
+    .kind = "zgw",
+    .init = zgw_init,
+    .sync = zgw_sync,
+    .refresh_subject = zgw_refresh,
+    .fetch_case = zgw_fetch,
+    .free = zgw_free,
+};

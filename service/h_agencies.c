@@ -1,0 +1,109 @@
+/*
+ * h_agencies.c — the admin view of agencies: GET /api/v1/agencies (sync
+ * health per agency) and POST /api/v1/agencies/{agencyId}/sync (run a sync
+ * now). Both for tokens whose roles contain "admin".
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "agencies.h"
+#include "cases_json.h"
+#include "db.h"
+#include "handlers.h"
+#include "sync.h"
+
+static const char *col(const PGresult *r, int row, int c)
+{
+    return PQgetisnull(r, row, c) ? NULL : PQgetvalue(r, row, c);
+}
+
+static void int_or_null(mz_buf *b, const char *v)
+{
+    mz_buf_puts(b, v ? v : "null");
+}
+
+void mz_h_agencies_list(mz_req *r)
+{
+    mz_db *db = mz_db_thread();
+    PGresult *res = db ? mz_db_exec(db, MZ_STMT_AGENCIES_ADMIN, NULL, NULL, NULL) : NULL;
+    if (!mz_db_ok(res)) {
+        PQclear(res);
+        mz_reply_unavailable(r, "the case store is unavailable; try again shortly");
+        return;
+    }
+    mz_buf b = MZ_BUF_INIT;
+    mz_buf_puts(&b, "{\"items\":[");
+    for (int i = 0; i < PQntuples(res); i++) {
+        const char *id = col(res, i, 0);
+        const mz_agency *cfg = mz_agencies_find(g_mz_agencies, id);
+        if (i)
+            mz_buf_putc(&b, ',');
+        mz_buf_puts(&b, "{\"id\":");
+        mz_json_cstr(&b, id);
+        mz_buf_puts(&b, ",\"name\":");
+        mz_json_cstr(&b, col(res, i, 1));
+        mz_buf_puts(&b, ",\"adapterKind\":");
+        mz_json_cstr(&b, col(res, i, 2));
+        mz_buf_puts(&b, ",\"enabled\":");
+        mz_json_bool(&b, strcmp(col(res, i, 3), "t") == 0);
+        mz_buf_puts(&b, ",\"configured\":");
+        mz_json_bool(&b, cfg && cfg->state);
+        mz_buf_puts(&b, ",\"cases\":");
+        mz_buf_puts(&b, col(res, i, 10));
+        mz_buf_puts(&b, ",\"sync\":{\"lastSuccessAt\":");
+        mz_json_ts(&b, res, i, 4);
+        mz_buf_puts(&b, ",\"lastAttemptAt\":");
+        mz_json_ts(&b, res, i, 5);
+        mz_buf_puts(&b, ",\"lastError\":");
+        mz_json_cstr(&b, col(res, i, 6));
+        mz_buf_puts(&b, ",\"consecutiveFailures\":");
+        mz_buf_puts(&b, col(res, i, 7));
+        mz_buf_puts(&b, ",\"nextRunAt\":");
+        mz_json_ts(&b, res, i, 8);
+        mz_buf_puts(&b, ",\"running\":");
+        mz_json_bool(&b, strcmp(col(res, i, 9), "t") == 0);
+        mz_buf_puts(&b, ",\"lastDurationMs\":");
+        int_or_null(&b, col(res, i, 11));
+        mz_buf_puts(&b, ",\"lastSeen\":");
+        int_or_null(&b, col(res, i, 12));
+        mz_buf_puts(&b, ",\"lastApplied\":");
+        int_or_null(&b, col(res, i, 13));
+        mz_buf_puts(&b, ",\"runs\":");
+        mz_buf_puts(&b, col(res, i, 14));
+        mz_buf_puts(&b, "}}");
+    }
+    mz_buf_puts(&b, "]}");
+    PQclear(res);
+    mz_reply_json(r, 200, &b);
+}
+
+void mz_h_agency_sync(mz_req *r)
+{
+    const char *id = mz_req_param(r, "agencyId");
+    const mz_agency *a = mz_agencies_find(g_mz_agencies, id);
+    if (!a) {
+        mz_reply_problem(r, 404, "not-found", "Not found", "no such agency");
+        return;
+    }
+    if (!a->state || !a->enabled) {
+        mz_reply_problem(r, 409, "conflict", "Conflict",
+                         "this agency has no enabled adapter to sync from");
+        return;
+    }
+    mz_db *db = mz_db_thread();
+    const char *v[1] = {a->id};
+    PGresult *res = db ? mz_db_exec(db, MZ_STMT_SYNC_TRIGGER, v, NULL, NULL) : NULL;
+    if (!mz_db_ok(res)) {
+        PQclear(res);
+        mz_reply_unavailable(r, "the case store is unavailable; try again shortly");
+        return;
+    }
+    bool running = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    mz_scheduler_wake();
+    mz_buf b = MZ_BUF_INIT;
+    mz_buf_puts(&b, "{\"agencyId\":");
+    mz_json_cstr(&b, a->id);
+    mz_buf_puts(&b, running ? ",\"status\":\"running\"}" : ",\"status\":\"scheduled\"}");
+    mz_reply_json(r, 202, &b);
+}

@@ -1,0 +1,224 @@
+#include "refresh.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agencies.h"
+#include "cases_json.h"
+#include "config.h"
+#include "log.h"
+#include "outbound.h"
+#include "sync.h"
+
+#define BACKGROUND_BUDGET_MS 10000
+
+static atomic_long g_inflight;
+
+const char *mz_freshness_name(mz_freshness f)
+{
+    switch (f) {
+    case MZ_FRESH:
+        return "fresh";
+    case MZ_STALE:
+        return "stale";
+    case MZ_UNAVAILABLE:
+        return "unavailable";
+    }
+    return "stale";
+}
+
+/* Shared between the reader and its jobs; freed by whoever leaves last. */
+typedef struct group {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int refs;
+    int pending;
+    bool reader_gone; /* jobs finishing after this free themselves */
+} group;
+
+typedef struct job {
+    group *g;
+    const mz_agency *agency;
+    char bsn[10];
+    unsigned char key[MZ_PSEUDONYM_LEN];
+    int64_t deadline_ms;
+    bool done, ok; /* under g->mu */
+    int slot;      /* index into the reader's out[] */
+} job;
+
+static void group_release(group *g)
+{
+    pthread_mutex_lock(&g->mu);
+    int left = --g->refs;
+    pthread_mutex_unlock(&g->mu);
+    if (left == 0) {
+        pthread_mutex_destroy(&g->mu);
+        pthread_cond_destroy(&g->cv);
+        free(g);
+    }
+}
+
+static void *job_main(void *arg)
+{
+    job *j = arg;
+    mz_sync_report rep;
+    memset(&rep, 0, sizeof rep);
+    bool ok = false;
+    mz_db *db = mz_db_thread(); /* this thread's own connection, closed at exit */
+    if (db) {
+        mz_store_sink sink;
+        mz_store_sink_init(&sink, db, &rep);
+        char err[256] = "";
+        mz_adapter_status st = j->agency->ops->refresh_subject(j->agency->state, &sink.sink, j->bsn,
+                                                               j->deadline_ms, err, sizeof err);
+        ok = st == MZ_ADAPTER_OK;
+        const char *v[3] = {j->agency->id, (const char *)j->key, ok ? "true" : "false"};
+        const int lens[3] = {0, MZ_PSEUDONYM_LEN, 0};
+        const int fmts[3] = {0, 1, 0};
+        PQclear(mz_db_exec(db, MZ_STMT_SUBJECT_REFRESH_RECORD, v, lens, fmts));
+        if (!ok) {
+            mz_logline l;
+            mz_log_begin(&l, MZ_LOG_WARN, "agency refresh failed");
+            mz_log_str(&l, "agency", j->agency->id);
+            mz_log_str(&l, "result", mz_adapter_status_name(st));
+            mz_log_str(&l, "error", err);
+            mz_log_end(&l);
+        }
+    }
+    memset(j->bsn, 0, sizeof j->bsn);
+    group *g = j->g;
+    pthread_mutex_lock(&g->mu);
+    j->ok = ok;
+    j->done = true;
+    g->pending--;
+    bool self_free = g->reader_gone; /* else the reader frees j */
+    pthread_cond_broadcast(&g->cv);
+    pthread_mutex_unlock(&g->mu);
+    atomic_fetch_sub(&g_inflight, 1);
+    if (self_free)
+        free(j);
+    group_release(g);
+    return NULL;
+}
+
+int mz_refresh_subject(mz_db *db, const char *bsn, const unsigned char key[MZ_PSEUDONYM_LEN],
+                       bool refresh, mz_source_state *out)
+{
+    const char *v[1] = {(const char *)key};
+    const int lens[1] = {MZ_PSEUDONYM_LEN};
+    const int fmts[1] = {1};
+    PGresult *r = mz_db_exec(db, MZ_STMT_SUBJECT_FRESHNESS, v, lens, fmts);
+    if (!mz_db_ok(r)) {
+        PQclear(r);
+        return -1;
+    }
+    int n = PQntuples(r);
+    if (n > MZ_MAX_SOURCES)
+        n = MZ_MAX_SOURCES;
+    long after = g_mz_config.refresh_after;
+    job *jobs[MZ_MAX_SOURCES] = {0};
+    group *g = NULL;
+    int64_t now_ms = mz_outbound_now_ms();
+    for (int i = 0; i < n; i++) {
+        mz_source_state *s = &out[i];
+        snprintf(s->agency_id, sizeof s->agency_id, "%s", PQgetvalue(r, i, 0));
+        snprintf(s->agency_name, sizeof s->agency_name, "%s", PQgetvalue(r, i, 1));
+        s->last_synced[0] = '\0';
+        if (!PQgetisnull(r, i, 2))
+            mz_ts_rfc3339(PQgetvalue(r, i, 2), s->last_synced);
+        bool old = PQgetisnull(r, i, 3) || atol(PQgetvalue(r, i, 3)) >= after;
+        s->freshness = old ? MZ_STALE : MZ_FRESH;
+        const mz_agency *a = mz_agencies_find(g_mz_agencies, s->agency_id);
+        if (!refresh || !old || !a || !a->state || !a->ops->refresh_subject)
+            continue;
+        if (atomic_fetch_add(&g_inflight, 1) >= g_mz_config.refresh_max_inflight) {
+            atomic_fetch_sub(&g_inflight, 1);
+            continue;
+        }
+        if (!g) {
+            g = calloc(1, sizeof *g);
+            pthread_mutex_init(&g->mu, NULL);
+            pthread_cond_init(&g->cv, NULL);
+            g->refs = 1;
+        }
+        job *j = calloc(1, sizeof *j);
+        j->g = g;
+        j->agency = a;
+        memcpy(j->bsn, bsn, 9);
+        memcpy(j->key, key, MZ_PSEUDONYM_LEN);
+        j->deadline_ms = now_ms + BACKGROUND_BUDGET_MS;
+        j->slot = i;
+        pthread_mutex_lock(&g->mu);
+        g->refs++;
+        g->pending++;
+        pthread_mutex_unlock(&g->mu);
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&t, &attr, job_main, j) != 0) {
+            pthread_mutex_lock(&g->mu);
+            g->refs--;
+            g->pending--;
+            pthread_mutex_unlock(&g->mu);
+            atomic_fetch_sub(&g_inflight, 1);
+            memset(j->bsn, 0, sizeof j->bsn);
+            free(j);
+        } else {
+            jobs[i] = j;
+        }
+        pthread_attr_destroy(&attr);
+    }
+    PQclear(r);
+    if (!g)
+        return n;
+
+    /* Wait for the jobs, at most the deadline. */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    long ms = g_mz_config.refresh_deadline_ms;
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&g->mu);
+    while (g->pending > 0)
+        if (pthread_cond_timedwait(&g->cv, &g->mu, &until) != 0)
+            break;
+    char now_ts[40];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(now_ts, sizeof now_ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    for (int i = 0; i < n; i++) {
+        job *j = jobs[i];
+        if (!j)
+            continue;
+        if (j->done) {
+            out[i].freshness = j->ok ? MZ_FRESH : MZ_UNAVAILABLE;
+            if (j->ok)
+                snprintf(out[i].last_synced, sizeof out[i].last_synced, "%s", now_ts);
+            free(j); /* finished jobs leave their memory to us */
+        } else {
+            out[i].freshness = MZ_UNAVAILABLE; /* still running: it frees itself */
+        }
+    }
+    g->reader_gone = true;
+    pthread_mutex_unlock(&g->mu);
+    group_release(g);
+    return n;
+}
+
+void mz_refresh_drain(long max_ms)
+{
+    for (long waited = 0; atomic_load(&g_inflight) > 0 && waited < max_ms; waited += 20) {
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}

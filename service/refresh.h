@@ -1,0 +1,51 @@
+/*
+ * refresh.h — fresh on read: when a citizen asks for their cases and an
+ * agency's data for them is older than MZ_REFRESH_AFTER, ask that agency
+ * now — all such agencies in parallel — and wait at most
+ * MZ_REFRESH_DEADLINE_MS. Whatever does not answer in time is served from
+ * the store, and the response says per agency how fresh it is.
+ *
+ * Why threads that outlive the request: a slow agency's answer is still
+ * worth storing for the next read, so each refresh runs in its own detached
+ * thread with a longer budget (10 s) and writes through the store on its
+ * own connection; the reader only waits for the short deadline. A global
+ * cap (MZ_REFRESH_MAX_INFLIGHT) keeps a hanging agency from piling up
+ * threads: beyond it, reads are served from the store and marked stale.
+ *
+ * The BSN is copied into the job for the adapter call and wiped after; it
+ * is never stored or logged.
+ *
+ * Ownership: mz_refresh_subject fills a caller-provided array.
+ */
+#ifndef MZ_REFRESH_H
+#define MZ_REFRESH_H
+
+#include <stddef.h>
+
+#include "crypto.h"
+#include "db.h"
+
+typedef enum mz_freshness { MZ_FRESH, MZ_STALE, MZ_UNAVAILABLE } mz_freshness;
+
+typedef struct mz_source_state {
+    char agency_id[64];
+    char agency_name[201];
+    mz_freshness freshness;
+    char last_synced[40]; /* RFC 3339, or "" when never */
+} mz_source_state;
+
+#define MZ_MAX_SOURCES 64
+
+/* Refreshes what is stale for this citizen (when `refresh` is true), then
+ * reports each enabled agency's freshness into out (up to MZ_MAX_SOURCES).
+ * Returns the number of entries, or -1 when the database is unavailable. */
+int mz_refresh_subject(mz_db *db, const char *bsn, const unsigned char key[MZ_PSEUDONYM_LEN],
+                       bool refresh, mz_source_state *out);
+
+const char *mz_freshness_name(mz_freshness f);
+
+/* Waits (at most max_ms) until no background refresh is running: call
+ * before freeing the agencies at shutdown. */
+void mz_refresh_drain(long max_ms);
+
+#endif

@@ -1,0 +1,273 @@
+#include "sync.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "crypto.h"
+#include "log.h"
+#include "outbound.h"
+
+/* --- store sink */
+
+static bool store_emit(mz_sink *s, const mz_case_record *rec)
+{
+    mz_store_sink *ss = (mz_store_sink *)s;
+    mz_sync_report *rep = ss->rep;
+    char err[200];
+    rep->seen++;
+    switch (mz_store_upsert_case(ss->db, rec, err, sizeof err)) {
+    case MZ_UPSERT_APPLIED:
+        rep->applied++;
+        return true;
+    case MZ_UPSERT_STALE:
+        rep->stale++;
+        return true;
+    case MZ_UPSERT_INVALID:
+        rep->invalid++;
+        return true;
+    case MZ_UPSERT_DB_ERROR:
+        snprintf(rep->error, sizeof rep->error, "%s", err);
+        return false;
+    }
+    return false;
+}
+
+void mz_store_sink_init(mz_store_sink *s, mz_db *db, mz_sync_report *rep)
+{
+    s->sink.emit = store_emit;
+    s->sink.ud = NULL;
+    s->db = db;
+    s->rep = rep;
+}
+
+/* --- one agency */
+
+long mz_sync_backoff(long interval, int failures)
+{
+    double d = (double)interval;
+    for (int i = 0; i < failures && d < 3600; i++)
+        d *= 2;
+    if (d > 3600)
+        d = 3600;
+    unsigned r;
+    mz_random_bytes(&r, sizeof r);
+    d *= 0.8 + 0.4 * ((double)(r % 1000) / 1000.0); /* ±20 % jitter */
+    return d < 1 ? 1 : (long)d;
+}
+
+static char g_instance[160];
+static pthread_once_t g_instance_once = PTHREAD_ONCE_INIT;
+
+static void instance_init(void)
+{
+    char host[64] = "host";
+    gethostname(host, sizeof host - 1);
+    host[sizeof host - 1] = '\0';
+    char rnd[9];
+    mz_random_id(rnd, 8);
+    snprintf(g_instance, sizeof g_instance, "%s-%ld-%s", host, (long)getpid(), rnd);
+}
+
+const char *mz_instance_id(void)
+{
+    pthread_once(&g_instance_once, instance_init);
+    return g_instance;
+}
+
+static void log_run(const mz_agency *a, const mz_sync_report *rep)
+{
+    mz_logline l;
+    mz_log_begin(&l, rep->status == MZ_ADAPTER_OK ? MZ_LOG_INFO : MZ_LOG_WARN, "sync finished");
+    mz_log_str(&l, "agency", a->id);
+    mz_log_str(&l, "result", mz_adapter_status_name(rep->status));
+    mz_log_int(&l, "seen", (int64_t)rep->seen);
+    mz_log_int(&l, "applied", (int64_t)rep->applied);
+    mz_log_int(&l, "stale", (int64_t)rep->stale);
+    mz_log_int(&l, "invalid", (int64_t)rep->invalid);
+    mz_log_int(&l, "duration_ms", rep->duration_ms);
+    if (rep->status != MZ_ADAPTER_OK)
+        mz_log_str(&l, "error", rep->error);
+    mz_log_end(&l);
+}
+
+/* Runs a claimed agency and records the outcome. */
+static bool run_claimed(mz_db *db, const mz_agency *a, const char *owner, const char *cursor,
+                        int failures, mz_sync_report *rep)
+{
+    int64_t t0 = mz_outbound_now_ms();
+    mz_store_sink sink;
+    mz_store_sink_init(&sink, db, rep);
+    char *next = NULL;
+    int64_t deadline = t0 + (int64_t)(MZ_SYNC_LEASE_SECONDS - 60) * 1000;
+    char err[256] = "";
+    rep->status = a->ops->sync(a->state, &sink.sink, cursor, &next, deadline, err, sizeof err);
+    if (rep->status != MZ_ADAPTER_OK && !rep->error[0])
+        snprintf(rep->error, sizeof rep->error, "%s", err[0] ? err : "sync failed");
+    rep->duration_ms = mz_outbound_now_ms() - t0;
+    char ms[24], seen[24], applied[24], delay[24];
+    snprintf(ms, sizeof ms, "%lld", (long long)rep->duration_ms);
+    snprintf(seen, sizeof seen, "%zu", rep->seen);
+    snprintf(applied, sizeof applied, "%zu", rep->applied);
+    PGresult *r;
+    if (rep->status == MZ_ADAPTER_OK) {
+        snprintf(delay, sizeof delay, "%ld", a->poll_interval);
+        const char *v[7] = {a->id, owner, next ? next : cursor, delay, ms, seen, applied};
+        r = mz_db_exec(db, MZ_STMT_SYNC_FINISH_OK, v, NULL, NULL);
+    } else {
+        snprintf(delay, sizeof delay, "%ld", mz_sync_backoff(a->poll_interval, failures + 1));
+        const char *v[5] = {a->id, owner, rep->error, delay, ms};
+        r = mz_db_exec(db, MZ_STMT_SYNC_FINISH_FAIL, v, NULL, NULL);
+    }
+    bool ok = mz_db_ok(r);
+    PQclear(r);
+    free(next);
+    log_run(a, rep);
+    return ok;
+}
+
+bool mz_sync_agency_once(mz_db *db, const mz_agency *a, const char *owner, mz_sync_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    char lease[16];
+    snprintf(lease, sizeof lease, "%d", MZ_SYNC_LEASE_SECONDS);
+    const char *v[3] = {owner, lease, a->id};
+    PGresult *r = mz_db_exec(db, MZ_STMT_SYNC_CLAIM_ONE, v, NULL, NULL);
+    if (!mz_db_ok(r) || PQntuples(r) != 1) {
+        snprintf(rep->error, sizeof rep->error,
+                 r && mz_db_ok(r) ? "agency is being synced by another instance"
+                                  : "database unavailable");
+        PQclear(r);
+        return false;
+    }
+    char *cursor = PQgetisnull(r, 0, 1) ? NULL : strdup(PQgetvalue(r, 0, 1));
+    int failures = atoi(PQgetvalue(r, 0, 2));
+    PQclear(r);
+    bool ok = run_claimed(db, a, owner, cursor, failures, rep);
+    free(cursor);
+    return ok;
+}
+
+/* --- the scheduler thread */
+
+static pthread_t g_thread;
+static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_cv = PTHREAD_COND_INITIALIZER;
+static bool g_stop, g_running, g_woken;
+static const mz_agencies *g_set;
+
+static void nap(long ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&g_mu);
+    if (!g_stop && !g_woken)
+        pthread_cond_timedwait(&g_cv, &g_mu, &ts);
+    g_woken = false;
+    pthread_mutex_unlock(&g_mu);
+}
+
+static bool stopping(void)
+{
+    pthread_mutex_lock(&g_mu);
+    bool s = g_stop;
+    pthread_mutex_unlock(&g_mu);
+    return s;
+}
+
+static void *scheduler_main(void *arg)
+{
+    (void)arg;
+    mz_buf ids = MZ_BUF_INIT; /* a text[] literal of the enabled agencies with an adapter */
+    mz_buf_putc(&ids, '{');
+    for (size_t i = 0; i < g_set->n; i++)
+        if (g_set->items[i].enabled && g_set->items[i].state) {
+            if (ids.len > 1)
+                mz_buf_putc(&ids, ',');
+            mz_buf_puts(&ids, g_set->items[i].id); /* ids are [a-z0-9-]: no quoting needed */
+        }
+    mz_buf_putc(&ids, '}');
+    char lease[16];
+    snprintf(lease, sizeof lease, "%d", MZ_SYNC_LEASE_SECONDS);
+    const char *owner = mz_instance_id();
+    mz_db *db = NULL;
+    while (!stopping()) {
+        if (!db) {
+            char err[256];
+            db = mz_db_connect(g_mz_config.database_url, 30000, err, sizeof err);
+            if (!db) {
+                nap(2000);
+                continue;
+            }
+        }
+        const char *v[3] = {owner, lease, ids.data};
+        PGresult *r = mz_db_exec(db, MZ_STMT_SYNC_CLAIM, v, NULL, NULL);
+        if (!r) {
+            mz_db_close(db);
+            db = NULL;
+            nap(2000);
+            continue;
+        }
+        if (!mz_db_ok(r) || PQntuples(r) == 0) {
+            PQclear(r);
+            nap(1000);
+            continue;
+        }
+        const mz_agency *a = mz_agencies_find(g_set, PQgetvalue(r, 0, 0));
+        char *cursor = PQgetisnull(r, 0, 1) ? NULL : strdup(PQgetvalue(r, 0, 1));
+        int failures = atoi(PQgetvalue(r, 0, 2));
+        PQclear(r);
+        if (a) {
+            mz_sync_report rep;
+            memset(&rep, 0, sizeof rep);
+            run_claimed(db, a, owner, cursor, failures, &rep);
+        }
+        free(cursor);
+    }
+    mz_db_close(db);
+    mz_buf_free(&ids);
+    return NULL;
+}
+
+bool mz_scheduler_start(const mz_agencies *set)
+{
+    if (!set || g_running)
+        return false;
+    g_set = set;
+    g_stop = false;
+    if (pthread_create(&g_thread, NULL, scheduler_main, NULL) != 0)
+        return false;
+    g_running = true;
+    return true;
+}
+
+void mz_scheduler_wake(void)
+{
+    pthread_mutex_lock(&g_mu);
+    g_woken = true;
+    pthread_cond_broadcast(&g_cv);
+    pthread_mutex_unlock(&g_mu);
+}
+
+void mz_scheduler_stop(void)
+{
+    if (!g_running)
+        return;
+    pthread_mutex_lock(&g_mu);
+    g_stop = true;
+    pthread_cond_broadcast(&g_cv);
+    pthread_mutex_unlock(&g_mu);
+    pthread_join(g_thread, NULL);
+    g_running = false;
+}

@@ -1,0 +1,61 @@
+/*
+ * sync.h — running adapters into the store: scheduled syncs (a thread in
+ * `serve`, or `mijnzaken sync --agency ID --once`) and per-citizen refreshes.
+ *
+ * Why leases: several service instances run the same scheduler. An agency
+ * is claimed with UPDATE ... WHERE agency_id = (SELECT ... FOR UPDATE SKIP
+ * LOCKED) which sets a lease (owner, until) and commits at once, so no
+ * long transaction spans a sync; another instance skips leased agencies,
+ * and a crashed instance's lease simply runs out. The run's deadline ends
+ * before the lease does. Failures back off exponentially (with jitter):
+ * interval * 2^failures, at most one hour.
+ *
+ * Ownership: reports are caller-owned values. The scheduler owns its thread
+ * and database connection; mz_scheduler_stop joins the thread.
+ */
+#ifndef MZ_SYNC_H
+#define MZ_SYNC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "adapter.h"
+#include "agencies.h"
+#include "db.h"
+
+#define MZ_SYNC_LEASE_SECONDS 900
+
+typedef struct mz_sync_report {
+    mz_adapter_status status;
+    size_t seen, applied, stale, invalid;
+    int64_t duration_ms;
+    char error[256];
+} mz_sync_report;
+
+/* Claims (unless already claimed by owner), runs and finishes one agency.
+ * false when it could not be claimed (leased elsewhere) or the database
+ * failed; the report says how the run went. */
+bool mz_sync_agency_once(mz_db *db, const mz_agency *a, const char *owner, mz_sync_report *rep);
+
+/* Backoff delay in seconds after `failures` consecutive failures. */
+long mz_sync_backoff(long interval, int failures);
+
+/* A sink that writes each record through the store on db and counts into
+ * rep. Pass &s->sink to adapters. */
+typedef struct mz_store_sink {
+    mz_sink sink; /* first: the emit callback receives this pointer */
+    mz_db *db;
+    mz_sync_report *rep;
+} mz_store_sink;
+void mz_store_sink_init(mz_store_sink *s, mz_db *db, mz_sync_report *rep);
+
+/* The scheduler thread (serve). */
+bool mz_scheduler_start(const mz_agencies *set);
+void mz_scheduler_wake(void); /* e.g. after an admin trigger */
+void mz_scheduler_stop(void);
+
+/* A unique owner name for leases: host-pid-random. */
+const char *mz_instance_id(void);
+
+#endif
