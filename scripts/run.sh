@@ -13,9 +13,19 @@ DATA=$ROOT/.data
 mkdir -p "$DATA"
 chmod 755 "$DATA"
 
+SERVE_PID= FAKE_PID= STOP_PG=
+cleanup() {
+  [ -n "$SERVE_PID" ] && kill -TERM "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null
+  [ -n "$FAKE_PID" ] && kill -TERM "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null
+  [ -n "$STOP_PG" ] && pg_cluster_stop "$DATA/pg"
+  return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
 scripts/deps.sh
 cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build-release --target mijnzaken -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+cmake --build build-release --target mijnzaken fake_zgw -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
 BIN=$ROOT/build-release/mijnzaken
 
 export MZ_JWT_PUBLIC_KEY_FILE=${MZ_JWT_PUBLIC_KEY_FILE:-$DATA/keys/jwt-public.pem}
@@ -47,6 +57,40 @@ fi
 "$BIN" migrate
 "$BIN" seed-demo
 
+# The demo's municipality is a fake ZGW zaaksysteem (tests/fixtures/fake_zgw.c)
+# speaking the VNG Zaken and Catalogi APIs; MijnZaken syncs from it, unless
+# MZ_AGENCIES_FILE points at a real configuration.
+if [ -z "${MZ_AGENCIES_FILE:-}" ]; then
+  ZGW_PORT=${MZ_DEMO_ZGW_PORT:-8091}
+  [ -f "$DATA/keys/zgw-demo.secret" ] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$DATA/keys/zgw-demo.secret"
+  export MZ_DEMO_ZGW_SECRET
+  MZ_DEMO_ZGW_SECRET=$(cat "$DATA/keys/zgw-demo.secret")
+  "$ROOT/build-release/fake_zgw" --listen "127.0.0.1:$ZGW_PORT" --client-id mijnzaken \
+    --secret "$MZ_DEMO_ZGW_SECRET" --zaken 12 > "$DATA/fake-zgw.out" 2>&1 &
+  FAKE_PID=$!
+  cat > "$DATA/agencies.json" <<JSON
+{
+  "agencies": [
+    {
+      "id": "gemeente-voorbeeld",
+      "name": "Gemeente Voorbeeld",
+      "contact": { "url": "https://www.voorbeeld.nl/contact", "phone": "14 012", "professionalPhone": "012 345 6789" },
+      "adapter": {
+        "kind": "zgw",
+        "zakenUrl": "http://127.0.0.1:$ZGW_PORT/zaken/api/v1",
+        "catalogiUrl": "http://127.0.0.1:$ZGW_PORT/catalogi/api/v1",
+        "clientId": "mijnzaken",
+        "secretEnv": "MZ_DEMO_ZGW_SECRET",
+        "caseLinkTemplate": "https://www.voorbeeld.nl/mijn/zaken/{identificatie}"
+      },
+      "pollIntervalSeconds": 60
+    }
+  ]
+}
+JSON
+  export MZ_AGENCIES_FILE="$DATA/agencies.json"
+fi
+
 PORT=${MZ_LISTEN##*:}
 cat <<MSG
 
@@ -60,14 +104,6 @@ cat <<MSG
   Stop with Ctrl-C.
 
 MSG
-SERVE_PID=
-cleanup() {
-  [ -n "$SERVE_PID" ] && kill -TERM "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null
-  [ -n "${STOP_PG:-}" ] && pg_cluster_stop "$DATA/pg"
-  return 0
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 "$BIN" serve &
 SERVE_PID=$!
 wait "$SERVE_PID"

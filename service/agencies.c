@@ -253,10 +253,9 @@ static bool parse_agency(mz_agency *a, const mz_json *o, bool init_adapters, cha
         return false;
     }
     const char *kind;
-    if (!mz_cfg_string(ad, "kind", true, 40, &kind, err, errlen)) {
-        char e2[200];
-        snprintf(e2, sizeof e2, "adapter.%s", err);
-        snprintf(err, errlen, "%s", e2);
+    char e2[300];
+    if (!mz_cfg_string(ad, "kind", true, 40, &kind, e2, sizeof e2)) {
+        snprintf(err, errlen, "adapter.%.200s", e2);
         return false;
     }
     a->kind = strdup(kind);
@@ -269,10 +268,9 @@ static bool parse_agency(mz_agency *a, const mz_json *o, bool init_adapters, cha
     write_json(&b, ad);
     a->settings_json = mz_buf_steal(&b, NULL);
     if (init_adapters) {
-        char e2[256];
         a->state = a->ops->init(a, ad, e2, sizeof e2);
         if (!a->state) {
-            snprintf(err, errlen, "adapter.%s", e2);
+            snprintf(err, errlen, "adapter.%.250s", e2);
             return false;
         }
     }
