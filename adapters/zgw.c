@@ -563,6 +563,13 @@ static mz_adapter_status emit_zaak(call *c, const mz_json *zaak, const char *bsn
             .events = h.ev,
             .n_events = h.n,
         };
+        /* The history's entry for the current status shows what the case
+         * shows (e.g. decided rather than closed once a resultaat exists). */
+        for (size_t i = 0; changed && i < h.n; i++)
+            if (strcmp(h.ev[i].occurred_at, changed) == 0) {
+                h.ev[i].status_group = rec.status_group;
+                h.ev[i].status_text = rec.status_text;
+            }
         if (!changed) {
             (*skipped)++; /* no date at all: nothing to order by */
         } else {

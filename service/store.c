@@ -163,8 +163,15 @@ mz_upsert_result mz_store_upsert_case(mz_db *db, const mz_case_record *c, char *
     bool applied = PQntuples(r) > 0;
     PQclear(r);
     /* The record's own status is a timeline entry even when the record is
-     * stale: it then lands in its chronological place, behind newer ones. */
-    bool ok = insert_event(db, c, c->status_group, c->status_text, c->status_changed_at, NULL);
+     * stale: it then lands in its chronological place, behind newer ones.
+     * When the record's history already holds it (same moment and group),
+     * that entry (with the agency's own event key) stands for it. */
+    bool in_history = false;
+    for (size_t i = 0; i < c->n_events && !in_history; i++)
+        in_history = strcmp(c->events[i].occurred_at, c->status_changed_at) == 0 &&
+                     strcmp(c->events[i].status_group, c->status_group) == 0;
+    bool ok = in_history ||
+              insert_event(db, c, c->status_group, c->status_text, c->status_changed_at, NULL);
     for (size_t i = 0; ok && i < c->n_events; i++)
         ok = insert_event(db, c, c->events[i].status_group, c->events[i].status_text,
                           c->events[i].occurred_at, c->events[i].event_key);

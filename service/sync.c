@@ -50,14 +50,18 @@ void mz_store_sink_init(mz_store_sink *s, mz_db *db, mz_sync_report *rep)
 
 long mz_sync_backoff(long interval, int failures)
 {
-    double d = (double)interval;
-    for (int i = 0; i < failures && d < 3600; i++)
+    /* 30 s doubling per consecutive failure, at most an hour (or the poll
+     * interval, when that is longer), with ±20 % jitter so that instances
+     * and agencies do not retry in lockstep. */
+    double cap = interval > 3600 ? (double)interval : 3600.0;
+    double d = 30.0;
+    for (int i = 1; i < failures && d < cap; i++)
         d *= 2;
-    if (d > 3600)
-        d = 3600;
+    if (d > cap)
+        d = cap;
     unsigned r;
     mz_random_bytes(&r, sizeof r);
-    d *= 0.8 + 0.4 * ((double)(r % 1000) / 1000.0); /* ±20 % jitter */
+    d *= 0.8 + 0.4 * ((double)(r % 1000) / 1000.0);
     return d < 1 ? 1 : (long)d;
 }
 

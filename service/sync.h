@@ -8,7 +8,7 @@
  * long transaction spans a sync; another instance skips leased agencies,
  * and a crashed instance's lease simply runs out. The run's deadline ends
  * before the lease does. Failures back off exponentially (with jitter):
- * interval * 2^failures, at most one hour.
+ * 30 s * 2^(failures-1), at most an hour (or the poll interval if longer).
  *
  * Ownership: reports are caller-owned values. The scheduler owns its thread
  * and database connection; mz_scheduler_stop joins the thread.

@@ -150,6 +150,28 @@ bool mzt_sql(const mzt_env *e, const char *sql)
     return ok;
 }
 
+char *mzt_query_text(const mzt_env *e, const char *sql)
+{
+    PGconn *c = PQconnectdb(e->db_url);
+    PGresult *r = PQexec(c, sql);
+    char *out = NULL;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+        out = strdup(PQgetvalue(r, 0, 0));
+    else if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        fprintf(stderr, "mzt_query: %s", PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+    return out;
+}
+
+long mzt_query_long(const mzt_env *e, const char *sql)
+{
+    char *t = mzt_query_text(e, sql);
+    long v = t ? atol(t) : -1;
+    free(t);
+    return v;
+}
+
 bool mzt_env_setup(mzt_env *e, const char *name)
 {
     memset(e, 0, sizeof *e);
@@ -251,6 +273,52 @@ bool mzt_server_start(mzt_server *s, const mzt_env *e, const char *const *extra_
             s->pid = 0;
             return false;
         }
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+bool mzt_fixture_start(mzt_server *s, const mzt_env *e, const char *name, const char *const *args)
+{
+    memset(s, 0, sizeof *s);
+    const char *dir = getenv("MZ_FIXTURE_DIR");
+    if (!dir)
+        return false;
+    static int seq;
+    snprintf(s->log, sizeof s->log, "%s/%s-%d.log", e->dir, name, ++seq);
+    char bin[600];
+    snprintf(bin, sizeof bin, "%s/%s", dir, name);
+    const char *argv[40];
+    size_t a = 0;
+    argv[a++] = bin;
+    for (size_t i = 0; args && args[i] && a < 38; i++)
+        argv[a++] = args[i];
+    argv[a] = NULL;
+    s->pid = fork();
+    if (s->pid == 0) {
+        int fd = open(s->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    if (s->pid < 0)
+        return false;
+    track(s->pid, true);
+    for (int i = 0; i < 200; i++) {
+        size_t n;
+        char *txt = mzt_slurp(s->log, &n);
+        const char *p = txt ? strstr(txt, "listening port=") : NULL;
+        if (p) {
+            s->port = (unsigned)atoi(p + 15);
+            free(txt);
+            return s->port > 0;
+        }
+        free(txt);
         struct timespec ts = {0, 50 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }

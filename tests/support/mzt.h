@@ -42,6 +42,11 @@ int mzt_wait(pid_t pid);
 /* Runs SQL on the env's test database as the admin; false on error. */
 bool mzt_sql(const mzt_env *e, const char *sql);
 
+/* First column of the first row as a number (-1 on error or no row) or as
+ * a malloc'd string (NULL on error, no row or SQL NULL). */
+long mzt_query_long(const mzt_env *e, const char *sql);
+char *mzt_query_text(const mzt_env *e, const char *sql);
+
 typedef struct mzt_server {
     pid_t pid;
     unsigned port;
@@ -54,6 +59,10 @@ bool mzt_server_start(mzt_server *s, const mzt_env *e, const char *const *extra_
 /* SIGTERM and wait; returns the exit status (0 expected; sanitizer
  * reports make it non-zero). */
 int mzt_server_stop(mzt_server *s);
+
+/* Starts a fixture executable from MZ_FIXTURE_DIR (e.g. "fake_zgw") with
+ * args; waits for its "listening port=N" line. Stop it with mzt_server_stop. */
+bool mzt_fixture_start(mzt_server *s, const mzt_env *e, const char *name, const char *const *args);
 
 typedef struct mzt_resp {
     long status;

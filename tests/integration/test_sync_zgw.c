@@ -1,0 +1,476 @@
+/*
+ * test_sync_zgw.c — pull sync from a ZGW agency (the fake_zgw fixture,
+ * which speaks the VNG Zaken/Catalogi APIs): full sync over several pages,
+ * idempotent re-sync, a status change picked up, an unknown statustype,
+ * every agency fault (no crash, error recorded, data kept, backoff grows),
+ * fresh-on-read within the deadline with the agency slow, the admin view,
+ * and two service instances sharing the work.
+ */
+// clang-format off
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+// clang-format on
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "mzt.h"
+#include "oas.h"
+
+#define SECRET "fake-zgw-test-secret"
+#define ZAKEN  250
+
+static mzt_env g_env;
+static mzt_server g_fake;
+static oas *g_oas;
+static char g_agencies[400];
+static char g_closed_port[16];
+
+static const char *const g_secret_env[] = {"MZ_TEST_ZGW_SECRET=" SECRET, NULL};
+
+static void write_agencies(void)
+{
+    snprintf(g_agencies, sizeof g_agencies, "%s/agencies.json", g_env.dir);
+    FILE *f = fopen(g_agencies, "w");
+    assert_non_null(f);
+    unsigned p = g_fake.port;
+    fprintf(f,
+            "{\"agencies\":[\n"
+            "{\"id\":\"gem\",\"name\":\"Gemeente Test\",\"pollIntervalSeconds\":3600,"
+            "\"adapter\":{\"kind\":\"zgw\",\"zakenUrl\":\"http://127.0.0.1:%u/zaken/api/v1\","
+            "\"catalogiUrl\":\"http://127.0.0.1:%u/catalogi/api/v1\",\"clientId\":\"mijnzaken\","
+            "\"secretEnv\":\"MZ_TEST_ZGW_SECRET\",\"timeoutMs\":1000,"
+            "\"caseLinkTemplate\":\"https://gemeente.test/zaken/{identificatie}\"}},\n"
+            "{\"id\":\"gem-plain\",\"name\":\"Gemeente Plain\",\"pollIntervalSeconds\":3600,"
+            "\"adapter\":{\"kind\":\"zgw\",\"zakenUrl\":\"http://127.0.0.1:%u/zaken/api/v1\","
+            "\"catalogiUrl\":\"http://127.0.0.1:%u/catalogi/api/v1\",\"clientId\":\"mijnzaken\","
+            "\"secretEnv\":\"MZ_TEST_ZGW_SECRET\",\"expand\":false,\"fetchHistory\":false}},\n"
+            "{\"id\":\"down\",\"name\":\"Onbereikbaar\",\"pollIntervalSeconds\":3600,"
+            "\"adapter\":{\"kind\":\"zgw\",\"zakenUrl\":\"http://127.0.0.1:%s/zaken/api/v1\","
+            "\"catalogiUrl\":\"http://127.0.0.1:%s/catalogi/api/v1\",\"clientId\":\"mijnzaken\","
+            "\"secretEnv\":\"MZ_TEST_ZGW_SECRET\",\"timeoutMs\":500}}\n"
+            "]}\n",
+            p, p, p, p, g_closed_port, g_closed_port);
+    fclose(f);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (!mzt_env_setup(&g_env, "sync_zgw"))
+        return -1;
+    char n[16];
+    snprintf(n, sizeof n, "%d", ZAKEN);
+    const char *args[] = {"--listen", "127.0.0.1:0", "--secret", SECRET, "--zaken",
+                          n,          "--page-size", "100",      NULL};
+    if (!mzt_fixture_start(&g_fake, &g_env, "fake_zgw", args))
+        return -1;
+    /* A port nobody listens on: the fake's port + 1 is not guaranteed free,
+     * so use port 9 (discard), which is closed on test machines. */
+    snprintf(g_closed_port, sizeof g_closed_port, "9");
+    write_agencies();
+    char err[256];
+    g_oas = oas_load_embedded(err, sizeof err);
+    return g_oas ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    mzt_server_stop(&g_fake);
+    oas_free(g_oas);
+    mzt_env_teardown(&g_env);
+    return 0;
+}
+
+static int sync_once(const char *agency)
+{
+    char env_agencies[500];
+    snprintf(env_agencies, sizeof env_agencies, "MZ_AGENCIES_FILE=%s", g_agencies);
+    const char *env[] = {env_agencies, g_secret_env[0], NULL};
+    const char *args[] = {"sync", "--agency", agency, "--once", NULL};
+    return mzt_run(&g_env, env, args);
+}
+
+/* Control API of the fake; returns the parsed response (caller frees). */
+static mz_json_doc *control(const char *method, const char *path, const char *body)
+{
+    mzt_resp r;
+    assert_true(mzt_http(&g_fake, method, path, NULL, NULL, body, &r));
+    if (r.status >= 300)
+        fail_msg("fake %s %s -> %ld: %s", method, path, r.status, r.body);
+    char err[128];
+    mz_json_limits lim = {.max_depth = 64, .max_nodes = 1000000};
+    mz_json_doc *d = mz_json_parse(r.body, r.body_len, &lim, err, sizeof err);
+    mzt_resp_free(&r);
+    assert_non_null(d);
+    return d;
+}
+
+static long stat_of(const char *name)
+{
+    mz_json_doc *d = control("GET", "/_control/stats", NULL);
+    int64_t v = -1;
+    mz_json_int64(mz_json_get(mz_json_root(d), name), &v);
+    mz_json_free(d);
+    return (long)v;
+}
+
+static void mode(const char *json)
+{
+    mz_json_free(control("POST", "/_control/mode", json));
+}
+
+static long q(const char *sql)
+{
+    return mzt_query_long(&g_env, sql);
+}
+
+static void test_full_sync(void **state)
+{
+    (void)state;
+    mz_json_free(control("POST", "/_control/stats/reset", "{}"));
+    assert_int_equal(sync_once("gem"), 0);
+    assert_int_equal(q("SELECT count(*) FROM cases WHERE agency_id = 'gem'"), ZAKEN);
+    assert_int_equal(q("SELECT count(DISTINCT subject_key) FROM cases WHERE agency_id = 'gem'"), 3);
+    assert_true(q("SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id "
+                  "WHERE c.agency_id = 'gem'") > ZAKEN);
+    assert_int_equal(stat_of("list"), 3); /* 250 zaken at 100 per page */
+    assert_int_equal(stat_of("bsnInQuery"), 0);
+    assert_int_equal(q("SELECT runs FROM sync_state WHERE agency_id = 'gem'"), 1);
+    assert_int_equal(q("SELECT last_seen FROM sync_state WHERE agency_id = 'gem'"), ZAKEN);
+    assert_int_equal(q("SELECT consecutive_failures FROM sync_state WHERE agency_id = 'gem'"), 0);
+    /* mapping */
+    assert_int_equal(q("SELECT count(*) FROM cases WHERE agency_id = 'gem' AND "
+                       "(status_text = '' OR case_number !~ '^ZAAK-2026-' OR "
+                       "deep_link_url <> 'https://gemeente.test/zaken/' || case_number)"),
+                     0);
+    assert_int_equal(q("SELECT count(*) FROM cases WHERE agency_id = 'gem' AND "
+                       "status_group IN ('closed', 'decided') AND closed_on IS NULL"),
+                     0);
+    assert_true(q("SELECT count(*) FROM cases WHERE agency_id = 'gem' AND status_group = "
+                  "'decided' AND result_text IS NOT NULL") > 0);
+    assert_true(q("SELECT count(*) FROM cases WHERE agency_id = 'gem' AND status_group = "
+                  "'received'") > 0);
+    /* one timeline entry per status: the current one is not doubled */
+    assert_int_equal(q("SELECT count(*) FROM (SELECT e.case_id, e.occurred_at FROM case_events e "
+                       "JOIN cases c ON c.id = e.case_id WHERE c.agency_id = 'gem' "
+                       "GROUP BY 1, 2 HAVING count(*) > 1) d"),
+                     0);
+    assert_int_equal(q("SELECT count(*) FROM cases c WHERE agency_id = 'gem' AND NOT EXISTS "
+                       "(SELECT 1 FROM case_events e WHERE e.case_id = c.id AND "
+                       "e.occurred_at = c.status_changed_at AND e.status_group = c.status_group)"),
+                     0);
+    /* the fallback text when statustekst is empty: the omschrijving */
+    assert_true(q("SELECT count(DISTINCT status_text) FROM cases WHERE agency_id = 'gem'") >= 5);
+}
+
+static void test_resync_idempotent(void **state)
+{
+    (void)state;
+    long events = q("SELECT count(*) FROM case_events");
+    assert_int_equal(sync_once("gem"), 0);
+    assert_int_equal(q("SELECT count(*) FROM cases WHERE agency_id = 'gem'"), ZAKEN);
+    assert_int_equal(q("SELECT count(*) FROM case_events"), events);
+    assert_int_equal(q("SELECT runs FROM sync_state WHERE agency_id = 'gem'"), 2);
+}
+
+static void test_status_change_picked_up(void **state)
+{
+    (void)state;
+    /* A zaak that is not yet at its end status. */
+    mz_json_doc *list = control("GET", "/_control/zaken", NULL);
+    const mz_json *items = mz_json_get(mz_json_root(list), "results");
+    assert_non_null(items);
+    const mz_json *pick = NULL;
+    for (const mz_json *z = items->type == MZ_JSON_ARRAY ? items->u.kids.first : NULL; z;
+         z = z->next) {
+        const mz_json *eind = mz_json_get(z, "eindstatus");
+        if (eind && eind->type == MZ_JSON_BOOL && !eind->u.boolean) {
+            pick = z;
+            break;
+        }
+    }
+    assert_non_null(pick);
+    char body[200];
+    snprintf(body, sizeof body, "{\"identificatie\":\"%s\"}",
+             mz_json_string(mz_json_get(pick, "identificatie"), NULL));
+    mz_json_free(list);
+    mz_json_doc *z = control("POST", "/_control/advance", body);
+    const char *url = mz_json_string(mz_json_get(mz_json_root(z), "url"), NULL);
+    assert_non_null(url);
+    char sql[800];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id "
+             "WHERE c.external_id = '%s'",
+             url);
+    long before = q(sql);
+    snprintf(sql, sizeof sql, "SELECT status_changed_at::text FROM cases WHERE external_id = '%s'",
+             url);
+    char *at_before = mzt_query_text(&g_env, sql);
+    assert_int_equal(sync_once("gem"), 0);
+    char *at_after = mzt_query_text(&g_env, sql);
+    assert_non_null(at_before);
+    assert_non_null(at_after);
+    assert_string_not_equal(at_before, at_after);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id "
+             "WHERE c.external_id = '%s'",
+             url);
+    assert_int_equal(q(sql), before + 1);
+    free(at_before);
+    free(at_after);
+    mz_json_free(z);
+}
+
+static void test_unknown_statustype(void **state)
+{
+    (void)state;
+    /* The Catalogi API answers 404 for every type: cases still arrive, with
+     * an unknown status shown as in progress rather than failing the sync. */
+    mode("{\"mode\":\"error500\",\"status\":404,\"paths\":\"catalogi\"}");
+    int rc = sync_once("gem-plain");
+    mode("{\"mode\":\"ok\"}");
+    assert_int_equal(rc, 0);
+    assert_int_equal(q("SELECT count(*) FROM cases WHERE agency_id = 'gem-plain'"), ZAKEN);
+    /* every status is unknown; groups come only from what the zaak itself says */
+    assert_int_equal(q("SELECT count(*) FROM cases WHERE agency_id = 'gem-plain' AND "
+                       "status_text = 'Onbekende status'"),
+                     ZAKEN);
+    assert_int_equal(q("SELECT count(*) FROM cases WHERE agency_id = 'gem-plain' AND "
+                       "status_group NOT IN ('in_progress', 'decided', 'on_hold')"),
+                     0);
+    assert_true(q("SELECT count(*) FROM cases WHERE agency_id = 'gem-plain' AND "
+                  "status_group = 'in_progress'") > 0);
+}
+
+static void test_faults_keep_data_and_back_off(void **state)
+{
+    (void)state;
+    static const char *const modes[] = {
+        "{\"mode\":\"error500\"}",
+        "{\"mode\":\"garbage\"}",
+        "{\"mode\":\"oversized\"}",
+        "{\"mode\":\"reset\"}",
+        "{\"mode\":\"slow\",\"delayMs\":3000}",
+    };
+    long cases = q("SELECT count(*) FROM cases WHERE agency_id = 'gem'");
+    char *snapshot = mzt_query_text(
+        &g_env, "SELECT md5(string_agg(external_id || status_text || status_changed_at::text, "
+                "',' ORDER BY external_id)) FROM cases WHERE agency_id = 'gem'");
+    long prev_delay = 0;
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        mode(modes[i]);
+        int rc = sync_once("gem");
+        mode("{\"mode\":\"ok\"}");
+        if (rc == 0)
+            fail_msg("sync succeeded under fault %s", modes[i]);
+        assert_int_equal(q("SELECT consecutive_failures FROM sync_state WHERE agency_id = 'gem'"),
+                         (long)i + 1);
+        assert_int_equal(q("SELECT count(*) FROM sync_state WHERE agency_id = 'gem' AND "
+                           "last_error IS NOT NULL AND last_error <> ''"),
+                         1);
+        long delay = q("SELECT extract(epoch FROM next_run_at - now())::bigint FROM sync_state "
+                       "WHERE agency_id = 'gem'");
+        if (delay <= prev_delay)
+            fail_msg("backoff did not grow: %ld after %ld (fault %s)", delay, prev_delay, modes[i]);
+        prev_delay = delay;
+        /* stored data untouched */
+        assert_int_equal(q("SELECT count(*) FROM cases WHERE agency_id = 'gem'"), cases);
+    }
+    char *after = mzt_query_text(
+        &g_env, "SELECT md5(string_agg(external_id || status_text || status_changed_at::text, "
+                "',' ORDER BY external_id)) FROM cases WHERE agency_id = 'gem'");
+    assert_string_equal(snapshot, after);
+    free(snapshot);
+    free(after);
+    /* An agency that refuses connections. */
+    assert_int_not_equal(sync_once("down"), 0);
+    assert_int_equal(q("SELECT consecutive_failures FROM sync_state WHERE agency_id = 'down'"), 1);
+    /* Recovery resets the failure count. */
+    assert_int_equal(sync_once("gem"), 0);
+    assert_int_equal(q("SELECT consecutive_failures FROM sync_state WHERE agency_id = 'gem'"), 0);
+    assert_int_equal(q("SELECT count(*) FROM sync_state WHERE agency_id = 'gem' AND "
+                       "last_error IS NULL"),
+                     1);
+}
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *freshness_of(const mz_json *root, const char *agency)
+{
+    for (const mz_json *s = mz_json_get(root, "sources")->u.kids.first; s; s = s->next)
+        if (strcmp(mz_json_string(mz_json_get(mz_json_get(s, "agency"), "id"), NULL), agency) == 0)
+            return mz_json_string(mz_json_get(s, "freshness"), NULL);
+    return NULL;
+}
+
+static void serve_env(char *agencies_kv, size_t n, const char **env)
+{
+    snprintf(agencies_kv, n, "MZ_AGENCIES_FILE=%s", g_agencies);
+    env[0] = agencies_kv;
+    env[1] = g_secret_env[0];
+}
+
+static mz_json_doc *get_cases(mzt_server *s, const char *token, long *ms)
+{
+    mzt_resp r;
+    long t0 = now_ms();
+    assert_true(mzt_http(s, "GET", "/api/v1/me/cases", token, NULL, NULL, &r));
+    *ms = now_ms() - t0;
+    assert_int_equal(r.status, 200);
+    char ct[64] = "", err[512];
+    mzt_header(&r, "content-type", ct, sizeof ct);
+    if (!oas_check(g_oas, "GET", "/api/v1/me/cases", 200, ct, r.body, r.body_len, err, sizeof err))
+        fail_msg("contract: %s", err);
+    mz_json_limits lim = {.max_depth = 64, .max_nodes = 1000000};
+    mz_json_doc *d = mz_json_parse(r.body, r.body_len, &lim, err, sizeof err);
+    mzt_resp_free(&r);
+    assert_non_null(d);
+    return d;
+}
+
+static void test_fresh_on_read(void **state)
+{
+    (void)state;
+    char kv[500];
+    const char *env[] = {NULL, NULL, "MZ_REFRESH_AFTER=0", "MZ_REFRESH_DEADLINE_MS=1500", NULL};
+    serve_env(kv, sizeof kv, env);
+    mzt_server s;
+    assert_true(mzt_server_start(&s, &g_env, env));
+    char *tok = mzt_citizen_token(&g_env, "999990019");
+    mz_json_free(control("POST", "/_control/stats/reset", "{}"));
+    long ms;
+    mz_json_doc *d = get_cases(&s, tok, &ms);
+    assert_string_equal(freshness_of(mz_json_root(d), "gem"), "fresh");
+    assert_string_equal(freshness_of(mz_json_root(d), "down"), "unavailable");
+    assert_true(mz_json_get(mz_json_root(d), "items")->u.kids.count > 0);
+    mz_json_free(d);
+    assert_true(stat_of("zoek") >= 2); /* gem and gem-plain searched by POST _zoek */
+    assert_int_equal(stat_of("bsnInQuery"), 0);
+
+    /* The agency hangs: the citizen still gets the stored cases within the
+     * deadline, and is told the agency is unavailable. */
+    mode("{\"mode\":\"slow\",\"delayMs\":6000}");
+    d = get_cases(&s, tok, &ms);
+    mode("{\"mode\":\"ok\"}");
+    printf("fresh-on-read with one agency slow: %ld ms\n", ms);
+    if (ms > 3500)
+        fail_msg("read took %ld ms with the agency slow (deadline 1500 ms)", ms);
+    assert_true(ms >= 1400);
+    assert_string_equal(freshness_of(mz_json_root(d), "gem"), "unavailable");
+    assert_true(mz_json_get(mz_json_root(d), "items")->u.kids.count > 0);
+    mz_json_free(d);
+    free(tok);
+    assert_int_equal(mzt_server_stop(&s), 0);
+}
+
+static void test_admin_view(void **state)
+{
+    (void)state;
+    char kv[500];
+    const char *env[] = {NULL, NULL, NULL};
+    serve_env(kv, sizeof kv, env);
+    mzt_server s;
+    assert_true(mzt_server_start(&s, &g_env, env));
+    char *admin = mzt_staff_token(&g_env, "[\"admin\"]");
+    char *citizen = mzt_citizen_token(&g_env, "999990019");
+    char *prof = mzt_staff_token(&g_env, "[\"professional\"]");
+    mzt_resp r;
+    char ct[64], err[512];
+    assert_true(mzt_http(&s, "GET", "/api/v1/agencies", admin, NULL, NULL, &r));
+    assert_int_equal(r.status, 200);
+    mzt_header(&r, "content-type", ct, sizeof ct);
+    if (!oas_check(g_oas, "GET", "/api/v1/agencies", 200, ct, r.body, r.body_len, err, sizeof err))
+        fail_msg("contract: %s", err);
+    assert_non_null(strstr(r.body, "\"id\":\"gem\""));
+    assert_non_null(strstr(r.body, "\"cases\":250"));
+    assert_non_null(strstr(r.body, "\"consecutiveFailures\":1")); /* "down" */
+    mzt_resp_free(&r);
+    const char *who[] = {citizen, prof};
+    for (int i = 0; i < 2; i++) {
+        assert_true(mzt_http(&s, "GET", "/api/v1/agencies", who[i], NULL, NULL, &r));
+        assert_int_equal(r.status, 403);
+        mzt_resp_free(&r);
+        assert_true(mzt_http(&s, "POST", "/api/v1/agencies/gem/sync", who[i], NULL, NULL, &r));
+        assert_int_equal(r.status, 403);
+        mzt_resp_free(&r);
+    }
+    assert_true(mzt_http(&s, "GET", "/api/v1/agencies", NULL, NULL, NULL, &r));
+    assert_int_equal(r.status, 401);
+    mzt_resp_free(&r);
+    long runs = q("SELECT runs FROM sync_state WHERE agency_id = 'gem'");
+    assert_true(mzt_http(&s, "POST", "/api/v1/agencies/gem/sync", admin, NULL, NULL, &r));
+    assert_int_equal(r.status, 202);
+    mzt_header(&r, "content-type", ct, sizeof ct);
+    if (!oas_check(g_oas, "POST", "/api/v1/agencies/gem/sync", 202, ct, r.body, r.body_len, err,
+                   sizeof err))
+        fail_msg("contract: %s", err);
+    mzt_resp_free(&r);
+    for (int i = 0; i < 100 && q("SELECT runs FROM sync_state WHERE agency_id = 'gem'") == runs;
+         i++)
+        usleep(100 * 1000);
+    assert_int_equal(q("SELECT runs FROM sync_state WHERE agency_id = 'gem'"), runs + 1);
+    assert_true(mzt_http(&s, "POST", "/api/v1/agencies/nope/sync", admin, NULL, NULL, &r));
+    assert_int_equal(r.status, 404);
+    mzt_resp_free(&r);
+    free(admin);
+    free(citizen);
+    free(prof);
+    assert_int_equal(mzt_server_stop(&s), 0);
+}
+
+static void test_two_instances_share_work(void **state)
+{
+    (void)state;
+    assert_true(mzt_sql(&g_env, "UPDATE sync_state SET next_run_at = now(), runs = 0, "
+                                "lease_until = NULL, lease_owner = NULL"));
+    mz_json_free(control("POST", "/_control/stats/reset", "{}"));
+    long cases = q("SELECT count(*) FROM cases");
+    char kv[500];
+    const char *env[] = {NULL, NULL, NULL};
+    serve_env(kv, sizeof kv, env);
+    mzt_server a, b;
+    assert_true(mzt_server_start(&a, &g_env, env));
+    assert_true(mzt_server_start(&b, &g_env, env));
+    for (int i = 0; i < 200 && q("SELECT count(*) FROM sync_state WHERE runs = 0") > 0; i++)
+        usleep(100 * 1000);
+    usleep(1500 * 1000); /* time for a second (wrong) round, if any */
+    assert_int_equal(q("SELECT count(*) FROM sync_state WHERE runs = 1"), 3);
+    assert_int_equal(q("SELECT count(*) FROM sync_state WHERE runs > 1"), 0);
+    /* one listing per agency with expand (gem: 3 pages) and one for gem-plain */
+    assert_int_equal(stat_of("list"), 6);
+    assert_int_equal(q("SELECT count(*) FROM cases"), cases);
+    assert_int_equal(q("SELECT count(*) FROM (SELECT agency_id, external_id FROM cases "
+                       "GROUP BY 1, 2 HAVING count(*) > 1) d"),
+                     0);
+    assert_int_equal(mzt_server_stop(&a), 0);
+    assert_int_equal(mzt_server_stop(&b), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_full_sync),
+        cmocka_unit_test(test_resync_idempotent),
+        cmocka_unit_test(test_status_change_picked_up),
+        cmocka_unit_test(test_unknown_statustype),
+        cmocka_unit_test(test_faults_keep_data_and_back_off),
+        cmocka_unit_test(test_fresh_on_read),
+        cmocka_unit_test(test_admin_view),
+        cmocka_unit_test(test_two_instances_share_work),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
