@@ -224,6 +224,23 @@ void mz_db_rollback(mz_db *db)
     db->in_tx = false;
 }
 
+bool mz_db_savepoint(mz_db *db)
+{
+    return simple(db, "SAVEPOINT mz_rec");
+}
+bool mz_db_release(mz_db *db)
+{
+    return simple(db, "RELEASE SAVEPOINT mz_rec");
+}
+bool mz_db_rollback_to(mz_db *db)
+{
+    return simple(db, "ROLLBACK TO SAVEPOINT mz_rec");
+}
+bool mz_db_in_tx(const mz_db *db)
+{
+    return db->in_tx;
+}
+
 PGresult *mz_db_exec_script(mz_db *db, const char *sql)
 {
     return PQexec(db->pg, sql);

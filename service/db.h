@@ -73,6 +73,12 @@ bool mz_db_begin(mz_db *db);
 bool mz_db_commit(mz_db *db);
 void mz_db_rollback(mz_db *db);
 
+/* Savepoints inside a transaction (constant names). */
+bool mz_db_savepoint(mz_db *db);
+bool mz_db_release(mz_db *db);
+bool mz_db_rollback_to(mz_db *db);
+bool mz_db_in_tx(const mz_db *db);
+
 /* Runs a whole SQL script (migrations only: trusted, embedded text). */
 PGresult *mz_db_exec_script(mz_db *db, const char *sql);
 

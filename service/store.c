@@ -113,14 +113,10 @@ static bool insert_event(mz_db *db, const mz_case_record *c, const char *group, 
     return ok;
 }
 
-mz_upsert_result mz_store_upsert_case(mz_db *db, const mz_case_record *c, char *err, size_t errlen)
+/* Writes a validated record inside the caller's transaction. On any
+ * failure the transaction is left aborted (the caller rolls back). */
+static mz_upsert_result write_case(mz_db *db, const mz_case_record *c, char *err, size_t errlen)
 {
-    if (!validate(c, err, errlen))
-        return MZ_UPSERT_INVALID;
-    if (!mz_db_begin(db)) {
-        snprintf(err, errlen, "database unavailable");
-        return MZ_UPSERT_DB_ERROR;
-    }
     const char *v[22] = {c->agency_id,
                          c->external_id,
                          (const char *)c->subject_key,
@@ -157,7 +153,6 @@ mz_upsert_result mz_store_upsert_case(mz_db *db, const mz_case_record *c, char *
                  invalid ? "a date or timestamp field is malformed"
                          : "database error while storing the case");
         PQclear(r);
-        mz_db_rollback(db);
         return invalid ? MZ_UPSERT_INVALID : MZ_UPSERT_DB_ERROR;
     }
     bool applied = PQntuples(r) > 0;
@@ -175,12 +170,85 @@ mz_upsert_result mz_store_upsert_case(mz_db *db, const mz_case_record *c, char *
     for (size_t i = 0; ok && i < c->n_events; i++)
         ok = insert_event(db, c, c->events[i].status_group, c->events[i].status_text,
                           c->events[i].occurred_at, c->events[i].event_key);
-    if (!ok || !mz_db_commit(db)) {
-        snprintf(err, errlen, "database error while storing the timeline");
-        mz_db_rollback(db);
-        return MZ_UPSERT_DB_ERROR;
+    if (!ok) {
+        snprintf(err, errlen, "a timeline entry could not be stored");
+        return MZ_UPSERT_INVALID;
     }
     return applied ? MZ_UPSERT_APPLIED : MZ_UPSERT_STALE;
+}
+
+mz_upsert_result mz_store_upsert_case(mz_db *db, const mz_case_record *c, char *err, size_t errlen)
+{
+    if (!validate(c, err, errlen))
+        return MZ_UPSERT_INVALID;
+    if (!mz_db_begin(db)) {
+        snprintf(err, errlen, "database unavailable");
+        return MZ_UPSERT_DB_ERROR;
+    }
+    mz_upsert_result res = write_case(db, c, err, errlen);
+    if (res == MZ_UPSERT_INVALID || res == MZ_UPSERT_DB_ERROR) {
+        mz_db_rollback(db);
+        return res;
+    }
+    if (!mz_db_commit(db)) {
+        snprintf(err, errlen, "database error while committing the case");
+        return MZ_UPSERT_DB_ERROR;
+    }
+    return res;
+}
+
+mz_upsert_result mz_store_batch_add(mz_store_batch *b, const mz_case_record *c, char *err,
+                                    size_t errlen)
+{
+    if (!validate(c, err, errlen))
+        return MZ_UPSERT_INVALID;
+    if (!mz_db_in_tx(b->db) && !mz_db_begin(b->db)) {
+        snprintf(err, errlen, "database unavailable");
+        return MZ_UPSERT_DB_ERROR;
+    }
+    /* A savepoint per record: one refused value (a malformed date) costs
+     * that record only, not the batch. */
+    if (!mz_db_savepoint(b->db)) {
+        snprintf(err, errlen, "database unavailable");
+        mz_db_rollback(b->db);
+        b->pending = 0;
+        return MZ_UPSERT_DB_ERROR;
+    }
+    mz_upsert_result res = write_case(b->db, c, err, errlen);
+    bool undo = res == MZ_UPSERT_INVALID || res == MZ_UPSERT_DB_ERROR;
+    if (undo ? !mz_db_rollback_to(b->db) : !mz_db_release(b->db)) {
+        snprintf(err, errlen, "database unavailable");
+        mz_db_rollback(b->db);
+        b->pending = 0;
+        return MZ_UPSERT_DB_ERROR;
+    }
+    if (res == MZ_UPSERT_DB_ERROR) {
+        mz_db_rollback(b->db);
+        b->pending = 0;
+        return res;
+    }
+    if (!undo && ++b->pending >= MZ_STORE_BATCH && !mz_store_batch_flush(b, err, errlen))
+        return MZ_UPSERT_DB_ERROR;
+    return res;
+}
+
+bool mz_store_batch_flush(mz_store_batch *b, char *err, size_t errlen)
+{
+    if (!mz_db_in_tx(b->db))
+        return true;
+    b->pending = 0;
+    if (!mz_db_commit(b->db)) {
+        snprintf(err, errlen, "database error while committing a batch");
+        return false;
+    }
+    return true;
+}
+
+void mz_store_batch_abort(mz_store_batch *b)
+{
+    if (mz_db_in_tx(b->db))
+        mz_db_rollback(b->db);
+    b->pending = 0;
 }
 
 bool mz_store_upsert_agency(mz_db *db, const mz_agency_row *a, char *err, size_t errlen)

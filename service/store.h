@@ -67,6 +67,23 @@ bool mz_status_group_valid(const char *s);
 mz_upsert_result mz_store_upsert_case(mz_db *db, const mz_case_record *rec, char *err,
                                       size_t errlen);
 
+/* Batches for bulk writers (syncs): records are written in one
+ * transaction, committed every MZ_STORE_BATCH records and at flush. Why:
+ * one commit (one disk flush) per record caps a sync at the disk's commit
+ * rate; per batch it is two orders of magnitude cheaper. A refused record
+ * (invalid value) is undone by a savepoint and does not spoil the batch. A
+ * database error loses the uncommitted batch (the sync fails and is redone;
+ * it is idempotent). Not for acknowledged pushes: those commit first. */
+#define MZ_STORE_BATCH 200
+typedef struct mz_store_batch {
+    mz_db *db;
+    size_t pending;
+} mz_store_batch;
+mz_upsert_result mz_store_batch_add(mz_store_batch *b, const mz_case_record *rec, char *err,
+                                    size_t errlen);
+bool mz_store_batch_flush(mz_store_batch *b, char *err, size_t errlen);
+void mz_store_batch_abort(mz_store_batch *b);
+
 typedef struct mz_agency_row {
     const char *id, *name, *adapter_kind, *adapter_config_json;
     const char *contact_url, *contact_phone, *contact_professional_phone;

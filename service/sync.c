@@ -21,7 +21,7 @@ static bool store_emit(mz_sink *s, const mz_case_record *rec)
     mz_sync_report *rep = ss->rep;
     char err[200];
     rep->seen++;
-    switch (mz_store_upsert_case(ss->db, rec, err, sizeof err)) {
+    switch (mz_store_batch_add(&ss->batch, rec, err, sizeof err)) {
     case MZ_UPSERT_APPLIED:
         rep->applied++;
         return true;
@@ -42,8 +42,29 @@ void mz_store_sink_init(mz_store_sink *s, mz_db *db, mz_sync_report *rep)
 {
     s->sink.emit = store_emit;
     s->sink.ud = NULL;
-    s->db = db;
+    s->batch.db = db;
+    s->batch.pending = 0;
     s->rep = rep;
+}
+
+bool mz_store_sink_finish(mz_store_sink *s, bool ok)
+{
+    if (!ok) {
+        /* What an unfinished run wrote so far is still a valid state of
+         * each case: keep it. Only a failed transaction is dropped. */
+        char err[200];
+        if (!mz_store_batch_flush(&s->batch, err, sizeof err)) {
+            mz_store_batch_abort(&s->batch);
+            return false;
+        }
+        return true;
+    }
+    char err[200];
+    if (!mz_store_batch_flush(&s->batch, err, sizeof err)) {
+        snprintf(s->rep->error, sizeof s->rep->error, "%s", err);
+        return false;
+    }
+    return true;
 }
 
 /* --- one agency */
@@ -111,6 +132,8 @@ static bool run_claimed(mz_db *db, const mz_agency *a, const char *owner, const 
     int64_t deadline = t0 + (int64_t)(MZ_SYNC_LEASE_SECONDS - 60) * 1000;
     char err[256] = "";
     rep->status = a->ops->sync(a->state, &sink.sink, cursor, &next, deadline, err, sizeof err);
+    if (!mz_store_sink_finish(&sink, rep->status == MZ_ADAPTER_OK) && rep->status == MZ_ADAPTER_OK)
+        rep->status = MZ_ADAPTER_ABORTED;
     if (rep->status != MZ_ADAPTER_OK && !rep->error[0])
         snprintf(rep->error, sizeof rep->error, "%s", err[0] ? err : "sync failed");
     rep->duration_ms = mz_outbound_now_ms() - t0;

@@ -45,10 +45,14 @@ long mz_sync_backoff(long interval, int failures);
  * rep. Pass &s->sink to adapters. */
 typedef struct mz_store_sink {
     mz_sink sink; /* first: the emit callback receives this pointer */
-    mz_db *db;
+    mz_store_batch batch;
     mz_sync_report *rep;
 } mz_store_sink;
 void mz_store_sink_init(mz_store_sink *s, mz_db *db, mz_sync_report *rep);
+/* Commits what is pending (after the adapter returned OK); false on error,
+ * with the reason in rep->error. On failure runs, call with ok = false to
+ * roll back what is pending instead. */
+bool mz_store_sink_finish(mz_store_sink *s, bool ok);
 
 /* The scheduler thread (serve). */
 bool mz_scheduler_start(const mz_agencies *set);
