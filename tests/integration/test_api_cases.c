@@ -540,6 +540,26 @@ static void test_http_behaviour(void **state)
     mz_json_free(d);
 }
 
+/* Every worker's database connection is killed (as by a database restart):
+ * the next requests reconnect by themselves, with no service restart. */
+static void test_reconnects_after_connection_loss(void **state)
+{
+    (void)state;
+    assert_int_equal(get("/api/v1/me/cases", g_tok_a, NULL, NULL), 200);
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+             "WHERE datname = '%s' AND application_name = 'mijnzaken'",
+             g_env.dbname);
+    assert_true(mzt_query_long(&g_env, sql) >= 1);
+    for (int i = 0; i < 6; i++) /* both workers, several times */
+        assert_int_equal(get("/api/v1/me/cases", g_tok_a, NULL, NULL), 200);
+    mzt_resp r;
+    assert_int_equal(get("/metrics", NULL, NULL, &r), 200);
+    assert_null(strstr(r.body, "mz_db_reconnects_total 0\n"));
+    mzt_resp_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -548,6 +568,7 @@ int main(void)
         cmocka_unit_test(test_bad_parameters),  cmocka_unit_test(test_case_detail_and_isolation),
         cmocka_unit_test(test_bad_tokens),      cmocka_unit_test(test_staff_token_forbidden),
         cmocka_unit_test(test_http_behaviour),
+        cmocka_unit_test(test_reconnects_after_connection_loss),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
