@@ -33,9 +33,10 @@ const char *mz_db_stmt_name(mz_stmt id)
 
 static PGconn *open_pg(const char *url, int timeout_ms)
 {
-    char options[128];
+    char options[192];
     snprintf(options, sizeof options,
-             "-c TimeZone=UTC -c DateStyle=ISO -c statement_timeout=%d -c lock_timeout=%d",
+             "-c TimeZone=UTC -c DateStyle=ISO -c synchronous_commit=on -c statement_timeout=%d "
+             "-c lock_timeout=%d",
              timeout_ms, timeout_ms);
     const char *keys[] = {"dbname", "connect_timeout", "options", "application_name", NULL};
     const char *vals[] = {url && *url ? url : NULL, "3", options, "mijnzaken", NULL};

@@ -171,4 +171,43 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          "ok = EXCLUDED.ok, refreshed_at = coalesce(EXCLUDED.refreshed_at, "
          "subject_refresh.refreshed_at)",
          3, true},
+    /* Acknowledged pushes. A duplicate (same agency and event id) changes
+     * nothing and returns no row; the sender still gets its 2xx. */
+    [MZ_STMT_INBOX_INSERT] = {"inbox_insert",
+                              "INSERT INTO inbox (agency_id, kind, event_id, body) "
+                              "VALUES ($1, $2, $3, $4) "
+                              "ON CONFLICT (agency_id, event_id) DO NOTHING RETURNING id",
+                              4, false},
+    /* Claims up to $1 due rows; the claim itself pushes next_attempt_at out
+     * (a lease), so a crashed processor's rows come back after 15 s; a row
+     * takes milliseconds, a notification's fetch at most 10 s. */
+    [MZ_STMT_INBOX_CLAIM] =
+        {"inbox_claim",
+         "UPDATE inbox SET attempts = attempts + 1, "
+         "next_attempt_at = now() + interval '15 seconds' WHERE id IN ("
+         "SELECT id FROM inbox WHERE processed_at IS NULL AND next_attempt_at <= now() "
+         "ORDER BY id LIMIT $1::int FOR UPDATE SKIP LOCKED) "
+         "RETURNING id, agency_id, kind, event_id, body, attempts",
+         1, false},
+    [MZ_STMT_INBOX_DONE] = {"inbox_done",
+                            "UPDATE inbox SET processed_at = now(), error = NULL "
+                            "WHERE id = $1::bigint",
+                            1, false},
+    [MZ_STMT_INBOX_FAIL] = {"inbox_fail",
+                            "UPDATE inbox SET error = $2, "
+                            "next_attempt_at = now() + $3::int * interval '1 second' "
+                            "WHERE id = $1::bigint AND processed_at IS NULL",
+                            3, true},
+    [MZ_STMT_INBOX_RETRY_NOW] = {"inbox_retry_now",
+                                 "UPDATE inbox SET next_attempt_at = now() "
+                                 "WHERE processed_at IS NULL AND ($1::text IS NULL OR "
+                                 "agency_id = $1::text) RETURNING id",
+                                 1, true},
+    [MZ_STMT_INBOX_STATS] =
+        {"inbox_stats",
+         "SELECT a.id, count(i.id) FILTER (WHERE i.processed_at IS NULL), "
+         "count(i.id) FILTER (WHERE i.processed_at IS NULL AND i.error IS NOT NULL), "
+         "min(i.received_at) FILTER (WHERE i.processed_at IS NULL) "
+         "FROM agencies a LEFT JOIN inbox i ON i.agency_id = a.id GROUP BY a.id ORDER BY a.id",
+         0, true},
 };

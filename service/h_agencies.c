@@ -31,6 +31,13 @@ void mz_h_agencies_list(mz_req *r)
         mz_reply_unavailable(r, "the case store is unavailable; try again shortly");
         return;
     }
+    PGresult *inbox = mz_db_exec(db, MZ_STMT_INBOX_STATS, NULL, NULL, NULL);
+    if (!mz_db_ok(inbox)) {
+        PQclear(res);
+        PQclear(inbox);
+        mz_reply_unavailable(r, "the case store is unavailable; try again shortly");
+        return;
+    }
     mz_buf b = MZ_BUF_INIT;
     mz_buf_puts(&b, "{\"items\":[");
     for (int i = 0; i < PQntuples(res); i++) {
@@ -70,10 +77,25 @@ void mz_h_agencies_list(mz_req *r)
         int_or_null(&b, col(res, i, 13));
         mz_buf_puts(&b, ",\"runs\":");
         mz_buf_puts(&b, col(res, i, 14));
+        mz_buf_puts(&b, "},\"inbox\":{");
+        int k = 0;
+        while (k < PQntuples(inbox) && strcmp(PQgetvalue(inbox, k, 0), id) != 0)
+            k++;
+        bool have = k < PQntuples(inbox);
+        mz_buf_puts(&b, "\"pending\":");
+        mz_buf_puts(&b, have ? PQgetvalue(inbox, k, 1) : "0");
+        mz_buf_puts(&b, ",\"failing\":");
+        mz_buf_puts(&b, have ? PQgetvalue(inbox, k, 2) : "0");
+        mz_buf_puts(&b, ",\"oldestPendingAt\":");
+        if (have)
+            mz_json_ts(&b, inbox, k, 3);
+        else
+            mz_buf_puts(&b, "null");
         mz_buf_puts(&b, "}}");
     }
     mz_buf_puts(&b, "]}");
     PQclear(res);
+    PQclear(inbox);
     mz_reply_json(r, 200, &b);
 }
 

@@ -23,6 +23,10 @@ void mz_h_me_case_get(mz_req *r);
 void mz_h_agencies_list(mz_req *r);
 void mz_h_agency_sync(mz_req *r);
 
+/* h_push.c (agencies pushing) */
+void mz_h_push_events(mz_req *r);
+void mz_h_push_notifications(mz_req *r);
+
 /* Converts the embedded OpenAPI YAML to JSON once at start-up. */
 bool mz_openapi_init(char *err, size_t errlen);
 void mz_openapi_shutdown(void);

@@ -26,6 +26,7 @@
 #include "db.h"
 #include "handlers.h"
 #include "http.h"
+#include "inbox.h"
 #include "log.h"
 #include "migrate.h"
 #include "outbound.h"
@@ -44,6 +45,7 @@ static void usage(FILE *out)
             "  seed-demo                   load demo agencies and cases (idempotent)\n"
             "  sync --agency ID --once     sync one agency now (MZ_AGENCIES_FILE)\n"
             "  check-config                validate MZ_AGENCIES_FILE and exit\n"
+            "  inbox reprocess [--agency ID]  retry every unprocessed inbox row now\n"
             "  init-dev --dir DIR          create development keys in DIR if missing\n"
             "  dev-token (--bsn BSN | --role professional|admin) [--sub ID] [--ttl SECONDS]\n"
             "                              print a token signed with MZ_JWT_PRIVATE_KEY_FILE\n"
@@ -168,6 +170,54 @@ static int cmd_sync(int argc, char **argv)
     mz_agencies_free(g_mz_agencies);
     g_mz_agencies = NULL;
     return rc;
+}
+
+static int cmd_inbox(int argc, char **argv)
+{
+    const char *agency = NULL;
+    if (argc < 1 || strcmp(argv[0], "reprocess") != 0) {
+        fprintf(stderr, "usage: mijnzaken inbox reprocess [--agency ID]\n");
+        return 2;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--agency") == 0 && i + 1 < argc)
+            agency = argv[++i];
+        else {
+            fprintf(stderr, "unknown option %s\n", argv[i]);
+            return 2;
+        }
+    }
+    char err[256];
+    if (!mz_pseudonym_load_key(g_mz_config.pseudonym_key_file, err, sizeof err))
+        return fail("cannot load the pseudonym key", err);
+    mz_outbound_global_init();
+    if (!load_agencies(true))
+        return 1;
+    mz_db *db = connect_or_fail();
+    if (!db) {
+        mz_agencies_free(g_mz_agencies);
+        return 1;
+    }
+    const char *v[1] = {agency};
+    PGresult *r = mz_db_exec(db, MZ_STMT_INBOX_RETRY_NOW, v, NULL, NULL);
+    long due = mz_db_ok(r) ? PQntuples(r) : -1;
+    PQclear(r);
+    long done = 0, failed = 0;
+    for (long round = 0; due > 0 && round < due; round++) {
+        int f = 0;
+        int n = mz_inbox_process(db, g_mz_agencies, 100, &f);
+        if (n <= 0 && f == 0)
+            break;
+        done += n > 0 ? n : 0;
+        failed += f;
+        if (n <= 0)
+            break;
+    }
+    printf("inbox: %ld due, %ld processed, %ld failed\n", due < 0 ? 0 : due, done, failed);
+    mz_db_close(db);
+    mz_agencies_free(g_mz_agencies);
+    g_mz_agencies = NULL;
+    return due < 0 || failed ? 1 : 0;
 }
 
 static int cmd_migrate(void)
@@ -375,6 +425,8 @@ static int cmd_serve(void)
         return fail("cannot start the HTTP server", err);
     if (g_mz_agencies && !mz_scheduler_start(g_mz_agencies))
         return fail("cannot start the scheduler", "pthread_create failed");
+    if (!mz_inbox_start(g_mz_agencies))
+        return fail("cannot start the inbox processor", "pthread_create failed");
     mz_logline l;
     mz_log_begin(&l, MZ_LOG_INFO, "listening");
     mz_log_str(&l, "listen", g_mz_config.listen);
@@ -387,6 +439,7 @@ static int cmd_serve(void)
     mz_log_msg_str(MZ_LOG_INFO, "shutting down", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     mz_http_stop();
     mz_scheduler_stop();
+    mz_inbox_stop();
     mz_refresh_drain(15000);
     mz_agencies_free(g_mz_agencies);
     g_mz_agencies = NULL;
@@ -418,6 +471,8 @@ int main(int argc, char **argv)
         rc = cmd_seed();
     else if (strcmp(cmd, "sync") == 0)
         rc = cmd_sync(argc - 2, argv + 2);
+    else if (strcmp(cmd, "inbox") == 0)
+        rc = cmd_inbox(argc - 2, argv + 2);
     else if (strcmp(cmd, "check-config") == 0)
         rc = cmd_check_config();
     else if (strcmp(cmd, "init-dev") == 0)

@@ -19,6 +19,9 @@ static const mz_route routes[] = {
      NULL},
     {"GET", "/api/v1/agencies", mz_h_agencies_list, MZ_R_AUTH | MZ_R_ADMIN, NULL},
     {"POST", "/api/v1/agencies/{agencyId}/sync", mz_h_agency_sync, MZ_R_AUTH | MZ_R_ADMIN, NULL},
+    /* Agencies authenticate pushes themselves (signature, subscription). */
+    {"POST", "/api/v1/agencies/{agencyId}/events", mz_h_push_events, 0, NULL},
+    {"POST", "/api/v1/agencies/{agencyId}/notifications", mz_h_push_notifications, 0, NULL},
 };
 
 const mz_route *mz_routes(size_t *n)

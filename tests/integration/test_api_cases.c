@@ -563,10 +563,14 @@ static void test_reconnects_after_connection_loss(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_list_first_page), cmocka_unit_test(test_pagination_walk),
-        cmocka_unit_test(test_filters),         cmocka_unit_test(test_empty_list),
-        cmocka_unit_test(test_bad_parameters),  cmocka_unit_test(test_case_detail_and_isolation),
-        cmocka_unit_test(test_bad_tokens),      cmocka_unit_test(test_staff_token_forbidden),
+        cmocka_unit_test(test_list_first_page),
+        cmocka_unit_test(test_pagination_walk),
+        cmocka_unit_test(test_filters),
+        cmocka_unit_test(test_empty_list),
+        cmocka_unit_test(test_bad_parameters),
+        cmocka_unit_test(test_case_detail_and_isolation),
+        cmocka_unit_test(test_bad_tokens),
+        cmocka_unit_test(test_staff_token_forbidden),
         cmocka_unit_test(test_http_behaviour),
         cmocka_unit_test(test_reconnects_after_connection_loss),
     };

@@ -1,0 +1,389 @@
+#include "events.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bsn.h"
+#include "crypto.h"
+#include "json.h"
+
+static bool digits(const char *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+static int num(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++)
+        v = v * 10 + (s[i] - '0');
+    return v;
+}
+
+static bool date_prefix_ok(const char *s)
+{
+    if (!digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' || !digits(s + 8, 2))
+        return false;
+    int y = num(s, 4), m = num(s + 5, 2), d = num(s + 8, 2);
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+        return false;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return !(m == 2 && d == 29 && !leap);
+}
+
+bool mz_valid_date(const char *s)
+{
+    return s && strlen(s) == 10 && date_prefix_ok(s);
+}
+
+bool mz_valid_datetime(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n < 20 || n > 40 || !date_prefix_ok(s) || (s[10] != 'T' && s[10] != 't'))
+        return false;
+    const char *t = s + 11;
+    if (!digits(t, 2) || t[2] != ':' || !digits(t + 3, 2) || t[5] != ':' || !digits(t + 6, 2))
+        return false;
+    if (num(t, 2) > 23 || num(t + 3, 2) > 59 || num(t + 6, 2) > 60)
+        return false;
+    const char *z = t + 8;
+    if (*z == '.') {
+        z++;
+        int f = 0;
+        while (*z >= '0' && *z <= '9')
+            z++, f++;
+        if (f == 0 || f > 9)
+            return false;
+    }
+    if ((*z == 'Z' || *z == 'z') && z[1] == '\0')
+        return true;
+    return (*z == '+' || *z == '-') && digits(z + 1, 2) && z[3] == ':' && digits(z + 4, 2) &&
+           z[6] == '\0' && num(z + 1, 2) <= 23 && num(z + 4, 2) <= 59;
+}
+
+/* --- field access with named errors */
+
+typedef struct ctx {
+    char *err;
+    size_t errlen;
+    char where[48]; /* "events[3]" or "event" */
+} ctx;
+
+static bool fail(ctx *c, const char *field, const char *why)
+{
+    snprintf(c->err, c->errlen, "%s.%s: %s", c->where, field, why);
+    return false;
+}
+
+static bool str(ctx *c, const mz_json *o, const char *key, const char *path, bool required,
+                size_t max, const char **out)
+{
+    const mz_json *v = mz_json_get(o, key);
+    *out = NULL;
+    if (!v || v->type == MZ_JSON_NULL)
+        return required ? fail(c, path, "is required") : true;
+    if (v->type != MZ_JSON_STRING)
+        return fail(c, path, "must be a string");
+    if (v->u.str.len == 0 && required)
+        return fail(c, path, "must not be empty");
+    if (v->u.str.len > max) {
+        char why[64];
+        snprintf(why, sizeof why, "is longer than %zu bytes", max);
+        return fail(c, path, why);
+    }
+    *out = v->u.str.len ? v->u.str.s : NULL;
+    return true;
+}
+
+static bool obj(ctx *c, const mz_json *o, const char *key, bool required, const mz_json **out)
+{
+    const mz_json *v = mz_json_get(o, key);
+    *out = NULL;
+    if (!v || v->type == MZ_JSON_NULL)
+        return required ? fail(c, key, "is required") : true;
+    if (v->type != MZ_JSON_OBJECT)
+        return fail(c, key, "must be an object");
+    *out = v;
+    return true;
+}
+
+static bool url_ok(ctx *c, const char *path, const char *u)
+{
+    if (u && strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0)
+        return fail(c, path, "must be an http(s) URL");
+    return true;
+}
+
+static bool date_ok(ctx *c, const char *path, const char *d)
+{
+    if (d && !mz_valid_date(d))
+        return fail(c, path, "must be a date (YYYY-MM-DD)");
+    return true;
+}
+
+typedef struct fields {
+    const char *ref, *bsn, *subject_hex, *title, *case_number, *type_code, *type_label;
+    const char *group, *text, *occurred, *registered, *planned, *deadline, *closed;
+    const char *action_text, *action_url, *action_due, *result, *link;
+} fields;
+
+static bool read_event(ctx *c, const mz_json *e, bool stored, fields *f)
+{
+    memset(f, 0, sizeof *f);
+    if (e->type != MZ_JSON_OBJECT) {
+        snprintf(c->err, c->errlen, "%s: must be an object", c->where);
+        return false;
+    }
+    const mz_json *st, *ct, *dates, *act;
+    if (!str(c, e, "caseReference", "caseReference", true, 1000, &f->ref))
+        return false;
+    if (stored) {
+        if (!str(c, e, "subjectKey", "subjectKey", true, 64, &f->subject_hex) ||
+            strlen(f->subject_hex) != 64)
+            return fail(c, "subjectKey", "must be 64 hex digits");
+    } else {
+        if (!str(c, e, "bsn", "bsn", true, 9, &f->bsn))
+            return false;
+        if (!mz_bsn_valid(f->bsn, strlen(f->bsn)))
+            return fail(c, "bsn", "is not a valid BSN (9 digits passing the 11-proof)");
+    }
+    if (!str(c, e, "title", "title", true, 500, &f->title) ||
+        !str(c, e, "caseNumber", "caseNumber", false, 200, &f->case_number) ||
+        !obj(c, e, "caseType", false, &ct) ||
+        (ct && (!str(c, ct, "code", "caseType.code", false, 200, &f->type_code) ||
+                !str(c, ct, "label", "caseType.label", false, 500, &f->type_label))) ||
+        !obj(c, e, "status", true, &st) ||
+        !str(c, st, "group", "status.group", true, 40, &f->group))
+        return false;
+    if (!mz_status_group_valid(f->group))
+        return fail(c, "status.group",
+                    "must be one of received, in_progress, action_required, on_hold, decided, "
+                    "closed, withdrawn");
+    if (!str(c, st, "text", "status.text", true, 500, &f->text) ||
+        !str(c, e, "occurredAt", "occurredAt", true, 40, &f->occurred))
+        return false;
+    if (!mz_valid_datetime(f->occurred))
+        return fail(c, "occurredAt", "must be an RFC 3339 date-time");
+    if (!obj(c, e, "dates", false, &dates) ||
+        (dates &&
+         (!str(c, dates, "registered", "dates.registered", false, 10, &f->registered) ||
+          !str(c, dates, "plannedEnd", "dates.plannedEnd", false, 10, &f->planned) ||
+          !str(c, dates, "legalDeadline", "dates.legalDeadline", false, 10, &f->deadline) ||
+          !str(c, dates, "closed", "dates.closed", false, 10, &f->closed) ||
+          !date_ok(c, "dates.registered", f->registered) ||
+          !date_ok(c, "dates.plannedEnd", f->planned) ||
+          !date_ok(c, "dates.legalDeadline", f->deadline) ||
+          !date_ok(c, "dates.closed", f->closed))))
+        return false;
+    if (!obj(c, e, "actionRequired", false, &act) ||
+        (act && (!str(c, act, "text", "actionRequired.text", true, 2000, &f->action_text) ||
+                 !str(c, act, "url", "actionRequired.url", false, 2000, &f->action_url) ||
+                 !str(c, act, "dueDate", "actionRequired.dueDate", false, 10, &f->action_due) ||
+                 !url_ok(c, "actionRequired.url", f->action_url) ||
+                 !date_ok(c, "actionRequired.dueDate", f->action_due))))
+        return false;
+    if (!str(c, e, "result", "result", false, 2000, &f->result) ||
+        !str(c, e, "link", "link", false, 2000, &f->link) || !url_ok(c, "link", f->link))
+        return false;
+    return true;
+}
+
+static void put(mz_buf *b, const char *key, const char *v, bool *first)
+{
+    if (!v)
+        return;
+    if (!*first)
+        mz_buf_putc(b, ',');
+    *first = false;
+    mz_json_key(b, key);
+    mz_json_cstr(b, v);
+}
+
+static void write_canonical(mz_buf *b, const fields *f)
+{
+    unsigned char key[MZ_PSEUDONYM_LEN];
+    mz_pseudonym(f->bsn, 9, key);
+    char hex[65];
+    static const char hx[] = "0123456789abcdef";
+    for (int i = 0; i < MZ_PSEUDONYM_LEN; i++) {
+        hex[2 * i] = hx[key[i] >> 4];
+        hex[2 * i + 1] = hx[key[i] & 15];
+    }
+    hex[64] = '\0';
+    bool first = true;
+    mz_buf_putc(b, '{');
+    put(b, "caseReference", f->ref, &first);
+    put(b, "subjectKey", hex, &first);
+    put(b, "title", f->title, &first);
+    put(b, "caseNumber", f->case_number, &first);
+    if (f->type_code || f->type_label) {
+        mz_buf_puts(b, ",\"caseType\":{");
+        bool f2 = true;
+        put(b, "code", f->type_code, &f2);
+        put(b, "label", f->type_label, &f2);
+        mz_buf_putc(b, '}');
+    }
+    mz_buf_puts(b, ",\"status\":{");
+    bool f3 = true;
+    put(b, "group", f->group, &f3);
+    put(b, "text", f->text, &f3);
+    mz_buf_putc(b, '}');
+    put(b, "occurredAt", f->occurred, &first);
+    if (f->registered || f->planned || f->deadline || f->closed) {
+        mz_buf_puts(b, ",\"dates\":{");
+        bool f4 = true;
+        put(b, "registered", f->registered, &f4);
+        put(b, "plannedEnd", f->planned, &f4);
+        put(b, "legalDeadline", f->deadline, &f4);
+        put(b, "closed", f->closed, &f4);
+        mz_buf_putc(b, '}');
+    }
+    if (f->action_text) {
+        mz_buf_puts(b, ",\"actionRequired\":{");
+        bool f5 = true;
+        put(b, "text", f->action_text, &f5);
+        put(b, "url", f->action_url, &f5);
+        put(b, "dueDate", f->action_due, &f5);
+        mz_buf_putc(b, '}');
+    }
+    put(b, "result", f->result, &first);
+    put(b, "link", f->link, &first);
+    mz_buf_putc(b, '}');
+}
+
+static mz_json_doc *parse(const char *body, size_t len, char *err, size_t errlen)
+{
+    char perr[160];
+    mz_json_limits lim = {.max_depth = 16, .max_nodes = 20000, .max_string = 8192};
+    mz_json_doc *d = mz_json_parse(body, len, &lim, perr, sizeof perr);
+    if (!d)
+        snprintf(err, errlen, "body is not acceptable JSON: %s", perr);
+    return d;
+}
+
+bool mz_events_accept(const char *body, size_t len, mz_buf *out, size_t *count, char *err,
+                      size_t errlen)
+{
+    *count = 0;
+    mz_json_doc *d = parse(body, len, err, errlen);
+    if (!d)
+        return false;
+    const mz_json *root = mz_json_root(d);
+    bool batch = root->type == MZ_JSON_ARRAY;
+    if (!batch && root->type != MZ_JSON_OBJECT) {
+        snprintf(err, errlen, "body must be an event object or an array of events");
+        mz_json_free(d);
+        return false;
+    }
+    if (batch && (root->u.kids.count == 0 || root->u.kids.count > MZ_EVENTS_MAX_BATCH)) {
+        snprintf(err, errlen, "a batch must hold 1 to %d events", MZ_EVENTS_MAX_BATCH);
+        mz_json_free(d);
+        return false;
+    }
+    ctx c = {err, errlen, ""};
+    size_t start = out->len;
+    mz_buf_putc(out, '[');
+    size_t i = 0;
+    bool ok = true;
+    for (const mz_json *e = batch ? root->u.kids.first : root; e && ok;
+         e = batch ? e->next : NULL, i++) {
+        if (batch)
+            snprintf(c.where, sizeof c.where, "events[%zu]", i);
+        else
+            snprintf(c.where, sizeof c.where, "event");
+        fields f;
+        ok = read_event(&c, e, false, &f);
+        if (ok) {
+            if (i)
+                mz_buf_putc(out, ',');
+            write_canonical(out, &f);
+        }
+    }
+    mz_buf_putc(out, ']');
+    mz_json_free(d);
+    if (!ok) {
+        out->len = start;
+        if (out->data)
+            out->data[start] = '\0';
+        return false;
+    }
+    *count = i;
+    return true;
+}
+
+static int hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    return -1;
+}
+
+bool mz_events_replay(const char *agency_id, const char *event_id, const char *stored, size_t len,
+                      mz_event_fn fn, void *ud, char *err, size_t errlen)
+{
+    mz_json_doc *d = parse(stored, len, err, errlen);
+    if (!d)
+        return false;
+    const mz_json *root = mz_json_root(d);
+    bool ok = root->type == MZ_JSON_ARRAY;
+    if (!ok)
+        snprintf(err, errlen, "stored body is not a canonical event array");
+    size_t i = 0;
+    for (const mz_json *e = ok ? root->u.kids.first : NULL; e && ok; e = e->next, i++) {
+        ctx c = {err, errlen, ""};
+        snprintf(c.where, sizeof c.where, "events[%zu]", i);
+        fields f;
+        ok = read_event(&c, e, true, &f);
+        if (!ok)
+            break;
+        char key[600];
+        snprintf(key, sizeof key, "webhook:%.256s:%zu", event_id, i);
+        mz_case_event ev = {f.group, f.text, f.occurred, key};
+        mz_case_record r = {
+            .agency_id = agency_id,
+            .external_id = f.ref,
+            .case_number = f.case_number,
+            .title = f.title,
+            .case_type_code = f.type_code,
+            .case_type_label = f.type_label,
+            .status_group = f.group,
+            .status_text = f.text,
+            .status_changed_at = f.occurred,
+            .registered_on = f.registered,
+            .planned_end_on = f.planned,
+            .legal_deadline_on = f.deadline,
+            .closed_on = f.closed,
+            .result_text = f.result,
+            .action_text = f.action_text,
+            .action_url = f.action_url,
+            .action_due_on = f.action_due,
+            .deep_link_url = f.link,
+            .source_updated_at = f.occurred,
+            .source = "webhook",
+            .events = &ev,
+            .n_events = 1,
+        };
+        for (int k = 0; k < MZ_PSEUDONYM_LEN; k++) {
+            int hi = hexval(f.subject_hex[2 * k]), lo = hexval(f.subject_hex[2 * k + 1]);
+            if (hi < 0 || lo < 0) {
+                snprintf(err, errlen, "events[%zu].subjectKey: must be 64 hex digits", i);
+                ok = false;
+                break;
+            }
+            r.subject_key[k] = (unsigned char)(hi << 4 | lo);
+        }
+        if (ok && !fn(ud, &r)) {
+            snprintf(err, errlen, "events[%zu]: could not be stored", i);
+            ok = false;
+        }
+    }
+    mz_json_free(d);
+    return ok;
+}

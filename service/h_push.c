@@ -1,0 +1,176 @@
+/*
+ * h_push.c — agencies pushing updates:
+ *   POST /api/v1/agencies/{agencyId}/events         Standard Webhooks, our event format
+ *   POST /api/v1/agencies/{agencyId}/notifications  VNG Notificaties API (ZGW)
+ * Both authenticate the agency, validate completely, then write the body to
+ * the inbox and commit before answering 2xx (inbox.h); duplicates answer 2xx
+ * too and change nothing. The database down means 503, never a 2xx.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "agencies.h"
+#include "crypto.h"
+#include "events.h"
+#include "handlers.h"
+#include "inbox.h"
+#include "json.h"
+#include "webhook.h"
+
+static bool json_content(mz_req *r)
+{
+    const char *ct = mz_req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (ct && strncasecmp(ct, "application/json", 16) == 0 && (ct[16] == '\0' || ct[16] == ';'))
+        return true;
+    mz_reply_problem(r, 415, "unsupported-media-type", "Unsupported media type",
+                     "the body must be application/json");
+    return false;
+}
+
+static const mz_agency *agency_of(mz_req *r)
+{
+    const mz_agency *a = mz_agencies_find(g_mz_agencies, mz_req_param(r, "agencyId"));
+    return a && a->enabled ? a : NULL;
+}
+
+static void stored(mz_req *r, mz_inbox_result res, unsigned status, const char *json)
+{
+    if (res == MZ_INBOX_UNAVAILABLE) {
+        mz_reply_unavailable(r, "the inbox is unavailable; nothing was accepted, try again");
+        return;
+    }
+    if (res == MZ_INBOX_STORED)
+        mz_inbox_wake();
+    if (json) {
+        mz_buf b = MZ_BUF_INIT;
+        mz_buf_puts(&b, json);
+        mz_reply_json(r, status, &b);
+    } else {
+        mz_reply_static(r, status, "application/json", "", 0);
+    }
+}
+
+void mz_h_push_events(mz_req *r)
+{
+    const mz_agency *a = agency_of(r);
+    if (!a || !a->webhook_secret) {
+        mz_reply_problem(r, 404, "not-found", "Not found", "no such agency accepting events");
+        return;
+    }
+    if (!json_content(r))
+        return;
+    const char *id = mz_req_header(r, "webhook-id");
+    mz_sig_result sig = mz_webhook_verify(
+        a->webhook_secret, id, mz_req_header(r, "webhook-timestamp"),
+        mz_req_header(r, "webhook-signature"), r->body ? r->body : "", r->body_len, time(NULL));
+    if (sig == MZ_SIG_BAD_SECRET) {
+        mz_reply_problem(r, 503, "service-unavailable", "Service unavailable",
+                         mz_sig_result_text(sig));
+        return;
+    }
+    if (sig != MZ_SIG_OK) {
+        mz_reply_problem(r, 401, "unauthorized", "Signature not accepted", mz_sig_result_text(sig));
+        return;
+    }
+    if (!r->body_len) {
+        mz_reply_problem(r, 400, "bad-request", "Bad request", "the body is empty");
+        return;
+    }
+    mz_buf canon = MZ_BUF_INIT;
+    size_t n;
+    char err[300];
+    if (!mz_events_accept(r->body, r->body_len, &canon, &n, err, sizeof err)) {
+        mz_buf_free(&canon);
+        mz_reply_problem(r, 400, "bad-request", "Invalid event", err);
+        return;
+    }
+    mz_db *db = mz_db_thread();
+    mz_inbox_result res =
+        db ? mz_inbox_put(db, a->id, "event", id, canon.data) : MZ_INBOX_UNAVAILABLE;
+    mz_buf_free(&canon);
+    char body[80];
+    snprintf(body, sizeof body, "{\"status\":\"%s\",\"events\":%zu}",
+             res == MZ_INBOX_DUPLICATE ? "duplicate" : "accepted", n);
+    stored(r, res, 202, body);
+}
+
+void mz_h_push_notifications(mz_req *r)
+{
+    const mz_agency *a = agency_of(r);
+    if (!a || !a->notifications_auth) {
+        mz_reply_problem(r, 404, "not-found", "Not found",
+                         "no such agency accepting notifications");
+        return;
+    }
+    const char *auth = mz_req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!auth || !mz_consttime_eq(auth, strlen(auth), a->notifications_auth,
+                                  strlen(a->notifications_auth))) {
+        mz_reply_problem(r, 403, "forbidden", "Forbidden",
+                         "the Authorization header does not match this agency's subscription");
+        return;
+    }
+    if (!json_content(r))
+        return;
+    char perr[160];
+    mz_json_limits lim = {.max_depth = 16, .max_nodes = 2000, .max_string = 4096};
+    mz_json_doc *d =
+        r->body_len ? mz_json_parse(r->body, r->body_len, &lim, perr, sizeof perr) : NULL;
+    if (!d || mz_json_root(d)->type != MZ_JSON_OBJECT) {
+        char detail[220];
+        snprintf(detail, sizeof detail, "the body is not a notification object%s%s", d ? "" : ": ",
+                 d ? "" : (r->body_len ? perr : "empty body"));
+        mz_json_free(d);
+        mz_reply_problem(r, 400, "bad-request", "Invalid notification", detail);
+        return;
+    }
+    const mz_json *root = mz_json_root(d);
+    static const char *const req[] = {"kanaal",      "hoofdObject", "resource",
+                                      "resourceUrl", "actie",       "aanmaakdatum"};
+    const char *v[6];
+    for (int i = 0; i < 6; i++) {
+        size_t n;
+        v[i] = mz_json_string(mz_json_get(root, req[i]), &n);
+        if (!v[i] || n == 0 || n > (i == 1 || i == 3 ? 2000u : 100u)) {
+            char detail[120];
+            snprintf(detail, sizeof detail, "%s: is required (a non-empty string)", req[i]);
+            mz_json_free(d);
+            mz_reply_problem(r, 400, "bad-request", "Invalid notification", detail);
+            return;
+        }
+    }
+    const char *kanaal = v[0], *hoofd = v[1], *resource = v[2];
+    if (strncmp(hoofd, "http://", 7) != 0 && strncmp(hoofd, "https://", 8) != 0) {
+        mz_json_free(d);
+        mz_reply_problem(r, 400, "bad-request", "Invalid notification",
+                         "hoofdObject: must be an http(s) URL");
+        return;
+    }
+    bool relevant = strcmp(kanaal, "zaken") == 0 &&
+                    (strcmp(resource, "zaak") == 0 || strcmp(resource, "status") == 0 ||
+                     strcmp(resource, "resultaat") == 0);
+    if (!relevant) { /* "test", or nothing we show: acknowledged, nothing kept */
+        mz_json_free(d);
+        stored(r, MZ_INBOX_DUPLICATE, 204, NULL);
+        return;
+    }
+    /* Keep only what processing needs (kenmerken may hold anything). */
+    mz_buf canon = MZ_BUF_INIT;
+    mz_buf_putc(&canon, '{');
+    for (int i = 0; i < 6; i++) {
+        if (i)
+            mz_buf_putc(&canon, ',');
+        mz_json_key(&canon, req[i]);
+        mz_json_cstr(&canon, v[i]);
+    }
+    mz_buf_putc(&canon, '}');
+    mz_json_free(d);
+    char id[65];
+    mz_sha256_hex(r->body, r->body_len, id);
+    mz_db *db = mz_db_thread();
+    mz_inbox_result res =
+        db ? mz_inbox_put(db, a->id, "notification", id, canon.data) : MZ_INBOX_UNAVAILABLE;
+    mz_buf_free(&canon);
+    stored(r, res, 204, NULL);
+}

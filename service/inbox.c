@@ -1,0 +1,216 @@
+#include "inbox.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "events.h"
+#include "json.h"
+#include "log.h"
+#include "outbound.h"
+#include "sync.h"
+
+mz_inbox_result mz_inbox_put(mz_db *db, const char *agency_id, const char *kind,
+                             const char *event_id, const char *body)
+{
+    const char *v[4] = {agency_id, kind, event_id, body};
+    PGresult *r = mz_db_exec(db, MZ_STMT_INBOX_INSERT, v, NULL, NULL);
+    if (!mz_db_ok(r)) {
+        PQclear(r);
+        return MZ_INBOX_UNAVAILABLE;
+    }
+    mz_inbox_result res = PQntuples(r) == 1 ? MZ_INBOX_STORED : MZ_INBOX_DUPLICATE;
+    PQclear(r);
+    return res;
+}
+
+/* --- processing one row */
+
+typedef struct replay_ud {
+    mz_store_sink *sink;
+} replay_ud;
+
+static bool replay_emit(void *ud, const mz_case_record *rec)
+{
+    mz_store_sink *s = ((replay_ud *)ud)->sink;
+    return s->sink.emit(&s->sink, rec);
+}
+
+static bool process_row(mz_db *db, const mz_agencies *set, PGresult *rows, int i, char *err,
+                        size_t errlen)
+{
+    const char *id = PQgetvalue(rows, i, 0), *agency_id = PQgetvalue(rows, i, 1);
+    const char *kind = PQgetvalue(rows, i, 2), *event_id = PQgetvalue(rows, i, 3);
+    const char *body = PQgetvalue(rows, i, 4);
+    size_t len = (size_t)PQgetlength(rows, i, 4);
+    mz_sync_report rep;
+    memset(&rep, 0, sizeof rep);
+    mz_store_sink sink;
+    mz_store_sink_init(&sink, db, &rep);
+    sink.batch.pending = 0;
+    bool ok;
+    if (strcmp(kind, "event") == 0) {
+        replay_ud ud = {&sink};
+        ok = mz_events_replay(agency_id, event_id, body, len, replay_emit, &ud, err, errlen);
+    } else {
+        const mz_agency *a = mz_agencies_find(set, agency_id);
+        char perr[128];
+        mz_json_doc *d = mz_json_parse(body, len, NULL, perr, sizeof perr);
+        const char *url =
+            d ? mz_json_string(mz_json_get(mz_json_root(d), "hoofdObject"), NULL) : NULL;
+        if (!a || !a->state || !a->ops->fetch_case) {
+            snprintf(err, errlen, "the agency has no adapter to fetch the zaak with");
+            ok = false;
+        } else if (!url) {
+            snprintf(err, errlen, "stored notification has no hoofdObject");
+            ok = false;
+        } else {
+            mz_adapter_status st = a->ops->fetch_case(a->state, &sink.sink, url,
+                                                      mz_outbound_now_ms() + 10000, err, errlen);
+            ok = st == MZ_ADAPTER_OK;
+        }
+        mz_json_free(d);
+    }
+    if (ok && rep.invalid > 0) {
+        snprintf(err, errlen, "%zu event(s) were refused by the store", rep.invalid);
+        ok = false;
+    }
+    if (ok && !mz_db_in_tx(db) && !mz_db_begin(db)) {
+        snprintf(err, errlen, "database unavailable");
+        ok = false;
+    }
+    if (ok) {
+        /* Marked done in the same transaction as its effects: exactly once. */
+        const char *v[1] = {id};
+        PGresult *r = mz_db_exec(db, MZ_STMT_INBOX_DONE, v, NULL, NULL);
+        ok = mz_db_ok(r);
+        PQclear(r);
+        if (ok) {
+            char e2[200];
+            ok = mz_store_batch_flush(&sink.batch, e2, sizeof e2);
+            if (!ok)
+                snprintf(err, errlen, "%s", e2);
+        }
+    }
+    if (!ok)
+        mz_store_batch_abort(&sink.batch);
+    return ok;
+}
+
+int mz_inbox_process(mz_db *db, const mz_agencies *set, int limit, int *failed)
+{
+    char lim[16];
+    snprintf(lim, sizeof lim, "%d", limit);
+    const char *v[1] = {lim};
+    PGresult *rows = mz_db_exec(db, MZ_STMT_INBOX_CLAIM, v, NULL, NULL);
+    if (!mz_db_ok(rows)) {
+        PQclear(rows);
+        return -1;
+    }
+    int done = 0, bad = 0;
+    for (int i = 0; i < PQntuples(rows); i++) {
+        char err[256] = "";
+        if (process_row(db, set, rows, i, err, sizeof err)) {
+            done++;
+            continue;
+        }
+        bad++;
+        int attempts = atoi(PQgetvalue(rows, i, 5));
+        /* 5 s doubling per attempt, at most an hour. */
+        long d = 5;
+        for (int k = 1; k < attempts && d < 3600; k++)
+            d *= 2;
+        char delay[24];
+        snprintf(delay, sizeof delay, "%ld", d < 3600 ? d : 3600);
+        const char *fv[3] = {PQgetvalue(rows, i, 0), err[0] ? err : "processing failed", delay};
+        PQclear(mz_db_exec(db, MZ_STMT_INBOX_FAIL, fv, NULL, NULL));
+        mz_logline l;
+        mz_log_begin(&l, MZ_LOG_WARN, "inbox row failed");
+        mz_log_str(&l, "agency", PQgetvalue(rows, i, 1));
+        mz_log_str(&l, "kind", PQgetvalue(rows, i, 2));
+        mz_log_int(&l, "attempts", attempts);
+        mz_log_str(&l, "error", err);
+        mz_log_end(&l);
+    }
+    PQclear(rows);
+    if (failed)
+        *failed = bad;
+    return done;
+}
+
+/* --- the processor thread */
+
+static pthread_t g_thread;
+static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_cv = PTHREAD_COND_INITIALIZER;
+static bool g_stop, g_running, g_kick;
+static const mz_agencies *g_set;
+
+static void *inbox_main(void *arg)
+{
+    (void)arg;
+    mz_db *db = NULL;
+    for (;;) {
+        pthread_mutex_lock(&g_mu);
+        bool stop = g_stop;
+        pthread_mutex_unlock(&g_mu);
+        if (stop)
+            break;
+        if (!db) {
+            char err[256];
+            db = mz_db_connect(g_mz_config.database_url, 30000, err, sizeof err);
+        }
+        int n = db ? mz_inbox_process(db, g_set, 50, NULL) : -1;
+        if (n < 0 && db) {
+            mz_db_close(db);
+            db = NULL;
+        }
+        if (n > 0)
+            continue; /* more may be waiting */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += n < 0 ? 2 : 1;
+        pthread_mutex_lock(&g_mu);
+        if (!g_stop && !g_kick)
+            pthread_cond_timedwait(&g_cv, &g_mu, &ts);
+        g_kick = false;
+        pthread_mutex_unlock(&g_mu);
+    }
+    mz_db_close(db);
+    return NULL;
+}
+
+bool mz_inbox_start(const mz_agencies *set)
+{
+    if (g_running)
+        return false;
+    g_set = set;
+    g_stop = false;
+    if (pthread_create(&g_thread, NULL, inbox_main, NULL) != 0)
+        return false;
+    g_running = true;
+    return true;
+}
+
+void mz_inbox_wake(void)
+{
+    pthread_mutex_lock(&g_mu);
+    g_kick = true;
+    pthread_cond_broadcast(&g_cv);
+    pthread_mutex_unlock(&g_mu);
+}
+
+void mz_inbox_stop(void)
+{
+    if (!g_running)
+        return;
+    pthread_mutex_lock(&g_mu);
+    g_stop = true;
+    pthread_cond_broadcast(&g_cv);
+    pthread_mutex_unlock(&g_mu);
+    pthread_join(g_thread, NULL);
+    g_running = false;
+}

@@ -1,0 +1,43 @@
+/*
+ * inbox.h — pushed updates: durable first, processed after.
+ *
+ * Why: an agency that got a 2xx from us will not send again, so anything we
+ * acknowledge must survive a crash. Handlers write the (pseudonymised) body
+ * to `inbox` and commit (synchronous_commit=on) before answering; a
+ * processor thread then turns rows into cases through the same store as
+ * pulls. Each row is processed in one transaction that also marks it done,
+ * so its effects happen exactly once. A failing row keeps its error and is
+ * retried with backoff until it succeeds; `mijnzaken inbox reprocess`
+ * retries everything now. Claims use FOR UPDATE SKIP LOCKED, so several
+ * instances share the inbox.
+ *
+ * Ownership: the processor owns its thread and connection.
+ */
+#ifndef MZ_INBOX_H
+#define MZ_INBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "agencies.h"
+#include "db.h"
+
+typedef enum mz_inbox_put {
+    MZ_INBOX_STORED,
+    MZ_INBOX_DUPLICATE,
+    MZ_INBOX_UNAVAILABLE /* database down: the caller answers 503 */
+} mz_inbox_result;
+
+mz_inbox_result mz_inbox_put(mz_db *db, const char *agency_id, const char *kind,
+                             const char *event_id, const char *body);
+
+/* Processes up to `limit` due rows; returns how many were processed
+ * successfully (failed ones are counted in *failed when not NULL), or -1
+ * when the database is unavailable. */
+int mz_inbox_process(mz_db *db, const mz_agencies *set, int limit, int *failed);
+
+bool mz_inbox_start(const mz_agencies *set);
+void mz_inbox_wake(void);
+void mz_inbox_stop(void);
+
+#endif
