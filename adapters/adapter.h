@@ -39,6 +39,7 @@ typedef struct mz_sink mz_sink;
 struct mz_sink {
     bool (*emit)(mz_sink *s, const mz_case_record *rec);
     void *ud;
+    size_t skipped; /* adapters count items they could not turn into a record */
 };
 
 typedef enum mz_adapter_status {

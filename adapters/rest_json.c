@@ -194,16 +194,22 @@ static mz_adapter_status fetch(run *x, const char *method, const char *url, cons
     return out;
 }
 
-static mz_adapter_status emit_item(run *x, const mz_json *it, const char *known_bsn, mz_sink *sink,
-                                   size_t *skipped)
+static mz_adapter_status emit_item(run *x, const mz_json *it, const char *known_bsn, mz_sink *sink)
 {
     rj *r = x->r;
-    const char *bsn = known_bsn ? known_bsn : text_at(it, r->ptr[F_BSN]);
+    /* In a search answer an item that names another citizen is not the
+     * searched citizen's case, whatever the agency's search returned. */
+    const char *item_bsn = text_at(it, r->ptr[F_BSN]);
+    if (known_bsn && item_bsn && strcmp(item_bsn, known_bsn) != 0) {
+        sink->skipped++;
+        return MZ_ADAPTER_OK;
+    }
+    const char *bsn = known_bsn ? known_bsn : item_bsn;
     const char *ext = text_at(it, r->ptr[F_EXTERNAL_ID]);
     const char *status = text_at(it, r->ptr[F_STATUS]);
     const char *at = text_at(it, r->ptr[F_STATUS_CHANGED_AT]);
     if (!bsn || !mz_bsn_valid(bsn, strlen(bsn)) || !ext || !status || !at) {
-        (*skipped)++;
+        sink->skipped++;
         return MZ_ADAPTER_OK;
     }
     mz_case_event ev[100];
@@ -264,7 +270,6 @@ static mz_adapter_status walk(run *x, const char *path, const char *body, const 
 {
     char *url = absolute(x->r, path);
     mz_adapter_status st = MZ_ADAPTER_OK;
-    size_t skipped = 0;
     for (int page = 0; url && page < 10000 && st == MZ_ADAPTER_OK; page++) {
         mz_json_doc *d;
         st = fetch(x, body ? "POST" : "GET", url, body, &d);
@@ -280,7 +285,7 @@ static mz_adapter_status walk(run *x, const char *path, const char *body, const 
         }
         for (const mz_json *it = items && st == MZ_ADAPTER_OK ? items->u.kids.first : NULL;
              it && st == MZ_ADAPTER_OK; it = it->next)
-            st = emit_item(x, it, bsn, sink, &skipped);
+            st = emit_item(x, it, bsn, sink);
         const char *next = x->r->next_ptr ? text_at(mz_json_root(d), x->r->next_ptr) : NULL;
         if (st == MZ_ADAPTER_OK && next)
             url = absolute(x->r, next);
@@ -345,8 +350,7 @@ static mz_adapter_status rj_fetch(void *state, mz_sink *sink, const char *url, i
     mz_json_doc *d;
     mz_adapter_status st = fetch(&x, "GET", url, NULL, &d);
     if (st == MZ_ADAPTER_OK) {
-        size_t skipped = 0;
-        st = emit_item(&x, mz_json_root(d), NULL, sink, &skipped);
+        st = emit_item(&x, mz_json_root(d), NULL, sink);
         mz_json_free(d);
     }
     mz_outbound_free(x.cli);

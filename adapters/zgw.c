@@ -449,17 +449,25 @@ static mz_adapter_status fetch_history(call *c, const char *zaak_url, history *h
 
 /* Turns one zaak (possibly with _expand) into a record and emits it.
  * bsn: known from the request (refresh_subject), or NULL to look it up. */
-static mz_adapter_status emit_zaak(call *c, const mz_json *zaak, const char *bsn, mz_sink *sink,
-                                   size_t *skipped)
+static mz_adapter_status emit_zaak(call *c, const mz_json *zaak, const char *bsn, mz_sink *sink)
 {
     const char *url = jstr(zaak, "url");
     if (!url) {
-        (*skipped)++;
+        sink->skipped++;
         return MZ_ADAPTER_OK;
     }
     const mz_json *ex = mz_json_get(zaak, "_expand");
     char who[10];
     if (bsn) {
+        /* A search answer must only hold the searched citizen's zaken; if
+         * the rollen say otherwise, the zaak is not theirs: skip it. */
+        const mz_json *rollen = mz_json_get(ex, "rollen");
+        char other[10];
+        if (rollen && rollen->type == MZ_JSON_ARRAY && bsn_from_rollen(rollen, other) &&
+            strcmp(other, bsn) != 0) {
+            sink->skipped++;
+            return MZ_ADAPTER_OK;
+        }
         snprintf(who, sizeof who, "%s", bsn);
     } else {
         bool found = false;
@@ -472,7 +480,7 @@ static mz_adapter_status emit_zaak(call *c, const mz_json *zaak, const char *bsn
                 return st;
         }
         if (!found) { /* not about a citizen we can serve */
-            (*skipped)++;
+            sink->skipped++;
             return MZ_ADAPTER_OK;
         }
     }
@@ -571,7 +579,7 @@ static mz_adapter_status emit_zaak(call *c, const mz_json *zaak, const char *bsn
                 h.ev[i].status_text = rec.status_text;
             }
         if (!changed) {
-            (*skipped)++; /* no date at all: nothing to order by */
+            sink->skipped++; /* no date at all: nothing to order by */
         } else {
             mz_pseudonym(who, 9, rec.subject_key);
             if (!sink->emit(sink, &rec))
@@ -594,7 +602,6 @@ static mz_adapter_status walk(call *c, const char *first, const char *body, cons
 {
     char *next = strdup(first);
     mz_adapter_status st = MZ_ADAPTER_OK;
-    size_t skipped = 0;
     for (int page = 0; next && page < MAX_PAGES; page++) {
         mz_json_doc *d;
         st = request(c, body ? "POST" : "GET", next, body, &d);
@@ -611,7 +618,7 @@ static mz_adapter_status walk(call *c, const char *first, const char *body, cons
             break;
         }
         for (const mz_json *z = res->u.kids.first; z && st == MZ_ADAPTER_OK; z = z->next)
-            st = emit_zaak(c, z, bsn, sink, &skipped);
+            st = emit_zaak(c, z, bsn, sink);
         if (st == MZ_ADAPTER_OK)
             next = xstrdup(jstr(root, "next"));
         mz_json_free(d);
@@ -670,8 +677,7 @@ static mz_adapter_status zgw_fetch(void *state, mz_sink *sink, const char *url, 
     mz_json_doc *d;
     mz_adapter_status st = request(&c, "GET", strchr(url, '?') ? url : full, NULL, &d);
     if (st == MZ_ADAPTER_OK) {
-        size_t skipped = 0;
-        st = emit_zaak(&c, mz_json_root(d), NULL, sink, &skipped);
+        st = emit_zaak(&c, mz_json_root(d), NULL, sink);
         mz_json_free(d);
     }
     mz_outbound_free(c.cli);

@@ -42,6 +42,7 @@ void mz_store_sink_init(mz_store_sink *s, mz_db *db, mz_sync_report *rep)
 {
     s->sink.emit = store_emit;
     s->sink.ud = NULL;
+    s->sink.skipped = 0;
     s->batch.db = db;
     s->batch.pending = 0;
     s->rep = rep;
@@ -115,6 +116,7 @@ static void log_run(const mz_agency *a, const mz_sync_report *rep)
     mz_log_int(&l, "applied", (int64_t)rep->applied);
     mz_log_int(&l, "stale", (int64_t)rep->stale);
     mz_log_int(&l, "invalid", (int64_t)rep->invalid);
+    mz_log_int(&l, "skipped", (int64_t)rep->skipped);
     mz_log_int(&l, "duration_ms", rep->duration_ms);
     if (rep->status != MZ_ADAPTER_OK)
         mz_log_str(&l, "error", rep->error);
@@ -132,6 +134,7 @@ static bool run_claimed(mz_db *db, const mz_agency *a, const char *owner, const 
     int64_t deadline = t0 + (int64_t)(MZ_SYNC_LEASE_SECONDS - 60) * 1000;
     char err[256] = "";
     rep->status = a->ops->sync(a->state, &sink.sink, cursor, &next, deadline, err, sizeof err);
+    rep->skipped = sink.sink.skipped;
     if (!mz_store_sink_finish(&sink, rep->status == MZ_ADAPTER_OK) && rep->status == MZ_ADAPTER_OK)
         rep->status = MZ_ADAPTER_ABORTED;
     if (rep->status != MZ_ADAPTER_OK && !rep->error[0])

@@ -29,6 +29,7 @@
 typedef struct mz_sync_report {
     mz_adapter_status status;
     size_t seen, applied, stale, invalid;
+    size_t skipped; /* items the adapter could not use (no citizen, not theirs, no date) */
     int64_t duration_ms;
     char error[256];
 } mz_sync_report;

@@ -108,8 +108,10 @@ static long send_event(mzt_server *srv, const char *id, long ts_offset, const ch
     snprintf(h_sig, sizeof h_sig, "webhook-signature: %s", sig_override ? sig_override : sig);
     const char *hdrs[] = {h_id, h_ts, h_sig, "Content-Type: application/json", NULL};
     mzt_resp r;
-    if (!mzt_http(srv, "POST", "/api/v1/agencies/gem/events", NULL, hdrs, body, &r))
+    if (!mzt_http(srv, "POST", "/api/v1/agencies/gem/events", NULL, hdrs, body, &r)) {
+        mzt_resp_free(&r);
         return -1;
+    }
     if (check_contract) {
         char ct[64] = "", err[512];
         mzt_header(&r, "content-type", ct, sizeof ct);
