@@ -194,6 +194,15 @@ bool mz_auth_check_claims(const char *claims_json, size_t len, int64_t now,
                 out->roles |= MZ_ROLE_ADMIN;
         }
     }
+    const mz_json *org = mz_json_get(root, "org");
+    if (org) {
+        const char *o = mz_json_string(org, &n);
+        if (!o || n == 0 || n >= sizeof out->org) {
+            *reason = "token org claim is not a string of 1 to 200 characters";
+            goto done;
+        }
+        memcpy(out->org, o, n + 1);
+    }
     const mz_json *bsn = mz_json_get(root, "bsn");
     if (bsn) {
         const char *b = mz_json_string(bsn, &n);

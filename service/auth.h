@@ -32,6 +32,7 @@ typedef struct mz_principal {
     bool has_bsn;
     char bsn[10];   /* NUL-terminated; only when has_bsn. Never log it. */
     unsigned roles; /* MZ_ROLE_* bits */
+    char org[201];  /* optional "org" claim: the employee's organisation */
     int64_t exp;
 } mz_principal;
 

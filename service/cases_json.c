@@ -61,7 +61,7 @@ static bool date_info(mz_buf *b, bool first, const char *key, const char *date, 
     return false;
 }
 
-void mz_case_write(mz_buf *b, const PGresult *res, int row, bool open)
+void mz_case_write(mz_buf *b, const PGresult *res, int row, bool open, bool professional)
 {
     mz_buf_putc(b, '{');
     member(b, "id", col(res, row, MZ_CC_ID));
@@ -73,6 +73,10 @@ void mz_case_write(mz_buf *b, const PGresult *res, int row, bool open)
     member(b, "url", col(res, row, MZ_CC_CONTACT_URL));
     mz_buf_putc(b, ',');
     member(b, "phone", col(res, row, MZ_CC_CONTACT_PHONE));
+    if (professional) {
+        mz_buf_putc(b, ',');
+        member(b, "professionalPhone", col(res, row, MZ_CC_CONTACT_PRO_PHONE));
+    }
     mz_buf_puts(b, "}},");
     member(b, "caseNumber", col(res, row, MZ_CC_CASE_NUMBER));
     mz_buf_putc(b, ',');

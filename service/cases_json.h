@@ -47,8 +47,9 @@ enum {
 };
 
 /* Writes one case object (without the closing brace when `open` is true,
- * so the caller can append members such as "timeline"). */
-void mz_case_write(mz_buf *b, const PGresult *res, int row, bool open);
+ * so the caller can append members such as "timeline"). The professional
+ * view adds the agency's contact line for professionals. */
+void mz_case_write(mz_buf *b, const PGresult *res, int row, bool open, bool professional);
 
 /* Writes the timeline array from a CASE_EVENTS result. */
 void mz_case_timeline_write(mz_buf *b, const PGresult *res);

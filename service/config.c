@@ -57,6 +57,17 @@ static const cfg_entry table[] = {
     {"MZ_MAX_BODY_BYTES", T_LONG, S(max_body_bytes), "65536", 1024, 16777216,
      "largest accepted request body"},
     {"MZ_LOG_LEVEL", T_STR, S(log_level), "info", 0, 0, "debug, info, warn or error"},
+    {"MZ_ORGANISATION", T_STR, S(organisation), "MijnZaken", 0, 0,
+     "organisation recorded in the processing log for reads by this service's users (a "
+     "professional token's org claim takes precedence)"},
+    {"MZ_PROCESSING_ACTIVITIES_FILE", T_STR, S(activities_file), NULL, 0, 0,
+     "processing activities (JSON); unset = the built-in list"},
+    {"MZ_RETENTION_CLOSED_DAYS", T_LONG, S(retention_closed_days), "730", 1, 36500,
+     "purge removes cases closed longer ago than this many days"},
+    {"MZ_RETENTION_LOG_DAYS", T_LONG, S(retention_log_days), "730", 1, 36500,
+     "purge removes processing-log and audit records older than this many days"},
+    {"MZ_RETENTION_INBOX_DAYS", T_LONG, S(retention_inbox_days), "30", 1, 36500,
+     "purge removes processed inbox rows older than this many days"},
 };
 
 bool mz_config_load(mz_config *c, char *err, size_t errlen)

@@ -39,6 +39,11 @@ typedef struct mz_config {
     long connection_timeout; /* seconds */
     long max_body_bytes;
     char *log_level;
+    char *organisation;         /* who answers for processing done by this service */
+    char *activities_file;      /* processing activities (purposes) */
+    long retention_closed_days; /* purge: cases closed longer ago */
+    long retention_log_days;    /* purge: processing log and audit records */
+    long retention_inbox_days;  /* purge: processed inbox rows */
 } mz_config;
 
 /* Reads every variable in the table; on error writes a message naming the

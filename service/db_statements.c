@@ -210,4 +210,80 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          "min(i.received_at) FILTER (WHERE i.processed_at IS NULL) "
          "FROM agencies a LEFT JOIN inbox i ON i.agency_id = a.id GROUP BY a.id ORDER BY a.id",
          0, true},
+    /* Processing log (Logboek Dataverwerkingen): $1 trace, $2 span, $3 parent
+     * span or NULL, $4 activity id, $5 activity name, $6 organisation, $7
+     * subject key (binary), $8 started, $9 outcome; ended now. */
+    [MZ_STMT_PLOG_INSERT] = {"plog_insert",
+                             "INSERT INTO processing_log (trace_id, span_id, parent_span_id, "
+                             "activity_id, activity_name, organisation, subject_key, started_at, "
+                             "ended_at, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+                             "$8::timestamptz, clock_timestamp(), $9)",
+                             9, false},
+    [MZ_STMT_AUDIT_INSERT] = {"audit_insert",
+                              "INSERT INTO audit_log (trace_id, actor_kind, actor_id, "
+                              "organisation, endpoint) VALUES ($1, $2, $3, $4, $5)",
+                              5, false},
+    /* The citizen's view of who looked: $1 subject key, $2 the self-view
+     * activity (left out), $3 before this id or NULL, $4 limit. */
+    [MZ_STMT_ACCESS_LOG_LIST] = {"access_log_list",
+                                 "SELECT id, started_at, organisation, activity_id, "
+                                 "activity_name, outcome FROM processing_log "
+                                 "WHERE subject_key = $1 AND activity_id <> $2 "
+                                 "AND ($3::bigint IS NULL OR id < $3::bigint) "
+                                 "ORDER BY id DESC LIMIT $4::int",
+                                 4, true},
+    /* A professional's case look-up: any case; the subject key comes along
+     * (binary-compatible hex) for the processing log. */
+    [MZ_STMT_CASE_GET_ANY] = {"case_get_any",
+                              "SELECT " CASE_COLUMNS ", encode(c.subject_key, 'hex') "
+                              "FROM cases c JOIN agencies a ON a.id = c.agency_id "
+                              "WHERE c.id = $1::uuid",
+                              1, true},
+    /* Retention: $1 days. */
+    [MZ_STMT_PURGE_COUNT_EVENTS] = {"purge_count_events",
+                                    "SELECT count(*) FROM case_events e JOIN cases c ON "
+                                    "c.id = e.case_id WHERE c.closed_on < current_date - $1::int",
+                                    1, true},
+    [MZ_STMT_PURGE_CASES] = {"purge_cases",
+                             "WITH d AS (DELETE FROM cases WHERE closed_on < "
+                             "current_date - $1::int RETURNING 1) SELECT count(*) FROM d",
+                             1, false},
+    [MZ_STMT_PURGE_PLOG] =
+        {"purge_plog",
+         "WITH d AS (DELETE FROM processing_log WHERE started_at < "
+         "now() - $1::int * interval '1 day' RETURNING 1) SELECT count(*) FROM d",
+         1, false},
+    [MZ_STMT_PURGE_AUDIT] =
+        {"purge_audit",
+         "WITH d AS (DELETE FROM audit_log WHERE at < "
+         "now() - $1::int * interval '1 day' RETURNING 1) SELECT count(*) FROM d",
+         1, false},
+    [MZ_STMT_PURGE_INBOX] =
+        {"purge_inbox",
+         "WITH d AS (DELETE FROM inbox WHERE processed_at < "
+         "now() - $1::int * interval '1 day' RETURNING 1) SELECT count(*) FROM d",
+         1, false},
+    /* Re-keying the pseudonyms: every key in use, then old ($1) -> new ($2). */
+    [MZ_STMT_REKEY_SUBJECTS] = {"rekey_subjects",
+                                "SELECT DISTINCT encode(k, 'hex') FROM ("
+                                "SELECT subject_key FROM cases UNION "
+                                "SELECT subject_key FROM subject_refresh UNION "
+                                "SELECT subject_key FROM processing_log) s(k)",
+                                0, true},
+    [MZ_STMT_REKEY_CASES] = {"rekey_cases",
+                             "UPDATE cases SET subject_key = decode($2, 'hex') "
+                             "WHERE subject_key = decode($1, 'hex')",
+                             2, false},
+    [MZ_STMT_REKEY_REFRESH] = {"rekey_refresh",
+                               "UPDATE subject_refresh SET subject_key = decode($2, 'hex') "
+                               "WHERE subject_key = decode($1, 'hex')",
+                               2, false},
+    [MZ_STMT_REKEY_PLOG] = {"rekey_plog",
+                            "UPDATE processing_log SET subject_key = decode($2, 'hex') "
+                            "WHERE subject_key = decode($1, 'hex')",
+                            2, false},
+    [MZ_STMT_REKEY_INBOX] = {"rekey_inbox",
+                             "UPDATE inbox SET body = replace(body, $1, $2) "
+                             "WHERE kind = 'event' AND strpos(body, $1) > 0",
+                             2, false},
 };

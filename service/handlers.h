@@ -19,6 +19,12 @@ void mz_h_openapi_yaml(mz_req *r);
 void mz_h_me_cases_list(mz_req *r);
 void mz_h_me_case_get(mz_req *r);
 
+/* h_professional.c */
+void mz_h_cases_search(mz_req *r);
+void mz_h_cases_get(mz_req *r);
+/* h_access_log.c */
+void mz_h_me_access_log(mz_req *r);
+
 /* h_agencies.c (admin) */
 void mz_h_agencies_list(mz_req *r);
 void mz_h_agency_sync(mz_req *r);

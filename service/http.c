@@ -278,14 +278,18 @@ static void dispatch(mz_req *r, const char *url)
         }
         if (route->flags & MZ_R_CITIZEN) {
             if (r->principal.roles) {
-                mz_reply_problem(r, 403, "forbidden", "Forbidden",
-                                 "this endpoint is for citizens; staff use /api/v1/cases");
+                mz_reply_problem(r, 403, "forbidden", "Forbidden", "this endpoint is for citizens");
                 return;
             }
             if (!r->principal.has_bsn) {
                 unauthorized(r, "token has no bsn claim");
                 return;
             }
+        }
+        if ((route->flags & MZ_R_PROFESSIONAL) && !(r->principal.roles & MZ_ROLE_PROFESSIONAL)) {
+            mz_reply_problem(r, 403, "forbidden", "Forbidden",
+                             "this endpoint is for professionals");
+            return;
         }
         if ((route->flags & MZ_R_ADMIN) && !(r->principal.roles & MZ_ROLE_ADMIN)) {
             mz_reply_problem(r, 403, "forbidden", "Forbidden",
@@ -314,6 +318,13 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         r->conn = conn;
         r->method = method;
         r->start_us = mz_now_us();
+        struct timespec wall;
+        clock_gettime(CLOCK_REALTIME, &wall);
+        struct tm tm;
+        gmtime_r(&wall.tv_sec, &tm);
+        size_t n = strftime(r->started_at, sizeof r->started_at, "%Y-%m-%d %H:%M:%S", &tm);
+        snprintf(r->started_at + n, sizeof r->started_at - n, ".%06ld+00",
+                 (long)(wall.tv_nsec / 1000));
         mz_random_id(r->request_id, 26);
         *con_cls = r;
         /* Refuse an announced oversized body before reading any of it. */

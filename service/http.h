@@ -36,10 +36,11 @@ typedef struct mz_req mz_req;
 typedef void (*mz_handler)(mz_req *r);
 
 /* Route flags. */
-#define MZ_R_AUTH     1u /* requires a valid bearer token */
-#define MZ_R_CITIZEN  2u /* requires a citizen token (bsn claim, no staff role) */
-#define MZ_R_PERSONAL 4u /* response holds personal data: Cache-Control no-store */
-#define MZ_R_ADMIN    8u /* requires roles to contain "admin" */
+#define MZ_R_AUTH         1u  /* requires a valid bearer token */
+#define MZ_R_CITIZEN      2u  /* requires a citizen token (bsn claim, no staff role) */
+#define MZ_R_PERSONAL     4u  /* response holds personal data: Cache-Control no-store */
+#define MZ_R_ADMIN        8u  /* requires roles to contain "admin" */
+#define MZ_R_PROFESSIONAL 16u /* requires roles to contain "professional" */
 
 typedef struct mz_route {
     const char *method;
@@ -65,6 +66,7 @@ struct mz_req {
     struct MHD_Response *resp;
     unsigned status;
     int64_t start_us;
+    char started_at[40]; /* wall clock at arrival, timestamptz text (processing log) */
 };
 
 /* Router (pure, for tests): finds the route for method+path. Returns the

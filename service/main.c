@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "activities.h"
 #include "agencies.h"
 #include "auth.h"
 #include "bsn.h"
@@ -28,6 +29,7 @@
 #include "http.h"
 #include "inbox.h"
 #include "log.h"
+#include "maintenance.h"
 #include "migrate.h"
 #include "outbound.h"
 #include "refresh.h"
@@ -46,6 +48,9 @@ static void usage(FILE *out)
             "  sync --agency ID --once     sync one agency now (MZ_AGENCIES_FILE)\n"
             "  check-config                validate MZ_AGENCIES_FILE and exit\n"
             "  inbox reprocess [--agency ID]  retry every unprocessed inbox row now\n"
+            "  purge [--dry-run]           apply the retention periods (MZ_RETENTION_*)\n"
+            "  rekey --old-key-file F [--new-key-file F] [--bsn-prefix DIGITS]\n"
+            "                              re-key the BSN pseudonyms after a key rotation\n"
             "  init-dev --dir DIR          create development keys in DIR if missing\n"
             "  dev-token (--bsn BSN | --role professional|admin) [--sub ID] [--ttl SECONDS]\n"
             "                              print a token signed with MZ_JWT_PRIVATE_KEY_FILE\n"
@@ -397,6 +402,8 @@ static int cmd_serve(void)
     mz_outbound_global_init();
     if (!load_agencies(true))
         return 1;
+    if (!mz_activities_load(g_mz_config.activities_file, err, sizeof err))
+        return fail("invalid processing activities", err);
     /* A schema that differs from this build's migrations is fatal; a
      * database that is merely down is not: readyz reports it until it is
      * back, and requests answer 503 meanwhile. */
@@ -445,6 +452,7 @@ static int cmd_serve(void)
     mz_agencies_free(g_mz_agencies);
     g_mz_agencies = NULL;
     mz_openapi_shutdown();
+    mz_activities_free();
     mz_auth_shutdown();
     return 0;
 }
@@ -472,6 +480,10 @@ int main(int argc, char **argv)
         rc = cmd_seed();
     else if (strcmp(cmd, "sync") == 0)
         rc = cmd_sync(argc - 2, argv + 2);
+    else if (strcmp(cmd, "purge") == 0)
+        rc = mz_cmd_purge(argc - 2, argv + 2);
+    else if (strcmp(cmd, "rekey") == 0)
+        rc = mz_cmd_rekey(argc - 2, argv + 2);
     else if (strcmp(cmd, "inbox") == 0)
         rc = cmd_inbox(argc - 2, argv + 2);
     else if (strcmp(cmd, "check-config") == 0)

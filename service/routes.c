@@ -6,6 +6,8 @@
 #include "handlers.h"
 
 static const char *const q_me_cases[] = {"status", "agency", "pageSize", "cursor", NULL};
+static const char *const q_page[] = {"pageSize", "cursor", NULL};
+static const char *const q_purpose[] = {"purpose", NULL};
 
 static const mz_route routes[] = {
     {"GET", "/healthz", mz_h_healthz, 0, NULL},
@@ -17,6 +19,12 @@ static const mz_route routes[] = {
      q_me_cases},
     {"GET", "/api/v1/me/cases/{caseId}", mz_h_me_case_get, MZ_R_AUTH | MZ_R_CITIZEN | MZ_R_PERSONAL,
      NULL},
+    {"GET", "/api/v1/me/access-log", mz_h_me_access_log, MZ_R_AUTH | MZ_R_CITIZEN | MZ_R_PERSONAL,
+     q_page},
+    {"POST", "/api/v1/cases/search", mz_h_cases_search,
+     MZ_R_AUTH | MZ_R_PROFESSIONAL | MZ_R_PERSONAL, NULL},
+    {"GET", "/api/v1/cases/{caseId}", mz_h_cases_get, MZ_R_AUTH | MZ_R_PROFESSIONAL | MZ_R_PERSONAL,
+     q_purpose},
     {"GET", "/api/v1/agencies", mz_h_agencies_list, MZ_R_AUTH | MZ_R_ADMIN, NULL},
     {"POST", "/api/v1/agencies/{agencyId}/sync", mz_h_agency_sync, MZ_R_AUTH | MZ_R_ADMIN, NULL},
     /* Agencies authenticate pushes themselves (signature, subscription). */

@@ -69,8 +69,8 @@ static void test_concurrent_migrators(void **state)
         assert_int_equal(mzt_wait(pids[i]), 0);
     assert_int_equal(count("SELECT count(*) FROM schema_migrations"), (long)mz_migrations_count);
     assert_true(count("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename "
-                      "IN ('agencies','cases','case_events','sync_state','inbox','access_log')") ==
-                6);
+                      "IN ('agencies','cases','case_events','sync_state','inbox','processing_log',"
+                      "'audit_log','subject_refresh')") == 8);
 }
 
 static bool log_contains(const char *path, const char *needle)

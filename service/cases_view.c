@@ -1,0 +1,164 @@
+#include "cases_view.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cases_json.h"
+#include "refresh.h"
+
+bool mz_agency_id_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 63)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c == '-' && i > 0)))
+            return false;
+    }
+    return true;
+}
+
+static void bad(mz_req *r, bool body, const char *field, const char *why)
+{
+    if (!body) {
+        mz_reply_bad_param(r, field, why);
+        return;
+    }
+    char msg[200];
+    snprintf(msg, sizeof msg, "%s: %s", field, why);
+    mz_reply_problem(r, 400, "bad-request", "Invalid request body", msg);
+}
+
+bool mz_list_query_check(mz_req *r, mz_list_query *q, bool body)
+{
+    if (q->status && strcmp(q->status, "open") != 0 && strcmp(q->status, "closed") != 0) {
+        bad(r, body, "status", "must be 'open' or 'closed'");
+        return false;
+    }
+    if (q->agency && !mz_agency_id_valid(q->agency)) {
+        bad(r, body, "agency", "must be an agency id (a-z, 0-9, '-')");
+        return false;
+    }
+    if (q->size < 1 || q->size > MZ_PAGE_MAX) {
+        bad(r, body, "pageSize", "must be an integer from 1 to 100");
+        return false;
+    }
+    if (q->cursor && !mz_cursor_decode(q->cursor, &q->cur)) {
+        bad(r, body, "cursor", "is not a cursor this service issued");
+        return false;
+    }
+    return true;
+}
+
+static void write_link(mz_buf *b, const char *path, const mz_list_query *q, const char *cursor,
+                       bool params)
+{
+    mz_buf_puts(b, path);
+    if (!params)
+        return;
+    mz_buf_printf(b, "?pageSize=%d", q->size);
+    if (q->status)
+        mz_buf_printf(b, "&status=%s", q->status);
+    if (q->agency)
+        mz_buf_printf(b, "&agency=%s", q->agency);
+    if (cursor)
+        mz_buf_printf(b, "&cursor=%s", cursor);
+}
+
+bool mz_cases_list_build(mz_req *r, mz_db *db, const char *bsn,
+                         const unsigned char key[MZ_PSEUDONYM_LEN], const mz_list_query *q,
+                         bool professional, const char *self_path, mz_buf *out)
+{
+    char sort_us[24], limit[16];
+    if (q->cursor)
+        snprintf(sort_us, sizeof sort_us, "%" PRId64, q->cur.sort_us);
+    snprintf(limit, sizeof limit, "%d", q->size + 1);
+    const char *vals[6] = {(const char *)key,
+                           q->agency,
+                           q->status,
+                           q->cursor ? sort_us : NULL,
+                           q->cursor ? q->cur.id : NULL,
+                           limit};
+    const int lens[6] = {MZ_PSEUDONYM_LEN, 0, 0, 0, 0, 0};
+    const int fmts[6] = {1, 0, 0, 0, 0, 0};
+    /* Fresh on read: the first page asks stale agencies first (bounded by
+     * MZ_REFRESH_DEADLINE_MS); every page reports per-agency freshness. */
+    mz_source_state sources[MZ_MAX_SOURCES];
+    int nsources = db ? mz_refresh_subject(db, bsn, key, bsn && !q->cursor, sources) : -1;
+    PGresult *res = nsources >= 0 ? mz_db_exec(db, MZ_STMT_CASES_LIST, vals, lens, fmts) : NULL;
+    if (!mz_db_ok(res)) {
+        PQclear(res);
+        mz_reply_unavailable(r, "the case store is unavailable; try again shortly");
+        return false;
+    }
+    int n = PQntuples(res);
+    bool more = n > q->size;
+    if (more)
+        n = q->size;
+    mz_buf *b = out;
+    mz_buf_reserve(b, 1024 + (size_t)n * 900);
+    mz_buf_puts(b, "{\"items\":[");
+    for (int i = 0; i < n; i++) {
+        if (i)
+            mz_buf_putc(b, ',');
+        mz_case_write(b, res, i, false, professional);
+    }
+    char next[MZ_CURSOR_MAX + 1] = "";
+    if (more) {
+        mz_cursor c;
+        c.sort_us = strtoll(PQgetvalue(res, n - 1, MZ_CC_SORT_US), NULL, 10);
+        snprintf(c.id, sizeof c.id, "%s", PQgetvalue(res, n - 1, MZ_CC_ID));
+        mz_cursor_encode(&c, next);
+    }
+    PQclear(res);
+    /* GET lists link with their query; a POST search links only its path
+     * (its cursor travels in the body). */
+    bool params = !professional;
+    mz_buf_printf(b, "],\"page\":{\"size\":%d,\"next\":", q->size);
+    mz_json_cstr(b, more ? next : NULL);
+    mz_buf_puts(b, "},\"_links\":{\"self\":{\"href\":\"");
+    write_link(b, self_path, q, q->cursor, params);
+    mz_buf_puts(b, "\"}");
+    if (more && params) {
+        mz_buf_puts(b, ",\"next\":{\"href\":\"");
+        write_link(b, self_path, q, next, params);
+        mz_buf_puts(b, "\"}");
+    }
+    mz_buf_puts(b, "},\"sources\":[");
+    for (int i = 0; i < nsources; i++) {
+        if (i)
+            mz_buf_putc(b, ',');
+        mz_buf_puts(b, "{\"agency\":{\"id\":");
+        mz_json_cstr(b, sources[i].agency_id);
+        mz_buf_puts(b, ",\"name\":");
+        mz_json_cstr(b, sources[i].agency_name);
+        mz_buf_puts(b, "},\"freshness\":");
+        mz_json_cstr(b, mz_freshness_name(sources[i].freshness));
+        mz_buf_puts(b, ",\"lastSyncedAt\":");
+        mz_json_cstr(b, sources[i].last_synced[0] ? sources[i].last_synced : NULL);
+        mz_buf_putc(b, '}');
+    }
+    mz_buf_puts(b, "]}");
+    (void)r;
+    return true;
+}
+
+bool mz_case_detail_build(mz_req *r, mz_db *db, const PGresult *res, bool professional, mz_buf *out)
+{
+    const char *v[1] = {PQgetvalue(res, 0, MZ_CC_ID)};
+    PGresult *ev = mz_db_exec(db, MZ_STMT_CASE_EVENTS, v, NULL, NULL);
+    if (!mz_db_ok(ev)) {
+        PQclear(ev);
+        mz_reply_unavailable(r, "the case store is unavailable; try again shortly");
+        return false;
+    }
+    mz_case_write(out, res, 0, true, professional);
+    mz_buf_puts(out, ",\"timeline\":");
+    mz_case_timeline_write(out, ev);
+    mz_buf_putc(out, '}');
+    PQclear(ev);
+    return true;
+}

@@ -1,0 +1,120 @@
+/*
+ * h_access_log.c — GET /api/v1/me/access-log: the citizen sees when their
+ * data was looked at, by which organisation and for which purpose — never
+ * who (the employee is only in the audit record). Their own views are left
+ * out. Newest first, paginated with an opaque cursor. Reading it is itself
+ * a read of their data, and logged as such.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "activities.h"
+#include "cases_json.h"
+#include "config.h"
+#include "crypto.h"
+#include "handlers.h"
+#include "pagination.h"
+#include "plog.h"
+
+/* Cursor: base64url of "a1:<id>". */
+static bool cursor_decode(const char *s, long long *id)
+{
+    char raw[64];
+    long n = s && strlen(s) <= 40 ? mz_b64url_decode(s, strlen(s), raw, sizeof raw - 1) : -1;
+    if (n < 4)
+        return false;
+    raw[n] = '\0';
+    if (strncmp(raw, "a1:", 3) != 0 || (size_t)n != strlen(raw))
+        return false;
+    char *end;
+    long long v = strtoll(raw + 3, &end, 10);
+    if (*end || end == raw + 3 || v <= 0)
+        return false;
+    *id = v;
+    return true;
+}
+
+void mz_h_me_access_log(mz_req *r)
+{
+    int size;
+    if (!mz_page_size_parse(mz_req_query(r, "pageSize"), &size)) {
+        mz_reply_bad_param(r, "pageSize", "must be an integer from 1 to 100");
+        return;
+    }
+    const char *cursor = mz_req_query(r, "cursor");
+    long long before = 0;
+    if (cursor && !cursor_decode(cursor, &before)) {
+        mz_reply_bad_param(r, "cursor", "is not a cursor this service issued");
+        return;
+    }
+    unsigned char key[MZ_PSEUDONYM_LEN];
+    mz_pseudonym(r->principal.bsn, 9, key);
+    mz_trace t;
+    mz_trace_begin(r, &t);
+    char before_s[24], limit[16];
+    snprintf(before_s, sizeof before_s, "%lld", before);
+    snprintf(limit, sizeof limit, "%d", size + 1);
+    const char *v[4] = {(const char *)key, MZ_ACTIVITY_SELF, cursor ? before_s : NULL, limit};
+    const int lens[4] = {MZ_PSEUDONYM_LEN, 0, 0, 0};
+    const int fmts[4] = {1, 0, 0, 0};
+    mz_db *db = mz_db_thread();
+    PGresult *res = db ? mz_db_exec(db, MZ_STMT_ACCESS_LOG_LIST, v, lens, fmts) : NULL;
+    if (!mz_db_ok(res)) {
+        PQclear(res);
+        mz_reply_unavailable(r, "the processing log is unavailable; try again shortly");
+        return;
+    }
+    int n = PQntuples(res);
+    bool more = n > size;
+    if (more)
+        n = size;
+    mz_buf b = MZ_BUF_INIT;
+    mz_buf_puts(&b, "{\"items\":[");
+    for (int i = 0; i < n; i++) {
+        if (i)
+            mz_buf_putc(&b, ',');
+        mz_buf_puts(&b, "{\"at\":");
+        mz_json_ts(&b, res, i, 1);
+        mz_buf_puts(&b, ",\"organisation\":");
+        mz_json_cstr(&b, PQgetvalue(res, i, 2));
+        mz_buf_puts(&b, ",\"purpose\":{\"id\":");
+        mz_json_cstr(&b, PQgetvalue(res, i, 3));
+        mz_buf_puts(&b, ",\"name\":");
+        mz_json_cstr(&b, PQgetvalue(res, i, 4));
+        mz_buf_puts(&b, "},\"outcome\":");
+        mz_json_cstr(&b, PQgetvalue(res, i, 5));
+        mz_buf_putc(&b, '}');
+    }
+    char next[80] = "";
+    if (more) {
+        char raw[40];
+        int m = snprintf(raw, sizeof raw, "a1:%s", PQgetvalue(res, n - 1, 0));
+        mz_b64url_encode(raw, (size_t)m, next);
+    }
+    PQclear(res);
+    mz_buf_printf(&b, "],\"page\":{\"size\":%d,\"next\":", size);
+    mz_json_cstr(&b, more ? next : NULL);
+    mz_buf_printf(&b, "},\"_links\":{\"self\":{\"href\":\"/api/v1/me/access-log?pageSize=%d%s%s\"}",
+                  size, cursor ? "&cursor=" : "", cursor ? cursor : "");
+    if (more)
+        mz_buf_printf(&b, ",\"next\":{\"href\":\"/api/v1/me/access-log?pageSize=%d&cursor=%s\"}",
+                      size, next);
+    mz_buf_puts(&b, "}}");
+    mz_plog_entry e = {.trace = &t,
+                       .activity = mz_activity_self(),
+                       .organisation = g_mz_config.organisation,
+                       .subject_key = key,
+                       .started_at = r->started_at,
+                       .outcome = "success",
+                       .endpoint = r->route->pattern};
+    if (!mz_plog_write(db, &e)) {
+        mz_buf_free(&b);
+        mz_reply_unavailable(r,
+                             "the processing log cannot be written; no data is shown without it");
+        return;
+    }
+    mz_reply_json(r, 200, &b);
+    mz_trace_header(r, &t);
+}

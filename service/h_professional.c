@@ -1,0 +1,195 @@
+/*
+ * h_professional.c — a professional (token roles contain "professional")
+ * looks up a citizen's cases to answer their question in one go:
+ *   POST /api/v1/cases/search  {"bsn", "purpose", [status, agency, pageSize, cursor]}
+ *   GET  /api/v1/cases/{caseId}?purpose=...
+ * The BSN only ever travels in the POST body. `purpose` must be one of the
+ * configured processing activities. Every look-up writes a processing-log
+ * record (the subject as pseudonym, the purpose) and an audit record (the
+ * employee, `sub`), both before the answer goes out — or the answer is 503.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "activities.h"
+#include "bsn.h"
+#include "cases_json.h"
+#include "cases_view.h"
+#include "config.h"
+#include "handlers.h"
+#include "json.h"
+#include "plog.h"
+
+static bool log_professional(mz_req *r, mz_db *db, const mz_trace *t, const mz_activity *a,
+                             const unsigned char *key, const char *outcome)
+{
+    mz_plog_entry e = {.trace = t,
+                       .activity = a,
+                       .organisation =
+                           r->principal.org[0] ? r->principal.org : g_mz_config.organisation,
+                       .subject_key = key,
+                       .started_at = r->started_at,
+                       .outcome = outcome,
+                       .actor_kind = "professional",
+                       .actor_id = r->principal.sub,
+                       .endpoint = r->route->pattern};
+    if (mz_plog_write(db, &e))
+        return true;
+    mz_reply_unavailable(r, "the processing log cannot be written; no data is shown without it");
+    return false;
+}
+
+static const mz_activity *purpose_of(mz_req *r, const char *purpose, bool body)
+{
+    const mz_activity *a = mz_activity_for_purpose(purpose);
+    if (a)
+        return a;
+    const char *why = purpose ? "is not one of the configured processing activities"
+                              : "is required: the processing activity this look-up serves";
+    if (body) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "purpose: %s", why);
+        mz_reply_problem(r, 400, "bad-request", "Invalid request body", msg);
+    } else {
+        mz_reply_bad_param(r, "purpose", why);
+    }
+    return NULL;
+}
+
+static void body_problem(mz_req *r, const char *msg)
+{
+    mz_reply_problem(r, 400, "bad-request", "Invalid request body", msg);
+}
+
+void mz_h_cases_search(mz_req *r)
+{
+    const char *ct = mz_req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (!ct || strncmp(ct, "application/json", 16) != 0) {
+        mz_reply_problem(r, 415, "unsupported-media-type", "Unsupported media type",
+                         "the body must be application/json");
+        return;
+    }
+    char perr[160];
+    mz_json_limits lim = {.max_depth = 4, .max_nodes = 64, .max_string = 1024};
+    mz_json_doc *d =
+        r->body_len ? mz_json_parse(r->body, r->body_len, &lim, perr, sizeof perr) : NULL;
+    if (!d || mz_json_root(d)->type != MZ_JSON_OBJECT) {
+        mz_json_free(d);
+        body_problem(r, "the body must be a JSON object {\"bsn\": ..., \"purpose\": ...}");
+        return;
+    }
+    const mz_json *root = mz_json_root(d);
+    static const char *const allowed[] = {"bsn",    "purpose",  "status",
+                                          "agency", "pageSize", "cursor"};
+    for (const mz_json *m = root->u.kids.first; m; m = m->next) {
+        bool ok = false;
+        for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+            ok = ok || strcmp(m->key, allowed[i]) == 0;
+        bool is_int = strcmp(m->key, "pageSize") == 0;
+        if (!ok || (is_int ? m->type != MZ_JSON_NUMBER : m->type != MZ_JSON_STRING)) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "%s: %s", mz_safe_echo(m->key),
+                     ok ? (is_int ? "must be an integer" : "must be a string")
+                        : "is not a member of a search");
+            mz_json_free(d);
+            body_problem(r, msg);
+            return;
+        }
+    }
+    size_t blen;
+    const char *bsn = mz_json_string(mz_json_get(root, "bsn"), &blen);
+    if (!bsn || !mz_bsn_valid(bsn, blen)) {
+        mz_json_free(d);
+        body_problem(r, bsn ? "bsn: is not a valid BSN (9 digits passing the 11-proof)"
+                            : "bsn: is required");
+        return;
+    }
+    const mz_activity *a = purpose_of(r, mz_json_string(mz_json_get(root, "purpose"), NULL), true);
+    if (!a) {
+        mz_json_free(d);
+        return;
+    }
+    int64_t size = MZ_PAGE_DEFAULT;
+    const mz_json *ps = mz_json_get(root, "pageSize");
+    if (ps && !mz_json_int64(ps, &size))
+        size = 0;
+    mz_list_query q = {mz_json_string(mz_json_get(root, "status"), NULL),
+                       mz_json_string(mz_json_get(root, "agency"), NULL),
+                       mz_json_string(mz_json_get(root, "cursor"), NULL),
+                       size >= 1 && size <= MZ_PAGE_MAX ? (int)size : 0,
+                       {0, ""}};
+    if (!mz_list_query_check(r, &q, true)) {
+        mz_json_free(d);
+        return;
+    }
+    char who[10];
+    memcpy(who, bsn, 10);
+    unsigned char key[MZ_PSEUDONYM_LEN];
+    mz_pseudonym(who, 9, key);
+    mz_trace t;
+    mz_trace_begin(r, &t);
+    mz_db *db = mz_db_thread();
+    mz_buf b = MZ_BUF_INIT;
+    bool ok = mz_cases_list_build(r, db, who, key, &q, true, "/api/v1/cases/search", &b) &&
+              log_professional(r, db, &t, a, key, "success");
+    memset(who, 0, sizeof who);
+    mz_json_free(d);
+    if (!ok) {
+        mz_buf_free(&b);
+        return;
+    }
+    mz_reply_json(r, 200, &b);
+    mz_trace_header(r, &t);
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+void mz_h_cases_get(mz_req *r)
+{
+    const char *id = mz_req_param(r, "caseId");
+    if (!mz_uuid_valid(id)) {
+        mz_reply_problem(r, 400, "bad-parameter", "Invalid path parameter",
+                         "caseId must be a UUID");
+        return;
+    }
+    const mz_activity *a = purpose_of(r, mz_req_query(r, "purpose"), false);
+    if (!a)
+        return;
+    mz_trace t;
+    mz_trace_begin(r, &t);
+    const char *vals[1] = {id};
+    mz_db *db = mz_db_thread();
+    PGresult *res = db ? mz_db_exec(db, MZ_STMT_CASE_GET_ANY, vals, NULL, NULL) : NULL;
+    if (!mz_db_ok(res)) {
+        PQclear(res);
+        mz_reply_unavailable(r, "the case store is unavailable; try again shortly");
+        return;
+    }
+    if (PQntuples(res) == 0) { /* no case, no data subject: nothing read */
+        PQclear(res);
+        mz_reply_problem(r, 404, "not-found", "Not found", "no such case");
+        return;
+    }
+    unsigned char key[MZ_PSEUDONYM_LEN];
+    const char *hex = PQgetvalue(res, 0, MZ_CC__COUNT);
+    for (int i = 0; i < MZ_PSEUDONYM_LEN; i++)
+        key[i] = (unsigned char)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
+    mz_buf b = MZ_BUF_INIT;
+    bool ok = mz_case_detail_build(r, db, res, true, &b) &&
+              log_professional(r, db, &t, a, key, "success");
+    PQclear(res);
+    if (!ok) {
+        mz_buf_free(&b);
+        return;
+    }
+    mz_reply_json(r, 200, &b);
+    mz_trace_header(r, &t);
+}
