@@ -447,7 +447,8 @@ static int teardown(void **state)
     mzt_server_stop(&g_fake);
     relay_stop();
     oas_free(g_oas);
-    mzt_env_teardown(&g_env);
+    if (!mzt_env_teardown(&g_env))
+        return -1; /* a plain BSN reached the database */
     return 0;
 }
 

@@ -86,7 +86,8 @@ static int teardown(void **state)
     (void)state;
     mzt_server_stop(&g_fake);
     oas_free(g_oas);
-    mzt_env_teardown(&g_env);
+    if (!mzt_env_teardown(&g_env))
+        return -1; /* a plain BSN reached the database */
     return 0;
 }
 

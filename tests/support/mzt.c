@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "mzt.h"
 
 #include <curl/curl.h>
@@ -209,14 +210,47 @@ bool mzt_env_setup(mzt_env *e, const char *name)
     return true;
 }
 
-void mzt_env_teardown(mzt_env *e)
+const char *const mzt_test_bsns[] = {"999993653", "999990019", "999990032", "111222333",
+                                     "123456782", NULL};
+
+/* pg_dump of the test database must not contain a plain BSN anywhere. */
+static bool dump_is_clean(const mzt_env *e)
 {
+    char out[400], cmd[2048];
+    snprintf(out, sizeof out, "%s/pg_dump.sql", e->dir);
+    snprintf(cmd, sizeof cmd, "pg_dump --no-owner -d '%s' -f '%s' 2>'%s/pg_dump.err'", e->db_url,
+             out, e->dir);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "mzt: pg_dump failed (see %s/pg_dump.err)\n", e->dir);
+        return false;
+    }
+    size_t n;
+    char *dump = mzt_slurp(out, &n);
+    if (!dump)
+        return false;
+    bool clean = true;
+    for (int i = 0; mzt_test_bsns[i]; i++)
+        if (memmem(dump, n, mzt_test_bsns[i], 9)) {
+            fprintf(stderr, "mzt: the database dump %s contains a plain BSN\n", out);
+            clean = false;
+        }
+    free(dump);
+    if (clean)
+        unlink(out);
+    return clean;
+}
+
+bool mzt_env_teardown(mzt_env *e)
+{
+    bool clean = true;
     if (e->dbname[0]) {
+        clean = dump_is_clean(e);
         char sql[200];
         snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", e->dbname);
         admin_exec(sql);
     }
     /* The temp dir (logs) is kept for post-mortems and the log scan. */
+    return clean;
 }
 
 /* Servers still running when the test program exits (a failed assertion

@@ -26,7 +26,13 @@ typedef struct mzt_env {
 /* Creates temp dir, keys (mijnzaken init-dev) and a fresh migrated database.
  * Returns false (and prints why) when the environment is missing. */
 bool mzt_env_setup(mzt_env *e, const char *name);
-void mzt_env_teardown(mzt_env *e);
+/* Dumps the whole test database with pg_dump and fails (returns false, and
+ * says where) when any BSN the tests use appears in it: the store must hold
+ * only pseudonyms. Then drops the database. */
+bool mzt_env_teardown(mzt_env *e);
+
+/* Every BSN the test suite uses, NULL-terminated. */
+extern const char *const mzt_test_bsns[];
 
 /* Runs `mijnzaken <args...>` with the env's configuration; returns the exit
  * status (or -1). extra_env: NULL-terminated "K=V" strings, may be NULL. */
