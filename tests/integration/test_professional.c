@@ -1,0 +1,382 @@
+/*
+ * test_professional.c — the professional's look-up and the processing log:
+ * search by BSN in the body with a configured purpose, case detail, roles,
+ * one processing-log record per read (trace context continued), the
+ * employee only in the audit record, the citizen's access log, and no data
+ * without a log record (503 when the log cannot be written).
+ */
+// clang-format off
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+// clang-format on
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bsn.h"
+#include "crypto.h"
+#include "db.h"
+#include "json.h"
+#include "mzt.h"
+#include "oas.h"
+#include "store.h"
+
+#define BSN_A    "999993653"
+#define BSN_B    "999990019"
+#define ORG      "Gemeente Test KCC"
+#define EMPLOYEE "medewerker-4711"
+
+static mzt_env g_env;
+static mzt_server g_srv;
+static oas *g_oas;
+static char *g_prof, *g_citizen_a, *g_citizen_b, *g_admin;
+static char g_case_b[40];
+
+static const char *const g_env_vars[] = {"MZ_ORGANISATION=MijnZaken Test", NULL};
+
+static void put_case(mz_db *db, const char *bsn, const char *ext, const char *title)
+{
+    mz_case_record r = {.agency_id = "uwv-test",
+                        .external_id = ext,
+                        .title = title,
+                        .case_number = ext,
+                        .status_group = "in_progress",
+                        .status_text = "In behandeling",
+                        .status_changed_at = "2026-03-01 10:00:00+00",
+                        .source_updated_at = "2026-03-01 10:00:00+00",
+                        .source = "poll"};
+    mz_pseudonym(bsn, 9, r.subject_key);
+    char err[200];
+    if (mz_store_upsert_case(db, &r, err, sizeof err) != MZ_UPSERT_APPLIED)
+        fail_msg("upsert: %s", err);
+}
+
+static char *prof_token(const char *roles)
+{
+    char claims[512];
+    long now = (long)time(NULL);
+    snprintf(
+        claims, sizeof claims,
+        "{\"iss\":\"https://login.test.example\",\"aud\":\"mijnzaken-test\",\"sub\":\"" EMPLOYEE
+        "\",\"iat\":%ld,\"exp\":%ld,\"roles\":%s,\"org\":\"" ORG "\"}",
+        now, now + 600, roles);
+    return mzt_token_raw(&g_env, "RS256", claims);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (!mzt_env_setup(&g_env, "professional"))
+        return -1;
+    char keyfile[300], err[200];
+    snprintf(keyfile, sizeof keyfile, "%s/keys/pseudonym.key", g_env.dir);
+    if (!mz_pseudonym_load_key(keyfile, err, sizeof err))
+        return -1;
+    mz_db *db = mz_db_connect(g_env.db_url, 0, err, sizeof err);
+    if (!db)
+        return -1;
+    mz_agency_row a = {"uwv-test",
+                       "UWV Test",
+                       "rest-json",
+                       "{}",
+                       "https://uwv.test/contact",
+                       "088 000",
+                       "088 999 (professionals)",
+                       true};
+    if (!mz_store_upsert_agency(db, &a, err, sizeof err))
+        return -1;
+    put_case(db, BSN_A, "a-1", "Aanvraag A1");
+    put_case(db, BSN_A, "a-2", "Aanvraag A2");
+    put_case(db, BSN_B, "b-1", "Aanvraag B1");
+    mz_db_close(db);
+    char *id = mzt_query_text(&g_env, "SELECT id FROM cases WHERE external_id = 'b-1'");
+    snprintf(g_case_b, sizeof g_case_b, "%s", id ? id : "");
+    free(id);
+    if (!mzt_server_start(&g_srv, &g_env, g_env_vars))
+        return -1;
+    g_oas = oas_load_embedded(err, sizeof err);
+    g_prof = prof_token("[\"professional\"]");
+    g_admin = prof_token("[\"admin\"]");
+    g_citizen_a = mzt_citizen_token(&g_env, BSN_A);
+    g_citizen_b = mzt_citizen_token(&g_env, BSN_B);
+    return g_oas && g_prof && g_admin && g_citizen_a && g_citizen_b ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    int rc = mzt_server_stop(&g_srv);
+    oas_free(g_oas);
+    free(g_prof);
+    free(g_admin);
+    free(g_citizen_a);
+    free(g_citizen_b);
+    size_t n;
+    char *log = mzt_slurp(g_srv.log, &n);
+    int leak = log && (mz_contains_bsn_like(log, n) || strstr(log, "eyJ"));
+    free(log);
+    if (!mzt_env_teardown(&g_env))
+        return -1;
+    return rc == 0 && !leak ? 0 : -1;
+}
+
+static long q(const char *sql)
+{
+    return mzt_query_long(&g_env, sql);
+}
+
+static long call(const char *method, const char *path, const char *token, const char *body,
+                 const char *traceparent, mzt_resp *keep)
+{
+    char tp[120];
+    const char *hdrs[3] = {"Content-Type: application/json", NULL, NULL};
+    if (traceparent) {
+        snprintf(tp, sizeof tp, "traceparent: %s", traceparent);
+        hdrs[1] = tp;
+    }
+    mzt_resp r;
+    assert_true(mzt_http(&g_srv, method, path, token, hdrs, body, &r));
+    char ct[64] = "", err[512], p[300];
+    mzt_header(&r, "content-type", ct, sizeof ct);
+    snprintf(p, sizeof p, "%s", path);
+    p[strcspn(p, "?")] = '\0';
+    if (!oas_check(g_oas, method, p, (int)r.status, ct, r.body, r.body_len, err, sizeof err))
+        fail_msg("%s %s -> %ld: contract: %s", method, path, r.status, err);
+    assert_null(strstr(r.body, BSN_A));
+    assert_null(strstr(r.body, BSN_B));
+    long st = r.status;
+    if (keep)
+        *keep = r;
+    else
+        mzt_resp_free(&r);
+    return st;
+}
+
+static void test_search_logged(void **state)
+{
+    (void)state;
+    const char *tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    mzt_resp r;
+    assert_int_equal(call("POST", "/api/v1/cases/search", g_prof,
+                          "{\"bsn\":\"" BSN_A "\",\"purpose\":\"klantvraag\"}", tp, &r),
+                     200);
+    assert_non_null(strstr(r.body, "\"professionalPhone\":\"088 999 (professionals)\""));
+    assert_non_null(strstr(r.body, "\"title\":\"Aanvraag A1\""));
+    assert_non_null(strstr(r.body, "\"title\":\"Aanvraag A2\""));
+    assert_null(strstr(r.body, "Aanvraag B1"));
+    char h[120];
+    assert_true(mzt_header(&r, "traceparent", h, sizeof h));
+    assert_true(strncmp(h, "00-4bf92f3577b34da6a3ce929d0e0e4736-", 36) == 0);
+    mzt_resp_free(&r);
+    /* one processing-log record, continuing the caller's trace */
+    assert_int_equal(q("SELECT count(*) FROM processing_log WHERE trace_id = "
+                       "'4bf92f3577b34da6a3ce929d0e0e4736' AND parent_span_id = "
+                       "'00f067aa0ba902b7' AND activity_id = 'klantvraag' AND "
+                       "organisation = '" ORG "' AND outcome = 'success' AND "
+                       "ended_at >= started_at"),
+                     1);
+    /* its subject is the pseudonym of the BSN searched for */
+    unsigned char key[32];
+    mz_pseudonym(BSN_A, 9, key);
+    char hex[65], sql[400];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", key[i]);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM processing_log WHERE trace_id = "
+             "'4bf92f3577b34da6a3ce929d0e0e4736' AND subject_key = decode('%s', 'hex')",
+             hex);
+    assert_int_equal(q(sql), 1);
+    /* the employee only in the audit record, linked by the trace */
+    assert_int_equal(q("SELECT count(*) FROM audit_log WHERE trace_id = "
+                       "'4bf92f3577b34da6a3ce929d0e0e4736' AND actor_kind = 'professional' AND "
+                       "actor_id = '" EMPLOYEE "' AND endpoint = '/api/v1/cases/search'"),
+                     1);
+    /* an invalid traceparent starts a new trace */
+    assert_int_equal(call("POST", "/api/v1/cases/search", g_prof,
+                          "{\"bsn\":\"" BSN_A "\",\"purpose\":\"doorverwijzen\"}",
+                          "00-zzzz-00f067aa0ba902b7-01", NULL),
+                     200);
+    assert_int_equal(q("SELECT count(*) FROM processing_log WHERE activity_id = 'doorverwijzen' "
+                       "AND parent_span_id IS NULL AND trace_id ~ '^[0-9a-f]{32}$'"),
+                     1);
+}
+
+static void test_search_refusals(void **state)
+{
+    (void)state;
+    long before = q("SELECT count(*) FROM processing_log");
+    static const struct {
+        const char *body, *detail;
+    } bad[] = {
+        {"{\"bsn\":\"" BSN_A "\"}", "purpose: is required"},
+        {"{\"bsn\":\"" BSN_A "\",\"purpose\":\"nieuwsgierigheid\"}",
+         "purpose: is not one of the configured"},
+        {"{\"bsn\":\"" BSN_A "\",\"purpose\":\"mijnzaken-inzage\"}",
+         "purpose: is not one of the configured"},
+        {"{\"purpose\":\"klantvraag\"}", "bsn: is required"},
+        {"{\"bsn\":\"999993654\",\"purpose\":\"klantvraag\"}", "bsn: is not a valid BSN"},
+        {"{\"bsn\":999993653,\"purpose\":\"klantvraag\"}", "bsn: must be a string"},
+        {"{\"bsn\":\"" BSN_A "\",\"purpose\":\"klantvraag\",\"name\":\"x\"}",
+         "name: is not a member"},
+        {"{\"bsn\":\"" BSN_A "\",\"purpose\":\"klantvraag\",\"pageSize\":0}", "pageSize"},
+        {"{\"bsn\":\"" BSN_A "\",\"purpose\":\"klantvraag\",\"status\":\"x\"}", "status"},
+        {"not json", "JSON object"},
+        {"[]", "JSON object"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        mzt_resp r;
+        assert_int_equal(call("POST", "/api/v1/cases/search", g_prof, bad[i].body, NULL, &r), 400);
+        if (!strstr(r.body, bad[i].detail))
+            fail_msg("case %zu: %s lacks '%s'", i, r.body, bad[i].detail);
+        assert_null(strstr(r.body, "999993654"));
+        mzt_resp_free(&r);
+    }
+    assert_int_equal(q("SELECT count(*) FROM processing_log"), before);
+}
+
+static void test_roles(void **state)
+{
+    (void)state;
+    const char *body = "{\"bsn\":\"" BSN_A "\",\"purpose\":\"klantvraag\"}";
+    char path[200];
+    snprintf(path, sizeof path, "/api/v1/cases/%s?purpose=klantvraag", g_case_b);
+    assert_int_equal(call("POST", "/api/v1/cases/search", g_citizen_a, body, NULL, NULL), 403);
+    assert_int_equal(call("POST", "/api/v1/cases/search", g_admin, body, NULL, NULL), 403);
+    assert_int_equal(call("POST", "/api/v1/cases/search", NULL, body, NULL, NULL), 401);
+    assert_int_equal(call("GET", path, g_citizen_a, NULL, NULL, NULL), 403);
+    assert_int_equal(call("GET", "/api/v1/me/cases", g_prof, NULL, NULL, NULL), 403);
+    assert_int_equal(call("GET", "/api/v1/me/access-log", g_prof, NULL, NULL, NULL), 403);
+}
+
+static void test_case_detail(void **state)
+{
+    (void)state;
+    char path[200];
+    snprintf(path, sizeof path, "/api/v1/cases/%s?purpose=klantvraag", g_case_b);
+    mzt_resp r;
+    assert_int_equal(call("GET", path, g_prof, NULL, NULL, &r), 200);
+    assert_non_null(strstr(r.body, "\"timeline\":["));
+    assert_non_null(strstr(r.body, "\"professionalPhone\""));
+    mzt_resp_free(&r);
+    unsigned char key[32];
+    mz_pseudonym(BSN_B, 9, key);
+    char hex[65], sql[400];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", key[i]);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM processing_log p JOIN audit_log a ON a.trace_id = p.trace_id "
+             "WHERE p.subject_key = decode('%s', 'hex') AND p.activity_id = 'klantvraag' AND "
+             "a.endpoint = '/api/v1/cases/{caseId}'",
+             hex);
+    assert_int_equal(q(sql), 1);
+    snprintf(path, sizeof path, "/api/v1/cases/%s", g_case_b);
+    assert_int_equal(call("GET", path, g_prof, NULL, NULL, NULL), 400);
+    snprintf(path, sizeof path, "/api/v1/cases/%s?purpose=x", g_case_b);
+    assert_int_equal(call("GET", path, g_prof, NULL, NULL, NULL), 400);
+    assert_int_equal(call("GET",
+                          "/api/v1/cases/00000000-0000-4000-8000-000000000000?purpose="
+                          "klantvraag",
+                          g_prof, NULL, NULL, NULL),
+                     404);
+}
+
+static void test_citizen_reads_logged_and_access_log(void **state)
+{
+    (void)state;
+    long audits = q("SELECT count(*) FROM audit_log");
+    assert_int_equal(call("GET", "/api/v1/me/cases", g_citizen_b, NULL, NULL, NULL), 200);
+    assert_int_equal(q("SELECT count(*) FROM processing_log WHERE activity_id = "
+                       "'mijnzaken-inzage' AND organisation = 'MijnZaken Test'"),
+                     1);
+    assert_int_equal(q("SELECT count(*) FROM audit_log"), audits); /* the citizen is the subject */
+    /* B was looked at once by the professional (case detail): B sees that */
+    mzt_resp r;
+    assert_int_equal(call("GET", "/api/v1/me/access-log", g_citizen_b, NULL, NULL, &r), 200);
+    assert_non_null(strstr(r.body, "\"organisation\":\"" ORG "\""));
+    assert_non_null(strstr(r.body, "\"id\":\"klantvraag\""));
+    assert_null(strstr(r.body, EMPLOYEE));
+    assert_null(strstr(r.body, "mijnzaken-inzage")); /* own views left out */
+    mzt_resp_free(&r);
+    /* A was searched twice: page through one at a time */
+    assert_int_equal(call("GET", "/api/v1/me/access-log?pageSize=1", g_citizen_a, NULL, NULL, &r),
+                     200);
+    const char *nx = strstr(r.body, "\"next\":\"");
+    assert_non_null(nx);
+    char cursor[80];
+    snprintf(cursor, sizeof cursor, "%.*s", (int)strcspn(nx + 8, "\""), nx + 8);
+    assert_non_null(strstr(r.body, "doorverwijzen")); /* newest first */
+    mzt_resp_free(&r);
+    char path[200];
+    snprintf(path, sizeof path, "/api/v1/me/access-log?pageSize=1&cursor=%s", cursor);
+    assert_int_equal(call("GET", path, g_citizen_a, NULL, NULL, &r), 200);
+    assert_non_null(strstr(r.body, "klantvraag"));
+    assert_non_null(strstr(r.body, "\"next\":null"));
+    mzt_resp_free(&r);
+    assert_int_equal(
+        call("GET", "/api/v1/me/access-log?cursor=bogus", g_citizen_a, NULL, NULL, NULL), 400);
+}
+
+static void test_no_unlogged_access(void **state)
+{
+    (void)state;
+    /* The service connects as a role that may read everything but not
+     * write the processing log. */
+    assert_true(mzt_sql(&g_env, "DO $$ BEGIN CREATE ROLE mzt_no_log LOGIN; EXCEPTION WHEN "
+                                "duplicate_object THEN NULL; END $$; "
+                                "GRANT ALL ON ALL TABLES IN SCHEMA public TO mzt_no_log; "
+                                "GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO mzt_no_log; "
+                                "REVOKE INSERT ON processing_log FROM mzt_no_log"));
+    char url[700];
+    snprintf(url, sizeof url, "MZ_DATABASE_URL=%s user=mzt_no_log",
+             strstr(g_env.db_url, "host=") ? g_env.db_url : g_env.db_url);
+    /* replace the user: the URL is "host=... user=postgres dbname=..." */
+    char *u = strstr(url, "user=postgres");
+    if (u)
+        memcpy(u, "user=mzt_no_log", 15), memmove(u + 15, u + 13, strlen(u + 13) + 1);
+    const char *env[] = {url, NULL};
+    mzt_server s;
+    assert_true(mzt_server_start(&s, &g_env, env));
+    const char *tokens[] = {g_citizen_a, g_prof};
+    mzt_resp r;
+    /* the database itself is fine for this role: only the log is not */
+    assert_true(mzt_http(&s, "GET", "/readyz", NULL, NULL, NULL, &r));
+    assert_int_equal(r.status, 200);
+    mzt_resp_free(&r);
+    assert_true(mzt_http(&s, "GET", "/api/v1/me/cases", tokens[0], NULL, NULL, &r));
+    assert_int_equal(r.status, 503);
+    assert_null(strstr(r.body, "Aanvraag"));
+    mzt_resp_free(&r);
+    assert_true(mzt_http(&s, "GET", "/api/v1/me/access-log", tokens[0], NULL, NULL, &r));
+    assert_int_equal(r.status, 503);
+    mzt_resp_free(&r);
+    const char *hdrs[] = {"Content-Type: application/json", NULL};
+    assert_true(mzt_http(&s, "POST", "/api/v1/cases/search", tokens[1], hdrs,
+                         "{\"bsn\":\"" BSN_A "\",\"purpose\":\"klantvraag\"}", &r));
+    assert_int_equal(r.status, 503);
+    assert_null(strstr(r.body, "Aanvraag"));
+    mzt_resp_free(&r);
+    char path[200];
+    snprintf(path, sizeof path, "/api/v1/cases/%s?purpose=klantvraag", g_case_b);
+    assert_true(mzt_http(&s, "GET", path, tokens[1], NULL, NULL, &r));
+    assert_int_equal(r.status, 503);
+    mzt_resp_free(&r);
+    assert_int_equal(mzt_server_stop(&s), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_search_logged),
+        cmocka_unit_test(test_search_refusals),
+        cmocka_unit_test(test_roles),
+        cmocka_unit_test(test_case_detail),
+        cmocka_unit_test(test_citizen_reads_logged_and_access_log),
+        cmocka_unit_test(test_no_unlogged_access),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
