@@ -22,6 +22,9 @@ cleanup() { pg_cluster_stop "$PGTMP/data"; rm -rf "$PGTMP"; }
 trap cleanup EXIT
 pg_cluster_start "$PGTMP/data" "$PGTMP/sock" -c fsync=off -c full_page_writes=off
 export MZ_TEST_DATABASE_URL="host=$PGTMP/sock user=postgres dbname=postgres"
+# Every test's logs land here, so one scan can cover the whole suite's logs.
+export MZ_TEST_TMPDIR="$PGTMP/logs"
+mkdir -p "$MZ_TEST_TMPDIR"
 export MZ_TEST_PGDATA="$PGTMP/data"
 
 status=0
@@ -32,6 +35,9 @@ echo "== ctest (ASan+UBSan build)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$JOBS" 2>&1 | tee -a "$LOG" || status=1
+echo "== Personal data in the suite's logs"
+leak=0
+scripts/check-logs.sh "$MZ_TEST_TMPDIR" || { status=1; leak=1; }
 echo "== OpenAPI lint (NL API Design Rules)"
 lint=0
 scripts/lint-openapi.sh || { status=1; lint=1; }
@@ -40,7 +46,7 @@ scripts/lint-openapi.sh || { status=1; lint=1; }
 total=$(grep -Eo 'failed out of [0-9]+' "$LOG" | awk '{s+=$4} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ tests failed out of' "$LOG" | awk '{s+=$1} END {print s+0}')
 rm -f "$LOG"
-runs=$(( total + 1 )); bad=$(( failed + lint ))
+runs=$(( total + 2 )); bad=$(( failed + lint + leak ))
 [ "$total" -gt 0 ] || { echo "no tests ran"; status=1; }
 echo "summary: $(( runs - bad )) passed, $bad failed"
 exit $status

@@ -180,7 +180,8 @@ bool mzt_env_setup(mzt_env *e, const char *name)
         fprintf(stderr, "mzt: MZ_TEST_DATABASE_URL and MZ_BIN must be set (run scripts/test.sh)\n");
         return false;
     }
-    snprintf(e->dir, sizeof e->dir, "/tmp/mzt-%s-XXXXXX", name);
+    const char *root = getenv("MZ_TEST_TMPDIR");
+    snprintf(e->dir, sizeof e->dir, "%s/mzt-%s-XXXXXX", root && *root ? root : "/tmp", name);
     if (!mkdtemp(e->dir))
         return false;
     char hex[9];
