@@ -57,6 +57,8 @@ static const cfg_entry table[] = {
     {"MZ_MAX_BODY_BYTES", T_LONG, S(max_body_bytes), "65536", 1024, 16777216,
      "largest accepted request body"},
     {"MZ_LOG_LEVEL", T_STR, S(log_level), "info", 0, 0, "debug, info, warn or error"},
+    {"MZ_PORTAL_DIR", T_STR, S(portal_dir), MZ_PORTAL_DEFAULT_DIR, 0, 0,
+     "the portal's built files (portal/dist), served at /; empty = no portal"},
     {"MZ_ORGANISATION", T_STR, S(organisation), "MijnZaken", 0, 0,
      "organisation recorded in the processing log for reads by this service's users (a "
      "professional token's org claim takes precedence)"},

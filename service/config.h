@@ -39,6 +39,7 @@ typedef struct mz_config {
     long connection_timeout; /* seconds */
     long max_body_bytes;
     char *log_level;
+    char *portal_dir;           /* the portal's built files, served at / */
     char *organisation;         /* who answers for processing done by this service */
     char *activities_file;      /* processing activities (purposes) */
     long retention_closed_days; /* purge: cases closed longer ago */

@@ -25,6 +25,9 @@ void mz_h_cases_get(mz_req *r);
 /* h_access_log.c */
 void mz_h_me_access_log(mz_req *r);
 
+/* h_dev.c (MZ_DEV_MODE only) */
+void mz_h_dev_login(mz_req *r);
+
 /* h_agencies.c (admin) */
 void mz_h_agencies_list(mz_req *r);
 void mz_h_agency_sync(mz_req *r);

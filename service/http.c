@@ -14,6 +14,7 @@
 #include "crypto.h"
 #include "log.h"
 #include "metrics.h"
+#include "static_files.h"
 
 static struct MHD_Daemon *g_daemon;
 
@@ -73,6 +74,8 @@ const mz_route *mz_route_find(const char *method, const char *path, bool *path_k
     if (allowlen)
         allow[0] = '\0';
     for (size_t i = 0; i < n; i++) {
+        if ((routes[i].flags & MZ_R_DEV) && !g_mz_config.dev_mode)
+            continue; /* development-only routes do not exist outside that mode */
         if (!match(routes[i].pattern, path, NULL))
             continue;
         if (strcmp(routes[i].method, method) == 0) {
@@ -123,7 +126,8 @@ static void set_response(mz_req *r, unsigned status, struct MHD_Response *resp,
     MHD_add_response_header(resp, "API-Version", MZ_API_VERSION);
     MHD_add_response_header(resp, "X-Request-Id", r->request_id);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    if (!r->route || (r->route->flags & MZ_R_PERSONAL) || status >= 400)
+    if ((!r->route || (r->route->flags & MZ_R_PERSONAL) || status >= 400) &&
+        !(r->route && r->route->fn == NULL))
         MHD_add_response_header(resp, "Cache-Control", "no-store");
 }
 
@@ -248,6 +252,8 @@ static void dispatch(mz_req *r, const char *url)
     bool path_known;
     char allow[64];
     const mz_route *route = mz_route_find(r->method, url, &path_known, allow, sizeof allow, r);
+    if (!route && !path_known && mz_static_serve(r, url))
+        return;
     if (!route) {
         if (path_known) {
             mz_reply_problem(r, 405, "method-not-allowed", "Method not allowed",

@@ -41,6 +41,7 @@ typedef void (*mz_handler)(mz_req *r);
 #define MZ_R_PERSONAL     4u  /* response holds personal data: Cache-Control no-store */
 #define MZ_R_ADMIN        8u  /* requires roles to contain "admin" */
 #define MZ_R_PROFESSIONAL 16u /* requires roles to contain "professional" */
+#define MZ_R_DEV          32u /* exists only when MZ_DEV_MODE=1 (404 otherwise) */
 
 typedef struct mz_route {
     const char *method;

@@ -34,6 +34,7 @@
 #include "outbound.h"
 #include "refresh.h"
 #include "seed.h"
+#include "static_files.h"
 #include "sync.h"
 
 static void usage(FILE *out)
@@ -404,6 +405,10 @@ static int cmd_serve(void)
         return 1;
     if (!mz_activities_load(g_mz_config.activities_file, err, sizeof err))
         return fail("invalid processing activities", err);
+    if (!mz_static_load(g_mz_config.portal_dir, err, sizeof err))
+        return fail("cannot load the portal", err);
+    if (g_mz_config.dev_mode)
+        mz_log_msg(MZ_LOG_WARN, "development mode: the demo login is enabled; never in production");
     /* A schema that differs from this build's migrations is fatal; a
      * database that is merely down is not: readyz reports it until it is
      * back, and requests answer 503 meanwhile. */
@@ -453,6 +458,7 @@ static int cmd_serve(void)
     g_mz_agencies = NULL;
     mz_openapi_shutdown();
     mz_activities_free();
+    mz_static_free();
     mz_auth_shutdown();
     return 0;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "http.h"
 
 static void req_clear(mz_req *r)
@@ -208,12 +209,22 @@ static void test_routes_table_shape(void **state)
         /* personal data is only ever served behind authentication */
         if (routes[i].flags & (MZ_R_PERSONAL | MZ_R_CITIZEN))
             assert_true(routes[i].flags & MZ_R_AUTH);
-        /* every route is reachable through the router */
+        /* every route is reachable through the router (development-only
+         * routes in development mode only, and invisible otherwise) */
         if (!strchr(routes[i].pattern, '{')) {
             bool known;
+            g_mz_config.dev_mode = true;
             assert_ptr_equal(
                 mz_route_find(routes[i].method, routes[i].pattern, &known, NULL, 0, NULL),
                 &routes[i]);
+            g_mz_config.dev_mode = false;
+            if (routes[i].flags & MZ_R_DEV) {
+                assert_null(
+                    mz_route_find(routes[i].method, routes[i].pattern, &known, NULL, 0, NULL));
+                assert_false(known);
+                assert_null(mz_route_find("GET", routes[i].pattern, &known, NULL, 0, NULL));
+                assert_false(known); /* no 405 that would reveal it */
+            }
         }
     }
 }
