@@ -268,15 +268,20 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                                 "SELECT DISTINCT encode(k, 'hex') FROM ("
                                 "SELECT subject_key FROM cases UNION "
                                 "SELECT subject_key FROM subject_refresh UNION "
-                                "SELECT subject_key FROM processing_log) s(k)",
+                                "SELECT subject_key FROM processing_log UNION "
+                                "SELECT decode(m[1], 'hex') FROM inbox, regexp_matches(body, "
+                                "'\"subjectKey\":\"([0-9a-f]{64})\"', 'g') m "
+                                "WHERE kind = 'event') s(k)",
                                 0, true},
     [MZ_STMT_REKEY_CASES] = {"rekey_cases",
                              "UPDATE cases SET subject_key = decode($2, 'hex') "
                              "WHERE subject_key = decode($1, 'hex')",
                              2, false},
+    /* Refresh records only say how fresh a citizen's data is: drop the old
+     * ones (a row under the new key may already exist), never collide. */
     [MZ_STMT_REKEY_REFRESH] = {"rekey_refresh",
-                               "UPDATE subject_refresh SET subject_key = decode($2, 'hex') "
-                               "WHERE subject_key = decode($1, 'hex')",
+                               "DELETE FROM subject_refresh WHERE subject_key = decode($1, 'hex') "
+                               "AND $2::text IS NOT NULL",
                                2, false},
     [MZ_STMT_REKEY_PLOG] = {"rekey_plog",
                             "UPDATE processing_log SET subject_key = decode($2, 'hex') "

@@ -1,20 +1,797 @@
-/* Placeholder until the implementation lands; see maintenance.h. */
-#include <stdio.h>
-
+/*
+ * maintenance.c — `mijnzaken purge` (retention) and `mijnzaken rekey`
+ * (re-keying the BSN pseudonyms after a key rotation); see maintenance.h.
+ *
+ * purge runs the five retention statements in one transaction (the event
+ * count first, because deleting a case cascades to its events) and rolls
+ * back instead of committing with --dry-run.
+ *
+ * rekey enumerates candidate BSNs: for each 8-digit start there is at most
+ * one check digit that passes the 11-proof, so the ~9.1 * 10^7 valid BSNs
+ * are visited without testing 10^9 strings. HMAC-SHA256 is computed with
+ * the key blocks absorbed once (RFC 2104: inner and outer digest states
+ * after K0^ipad and K0^opad), so a candidate costs two SHA-256 compressions
+ * and two state copies. The pseudonyms in use sit in an open-addressing
+ * set keyed by their first 8 bytes (they are uniformly random). Workers
+ * take chunks of the range from a shared counter and stop as soon as every
+ * pseudonym in use has been found. The mapping old -> new is applied in one
+ * transaction. A BSN exists only in a worker's stack buffer, for as long as
+ * its HMACs take; keys and buffers are wiped with OPENSSL_cleanse.
+ *
+ * Nothing here logs a BSN, a pseudonym or a key: hex can contain a 9-digit
+ * run that looks like a BSN, so database error texts are checked first.
+ */
 #include "maintenance.h"
+
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bsn.h"
+#include "config.h"
+#include "crypto.h"
+#include "db.h"
+#include "log.h"
+
+/* --- shared helpers */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Adds the statement, SQLSTATE and primary message of a failure (the
+ * message only when it cannot be mistaken for personal data). */
+static void log_db_error(const char *msg, mz_stmt id, const PGresult *r)
+{
+    mz_logline l;
+    mz_log_begin(&l, MZ_LOG_ERROR, msg);
+    mz_log_str(&l, "statement", mz_db_stmt_name(id));
+    if (!r) {
+        mz_log_str(&l, "error", "database unavailable");
+    } else {
+        const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        const char *text = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+        mz_log_str(&l, "sqlstate", state);
+        if (text && mz_contains_bsn_like(text, strlen(text)))
+            text = "(message withheld: it contains a number)";
+        mz_log_str(&l, "error", text ? text : "statement failed");
+    }
+    mz_log_end(&l);
+}
+
+static mz_db *connect_db(void)
+{
+    char err[256];
+    mz_db *db = mz_db_connect(g_mz_config.database_url, 0, err, sizeof err);
+    if (!db)
+        mz_log_msg_str(MZ_LOG_ERROR, "cannot connect to the database", "error", err);
+    return db;
+}
+
+/* --- purge */
+
+/* Runs a statement answering one count; false (logged) on failure. */
+static bool exec_count(mz_db *db, mz_stmt id, const char *days, long long *out)
+{
+    const char *v[1] = {days};
+    PGresult *r = mz_db_exec(db, id, v, NULL, NULL);
+    bool ok = r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+    if (ok)
+        *out = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    else
+        log_db_error("purge failed", id, r);
+    PQclear(r);
+    return ok;
+}
 
 int mz_cmd_purge(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "purge: not implemented yet\n");
-    return 1;
+    bool dry = false;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--dry-run") == 0) {
+            dry = true;
+        } else {
+            fprintf(stderr, "unknown option %s\nusage: mijnzaken purge [--dry-run]\n", argv[i]);
+            return 2;
+        }
+    }
+    char closed_days[24], log_days[24], inbox_days[24];
+    snprintf(closed_days, sizeof closed_days, "%ld", g_mz_config.retention_closed_days);
+    snprintf(log_days, sizeof log_days, "%ld", g_mz_config.retention_log_days);
+    snprintf(inbox_days, sizeof inbox_days, "%ld", g_mz_config.retention_inbox_days);
+
+    mz_db *db = connect_db();
+    if (!db)
+        return 1;
+    if (!mz_db_begin(db)) {
+        mz_log_msg_str(MZ_LOG_ERROR, "purge failed", "error", "cannot begin a transaction");
+        mz_db_close(db);
+        return 1;
+    }
+    /* Order matters: the events are counted before their cases go. */
+    struct {
+        mz_stmt id;
+        const char *days;
+        long long n;
+    } step[] = {
+        {MZ_STMT_PURGE_COUNT_EVENTS, closed_days, 0},
+        {MZ_STMT_PURGE_CASES, closed_days, 0},
+        {MZ_STMT_PURGE_PLOG, log_days, 0},
+        {MZ_STMT_PURGE_AUDIT, log_days, 0},
+        {MZ_STMT_PURGE_INBOX, inbox_days, 0},
+    };
+    for (size_t i = 0; i < sizeof step / sizeof step[0]; i++) {
+        if (!exec_count(db, step[i].id, step[i].days, &step[i].n)) {
+            mz_db_rollback(db);
+            mz_db_close(db);
+            return 1;
+        }
+    }
+    if (dry) {
+        mz_db_rollback(db);
+    } else if (!mz_db_commit(db)) {
+        mz_log_msg_str(MZ_LOG_ERROR, "purge failed", "error", "the commit failed");
+        mz_db_close(db);
+        return 1;
+    }
+    mz_db_close(db);
+
+    /* The sessions run in UTC, so current_date - N is this date. */
+    time_t cut = time(NULL) - (time_t)g_mz_config.retention_closed_days * 86400;
+    struct tm tm;
+    char date[16] = "?";
+    if (gmtime_r(&cut, &tm))
+        strftime(date, sizeof date, "%Y-%m-%d", &tm);
+    long long events = step[0].n, cases = step[1].n, plog = step[2].n, audit = step[3].n,
+              inbox = step[4].n;
+    if (dry)
+        printf("purge: would remove %lld cases (%lld events) closed before %s, %lld "
+               "processing-log records, %lld audit records, %lld inbox rows (dry run: nothing "
+               "removed)\n",
+               cases, events, date, plog, audit, inbox);
+    else
+        printf("purge: %lld cases (%lld events) closed before %s, %lld processing-log records, "
+               "%lld audit records, %lld inbox rows removed\n",
+               cases, events, date, plog, audit, inbox);
+    fflush(stdout);
+
+    mz_logline l;
+    mz_log_begin(&l, MZ_LOG_INFO, dry ? "purge dry run finished" : "purge finished");
+    mz_log_int(&l, "cases", cases);
+    mz_log_int(&l, "events", events);
+    mz_log_int(&l, "processing_log", plog);
+    mz_log_int(&l, "audit_log", audit);
+    mz_log_int(&l, "inbox", inbox);
+    mz_log_end(&l);
+    return 0;
+}
+
+/* --- rekey: keys and the precomputed HMAC */
+
+#define KEY_MAX   1024
+#define SHA_BLOCK 64
+#define SHA_LEN   32
+
+typedef struct rk_key {
+    unsigned char b[KEY_MAX];
+    size_t len;
+} rk_key;
+
+/* The rules of mz_pseudonym_load_key: the file's content without trailing
+ * newlines and spaces, 32 to 1024 bytes. */
+static bool load_key(const char *path, rk_key *k, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot open pseudonym key file %s: %s", path, strerror(errno));
+        return false;
+    }
+    unsigned char tmp[KEY_MAX + 1];
+    size_t n = fread(tmp, 1, sizeof tmp, f);
+    fclose(f);
+    while (n > 0 && (tmp[n - 1] == '\n' || tmp[n - 1] == '\r' || tmp[n - 1] == ' '))
+        n--;
+    bool ok = n >= 32 && n <= KEY_MAX;
+    if (ok) {
+        memcpy(k->b, tmp, n);
+        k->len = n;
+    } else {
+        snprintf(err, errlen, "pseudonym key file %s must hold 32 to 1024 bytes", path);
+    }
+    OPENSSL_cleanse(tmp, sizeof tmp);
+    return ok;
+}
+
+/* K0 of RFC 2104: the key, hashed first when longer than a block, padded
+ * with zeros. Two keys with the same K0 give the same HMAC. */
+static bool key_block(EVP_MD *md, const rk_key *k, unsigned char k0[SHA_BLOCK])
+{
+    memset(k0, 0, SHA_BLOCK);
+    if (k->len <= SHA_BLOCK) {
+        memcpy(k0, k->b, k->len);
+        return true;
+    }
+    unsigned int n = 0;
+    return EVP_Digest(k->b, k->len, k0, &n, md, NULL) == 1 && n == SHA_LEN;
+}
+
+typedef struct hmac_pre {
+    EVP_MD_CTX *inner; /* after absorbing K0 ^ ipad */
+    EVP_MD_CTX *outer; /* after absorbing K0 ^ opad */
+} hmac_pre;
+
+static void hmac_pre_free(hmac_pre *h)
+{
+    EVP_MD_CTX_free(h->inner); /* clears the digest state */
+    EVP_MD_CTX_free(h->outer);
+    h->inner = h->outer = NULL;
+}
+
+static bool hmac_pre_init(hmac_pre *h, EVP_MD *md, const unsigned char k0[SHA_BLOCK])
+{
+    unsigned char pad[SHA_BLOCK];
+    h->inner = EVP_MD_CTX_new();
+    h->outer = EVP_MD_CTX_new();
+    bool ok = h->inner && h->outer && EVP_DigestInit_ex(h->inner, md, NULL) == 1 &&
+              EVP_DigestInit_ex(h->outer, md, NULL) == 1;
+    for (int i = 0; ok && i < SHA_BLOCK; i++)
+        pad[i] = k0[i] ^ 0x36;
+    ok = ok && EVP_DigestUpdate(h->inner, pad, SHA_BLOCK) == 1;
+    for (int i = 0; ok && i < SHA_BLOCK; i++)
+        pad[i] = k0[i] ^ 0x5c;
+    ok = ok && EVP_DigestUpdate(h->outer, pad, SHA_BLOCK) == 1;
+    OPENSSL_cleanse(pad, sizeof pad);
+    if (!ok)
+        hmac_pre_free(h);
+    return ok;
+}
+
+/* An independent copy (each worker gets its own). */
+static bool hmac_pre_copy(hmac_pre *dst, const hmac_pre *src)
+{
+    dst->inner = EVP_MD_CTX_new();
+    dst->outer = EVP_MD_CTX_new();
+    bool ok = dst->inner && dst->outer && EVP_MD_CTX_copy_ex(dst->inner, src->inner) == 1 &&
+              EVP_MD_CTX_copy_ex(dst->outer, src->outer) == 1;
+    if (!ok)
+        hmac_pre_free(dst);
+    return ok;
+}
+
+/* HMAC-SHA256(key, msg) from the precomputed states; tmp is scratch, mid
+ * receives the inner hash (the caller wipes it). */
+static bool hmac_fast(const hmac_pre *h, EVP_MD_CTX *tmp, const void *msg, size_t n,
+                      unsigned char mid[SHA_LEN], unsigned char out[SHA_LEN])
+{
+    unsigned int len;
+    return EVP_MD_CTX_copy_ex(tmp, h->inner) == 1 && EVP_DigestUpdate(tmp, msg, n) == 1 &&
+           EVP_DigestFinal_ex(tmp, mid, &len) == 1 && EVP_MD_CTX_copy_ex(tmp, h->outer) == 1 &&
+           EVP_DigestUpdate(tmp, mid, SHA_LEN) == 1 && EVP_DigestFinal_ex(tmp, out, &len) == 1;
+}
+
+/* --- rekey: the pseudonyms in use */
+
+typedef struct rk_subject {
+    unsigned char old_key[SHA_LEN];
+    unsigned char new_key[SHA_LEN]; /* valid once matched */
+    atomic_int matched;
+} rk_subject;
+
+typedef struct rk_slot {
+    uint64_t tag;  /* first 8 bytes of the pseudonym */
+    uint32_t idx1; /* index + 1 into subjects; 0 = empty */
+} rk_slot;
+
+typedef struct rk_set {
+    rk_subject *s;
+    size_t n;
+    rk_slot *slots;
+    size_t mask;
+} rk_set;
+
+static uint64_t tag_of(const unsigned char *p)
+{
+    uint64_t t;
+    memcpy(&t, p, sizeof t);
+    return t;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static bool unhex32(const char *h, unsigned char out[SHA_LEN])
+{
+    if (strlen(h) != 2 * SHA_LEN)
+        return false;
+    for (int i = 0; i < SHA_LEN; i++) {
+        int a = hexval(h[2 * i]), b = hexval(h[2 * i + 1]);
+        if (a < 0 || b < 0)
+            return false;
+        out[i] = (unsigned char)(a << 4 | b);
+    }
+    return true;
+}
+
+static void hex32(const unsigned char in[SHA_LEN], char out[2 * SHA_LEN + 1])
+{
+    static const char hx[] = "0123456789abcdef";
+    for (int i = 0; i < SHA_LEN; i++) {
+        out[2 * i] = hx[in[i] >> 4];
+        out[2 * i + 1] = hx[in[i] & 15];
+    }
+    out[2 * SHA_LEN] = '\0';
+}
+
+static void set_free(rk_set *set)
+{
+    free(set->s);
+    free(set->slots);
+    memset(set, 0, sizeof *set);
+}
+
+static rk_subject *set_find(const rk_set *set, const unsigned char key[SHA_LEN])
+{
+    uint64_t tag = tag_of(key);
+    for (size_t i = (size_t)tag & set->mask;; i = (i + 1) & set->mask) {
+        const rk_slot *sl = &set->slots[i];
+        if (!sl->idx1)
+            return NULL;
+        rk_subject *s = &set->s[sl->idx1 - 1];
+        if (sl->tag == tag && memcmp(s->old_key, key, SHA_LEN) == 0)
+            return s;
+    }
+}
+
+/* Reads every pseudonym in use into set; false (logged) on failure. */
+static bool load_subjects(mz_db *db, rk_set *set)
+{
+    memset(set, 0, sizeof *set);
+    PGresult *r = mz_db_exec(db, MZ_STMT_REKEY_SUBJECTS, NULL, NULL, NULL);
+    if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
+        log_db_error("rekey failed", MZ_STMT_REKEY_SUBJECTS, r);
+        PQclear(r);
+        return false;
+    }
+    size_t rows = (size_t)PQntuples(r);
+    if (rows >= UINT32_MAX / 4) {
+        mz_log_msg_str(MZ_LOG_ERROR, "rekey failed", "error", "too many pseudonyms in use");
+        PQclear(r);
+        return false;
+    }
+    size_t cap = 16;
+    while (cap < 2 * rows)
+        cap *= 2;
+    set->s = calloc(rows ? rows : 1, sizeof *set->s);
+    set->slots = calloc(cap, sizeof *set->slots);
+    set->mask = cap - 1;
+    if (!set->s || !set->slots) {
+        mz_log_msg_str(MZ_LOG_ERROR, "rekey failed", "error", "out of memory");
+        PQclear(r);
+        set_free(set);
+        return false;
+    }
+    size_t bad = 0;
+    for (size_t i = 0; i < rows; i++) {
+        rk_subject *s = &set->s[set->n];
+        if (!unhex32(PQgetvalue(r, (int)i, 0), s->old_key)) {
+            bad++;
+            continue;
+        }
+        if (set_find(set, s->old_key)) /* DISTINCT already; be safe */
+            continue;
+        atomic_init(&s->matched, 0);
+        size_t j = (size_t)tag_of(s->old_key) & set->mask;
+        while (set->slots[j].idx1)
+            j = (j + 1) & set->mask;
+        set->slots[j].tag = tag_of(s->old_key);
+        set->slots[j].idx1 = (uint32_t)(set->n + 1);
+        set->n++;
+    }
+    PQclear(r);
+    if (bad) {
+        mz_logline l;
+        mz_log_begin(&l, MZ_LOG_WARN, "pseudonyms of unexpected form skipped");
+        mz_log_int(&l, "count", (int64_t)bad);
+        mz_log_end(&l);
+    }
+    return true;
+}
+
+/* --- rekey: the enumeration */
+
+#define RK_CHUNK          4096 /* 8-digit starts a worker takes at a time */
+#define RK_PROGRESS_EVERY 5    /* seconds between progress lines */
+
+typedef struct rk_job {
+    rk_set *set;
+    uint64_t first;       /* the first 8-digit start */
+    uint64_t count;       /* how many 8-digit starts */
+    int check;            /* the required check digit (a 9-digit prefix), or -1 */
+    atomic_ullong next;   /* offset of the next chunk to take */
+    atomic_ullong done;   /* starts finished */
+    atomic_ullong hashed; /* candidates that passed the 11-proof */
+    atomic_size_t matched;
+    atomic_bool stop;
+    atomic_bool failed;
+    pthread_mutex_t mu; /* guards running; cv signals its change */
+    pthread_cond_t cv;
+    int running;
+} rk_job;
+
+typedef struct rk_worker {
+    rk_job *job;
+    hmac_pre old_k, new_k;
+    EVP_MD_CTX *tmp;
+    pthread_t thread;
+    bool started;
+} rk_worker;
+
+static void *worker_main(void *arg)
+{
+    rk_worker *w = arg;
+    rk_job *job = w->job;
+    char bsn[9];
+    unsigned char mid[SHA_LEN], mac[SHA_LEN];
+    unsigned long long hashed = 0;
+    while (!atomic_load_explicit(&job->stop, memory_order_relaxed)) {
+        uint64_t s = atomic_fetch_add(&job->next, RK_CHUNK);
+        if (s >= job->count)
+            break;
+        uint64_t e = s + RK_CHUNK < job->count ? s + RK_CHUNK : job->count;
+        for (uint64_t v = job->first + s; v < job->first + e; v++) {
+            uint64_t x = v;
+            int sum = 0;
+            for (int i = 7; i >= 0; i--) {
+                int d = (int)(x % 10);
+                x /= 10;
+                bsn[i] = (char)('0' + d);
+                sum += d * (9 - i);
+            }
+            int c = sum % 11; /* 9*d1 + ... + 2*d8 - d9 divisible by 11 */
+            if (c == 10 || (job->check >= 0 && c != job->check) || (v == 0 && c == 0))
+                continue;
+            bsn[8] = (char)('0' + c);
+            hashed++;
+            if (!hmac_fast(&w->old_k, w->tmp, bsn, 9, mid, mac)) {
+                atomic_store(&job->failed, true);
+                atomic_store(&job->stop, true);
+                break;
+            }
+            rk_subject *sub = set_find(job->set, mac);
+            int expected = 0;
+            if (!sub || !atomic_compare_exchange_strong(&sub->matched, &expected, 1))
+                continue;
+            if (!hmac_fast(&w->new_k, w->tmp, bsn, 9, mid, sub->new_key)) {
+                atomic_store(&sub->matched, 0);
+                atomic_store(&job->failed, true);
+                atomic_store(&job->stop, true);
+                break;
+            }
+            if (atomic_fetch_add(&job->matched, 1) + 1 == job->set->n)
+                atomic_store(&job->stop, true); /* every pseudonym in use found */
+        }
+        atomic_fetch_add(&job->done, e - s);
+    }
+    atomic_fetch_add(&job->hashed, hashed);
+    OPENSSL_cleanse(bsn, sizeof bsn);
+    OPENSSL_cleanse(mid, sizeof mid);
+    OPENSSL_cleanse(mac, sizeof mac);
+    pthread_mutex_lock(&job->mu);
+    job->running--;
+    pthread_cond_signal(&job->cv);
+    pthread_mutex_unlock(&job->mu);
+    return NULL;
+}
+
+/* Waits until no worker runs or `seconds` have passed; true when done. */
+static bool wait_workers(rk_job *job, double seconds)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += (time_t)seconds;
+    pthread_mutex_lock(&job->mu);
+    int rc = 0;
+    while (job->running > 0 && rc == 0)
+        rc = pthread_cond_timedwait(&job->cv, &job->mu, &until);
+    bool done = job->running == 0;
+    pthread_mutex_unlock(&job->mu);
+    return done;
+}
+
+/* Runs the enumeration on all cores; false when it could not run. */
+static bool enumerate(rk_job *job, const hmac_pre *old_k, const hmac_pre *new_k, double t0)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nthreads = cpus > 0 ? (size_t)cpus : 1;
+    if (nthreads > 256)
+        nthreads = 256;
+    uint64_t chunks = (job->count + RK_CHUNK - 1) / RK_CHUNK;
+    if (nthreads > chunks)
+        nthreads = chunks ? (size_t)chunks : 1;
+    rk_worker *w = calloc(nthreads, sizeof *w);
+    if (!w)
+        return false;
+    bool ok = true;
+    for (size_t i = 0; ok && i < nthreads; i++) {
+        w[i].job = job;
+        w[i].tmp = EVP_MD_CTX_new();
+        ok = w[i].tmp && hmac_pre_copy(&w[i].old_k, old_k) && hmac_pre_copy(&w[i].new_k, new_k);
+    }
+
+    mz_logline l;
+    mz_log_begin(&l, MZ_LOG_INFO, "rekey enumeration started");
+    mz_log_int(&l, "in_use", (int64_t)job->set->n);
+    mz_log_int(&l, "threads", (int64_t)nthreads);
+    mz_log_end(&l);
+
+    for (size_t i = 0; ok && i < nthreads; i++) {
+        pthread_mutex_lock(&job->mu);
+        job->running++;
+        pthread_mutex_unlock(&job->mu);
+        if (pthread_create(&w[i].thread, NULL, worker_main, &w[i]) != 0) {
+            pthread_mutex_lock(&job->mu);
+            job->running--;
+            pthread_mutex_unlock(&job->mu);
+            atomic_store(&job->stop, true);
+            ok = false;
+        } else {
+            w[i].started = true;
+        }
+    }
+    while (!wait_workers(job, RK_PROGRESS_EVERY)) {
+        uint64_t done = atomic_load(&job->done);
+        mz_log_begin(&l, MZ_LOG_INFO, "rekey progress");
+        mz_log_int(&l, "percent", (int64_t)(job->count ? done * 100 / job->count : 100));
+        mz_log_int(&l, "matched", (int64_t)atomic_load(&job->matched));
+        mz_log_int(&l, "in_use", (int64_t)job->set->n);
+        mz_log_int(&l, "elapsed_s", (int64_t)(now_s() - t0));
+        mz_log_end(&l);
+    }
+    for (size_t i = 0; i < nthreads; i++) {
+        if (w[i].started)
+            pthread_join(w[i].thread, NULL);
+        hmac_pre_free(&w[i].old_k);
+        hmac_pre_free(&w[i].new_k);
+        EVP_MD_CTX_free(w[i].tmp);
+    }
+    free(w);
+    if (!ok)
+        mz_log_msg_str(MZ_LOG_ERROR, "rekey failed", "error", "cannot start the workers");
+    else if (atomic_load(&job->failed))
+        mz_log_msg_str(MZ_LOG_ERROR, "rekey failed", "error", "HMAC computation failed");
+    return ok && !atomic_load(&job->failed);
+}
+
+/* --- rekey: applying the mapping */
+
+static bool exec_update(mz_db *db, mz_stmt id, const char *const *v, long long *rows)
+{
+    PGresult *r = mz_db_exec(db, id, v, NULL, NULL);
+    bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (ok)
+        *rows += strtoll(PQcmdTuples(r), NULL, 10);
+    else
+        log_db_error("rekey failed", id, r);
+    PQclear(r);
+    return ok;
+}
+
+/* Rewrites every matched pseudonym in one transaction. */
+static bool apply_mapping(mz_db *db, const rk_set *set, double t0)
+{
+    static const mz_stmt stmts[4] = {MZ_STMT_REKEY_CASES, MZ_STMT_REKEY_REFRESH, MZ_STMT_REKEY_PLOG,
+                                     MZ_STMT_REKEY_INBOX};
+    long long rows[4] = {0, 0, 0, 0};
+    if (!mz_db_begin(db)) {
+        mz_log_msg_str(MZ_LOG_ERROR, "rekey failed", "error", "cannot begin a transaction");
+        return false;
+    }
+    double last = now_s();
+    size_t applied = 0;
+    for (size_t i = 0; i < set->n; i++) {
+        const rk_subject *s = &set->s[i];
+        if (!atomic_load(&s->matched))
+            continue;
+        char old_hex[2 * SHA_LEN + 1], new_hex[2 * SHA_LEN + 1];
+        hex32(s->old_key, old_hex);
+        hex32(s->new_key, new_hex);
+        const char *v[2] = {old_hex, new_hex};
+        for (int k = 0; k < 4; k++) {
+            if (!exec_update(db, stmts[k], v, &rows[k])) {
+                mz_db_rollback(db);
+                return false;
+            }
+        }
+        applied++;
+        double t = now_s();
+        if (t - last >= RK_PROGRESS_EVERY) {
+            last = t;
+            mz_logline l;
+            mz_log_begin(&l, MZ_LOG_INFO, "rekey applying");
+            mz_log_int(&l, "applied", (int64_t)applied);
+            mz_log_int(&l, "elapsed_s", (int64_t)(t - t0));
+            mz_log_end(&l);
+        }
+    }
+    if (!mz_db_commit(db)) {
+        mz_log_msg_str(MZ_LOG_ERROR, "rekey failed", "error", "the commit failed");
+        return false;
+    }
+    mz_logline l;
+    mz_log_begin(&l, MZ_LOG_INFO, "rekey applied");
+    mz_log_int(&l, "pseudonyms", (int64_t)applied);
+    mz_log_int(&l, "cases", rows[0]);
+    mz_log_int(&l, "subject_refresh", rows[1]);
+    mz_log_int(&l, "processing_log", rows[2]);
+    mz_log_int(&l, "inbox", rows[3]);
+    mz_log_end(&l);
+    return true;
+}
+
+/* --- rekey: the command */
+
+static int rekey_usage(const char *why)
+{
+    if (why)
+        fprintf(stderr, "%s\n", why);
+    fprintf(stderr, "usage: mijnzaken rekey --old-key-file FILE [--new-key-file FILE] "
+                    "[--bsn-prefix DIGITS]\n");
+    return 2;
 }
 
 int mz_cmd_rekey(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "rekey: not implemented yet\n");
-    return 1;
+    const char *old_file = NULL, *new_file = g_mz_config.pseudonym_key_file, *prefix = "";
+    for (int i = 0; i < argc; i++) {
+        const char *o = argv[i];
+        bool known = strcmp(o, "--old-key-file") == 0 || strcmp(o, "--new-key-file") == 0 ||
+                     strcmp(o, "--bsn-prefix") == 0;
+        if (!known) {
+            fprintf(stderr, "unknown option %s\n", o);
+            return rekey_usage(NULL);
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "option %s needs a value\n", o);
+            return rekey_usage(NULL);
+        }
+        const char *v = argv[++i];
+        if (strcmp(o, "--old-key-file") == 0)
+            old_file = v;
+        else if (strcmp(o, "--new-key-file") == 0)
+            new_file = v;
+        else
+            prefix = v;
+    }
+    if (!old_file || !*old_file)
+        return rekey_usage("rekey needs --old-key-file");
+    if (!new_file || !*new_file)
+        return rekey_usage("rekey needs --new-key-file (or MZ_PSEUDONYM_KEY_FILE)");
+    size_t plen = strlen(prefix);
+    bool digits = plen <= 9;
+    for (size_t i = 0; digits && i < plen; i++)
+        digits = prefix[i] >= '0' && prefix[i] <= '9';
+    if (!digits)
+        return rekey_usage("--bsn-prefix must be at most 9 digits");
+
+    double t0 = now_s();
+    int rc = 1;
+    char err[600];
+    rk_key *keys = calloc(2, sizeof *keys); /* old, new */
+    unsigned char k0_old[SHA_BLOCK], k0_new[SHA_BLOCK];
+    hmac_pre old_k = {0}, new_k = {0};
+    rk_set set = {0};
+    mz_db *db = NULL;
+    size_t matched = 0;
+    EVP_MD *md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    memset(k0_old, 0, sizeof k0_old);
+    memset(k0_new, 0, sizeof k0_new);
+    if (!keys || !md) {
+        mz_log_msg_str(MZ_LOG_ERROR, "rekey failed", "error", "cannot initialise SHA-256");
+        goto out;
+    }
+    if (!load_key(old_file, &keys[0], err, sizeof err) ||
+        !load_key(new_file, &keys[1], err, sizeof err)) {
+        mz_log_msg_str(MZ_LOG_ERROR, "cannot load a pseudonym key", "error", err);
+        goto out;
+    }
+    if (!key_block(md, &keys[0], k0_old) || !key_block(md, &keys[1], k0_new)) {
+        mz_log_msg_str(MZ_LOG_ERROR, "rekey failed", "error", "cannot prepare the keys");
+        goto out;
+    }
+    if (CRYPTO_memcmp(k0_old, k0_new, SHA_BLOCK) == 0) {
+        mz_log_msg_str(MZ_LOG_ERROR, "refusing to rekey", "error",
+                       "the old and the new key are the same key");
+        goto out;
+    }
+    if (!hmac_pre_init(&old_k, md, k0_old) || !hmac_pre_init(&new_k, md, k0_new)) {
+        mz_log_msg_str(MZ_LOG_ERROR, "rekey failed", "error", "cannot prepare the keys");
+        goto out;
+    }
+    OPENSSL_cleanse(keys, 2 * sizeof *keys);
+    OPENSSL_cleanse(k0_old, sizeof k0_old);
+    OPENSSL_cleanse(k0_new, sizeof k0_new);
+
+    db = connect_db();
+    if (!db || !load_subjects(db, &set))
+        goto out;
+
+    if (set.n > 0) {
+        rk_job *job = calloc(1, sizeof *job);
+        if (!job) {
+            mz_log_msg_str(MZ_LOG_ERROR, "rekey failed", "error", "out of memory");
+            goto out;
+        }
+        /* The first 8 digits span [first, first + count); a 9-digit prefix
+         * fixes the check digit too. */
+        uint64_t first = 0, count = 1;
+        size_t body = plen < 8 ? plen : 8;
+        for (size_t i = 0; i < body; i++)
+            first = first * 10 + (uint64_t)(prefix[i] - '0');
+        for (size_t i = body; i < 8; i++) {
+            first *= 10;
+            count *= 10;
+        }
+        pthread_mutex_init(&job->mu, NULL);
+        pthread_cond_init(&job->cv, NULL);
+        job->set = &set;
+        job->first = first;
+        job->count = count;
+        job->check = plen == 9 ? prefix[8] - '0' : -1;
+        bool ok = enumerate(job, &old_k, &new_k, t0);
+        matched = atomic_load(&job->matched);
+        mz_logline l;
+        mz_log_begin(&l, MZ_LOG_INFO, "rekey enumeration finished");
+        mz_log_int(&l, "candidates", (int64_t)atomic_load(&job->hashed));
+        mz_log_int(&l, "matched", (int64_t)matched);
+        mz_log_int(&l, "in_use", (int64_t)set.n);
+        mz_log_int(&l, "elapsed_ms", (int64_t)((now_s() - t0) * 1000));
+        mz_log_end(&l);
+        pthread_cond_destroy(&job->cv);
+        pthread_mutex_destroy(&job->mu);
+        free(job);
+        if (!ok)
+            goto out;
+        if (matched > 0 && !apply_mapping(db, &set, t0))
+            goto out;
+    }
+    printf("rekey: %zu pseudonyms re-keyed (%zu in use, %zu not matched: left as they are), "
+           "%.1f s\n",
+           matched, set.n, set.n - matched, now_s() - t0);
+    fflush(stdout);
+    rc = 0;
+
+out:
+    mz_db_close(db);
+    if (set.s)
+        OPENSSL_cleanse(set.s, set.n * sizeof *set.s);
+    set_free(&set);
+    hmac_pre_free(&old_k);
+    hmac_pre_free(&new_k);
+    if (keys)
+        OPENSSL_cleanse(keys, 2 * sizeof *keys);
+    free(keys);
+    OPENSSL_cleanse(k0_old, sizeof k0_old);
+    OPENSSL_cleanse(k0_new, sizeof k0_new);
+    EVP_MD_free(md);
+    return rc;
 }
