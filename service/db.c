@@ -240,6 +240,21 @@ bool mz_db_rollback_to(mz_db *db)
 {
     return simple(db, "ROLLBACK TO SAVEPOINT mz_rec");
 }
+bool mz_db_savepoint_row(mz_db *db)
+{
+    return simple(db, "SAVEPOINT mz_row");
+}
+
+bool mz_db_release_row(mz_db *db)
+{
+    return simple(db, "RELEASE SAVEPOINT mz_row");
+}
+
+bool mz_db_rollback_to_row(mz_db *db)
+{
+    return simple(db, "ROLLBACK TO SAVEPOINT mz_row");
+}
+
 bool mz_db_in_tx(const mz_db *db)
 {
     return db->in_tx;

@@ -47,8 +47,8 @@ typedef enum mz_stmt {
     MZ_STMT_SUBJECT_REFRESH_RECORD,
     MZ_STMT_INBOX_INSERT,
     MZ_STMT_INBOX_CLAIM,
-    MZ_STMT_INBOX_DONE,
     MZ_STMT_INBOX_FAIL,
+    MZ_STMT_INBOX_DONE_MANY,
     MZ_STMT_INBOX_RETRY_NOW,
     MZ_STMT_INBOX_STATS,
     MZ_STMT_PLOG_INSERT,
@@ -93,10 +93,14 @@ bool mz_db_begin(mz_db *db);
 bool mz_db_commit(mz_db *db);
 void mz_db_rollback(mz_db *db);
 
-/* Savepoints inside a transaction (constant names). */
+/* Savepoints inside a transaction: one per record (store batches) and one
+ * per inbox row around them (constant names). */
 bool mz_db_savepoint(mz_db *db);
 bool mz_db_release(mz_db *db);
 bool mz_db_rollback_to(mz_db *db);
+bool mz_db_savepoint_row(mz_db *db);
+bool mz_db_release_row(mz_db *db);
+bool mz_db_rollback_to_row(mz_db *db);
 bool mz_db_in_tx(const mz_db *db);
 
 /* Runs a whole SQL script (migrations only: trusted, embedded text). */

@@ -189,10 +189,10 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          "ORDER BY id LIMIT $1::int FOR UPDATE SKIP LOCKED) "
          "RETURNING id, agency_id, kind, event_id, body, attempts",
          1, false},
-    [MZ_STMT_INBOX_DONE] = {"inbox_done",
-                            "UPDATE inbox SET processed_at = now(), error = NULL "
-                            "WHERE id = $1::bigint",
-                            1, false},
+    [MZ_STMT_INBOX_DONE_MANY] = {"inbox_done_many",
+                                 "UPDATE inbox SET processed_at = now(), error = NULL "
+                                 "WHERE id = ANY ($1::bigint[])",
+                                 1, false},
     [MZ_STMT_INBOX_FAIL] = {"inbox_fail",
                             "UPDATE inbox SET error = $2, "
                             "next_attempt_at = now() + $3::int * interval '1 second' "

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "config.h"
 #include "events.h"
 #include "json.h"
@@ -39,8 +40,10 @@ static bool replay_emit(void *ud, const mz_case_record *rec)
     return s->sink.emit(&s->sink, rec);
 }
 
-static bool process_row(mz_db *db, const mz_agencies *set, PGresult *rows, int i, char *err,
-                        size_t errlen)
+/* Applies one row's effects and marks it done, inside the caller's
+ * transaction (nothing here commits): exactly once with that commit. */
+static bool apply_row(mz_db *db, const mz_agencies *set, PGresult *rows, int i, char *err,
+                      size_t errlen)
 {
     const char *id = PQgetvalue(rows, i, 0), *agency_id = PQgetvalue(rows, i, 1);
     const char *kind = PQgetvalue(rows, i, 2), *event_id = PQgetvalue(rows, i, 3);
@@ -50,7 +53,7 @@ static bool process_row(mz_db *db, const mz_agencies *set, PGresult *rows, int i
     memset(&rep, 0, sizeof rep);
     mz_store_sink sink;
     mz_store_sink_init(&sink, db, &rep);
-    sink.batch.pending = 0;
+    sink.batch.limit = 0; /* the caller commits */
     bool ok;
     if (strcmp(kind, "event") == 0) {
         replay_ud ud = {&sink};
@@ -78,28 +81,37 @@ static bool process_row(mz_db *db, const mz_agencies *set, PGresult *rows, int i
         snprintf(err, errlen, "%zu event(s) were refused by the store", rep.invalid);
         ok = false;
     }
-    if (ok && !mz_db_in_tx(db) && !mz_db_begin(db)) {
-        snprintf(err, errlen, "database unavailable");
+    if (ok && rep.error[0]) {
+        snprintf(err, errlen, "%s", rep.error);
         ok = false;
     }
-    if (ok) {
-        /* Marked done in the same transaction as its effects: exactly once. */
-        const char *v[1] = {id};
-        PGresult *r = mz_db_exec(db, MZ_STMT_INBOX_DONE, v, NULL, NULL);
-        ok = mz_db_ok(r);
-        PQclear(r);
-        if (ok) {
-            char e2[200];
-            ok = mz_store_batch_flush(&sink.batch, e2, sizeof e2);
-            if (!ok)
-                snprintf(err, errlen, "%s", e2);
-        }
-    }
-    if (!ok)
-        mz_store_batch_abort(&sink.batch);
+    (void)id; /* marked done by the caller, with the batch */
     return ok;
 }
 
+static void record_failure(mz_db *db, PGresult *rows, int i, const char *err)
+{
+    int attempts = atoi(PQgetvalue(rows, i, 5));
+    /* 5 s doubling per attempt, at most an hour. */
+    long d = 5;
+    for (int k = 1; k < attempts && d < 3600; k++)
+        d *= 2;
+    char delay[24];
+    snprintf(delay, sizeof delay, "%ld", d < 3600 ? d : 3600);
+    const char *fv[3] = {PQgetvalue(rows, i, 0), err[0] ? err : "processing failed", delay};
+    PQclear(mz_db_exec(db, MZ_STMT_INBOX_FAIL, fv, NULL, NULL));
+    mz_logline l;
+    mz_log_begin(&l, MZ_LOG_WARN, "inbox row failed");
+    mz_log_str(&l, "agency", PQgetvalue(rows, i, 1));
+    mz_log_str(&l, "kind", PQgetvalue(rows, i, 2));
+    mz_log_int(&l, "attempts", attempts);
+    mz_log_str(&l, "error", err);
+    mz_log_end(&l);
+}
+
+/* Why one transaction for a claimed batch: a commit (a disk flush) per row
+ * capped processing near the disk's commit rate; with a savepoint per row
+ * a failing row is undone alone and the rest commit together. */
 int mz_inbox_process(mz_db *db, const mz_agencies *set, int limit, int *failed)
 {
     char lim[16];
@@ -110,31 +122,57 @@ int mz_inbox_process(mz_db *db, const mz_agencies *set, int limit, int *failed)
         PQclear(rows);
         return -1;
     }
-    int done = 0, bad = 0;
-    for (int i = 0; i < PQntuples(rows); i++) {
-        char err[256] = "";
-        if (process_row(db, set, rows, i, err, sizeof err)) {
+    int n = PQntuples(rows), done = 0, bad = 0;
+    typedef char errbuf[256];
+    errbuf *errs = n ? calloc((size_t)n, sizeof *errs) : NULL;
+    bool *ok = n ? calloc((size_t)n, sizeof *ok) : NULL;
+    bool db_lost = n > 0 && !mz_db_begin(db);
+    for (int i = 0; i < n && !db_lost; i++) {
+        if (!mz_db_savepoint_row(db)) {
+            db_lost = true;
+            break;
+        }
+        ok[i] = apply_row(db, set, rows, i, errs[i], sizeof errs[i]);
+        if (!(ok[i] ? mz_db_release_row(db) : mz_db_rollback_to_row(db)))
+            db_lost = true;
+    }
+    if (n > 0 && !db_lost) {
+        /* Every successful row is marked done in the same transaction as
+         * its effects: exactly once. */
+        mz_buf ids = MZ_BUF_INIT;
+        mz_buf_putc(&ids, '{');
+        for (int i = 0; i < n; i++)
+            if (ok[i]) {
+                if (ids.len > 1)
+                    mz_buf_putc(&ids, ',');
+                mz_buf_puts(&ids, PQgetvalue(rows, i, 0));
+            }
+        mz_buf_putc(&ids, '}');
+        const char *dv[1] = {ids.data};
+        PGresult *r = mz_db_exec(db, MZ_STMT_INBOX_DONE_MANY, dv, NULL, NULL);
+        db_lost = !mz_db_ok(r) || !mz_db_commit(db);
+        PQclear(r);
+        mz_buf_free(&ids);
+    }
+    if (db_lost) {
+        /* Nothing of this batch is committed; the claim lease brings the
+         * rows back. */
+        mz_db_rollback(db);
+        free(errs);
+        free(ok);
+        PQclear(rows);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        if (ok[i]) {
             done++;
             continue;
         }
         bad++;
-        int attempts = atoi(PQgetvalue(rows, i, 5));
-        /* 5 s doubling per attempt, at most an hour. */
-        long d = 5;
-        for (int k = 1; k < attempts && d < 3600; k++)
-            d *= 2;
-        char delay[24];
-        snprintf(delay, sizeof delay, "%ld", d < 3600 ? d : 3600);
-        const char *fv[3] = {PQgetvalue(rows, i, 0), err[0] ? err : "processing failed", delay};
-        PQclear(mz_db_exec(db, MZ_STMT_INBOX_FAIL, fv, NULL, NULL));
-        mz_logline l;
-        mz_log_begin(&l, MZ_LOG_WARN, "inbox row failed");
-        mz_log_str(&l, "agency", PQgetvalue(rows, i, 1));
-        mz_log_str(&l, "kind", PQgetvalue(rows, i, 2));
-        mz_log_int(&l, "attempts", attempts);
-        mz_log_str(&l, "error", err);
-        mz_log_end(&l);
+        record_failure(db, rows, i, errs[i]);
     }
+    free(errs);
+    free(ok);
     PQclear(rows);
     if (failed)
         *failed = bad;

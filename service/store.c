@@ -202,6 +202,14 @@ mz_upsert_result mz_store_batch_add(mz_store_batch *b, const mz_case_record *c, 
 {
     if (!validate(c, err, errlen))
         return MZ_UPSERT_INVALID;
+    if (b->limit == 0) {
+        /* Inside the caller's transaction and savepoint: on any error the
+         * caller rolls back to its savepoint (the whole inbox row). */
+        mz_upsert_result res = write_case(b->db, c, err, errlen);
+        if (res == MZ_UPSERT_APPLIED || res == MZ_UPSERT_STALE)
+            b->pending++;
+        return res;
+    }
     if (!mz_db_in_tx(b->db) && !mz_db_begin(b->db)) {
         snprintf(err, errlen, "database unavailable");
         return MZ_UPSERT_DB_ERROR;
@@ -227,7 +235,7 @@ mz_upsert_result mz_store_batch_add(mz_store_batch *b, const mz_case_record *c, 
         b->pending = 0;
         return res;
     }
-    if (!undo && ++b->pending >= MZ_STORE_BATCH && !mz_store_batch_flush(b, err, errlen))
+    if (!undo && ++b->pending >= b->limit && b->limit && !mz_store_batch_flush(b, err, errlen))
         return MZ_UPSERT_DB_ERROR;
     return res;
 }

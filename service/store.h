@@ -78,6 +78,8 @@ mz_upsert_result mz_store_upsert_case(mz_db *db, const mz_case_record *rec, char
 typedef struct mz_store_batch {
     mz_db *db;
     size_t pending;
+    size_t limit; /* commit every `limit` records; 0 = the caller's transaction and savepoint:
+                   * no commit, no per-record savepoint, errors left to the caller */
 } mz_store_batch;
 mz_upsert_result mz_store_batch_add(mz_store_batch *b, const mz_case_record *rec, char *err,
                                     size_t errlen);

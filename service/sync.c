@@ -45,6 +45,7 @@ void mz_store_sink_init(mz_store_sink *s, mz_db *db, mz_sync_report *rep)
     s->sink.skipped = 0;
     s->batch.db = db;
     s->batch.pending = 0;
+    s->batch.limit = MZ_STORE_BATCH;
     s->rep = rep;
 }
 
