@@ -11,8 +11,9 @@
 
 mz_agencies *g_mz_agencies;
 
-static bool id_valid(const char *s, size_t n)
+bool mz_agency_id_valid(const char *s)
 {
+    size_t n = s ? strlen(s) : 0;
     if (n == 0 || n > 63)
         return false;
     for (size_t i = 0; i < n; i++) {
@@ -131,39 +132,6 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-/* Re-serialises a JSON value (for the adapter_config column). */
-static void write_json(mz_buf *b, const mz_json *v)
-{
-    switch (v->type) {
-    case MZ_JSON_NULL:
-        mz_buf_puts(b, "null");
-        break;
-    case MZ_JSON_BOOL:
-        mz_json_bool(b, v->u.boolean);
-        break;
-    case MZ_JSON_NUMBER:
-        mz_buf_puts(b, v->u.num.raw);
-        break;
-    case MZ_JSON_STRING:
-        mz_json_str(b, v->u.str.s, v->u.str.len);
-        break;
-    case MZ_JSON_ARRAY:
-    case MZ_JSON_OBJECT:
-        mz_buf_putc(b, v->type == MZ_JSON_ARRAY ? '[' : '{');
-        for (const mz_json *k = v->u.kids.first; k; k = k->next) {
-            if (k != v->u.kids.first)
-                mz_buf_putc(b, ',');
-            if (v->type == MZ_JSON_OBJECT) {
-                mz_json_str(b, k->key, k->key_len);
-                mz_buf_putc(b, ':');
-            }
-            write_json(b, k);
-        }
-        mz_buf_putc(b, v->type == MZ_JSON_ARRAY ? ']' : '}');
-        break;
-    }
-}
-
 static bool parse_agency(mz_agency *a, const mz_json *o, bool init_adapters, char *err,
                          size_t errlen)
 {
@@ -174,7 +142,7 @@ static bool parse_agency(mz_agency *a, const mz_json *o, bool init_adapters, cha
     }
     if (!mz_cfg_string(o, "id", true, 63, &id, err, errlen))
         return false;
-    if (!id_valid(id, strlen(id))) {
+    if (!mz_agency_id_valid(id)) {
         snprintf(err, errlen, "id: must be 1-63 of a-z, 0-9 and '-' (not first)");
         return false;
     }
@@ -265,7 +233,7 @@ static bool parse_agency(mz_agency *a, const mz_json *o, bool init_adapters, cha
         return false;
     }
     mz_buf b = MZ_BUF_INIT;
-    write_json(&b, ad);
+    mz_json_write(&b, ad);
     a->settings_json = mz_buf_steal(&b, NULL);
     if (init_adapters) {
         a->state = a->ops->init(a, ad, e2, sizeof e2);

@@ -67,6 +67,9 @@ const mz_agency *mz_agencies_find(const mz_agencies *a, const char *id);
 /* Writes every agency into the agencies table (and its sync_state row). */
 bool mz_agencies_store(const mz_agencies *a, mz_db *db, char *err, size_t errlen);
 
+/* An agency id: 1-63 of a-z, 0-9 and '-' (not first). */
+bool mz_agency_id_valid(const char *s);
+
 /* The configured status group for an agency's status text, or NULL. */
 const char *mz_agency_map_status(const mz_agency *a, const char *text);
 

@@ -5,21 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agencies.h"
 #include "cases_json.h"
 #include "refresh.h"
-
-bool mz_agency_id_valid(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 63)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c == '-' && i > 0)))
-            return false;
-    }
-    return true;
-}
 
 static void bad(mz_req *r, bool body, const char *field, const char *why)
 {

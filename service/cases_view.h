@@ -43,6 +43,4 @@ bool mz_cases_list_build(mz_req *r, mz_db *db, const char *bsn,
 bool mz_case_detail_build(mz_req *r, mz_db *db, const PGresult *res, bool professional,
                           mz_buf *out);
 
-bool mz_agency_id_valid(const char *s);
-
 #endif

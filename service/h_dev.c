@@ -8,12 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "auth.h"
 #include "bsn.h"
 #include "config.h"
-#include "crypto.h"
+#include "devtoken.h"
 #include "handlers.h"
 #include "json.h"
 
@@ -38,42 +37,12 @@ void mz_h_dev_login(mz_req *r)
                          "give either bsn (a valid BSN) or role (professional or admin)");
         return;
     }
-    size_t klen;
-    char *key = g_mz_config.jwt_private_key_file
-                    ? mz_read_file(g_mz_config.jwt_private_key_file, &klen, 64 * 1024)
-                    : NULL;
-    if (!key) {
-        mz_json_free(d);
-        mz_reply_unavailable(r, "the development key is not available (MZ_JWT_PRIVATE_KEY_FILE)");
-        return;
-    }
-    char sub[48], rnd[17];
-    mz_random_id(rnd, 16);
-    snprintf(sub, sizeof sub, "%s-%s", bsn ? "demo-burger" : role, rnd);
-    time_t now = time(NULL);
-    mz_buf c = MZ_BUF_INIT;
-    mz_buf_puts(&c, "{\"iss\":");
-    mz_json_cstr(&c, g_mz_config.jwt_issuer);
-    mz_buf_puts(&c, ",\"aud\":");
-    mz_json_cstr(&c, g_mz_config.jwt_audience);
-    mz_buf_puts(&c, ",\"sub\":");
-    mz_json_cstr(&c, sub);
-    mz_buf_printf(&c, ",\"iat\":%lld,\"exp\":%lld", (long long)now, (long long)now + DEV_TTL);
-    if (bsn) {
-        mz_buf_puts(&c, ",\"bsn\":");
-        mz_json_cstr(&c, bsn);
-    } else {
-        mz_buf_puts(&c, ",\"roles\":[");
-        mz_json_cstr(&c, role);
-        mz_buf_puts(&c, "],\"org\":\"Gemeente Voorbeeld (KCC, demo)\"");
-    }
-    mz_buf_putc(&c, '}');
+    const char *why = NULL;
+    char *tok = mz_dev_token(bsn, role, NULL, role ? "Gemeente Voorbeeld (KCC, demo)" : NULL,
+                             DEV_TTL, &why);
     mz_json_free(d);
-    char *tok = mz_auth_sign(g_mz_config.jwt_alg, key, klen, c.data);
-    mz_buf_free(&c);
-    free(key);
     if (!tok) {
-        mz_reply_unavailable(r, "the development key cannot sign tokens");
+        mz_reply_unavailable(r, why);
         return;
     }
     mz_buf b = MZ_BUF_INIT;

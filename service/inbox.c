@@ -13,6 +13,7 @@
 #include "log.h"
 #include "outbound.h"
 #include "sync.h"
+#include "worker.h"
 
 mz_inbox_result mz_inbox_put(mz_db *db, const char *agency_id, const char *kind,
                              const char *event_id, const char *body)
@@ -181,22 +182,14 @@ int mz_inbox_process(mz_db *db, const mz_agencies *set, int limit, int *failed)
 
 /* --- the processor thread */
 
-static pthread_t g_thread;
-static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t g_cv = PTHREAD_COND_INITIALIZER;
-static bool g_stop, g_running, g_kick;
+static mz_worker g_worker = MZ_WORKER_INIT;
 static const mz_agencies *g_set;
 
 static void *inbox_main(void *arg)
 {
     (void)arg;
     mz_db *db = NULL;
-    for (;;) {
-        pthread_mutex_lock(&g_mu);
-        bool stop = g_stop;
-        pthread_mutex_unlock(&g_mu);
-        if (stop)
-            break;
+    while (!mz_worker_stopping(&g_worker)) {
         if (!db) {
             char err[256];
             db = mz_db_connect(g_mz_config.database_url, 30000, err, sizeof err);
@@ -206,16 +199,8 @@ static void *inbox_main(void *arg)
             mz_db_close(db);
             db = NULL;
         }
-        if (n > 0)
-            continue; /* more may be waiting */
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += n < 0 ? 2 : 1;
-        pthread_mutex_lock(&g_mu);
-        if (!g_stop && !g_kick)
-            pthread_cond_timedwait(&g_cv, &g_mu, &ts);
-        g_kick = false;
-        pthread_mutex_unlock(&g_mu);
+        if (n <= 0) /* else more may be waiting */
+            mz_worker_nap(&g_worker, n < 0 ? 2000 : 1000);
     }
     mz_db_close(db);
     return NULL;
@@ -223,32 +208,16 @@ static void *inbox_main(void *arg)
 
 bool mz_inbox_start(const mz_agencies *set)
 {
-    if (g_running)
-        return false;
     g_set = set;
-    g_stop = false;
-    if (pthread_create(&g_thread, NULL, inbox_main, NULL) != 0)
-        return false;
-    g_running = true;
-    return true;
+    return mz_worker_start(&g_worker, inbox_main, NULL);
 }
 
 void mz_inbox_wake(void)
 {
-    pthread_mutex_lock(&g_mu);
-    g_kick = true;
-    pthread_cond_broadcast(&g_cv);
-    pthread_mutex_unlock(&g_mu);
+    mz_worker_wake(&g_worker);
 }
 
 void mz_inbox_stop(void)
 {
-    if (!g_running)
-        return;
-    pthread_mutex_lock(&g_mu);
-    g_stop = true;
-    pthread_cond_broadcast(&g_cv);
-    pthread_mutex_unlock(&g_mu);
-    pthread_join(g_thread, NULL);
-    g_running = false;
+    mz_worker_stop(&g_worker);
 }

@@ -19,6 +19,8 @@
  */
 #include "json.h"
 
+#include "buf.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -666,4 +668,36 @@ bool mz_json_int64(const mz_json *v, int64_t *out)
     if (out)
         *out = v->u.num.i;
     return true;
+}
+
+void mz_json_write(mz_buf *b, const mz_json *v)
+{
+    switch (v->type) {
+    case MZ_JSON_NULL:
+        mz_buf_puts(b, "null");
+        break;
+    case MZ_JSON_BOOL:
+        mz_json_bool(b, v->u.boolean);
+        break;
+    case MZ_JSON_NUMBER:
+        mz_buf_puts(b, v->u.num.raw);
+        break;
+    case MZ_JSON_STRING:
+        mz_json_str(b, v->u.str.s, v->u.str.len);
+        break;
+    case MZ_JSON_ARRAY:
+    case MZ_JSON_OBJECT:
+        mz_buf_putc(b, v->type == MZ_JSON_ARRAY ? '[' : '{');
+        for (const mz_json *k = v->u.kids.first; k; k = k->next) {
+            if (k != v->u.kids.first)
+                mz_buf_putc(b, ',');
+            if (v->type == MZ_JSON_OBJECT) {
+                mz_json_str(b, k->key, k->key_len);
+                mz_buf_putc(b, ':');
+            }
+            mz_json_write(b, k);
+        }
+        mz_buf_putc(b, v->type == MZ_JSON_ARRAY ? ']' : '}');
+        break;
+    }
 }

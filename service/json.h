@@ -82,6 +82,10 @@ const char *mz_json_string(const mz_json *v, size_t *len);
 /* true and *out set when v is an integral number within int64 range. */
 bool mz_json_int64(const mz_json *v, int64_t *out);
 
+/* Writes v back as compact JSON (numbers as written) into b (buf.h). */
+struct mz_buf;
+void mz_json_write(struct mz_buf *b, const mz_json *v);
+
 /* Strict UTF-8: shortest forms only, no surrogates, nothing above U+10FFFF,
  * and no NUL byte. */
 bool mz_utf8_valid(const char *s, size_t n);

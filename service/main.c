@@ -25,6 +25,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
+#include "devtoken.h"
 #include "handlers.h"
 #include "http.h"
 #include "inbox.h"
@@ -343,46 +344,10 @@ static int cmd_dev_token(int argc, char **argv)
         fprintf(stderr, "--ttl must be 60 to 86400 seconds\n");
         return 2;
     }
-    const char *keyfile = g_mz_config.jwt_private_key_file;
-    size_t klen;
-    char *key = keyfile ? mz_read_file(keyfile, &klen, 64 * 1024) : NULL;
-    if (!key) {
-        fprintf(stderr, "dev-token needs the development key: set MZ_JWT_PRIVATE_KEY_FILE "
-                        "(created by `mijnzaken init-dev`)\n");
-        return 1;
-    }
-    char subject[64];
-    if (!sub) {
-        /* A random subject: never derive it from the BSN. */
-        char hex[17];
-        mz_random_hex(hex, 8);
-        snprintf(subject, sizeof subject, "%s-%s", bsn ? "demo-citizen" : role, hex);
-        sub = subject;
-    }
-    time_t now = time(NULL);
-    mz_buf c = MZ_BUF_INIT;
-    mz_buf_puts(&c, "{\"iss\":");
-    mz_json_cstr(&c, g_mz_config.jwt_issuer);
-    mz_buf_puts(&c, ",\"aud\":");
-    mz_json_cstr(&c, g_mz_config.jwt_audience);
-    mz_buf_puts(&c, ",\"sub\":");
-    mz_json_cstr(&c, sub);
-    mz_buf_printf(&c, ",\"iat\":%lld,\"nbf\":%lld,\"exp\":%lld", (long long)now, (long long)now,
-                  (long long)(now + ttl));
-    if (bsn) {
-        mz_buf_puts(&c, ",\"bsn\":");
-        mz_json_cstr(&c, bsn);
-    } else {
-        mz_buf_puts(&c, ",\"roles\":[");
-        mz_json_cstr(&c, role);
-        mz_buf_putc(&c, ']');
-    }
-    mz_buf_putc(&c, '}');
-    char *tok = mz_auth_sign(g_mz_config.jwt_alg, key, klen, c.data);
-    mz_buf_free(&c);
-    free(key);
+    const char *why = NULL;
+    char *tok = mz_dev_token(bsn, role, sub, NULL, ttl, &why);
     if (!tok) {
-        fprintf(stderr, "cannot sign the token (does the key match MZ_JWT_ALG?)\n");
+        fprintf(stderr, "dev-token: %s (created by `mijnzaken init-dev`)\n", why);
         return 1;
     }
     printf("%s\n", tok);

@@ -12,6 +12,7 @@
 #include "crypto.h"
 #include "log.h"
 #include "outbound.h"
+#include "worker.h"
 
 /* --- store sink */
 
@@ -186,36 +187,8 @@ bool mz_sync_agency_once(mz_db *db, const mz_agency *a, const char *owner, mz_sy
 
 /* --- the scheduler thread */
 
-static pthread_t g_thread;
-static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t g_cv = PTHREAD_COND_INITIALIZER;
-static bool g_stop, g_running, g_woken;
+static mz_worker g_worker = MZ_WORKER_INIT;
 static const mz_agencies *g_set;
-
-static void nap(long ms)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&g_mu);
-    if (!g_stop && !g_woken)
-        pthread_cond_timedwait(&g_cv, &g_mu, &ts);
-    g_woken = false;
-    pthread_mutex_unlock(&g_mu);
-}
-
-static bool stopping(void)
-{
-    pthread_mutex_lock(&g_mu);
-    bool s = g_stop;
-    pthread_mutex_unlock(&g_mu);
-    return s;
-}
 
 static void *scheduler_main(void *arg)
 {
@@ -233,12 +206,12 @@ static void *scheduler_main(void *arg)
     snprintf(lease, sizeof lease, "%d", MZ_SYNC_LEASE_SECONDS);
     const char *owner = mz_instance_id();
     mz_db *db = NULL;
-    while (!stopping()) {
+    while (!mz_worker_stopping(&g_worker)) {
         if (!db) {
             char err[256];
             db = mz_db_connect(g_mz_config.database_url, 30000, err, sizeof err);
             if (!db) {
-                nap(2000);
+                mz_worker_nap(&g_worker, 2000);
                 continue;
             }
         }
@@ -247,12 +220,12 @@ static void *scheduler_main(void *arg)
         if (!r) {
             mz_db_close(db);
             db = NULL;
-            nap(2000);
+            mz_worker_nap(&g_worker, 2000);
             continue;
         }
         if (!mz_db_ok(r) || PQntuples(r) == 0) {
             PQclear(r);
-            nap(1000);
+            mz_worker_nap(&g_worker, 1000);
             continue;
         }
         const mz_agency *a = mz_agencies_find(g_set, PQgetvalue(r, 0, 0));
@@ -273,32 +246,18 @@ static void *scheduler_main(void *arg)
 
 bool mz_scheduler_start(const mz_agencies *set)
 {
-    if (!set || g_running)
+    if (!set)
         return false;
     g_set = set;
-    g_stop = false;
-    if (pthread_create(&g_thread, NULL, scheduler_main, NULL) != 0)
-        return false;
-    g_running = true;
-    return true;
+    return mz_worker_start(&g_worker, scheduler_main, NULL);
 }
 
 void mz_scheduler_wake(void)
 {
-    pthread_mutex_lock(&g_mu);
-    g_woken = true;
-    pthread_cond_broadcast(&g_cv);
-    pthread_mutex_unlock(&g_mu);
+    mz_worker_wake(&g_worker);
 }
 
 void mz_scheduler_stop(void)
 {
-    if (!g_running)
-        return;
-    pthread_mutex_lock(&g_mu);
-    g_stop = true;
-    pthread_cond_broadcast(&g_cv);
-    pthread_mutex_unlock(&g_mu);
-    pthread_join(g_thread, NULL);
-    g_running = false;
+    mz_worker_stop(&g_worker);
 }
