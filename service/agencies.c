@@ -11,6 +11,31 @@
 
 mz_agencies *g_mz_agencies;
 
+static mz_agencies *g_retired[64];
+static size_t g_nretired;
+
+mz_agencies *mz_agencies_current(void)
+{
+    return __atomic_load_n(&g_mz_agencies, __ATOMIC_ACQUIRE);
+}
+
+void mz_agencies_publish(mz_agencies *set)
+{
+    mz_agencies *old = __atomic_exchange_n(&g_mz_agencies, set, __ATOMIC_ACQ_REL);
+    if (!old)
+        return;
+    if (g_nretired < sizeof g_retired / sizeof g_retired[0])
+        g_retired[g_nretired++] = old;
+    /* beyond 64 reloads the oldest sets are simply kept: never freed under a reader */
+}
+
+void mz_agencies_free_retired(void)
+{
+    for (size_t i = 0; i < g_nretired; i++)
+        mz_agencies_free(g_retired[i]);
+    g_nretired = 0;
+}
+
 bool mz_agency_id_valid(const char *s)
 {
     size_t n = s ? strlen(s) : 0;

@@ -90,4 +90,12 @@ bool mz_cfg_long(const mz_json *obj, const char *field, long min, long max, long
 
 extern mz_agencies *g_mz_agencies;
 
+/* The serving set, read atomically: SIGHUP swaps in a new set while
+ * requests run. A replaced set is retired, not freed, until shutdown, so a
+ * request still holding it stays safe. */
+mz_agencies *mz_agencies_current(void);
+void mz_agencies_publish(mz_agencies *set);
+/* Frees every retired set (at shutdown, after the threads stopped). */
+void mz_agencies_free_retired(void);
+
 #endif

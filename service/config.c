@@ -50,8 +50,9 @@ static const cfg_entry table[] = {
     {"MZ_THREADS", T_LONG, S(threads), "0", 0, 256, "HTTP worker threads; 0 = one per core"},
     {"MZ_MAX_CONNECTIONS", T_LONG, S(max_connections), "1024", 1, 65536,
      "maximum concurrent HTTP connections"},
-    {"MZ_PER_IP_CONNECTIONS", T_LONG, S(per_ip_connections), "0", 0, 65536,
-     "maximum concurrent connections per client IP; 0 = no per-IP limit"},
+    {"MZ_PER_IP_CONNECTIONS", T_LONG, S(per_ip_connections), "128", 0, 65536,
+     "maximum concurrent connections per client IP; 0 = no per-IP limit (behind a load "
+     "balancer all clients share its address: raise it there)"},
     {"MZ_CONNECTION_TIMEOUT", T_LONG, S(connection_timeout), "15", 1, 3600,
      "seconds an idle connection is kept"},
     {"MZ_MAX_BODY_BYTES", T_LONG, S(max_body_bytes), "65536", 1024, 16777216,

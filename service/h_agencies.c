@@ -42,7 +42,7 @@ void mz_h_agencies_list(mz_req *r)
     mz_buf_puts(&b, "{\"items\":[");
     for (int i = 0; i < PQntuples(res); i++) {
         const char *id = col(res, i, 0);
-        const mz_agency *cfg = mz_agencies_find(g_mz_agencies, id);
+        const mz_agency *cfg = mz_agencies_find(mz_agencies_current(), id);
         if (i)
             mz_buf_putc(&b, ',');
         mz_buf_puts(&b, "{\"id\":");
@@ -102,7 +102,7 @@ void mz_h_agencies_list(mz_req *r)
 void mz_h_agency_sync(mz_req *r)
 {
     const char *id = mz_req_param(r, "agencyId");
-    const mz_agency *a = mz_agencies_find(g_mz_agencies, id);
+    const mz_agency *a = mz_agencies_find(mz_agencies_current(), id);
     if (!a) {
         mz_reply_problem(r, 404, "not-found", "Not found", "no such agency");
         return;

@@ -31,7 +31,7 @@ static bool json_content(mz_req *r)
 
 static const mz_agency *agency_of(mz_req *r)
 {
-    const mz_agency *a = mz_agencies_find(g_mz_agencies, mz_req_param(r, "agencyId"));
+    const mz_agency *a = mz_agencies_find(mz_agencies_current(), mz_req_param(r, "agencyId"));
     return a && a->enabled ? a : NULL;
 }
 

@@ -2,9 +2,11 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +19,7 @@
 #include "static_files.h"
 
 static struct MHD_Daemon *g_daemon;
+static atomic_long g_in_flight; /* requests between arrival and completion */
 
 int64_t mz_now_us(void)
 {
@@ -309,6 +312,16 @@ static void dispatch(mz_req *r, const char *url)
                          "the request could not be completed");
 }
 
+#define MZ_MAX_HEADER_BYTES 16384
+
+static enum MHD_Result count_header_bytes(void *cls, enum MHD_ValueKind kind, const char *key,
+                                          const char *value)
+{
+    (void)kind;
+    *(size_t *)cls += strlen(key) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
                                       const char *method, const char *version,
                                       const char *upload_data, size_t *upload_data_size,
@@ -323,6 +336,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
             return MHD_NO;
         r->conn = conn;
         r->method = method;
+        atomic_fetch_add(&g_in_flight, 1);
         r->start_us = mz_now_us();
         struct timespec wall;
         clock_gettime(CLOCK_REALTIME, &wall);
@@ -333,6 +347,24 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
                  (long)(wall.tv_nsec / 1000));
         mz_random_id(r->request_id, 26);
         *con_cls = r;
+        /* Refuse what we will not read, at once (MHD then closes the
+         * connection, which is what we want for these): */
+        const char *te =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+        if (te && strcasecmp(te, "chunked") != 0) {
+            r->refused_early = true;
+            mz_reply_problem(r, 400, "bad-request", "Unsupported transfer encoding",
+                             "only chunked transfer encoding is accepted");
+            return MHD_queue_response(conn, r->status, r->resp);
+        }
+        size_t header_bytes = 0;
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header_bytes, &header_bytes);
+        if (header_bytes > MZ_MAX_HEADER_BYTES) {
+            r->refused_early = true;
+            mz_reply_problem(r, 431, "headers-too-large", "Request header fields too large",
+                             "the request headers exceed 16 KiB");
+            return MHD_queue_response(conn, r->status, r->resp);
+        }
         /* Refuse an announced oversized body before reading any of it. */
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -397,6 +429,7 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     free(r->body);
     free(r);
     *con_cls = NULL;
+    atomic_fetch_sub(&g_in_flight, 1);
 }
 
 /* MHD's own messages may quote request data; log only the format string. */
@@ -422,7 +455,8 @@ bool mz_http_start(unsigned *bound_port, char *err, size_t errlen)
     }
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
     const char *h = strcmp(host, "localhost") == 0 ? "127.0.0.1" : host;
@@ -466,6 +500,19 @@ bool mz_http_start(unsigned *bound_port, char *err, size_t errlen)
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(g_daemon, MHD_DAEMON_INFO_BIND_PORT);
     *bound_port = info ? info->port : port;
     return true;
+}
+
+void mz_http_drain(long max_ms)
+{
+    if (!g_daemon)
+        return;
+    MHD_socket fd = MHD_quiesce_daemon(g_daemon); /* no new connections */
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    for (long waited = 0; atomic_load(&g_in_flight) > 0 && waited < max_ms; waited += 20) {
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 void mz_http_stop(void)

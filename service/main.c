@@ -355,6 +355,42 @@ static int cmd_dev_token(int argc, char **argv)
     return 0;
 }
 
+/* SIGHUP: read MZ_AGENCIES_FILE again. An invalid file changes nothing
+ * (the error is logged); a valid one replaces the serving set: the
+ * scheduler and the inbox processor restart on it, requests pick it up. */
+static void reload_agencies(void)
+{
+    if (!g_mz_config.agencies_file) {
+        mz_log_msg(MZ_LOG_WARN, "SIGHUP: no MZ_AGENCIES_FILE to reload");
+        return;
+    }
+    char err[512];
+    mz_agencies *next = mz_agencies_load(g_mz_config.agencies_file, true, err, sizeof err);
+    if (!next) {
+        mz_log_msg_str(MZ_LOG_ERROR, "SIGHUP: agencies file refused, keeping the current one",
+                       "error", err);
+        return;
+    }
+    mz_db *db = mz_db_connect(g_mz_config.database_url, 5000, err, sizeof err);
+    bool stored = db && mz_agencies_store(next, db, err, sizeof err);
+    mz_db_close(db);
+    if (!stored) {
+        mz_log_msg_str(MZ_LOG_ERROR, "SIGHUP: cannot store the agencies, keeping the current ones",
+                       "error", err);
+        mz_agencies_free(next);
+        return;
+    }
+    mz_scheduler_stop();
+    mz_inbox_stop();
+    mz_agencies_publish(next);
+    mz_scheduler_start(next);
+    mz_inbox_start(next);
+    mz_logline l;
+    mz_log_begin(&l, MZ_LOG_INFO, "agencies reloaded");
+    mz_log_int(&l, "agencies", (int64_t)next->n);
+    mz_log_end(&l);
+}
+
 static int cmd_serve(void)
 {
     char err[512];
@@ -368,6 +404,9 @@ static int cmd_serve(void)
     mz_outbound_global_init();
     if (!load_agencies(true))
         return 1;
+    mz_agencies *initial = g_mz_agencies;
+    g_mz_agencies = NULL;
+    mz_agencies_publish(initial);
     if (!mz_activities_load(g_mz_config.activities_file, err, sizeof err))
         return fail("invalid processing activities", err);
     if (!mz_static_load(g_mz_config.portal_dir, err, sizeof err))
@@ -395,6 +434,7 @@ static int cmd_serve(void)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL); /* worker threads inherit the mask */
     signal(SIGPIPE, SIG_IGN);
 
@@ -413,14 +453,23 @@ static int cmd_serve(void)
     mz_log_end(&l);
 
     int sig = 0;
-    sigwait(&set, &sig);
+    for (;;) {
+        sigwait(&set, &sig);
+        if (sig != SIGHUP)
+            break;
+        reload_agencies();
+    }
     mz_log_msg_str(MZ_LOG_INFO, "shutting down", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    /* Graceful: stop accepting, let requests in flight finish (bounded),
+     * let the scheduler and the inbox finish their current step. */
+    mz_http_drain(10000);
     mz_http_stop();
     mz_scheduler_stop();
     mz_inbox_stop();
     mz_refresh_drain(15000);
     mz_agencies_free(g_mz_agencies);
     g_mz_agencies = NULL;
+    mz_agencies_free_retired();
     mz_openapi_shutdown();
     mz_activities_free();
     mz_static_free();

@@ -132,7 +132,7 @@ int mz_refresh_subject(mz_db *db, const char *bsn, const unsigned char key[MZ_PS
             mz_ts_rfc3339(PQgetvalue(r, i, 2), s->last_synced);
         bool old = PQgetisnull(r, i, 3) || atol(PQgetvalue(r, i, 3)) >= after;
         s->freshness = old ? MZ_STALE : MZ_FRESH;
-        const mz_agency *a = mz_agencies_find(g_mz_agencies, s->agency_id);
+        const mz_agency *a = mz_agencies_find(mz_agencies_current(), s->agency_id);
         if (!refresh || !old || !a || !a->state || !a->ops->refresh_subject)
             continue;
         if (atomic_fetch_add(&g_inflight, 1) >= g_mz_config.refresh_max_inflight) {

@@ -1,0 +1,283 @@
+/*
+ * test_hardening.c — the HTTP layer under hostile clients: oversized
+ * headers (431), announced and chunked oversized bodies (413), foreign
+ * transfer encodings (400), slowloris clients while normal requests still
+ * succeed, the per-IP connection limit, and the agencies reload on SIGHUP.
+ */
+// clang-format off
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+// clang-format on
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mzt.h"
+
+static mzt_env g_env;
+
+static int setup(void **state)
+{
+    (void)state;
+    return mzt_env_setup(&g_env, "hardening") ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return mzt_env_teardown(&g_env) ? 0 : -1;
+}
+
+static int dial(unsigned port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Sends raw bytes and reads the status code of the answer (0 if none). */
+static int raw_status(unsigned port, const char *req, size_t len)
+{
+    int fd = dial(port);
+    if (fd < 0)
+        return -1;
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = send(fd, req + off, len - off, MSG_NOSIGNAL);
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    char buf[512];
+    struct pollfd p = {fd, POLLIN, 0};
+    int st = 0;
+    if (poll(&p, 1, 10000) == 1) {
+        ssize_t n = recv(fd, buf, sizeof buf - 1, 0);
+        if (n > 12) {
+            buf[n] = '\0';
+            sscanf(buf, "HTTP/1.%*d %d", &st);
+        }
+    }
+    close(fd);
+    return st;
+}
+
+static void test_limits(void **state)
+{
+    (void)state;
+    mzt_server s;
+    assert_true(mzt_server_start(&s, &g_env, NULL));
+    /* 40 KiB of headers */
+    static char big[48 * 1024];
+    int n = snprintf(big, sizeof big, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ");
+    memset(big + n, 'a', 40 * 1024);
+    n += 40 * 1024;
+    n += snprintf(big + n, sizeof big - (size_t)n, "\r\n\r\n");
+    assert_int_equal(raw_status(s.port, big, (size_t)n), 431);
+    /* an announced body of a terabyte: refused before reading */
+    const char *tb = "POST /api/v1/cases/search HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                     "application/json\r\nContent-Length: 1000000000000\r\n\r\n";
+    assert_int_equal(raw_status(s.port, tb, strlen(tb)), 413);
+    /* a chunked body past the limit (64 KiB) */
+    static char chunked[100 * 1024];
+    n = snprintf(chunked, sizeof chunked,
+                 "POST /api/v1/cases/search HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                 "application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+    for (int i = 0; i < 9; i++) { /* 9 chunks of 8 KiB = 72 KiB */
+        n += snprintf(chunked + n, sizeof chunked - (size_t)n, "2000\r\n");
+        memset(chunked + n, 'x', 8192);
+        n += 8192;
+        n += snprintf(chunked + n, sizeof chunked - (size_t)n, "\r\n");
+    }
+    n += snprintf(chunked + n, sizeof chunked - (size_t)n, "0\r\n\r\n");
+    assert_int_equal(raw_status(s.port, chunked, (size_t)n), 413);
+    /* a transfer encoding we do not speak */
+    const char *gz = "POST /api/v1/cases/search HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                     "application/json\r\nTransfer-Encoding: gzip\r\n\r\nabc";
+    assert_int_equal(raw_status(s.port, gz, strlen(gz)), 400);
+    /* and the service is fine */
+    mzt_resp r;
+    assert_true(mzt_http(&s, "GET", "/healthz", NULL, NULL, NULL, &r));
+    assert_int_equal(r.status, 200);
+    mzt_resp_free(&r);
+    assert_int_equal(mzt_server_stop(&s), 0);
+}
+
+typedef struct slow {
+    unsigned port;
+    int seconds;
+} slow;
+
+/* A slowloris client: one byte of a request every 2 s. */
+static void *slowloris(void *p)
+{
+    slow *a = p;
+    int fd = dial(a->port);
+    if (fd < 0)
+        return NULL;
+    const char *req = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+    for (int i = 0; i < a->seconds / 2; i++) {
+        if (send(fd, req + (i % strlen(req)), 1, MSG_NOSIGNAL) != 1)
+            break;
+        sleep(2);
+    }
+    close(fd);
+    return NULL;
+}
+
+static void test_slowloris(void **state)
+{
+    (void)state;
+    mzt_server s;
+    const char *env[] = {"MZ_PER_IP_CONNECTIONS=0", NULL};
+    assert_true(mzt_server_start(&s, &g_env, env));
+    enum { SLOW = 40 };
+    pthread_t t[SLOW];
+    slow a = {s.port, 8};
+    for (int i = 0; i < SLOW; i++)
+        pthread_create(&t[i], NULL, slowloris, &a);
+    sleep(1);
+    /* normal requests still succeed, promptly */
+    for (int i = 0; i < 20; i++) {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        mzt_resp r;
+        assert_true(mzt_http(&s, "GET", "/healthz", NULL, NULL, NULL, &r));
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        assert_int_equal(r.status, 200);
+        mzt_resp_free(&r);
+        long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+        assert_true(ms < 1000);
+    }
+    for (int i = 0; i < SLOW; i++)
+        pthread_join(t[i], NULL);
+    assert_int_equal(mzt_server_stop(&s), 0);
+}
+
+static void test_per_ip_limit(void **state)
+{
+    (void)state;
+    mzt_server s;
+    const char *env[] = {"MZ_PER_IP_CONNECTIONS=4", NULL};
+    assert_true(mzt_server_start(&s, &g_env, env));
+    int fds[4];
+    for (int i = 0; i < 4; i++) {
+        fds[i] = dial(s.port);
+        assert_true(fds[i] >= 0);
+    }
+    usleep(200 * 1000);
+    /* the fifth from the same address is refused (closed without an answer) */
+    const char *req = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    assert_int_equal(raw_status(s.port, req, strlen(req)), 0);
+    close(fds[0]);
+    usleep(300 * 1000);
+    assert_int_equal(raw_status(s.port, req, strlen(req)), 200);
+    for (int i = 1; i < 4; i++)
+        close(fds[i]);
+    assert_int_equal(mzt_server_stop(&s), 0);
+}
+
+static void write_agencies(const char *path, const char *ids[], int n, bool valid)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    if (!valid) {
+        fputs("{\"agencies\": [ {\"id\": \"Broken!\"} ]}", f);
+        fclose(f);
+        return;
+    }
+    fputs("{\"agencies\":[", f);
+    for (int i = 0; i < n; i++)
+        fprintf(f,
+                "%s{\"id\":\"%s\",\"name\":\"Agency %s\",\"adapter\":{\"kind\":\"rest-json\","
+                "\"baseUrl\":\"http://127.0.0.1:9/api\",\"searchPath\":\"/s\",\"itemsPointer\":"
+                "\"/items\",\"fields\":{\"externalId\":\"/id\",\"bsn\":\"/bsn\",\"title\":\"/t\","
+                "\"status\":\"/s\",\"statusChangedAt\":\"/at\"}},\"pollIntervalSeconds\":86400}",
+                i ? "," : "", ids[i], ids[i]);
+    fputs("]}", f);
+    fclose(f);
+}
+
+static bool admin_view_has(mzt_server *s, const char *admin, const char *needle)
+{
+    mzt_resp r;
+    if (!mzt_http(s, "GET", "/api/v1/agencies", admin, NULL, NULL, &r))
+        return false;
+    bool has = strstr(r.body, needle) != NULL;
+    mzt_resp_free(&r);
+    return has;
+}
+
+static void test_sighup_reload(void **state)
+{
+    (void)state;
+    char path[400], kv[500];
+    snprintf(path, sizeof path, "%s/agencies-reload.json", g_env.dir);
+    snprintf(kv, sizeof kv, "MZ_AGENCIES_FILE=%s", path);
+    const char *one[] = {"reload-a"}, *two[] = {"reload-a", "reload-b"};
+    write_agencies(path, one, 1, true);
+    const char *env[] = {kv, NULL};
+    mzt_server s;
+    assert_true(mzt_server_start(&s, &g_env, env));
+    char *admin = mzt_staff_token(&g_env, "[\"admin\"]");
+    assert_true(admin_view_has(&s, admin, "\"id\":\"reload-a\""));
+    assert_false(admin_view_has(&s, admin, "\"id\":\"reload-b\""));
+    write_agencies(path, two, 2, true);
+    kill(s.pid, SIGHUP);
+    bool seen = false;
+    for (int i = 0; i < 100 && !seen; i++) {
+        usleep(50 * 1000);
+        seen = admin_view_has(&s, admin,
+                              "\"id\":\"reload-b\",\"name\":\"Agency reload-b\","
+                              "\"adapterKind\":\"rest-json\",\"enabled\":true,"
+                              "\"configured\":true");
+    }
+    assert_true(seen);
+    /* an invalid file changes nothing */
+    write_agencies(path, NULL, 0, false);
+    kill(s.pid, SIGHUP);
+    usleep(500 * 1000);
+    assert_true(admin_view_has(&s, admin, "\"configured\":true"));
+    mzt_resp r;
+    assert_true(mzt_http(&s, "GET", "/healthz", NULL, NULL, NULL, &r));
+    assert_int_equal(r.status, 200);
+    mzt_resp_free(&r);
+    free(admin);
+    assert_int_equal(mzt_server_stop(&s), 0);
+    size_t n;
+    char *log = mzt_slurp(s.log, &n);
+    assert_non_null(log);
+    assert_non_null(strstr(log, "agencies reloaded"));
+    assert_non_null(strstr(log, "agencies file refused"));
+    free(log);
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_slowloris),
+        cmocka_unit_test(test_per_ip_limit),
+        cmocka_unit_test(test_sighup_reload),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
