@@ -98,7 +98,7 @@ static void test_defaults(void **state)
     assert_false(c.dev_mode);
     assert_int_equal(c.threads, 0);
     assert_int_equal(c.max_connections, 1024);
-    assert_int_equal(c.per_ip_connections, 0);
+    assert_int_equal(c.per_ip_connections, 128);
     assert_int_equal(c.connection_timeout, 15);
     assert_int_equal(c.max_body_bytes, 65536);
     char host[256];
