@@ -65,6 +65,9 @@ static const cfg_entry table[] = {
      "professional token's org claim takes precedence)"},
     {"MZ_PROCESSING_ACTIVITIES_FILE", T_STR, S(activities_file), NULL, 0, 0,
      "processing activities (JSON); unset = the built-in list"},
+    {"MZ_SYNC_LEASE_SECONDS", T_LONG, S(sync_lease_seconds), "120", 4, 3600,
+     "how long a claimed sync stays claimed without renewal (a crashed instance's agency is "
+     "picked up again after this)"},
     {"MZ_RETENTION_CLOSED_DAYS", T_LONG, S(retention_closed_days), "730", 1, 36500,
      "purge removes cases closed longer ago than this many days"},
     {"MZ_RETENTION_LOG_DAYS", T_LONG, S(retention_log_days), "730", 1, 36500,

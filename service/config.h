@@ -42,6 +42,7 @@ typedef struct mz_config {
     char *portal_dir;           /* the portal's built files, served at / */
     char *organisation;         /* who answers for processing done by this service */
     char *activities_file;      /* processing activities (purposes) */
+    long sync_lease_seconds;    /* how long a claimed agency stays claimed without renewal */
     long retention_closed_days; /* purge: cases closed longer ago */
     long retention_log_days;    /* purge: processing log and audit records */
     long retention_inbox_days;  /* purge: processed inbox rows */

@@ -138,6 +138,11 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          "next_run_at = now() + $4::int * interval '1 second', last_duration_ms = $5::int, "
          "runs = runs + 1 WHERE agency_id = $1 AND lease_owner = $2",
          5, true},
+    /* $1 agency, $2 owner, $3 lease seconds */
+    [MZ_STMT_SYNC_RENEW] = {"sync_renew",
+                            "UPDATE sync_state SET lease_until = now() + $3::int * "
+                            "interval '1 second' WHERE agency_id = $1 AND lease_owner = $2",
+                            3, true},
     [MZ_STMT_SYNC_TRIGGER] = {"sync_trigger",
                               "UPDATE sync_state SET next_run_at = now() WHERE agency_id = $1 "
                               "RETURNING lease_until IS NOT NULL AND lease_until > now()",

@@ -16,11 +16,27 @@
 
 /* --- store sink */
 
+static void renew_lease(mz_store_sink *ss)
+{
+    int64_t now = mz_outbound_now_ms();
+    int64_t every = g_mz_config.sync_lease_seconds * 1000 / 4;
+    if (!ss->lease_agency || now - ss->lease_renewed_ms < every)
+        return;
+    char lease[16];
+    snprintf(lease, sizeof lease, "%ld", g_mz_config.sync_lease_seconds);
+    const char *v[3] = {ss->lease_agency, ss->lease_owner, lease};
+    /* Inside a batch it becomes visible with the batch's commit (at most
+     * MZ_STORE_BATCH records later), well within the lease. */
+    PQclear(mz_db_exec(ss->batch.db, MZ_STMT_SYNC_RENEW, v, NULL, NULL));
+    ss->lease_renewed_ms = now;
+}
+
 static bool store_emit(mz_sink *s, const mz_case_record *rec)
 {
     mz_store_sink *ss = (mz_store_sink *)s;
     mz_sync_report *rep = ss->rep;
     char err[200];
+    renew_lease(ss);
     rep->seen++;
     switch (mz_store_batch_add(&ss->batch, rec, err, sizeof err)) {
     case MZ_UPSERT_APPLIED:
@@ -48,6 +64,9 @@ void mz_store_sink_init(mz_store_sink *s, mz_db *db, mz_sync_report *rep)
     s->batch.pending = 0;
     s->batch.limit = MZ_STORE_BATCH;
     s->rep = rep;
+    s->lease_agency = NULL;
+    s->lease_owner = NULL;
+    s->lease_renewed_ms = mz_outbound_now_ms();
 }
 
 bool mz_store_sink_finish(mz_store_sink *s, bool ok)
@@ -132,8 +151,10 @@ static bool run_claimed(mz_db *db, const mz_agency *a, const char *owner, const 
     int64_t t0 = mz_outbound_now_ms();
     mz_store_sink sink;
     mz_store_sink_init(&sink, db, rep);
+    sink.lease_agency = a->id;
+    sink.lease_owner = owner;
     char *next = NULL;
-    int64_t deadline = t0 + (int64_t)(MZ_SYNC_LEASE_SECONDS - 60) * 1000;
+    int64_t deadline = t0 + (int64_t)MZ_SYNC_MAX_RUN_SECONDS * 1000;
     char err[256] = "";
     rep->status = a->ops->sync(a->state, &sink.sink, cursor, &next, deadline, err, sizeof err);
     rep->skipped = sink.sink.skipped;
@@ -167,7 +188,7 @@ bool mz_sync_agency_once(mz_db *db, const mz_agency *a, const char *owner, mz_sy
 {
     memset(rep, 0, sizeof *rep);
     char lease[16];
-    snprintf(lease, sizeof lease, "%d", MZ_SYNC_LEASE_SECONDS);
+    snprintf(lease, sizeof lease, "%ld", g_mz_config.sync_lease_seconds);
     const char *v[3] = {owner, lease, a->id};
     PGresult *r = mz_db_exec(db, MZ_STMT_SYNC_CLAIM_ONE, v, NULL, NULL);
     if (!mz_db_ok(r) || PQntuples(r) != 1) {
@@ -203,7 +224,7 @@ static void *scheduler_main(void *arg)
         }
     mz_buf_putc(&ids, '}');
     char lease[16];
-    snprintf(lease, sizeof lease, "%d", MZ_SYNC_LEASE_SECONDS);
+    snprintf(lease, sizeof lease, "%ld", g_mz_config.sync_lease_seconds);
     const char *owner = mz_instance_id();
     mz_db *db = NULL;
     while (!mz_worker_stopping(&g_worker)) {

@@ -4,11 +4,12 @@
  *
  * Why leases: several service instances run the same scheduler. An agency
  * is claimed with UPDATE ... WHERE agency_id = (SELECT ... FOR UPDATE SKIP
- * LOCKED) which sets a lease (owner, until) and commits at once, so no
- * long transaction spans a sync; another instance skips leased agencies,
- * and a crashed instance's lease simply runs out. The run's deadline ends
- * before the lease does. Failures back off exponentially (with jitter):
- * 30 s * 2^(failures-1), at most an hour (or the poll interval if longer).
+ * LOCKED) which sets a lease (owner, until; MZ_SYNC_LEASE_SECONDS) and
+ * commits at once, so no long transaction spans a sync; another instance
+ * skips leased agencies. A running sync renews its lease every quarter of
+ * it, so a crashed instance's agency is picked up again within one lease. Failures back off
+ * exponentially (with jitter): 30 s * 2^(failures-1), at most an hour (or the poll interval if
+ * longer).
  *
  * Ownership: reports are caller-owned values. The scheduler owns its thread
  * and database connection; mz_scheduler_stop joins the thread.
@@ -24,7 +25,8 @@
 #include "agencies.h"
 #include "db.h"
 
-#define MZ_SYNC_LEASE_SECONDS 900
+/* A run may take at most this long (the adapter's deadline). */
+#define MZ_SYNC_MAX_RUN_SECONDS 1800
 
 typedef struct mz_sync_report {
     mz_adapter_status status;
@@ -48,6 +50,10 @@ typedef struct mz_store_sink {
     mz_sink sink; /* first: the emit callback receives this pointer */
     mz_store_batch batch;
     mz_sync_report *rep;
+    /* lease renewal while a claimed sync runs (NULL agency: none) */
+    const char *lease_agency;
+    const char *lease_owner;
+    int64_t lease_renewed_ms;
 } mz_store_sink;
 void mz_store_sink_init(mz_store_sink *s, mz_db *db, mz_sync_report *rep);
 /* Commits what is pending (after the adapter returned OK); false on error,

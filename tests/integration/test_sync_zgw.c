@@ -14,6 +14,7 @@
 #include <cmocka.h>
 // clang-format on
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -461,6 +462,51 @@ static void test_two_instances_share_work(void **state)
     assert_int_equal(mzt_server_stop(&b), 0);
 }
 
+/* A service instance is killed in the middle of a sync; a new one picks
+ * the agency up again once the dead one's lease has run out. */
+static void test_sync_resumes_after_kill(void **state)
+{
+    (void)state;
+    assert_true(mzt_sql(&g_env, "UPDATE sync_state SET next_run_at = now() + interval '1 day', "
+                                "lease_until = NULL, lease_owner = NULL"));
+    assert_true(mzt_sql(&g_env, "UPDATE sync_state SET next_run_at = now() WHERE agency_id = "
+                                "'gem'"));
+    long runs = q("SELECT runs FROM sync_state WHERE agency_id = 'gem'");
+    mode("{\"mode\":\"slow\",\"delayMs\":300,\"paths\":\"zaken\"}");
+    char kv[500];
+    const char *env[] = {NULL, NULL, "MZ_SYNC_LEASE_SECONDS=4", NULL};
+    serve_env(kv, sizeof kv, env);
+    mzt_server s;
+    assert_true(mzt_server_start(&s, &g_env, env));
+    for (int i = 0; i < 100 && q("SELECT count(*) FROM sync_state WHERE agency_id = 'gem' AND "
+                                 "lease_owner IS NOT NULL") == 0;
+         i++)
+        usleep(50 * 1000);
+    usleep(1500 * 1000); /* well into the run */
+    kill(s.pid, SIGKILL);
+    mzt_server_stop(&s);
+    assert_int_equal(q("SELECT count(*) FROM sync_state WHERE agency_id = 'gem' AND "
+                       "lease_owner IS NOT NULL"),
+                     1); /* the dead instance's claim is still there */
+    assert_int_equal(q("SELECT runs FROM sync_state WHERE agency_id = 'gem'"), runs);
+    mode("{\"mode\":\"ok\"}");
+    char *before = mzt_query_text(&g_env, "SELECT now()::text");
+    assert_true(mzt_server_start(&s, &g_env, env));
+    for (int i = 0; i < 300 && q("SELECT runs FROM sync_state WHERE agency_id = 'gem'") == runs;
+         i++)
+        usleep(100 * 1000);
+    assert_int_equal(q("SELECT runs FROM sync_state WHERE agency_id = 'gem'"), runs + 1);
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM sync_state WHERE agency_id = 'gem' AND last_error IS NULL "
+             "AND lease_owner IS NULL AND last_success_at > '%s'",
+             before);
+    assert_int_equal(q(sql), 1);
+    assert_int_equal(q("SELECT count(*) FROM cases WHERE agency_id = 'gem'"), ZAKEN);
+    free(before);
+    assert_int_equal(mzt_server_stop(&s), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -472,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_fresh_on_read),
         cmocka_unit_test(test_admin_view),
         cmocka_unit_test(test_two_instances_share_work),
+        cmocka_unit_test(test_sync_resumes_after_kill),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
