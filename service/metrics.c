@@ -1,6 +1,9 @@
 #include "metrics.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "db.h"
@@ -8,30 +11,102 @@
 #define MAX_ROUTES 64
 #define CLASSES    6 /* index 0 unused; 1xx..5xx */
 
+/* Latency buckets (seconds), cumulative as Prometheus wants them. */
+static const double g_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                  0.1,    0.25,  0.5,    1,     2.5,  5};
+#define NBUCKETS (sizeof g_bounds / sizeof g_bounds[0])
+
 static atomic_ullong g_count[MAX_ROUTES + 1][CLASSES];
+static atomic_ullong g_bucket[MAX_ROUTES + 1][NBUCKETS + 1]; /* last: +Inf */
 static atomic_ullong g_dur_us[MAX_ROUTES + 1];
-static time_t g_start;
 
 static size_t route_index(const mz_route *route)
 {
     size_t n;
     const mz_route *all = mz_routes(&n);
     if (!route || route < all || route >= all + n || n > MAX_ROUTES)
-        return MAX_ROUTES; /* unmatched */
+        return MAX_ROUTES; /* unmatched, or the portal's files */
     return (size_t)(route - all);
 }
 
 void mz_metrics_request(const mz_route *route, unsigned status, int64_t duration_us)
 {
-    if (!g_start)
-        g_start = time(NULL);
     size_t i = route_index(route);
     unsigned c = status / 100;
-    if (c >= CLASSES)
+    if (c >= CLASSES || c == 0)
         c = 5;
     atomic_fetch_add_explicit(&g_count[i][c], 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&g_dur_us[i], (unsigned long long)(duration_us > 0 ? duration_us : 0),
-                              memory_order_relaxed);
+    unsigned long long us = (unsigned long long)(duration_us > 0 ? duration_us : 0);
+    atomic_fetch_add_explicit(&g_dur_us[i], us, memory_order_relaxed);
+    size_t k = 0;
+    while (k < NBUCKETS && (double)us / 1e6 > g_bounds[k])
+        k++;
+    atomic_fetch_add_explicit(&g_bucket[i][k], 1, memory_order_relaxed);
+}
+
+static void route_labels(mz_buf *b, const mz_route *all, size_t n, size_t i)
+{
+    mz_buf_printf(b, "method=\"%s\",route=\"%s\"", i < n ? all[i].method : "",
+                  i < n ? all[i].pattern : "(other)");
+}
+
+/* Per-agency sync and inbox state, read from the database at scrape time
+ * (so every instance reports the shared truth). */
+static void agency_metrics(mz_buf *b)
+{
+    mz_db *db = mz_db_thread();
+    PGresult *s = db ? mz_db_exec(db, MZ_STMT_AGENCIES_ADMIN, NULL, NULL, NULL) : NULL;
+    PGresult *in = db ? mz_db_exec(db, MZ_STMT_INBOX_STATS, NULL, NULL, NULL) : NULL;
+    mz_buf_printf(b,
+                  "# HELP mz_database_up Whether the database answered this scrape.\n"
+                  "# TYPE mz_database_up gauge\nmz_database_up %d\n",
+                  mz_db_ok(s) ? 1 : 0);
+    if (mz_db_ok(s)) {
+        mz_buf_puts(b, "# HELP mz_sync_runs_total Pull syncs run, per agency.\n"
+                       "# TYPE mz_sync_runs_total counter\n");
+        for (int r = 0; r < PQntuples(s); r++)
+            mz_buf_printf(b, "mz_sync_runs_total{agency=\"%s\"} %s\n", PQgetvalue(s, r, 0),
+                          PQgetvalue(s, r, 14));
+        mz_buf_puts(b, "# HELP mz_sync_consecutive_failures Failed syncs in a row, per agency.\n"
+                       "# TYPE mz_sync_consecutive_failures gauge\n");
+        for (int r = 0; r < PQntuples(s); r++)
+            mz_buf_printf(b, "mz_sync_consecutive_failures{agency=\"%s\"} %s\n",
+                          PQgetvalue(s, r, 0), PQgetvalue(s, r, 7));
+        mz_buf_puts(b, "# HELP mz_sync_last_success_timestamp_seconds Last successful sync.\n"
+                       "# TYPE mz_sync_last_success_timestamp_seconds gauge\n");
+        for (int r = 0; r < PQntuples(s); r++) {
+            if (PQgetisnull(s, r, 4))
+                continue;
+            struct tm tm;
+            memset(&tm, 0, sizeof tm);
+            const char *ts = PQgetvalue(s, r, 4); /* "YYYY-MM-DD HH:MM:SS[.f]+00" */
+            if (sscanf(ts, "%d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                       &tm.tm_min, &tm.tm_sec) == 6) {
+                tm.tm_year -= 1900;
+                tm.tm_mon -= 1;
+                mz_buf_printf(b, "mz_sync_last_success_timestamp_seconds{agency=\"%s\"} %lld\n",
+                              PQgetvalue(s, r, 0), (long long)timegm(&tm));
+            }
+        }
+        mz_buf_puts(b, "# HELP mz_cases Cases stored, per agency.\n# TYPE mz_cases gauge\n");
+        for (int r = 0; r < PQntuples(s); r++)
+            mz_buf_printf(b, "mz_cases{agency=\"%s\"} %s\n", PQgetvalue(s, r, 0),
+                          PQgetvalue(s, r, 10));
+    }
+    if (mz_db_ok(in)) {
+        mz_buf_puts(b, "# HELP mz_inbox_pending Pushed updates not yet processed, per agency.\n"
+                       "# TYPE mz_inbox_pending gauge\n");
+        for (int r = 0; r < PQntuples(in); r++)
+            mz_buf_printf(b, "mz_inbox_pending{agency=\"%s\"} %s\n", PQgetvalue(in, r, 0),
+                          PQgetvalue(in, r, 1));
+        mz_buf_puts(b, "# HELP mz_inbox_failing Pushed updates whose processing failed, per "
+                       "agency.\n# TYPE mz_inbox_failing gauge\n");
+        for (int r = 0; r < PQntuples(in); r++)
+            mz_buf_printf(b, "mz_inbox_failing{agency=\"%s\"} %s\n", PQgetvalue(in, r, 0),
+                          PQgetvalue(in, r, 2));
+    }
+    PQclear(s);
+    PQclear(in);
 }
 
 void mz_metrics_render(mz_buf *b)
@@ -47,24 +122,43 @@ void mz_metrics_render(mz_buf *b)
             unsigned long long v = atomic_load(&g_count[i][c]);
             if (!v)
                 continue;
-            mz_buf_printf(b,
-                          "mz_http_requests_total{method=\"%s\",route=\"%s\",code=\"%uxx\"} %llu\n",
-                          i < n ? all[i].method : "", i < n ? all[i].pattern : "(unmatched)", c, v);
+            mz_buf_puts(b, "mz_http_requests_total{");
+            route_labels(b, all, n, i);
+            mz_buf_printf(b, ",code=\"%uxx\"} %llu\n", c, v);
         }
     }
-    mz_buf_puts(b, "# HELP mz_http_request_duration_seconds_sum Time spent answering, by route.\n"
-                   "# TYPE mz_http_request_duration_seconds_sum counter\n");
-    for (size_t i = 0; i < n && i < MAX_ROUTES; i++) {
-        unsigned long long v = atomic_load(&g_dur_us[i]);
-        if (v)
-            mz_buf_printf(b,
-                          "mz_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"} %.6f\n",
-                          all[i].method, all[i].pattern, (double)v / 1e6);
+    mz_buf_puts(b, "# HELP mz_http_request_duration_seconds Time to answer, by route.\n"
+                   "# TYPE mz_http_request_duration_seconds histogram\n");
+    for (size_t i = 0; i <= MAX_ROUTES; i++) {
+        if (i >= n && i != MAX_ROUTES)
+            continue;
+        unsigned long long total = 0;
+        for (size_t k = 0; k <= NBUCKETS; k++)
+            total += atomic_load(&g_bucket[i][k]);
+        if (!total)
+            continue;
+        unsigned long long cum = 0;
+        for (size_t k = 0; k <= NBUCKETS; k++) {
+            cum += atomic_load(&g_bucket[i][k]);
+            mz_buf_puts(b, "mz_http_request_duration_seconds_bucket{");
+            route_labels(b, all, n, i);
+            if (k < NBUCKETS)
+                mz_buf_printf(b, ",le=\"%g\"} %llu\n", g_bounds[k], cum);
+            else
+                mz_buf_printf(b, ",le=\"+Inf\"} %llu\n", cum);
+        }
+        mz_buf_puts(b, "mz_http_request_duration_seconds_sum{");
+        route_labels(b, all, n, i);
+        mz_buf_printf(b, "} %.6f\n", (double)atomic_load(&g_dur_us[i]) / 1e6);
+        mz_buf_puts(b, "mz_http_request_duration_seconds_count{");
+        route_labels(b, all, n, i);
+        mz_buf_printf(b, "} %llu\n", total);
     }
     mz_buf_printf(b,
                   "# HELP mz_db_reconnects_total Database reconnections.\n"
                   "# TYPE mz_db_reconnects_total counter\nmz_db_reconnects_total %lu\n",
                   mz_db_reconnects());
+    agency_metrics(b);
     mz_buf_printf(b,
                   "# HELP mz_build_info Build information.\n# TYPE mz_build_info gauge\n"
                   "mz_build_info{version=\"%s\"} 1\n",

@@ -534,6 +534,11 @@ static void test_http_behaviour(void **state)
     assert_int_equal(get("/metrics", NULL, NULL, &r), 200);
     assert_non_null(
         strstr(r.body, "mz_http_requests_total{method=\"GET\",route=\"/api/v1/me/cases\""));
+    assert_non_null(strstr(r.body, "mz_http_request_duration_seconds_bucket{method=\"GET\","
+                                   "route=\"/api/v1/me/cases\",le=\"+Inf\"}"));
+    assert_non_null(strstr(r.body, "mz_database_up 1"));
+    assert_non_null(strstr(r.body, "mz_cases{agency=\"uwv-test\"} 10"));
+    assert_non_null(strstr(r.body, "mz_inbox_pending{agency=\"gemeente-test\"} 0"));
     mzt_resp_free(&r);
     assert_int_equal(get("/api/v1/openapi.json", NULL, &d, NULL), 200);
     assert_string_equal(str_at(mz_json_get(mz_json_root(d), "info"), "title", NULL),
