@@ -2,6 +2,9 @@
 
 #include <errno.h>
 #include <jwt.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +14,8 @@
 #include "bsn.h"
 #include "crypto.h"
 #include "json.h"
+
+static void cache_clear(void); /* the verified-token cache, below */
 
 static char *g_key;
 static size_t g_key_len;
@@ -62,6 +67,7 @@ bool mz_auth_init(const char *public_key_file, const char *alg, const char *issu
     g_key = key;
     g_key_len = klen;
     g_alg = a;
+    cache_clear();
     free(g_issuer);
     free(g_audience);
     g_issuer = strdup(issuer ? issuer : "");
@@ -71,6 +77,7 @@ bool mz_auth_init(const char *public_key_file, const char *alg, const char *issu
 
 void mz_auth_shutdown(void)
 {
+    cache_clear();
     free(g_key);
     free(g_issuer);
     free(g_audience);
@@ -226,6 +233,77 @@ done:
     return ok;
 }
 
+/* --- verified-token cache
+ *
+ * Why: an RSA/ECDSA signature check costs tens of microseconds, more than
+ * the rest of a citizen's read; a portal sends the same token with every
+ * request. A successful verification is remembered, keyed by the SHA-256
+ * of the exact token text, until the token's own exp (no leeway): only
+ * the identical token can hit, and failures are never cached. Direct-mapped,
+ * one lock per slot. mz_auth_init empties it (new key, new rules). */
+#define CACHE_SLOTS 4096
+
+typedef struct cache_slot {
+    pthread_mutex_t mu;
+    unsigned char digest[32];
+    bool used;
+    mz_principal who;
+} cache_slot;
+
+static cache_slot g_cache[CACHE_SLOTS];
+static pthread_once_t g_cache_once = PTHREAD_ONCE_INIT;
+
+static void cache_init(void)
+{
+    for (size_t i = 0; i < CACHE_SLOTS; i++)
+        pthread_mutex_init(&g_cache[i].mu, NULL);
+}
+
+static cache_slot *slot_of(const unsigned char digest[32])
+{
+    pthread_once(&g_cache_once, cache_init);
+    size_t i = ((size_t)digest[0] << 8 | digest[1]) % CACHE_SLOTS;
+    return &g_cache[i];
+}
+
+static bool cache_get(const unsigned char digest[32], mz_principal *out)
+{
+    cache_slot *c = slot_of(digest);
+    bool hit = false;
+    pthread_mutex_lock(&c->mu);
+    if (c->used && CRYPTO_memcmp(c->digest, digest, 32) == 0) {
+        if (c->who.exp > (int64_t)time(NULL)) {
+            *out = c->who;
+            hit = true;
+        } else {
+            c->used = false;
+        }
+    }
+    pthread_mutex_unlock(&c->mu);
+    return hit;
+}
+
+static void cache_put(const unsigned char digest[32], const mz_principal *who)
+{
+    cache_slot *c = slot_of(digest);
+    pthread_mutex_lock(&c->mu);
+    memcpy(c->digest, digest, 32);
+    c->who = *who;
+    c->used = true;
+    pthread_mutex_unlock(&c->mu);
+}
+
+static void cache_clear(void)
+{
+    pthread_once(&g_cache_once, cache_init);
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        pthread_mutex_lock(&g_cache[i].mu);
+        g_cache[i].used = false;
+        OPENSSL_cleanse(&g_cache[i].who, sizeof g_cache[i].who);
+        pthread_mutex_unlock(&g_cache[i].mu);
+    }
+}
+
 bool mz_auth_verify(const char *authorization, mz_principal *out, const char **reason)
 {
     memset(out, 0, sizeof *out);
@@ -257,6 +335,10 @@ bool mz_auth_verify(const char *authorization, mz_principal *out, const char **r
         *reason = "token verification is not configured";
         return false;
     }
+    unsigned char digest[32];
+    SHA256((const unsigned char *)tok, tlen, digest);
+    if (cache_get(digest, out))
+        return true;
     jwt_t *jwt = NULL;
     int rc = jwt_decode(&jwt, tok, (const unsigned char *)g_key, (int)g_key_len);
     if (rc != 0 || !jwt) {
@@ -280,6 +362,8 @@ bool mz_auth_verify(const char *authorization, mz_principal *out, const char **r
     }
     mz_auth_settings s = {g_issuer, g_audience};
     ok = mz_auth_check_claims(claims, (size_t)clen, (int64_t)time(NULL), &s, out, reason);
+    if (ok)
+        cache_put(digest, out);
 done:
     jwt_free(jwt);
     return ok;
