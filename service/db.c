@@ -107,7 +107,7 @@ static bool reconnect(mz_db *db)
 
 /* --- per-thread connection */
 
-static pthread_key_t g_thread_key;
+static pthread_key_t g_thread_key, g_read_key;
 static pthread_once_t g_thread_once = PTHREAD_ONCE_INIT;
 
 static void thread_db_free(void *p)
@@ -117,12 +117,15 @@ static void thread_db_free(void *p)
 static void thread_key_init(void)
 {
     pthread_key_create(&g_thread_key, thread_db_free);
+    pthread_key_create(&g_read_key, thread_db_free);
 }
 
-mz_db *mz_db_thread(void)
+/* Takes the key by address: it exists only after pthread_once. */
+static mz_db *thread_conn(const pthread_key_t *keyp, const char *url)
 {
     pthread_once(&g_thread_once, thread_key_init);
-    mz_db *db = pthread_getspecific(g_thread_key);
+    pthread_key_t key = *keyp;
+    mz_db *db = pthread_getspecific(key);
     if (db) {
         if (PQstatus(db->pg) == CONNECTION_OK)
             return db;
@@ -131,13 +134,26 @@ mz_db *mz_db_thread(void)
         return NULL;
     }
     char err[256];
-    db = mz_db_connect(g_mz_config.database_url, 5000, err, sizeof err);
+    db = mz_db_connect(url, 5000, err, sizeof err);
     if (!db) {
         mz_log_msg_str(MZ_LOG_WARN, "database connection failed", "error", err);
         return NULL;
     }
-    pthread_setspecific(g_thread_key, db);
+    pthread_setspecific(key, db);
     return db;
+}
+
+mz_db *mz_db_thread(void)
+{
+    return thread_conn(&g_thread_key, g_mz_config.database_url);
+}
+
+mz_db *mz_db_thread_read(void)
+{
+    const char *url = g_mz_config.database_read_url;
+    if (!url || !*url)
+        return mz_db_thread();
+    return thread_conn(&g_read_key, url);
 }
 
 /* --- statements */

@@ -80,6 +80,9 @@ PGconn *mz_db_pg(mz_db *db);
 /* The calling thread's connection to g_mz_config.database_url, connecting if
  * needed; NULL when the database cannot be reached right now. */
 mz_db *mz_db_thread(void);
+/* The same for reads that may lag a little: a streaming replica when
+ * MZ_DATABASE_READ_URL is set, else the primary. Never write through it. */
+mz_db *mz_db_thread_read(void);
 
 /* Runs a named statement. values/lengths/formats as for PQexecPrepared
  * (lengths and formats may be NULL for all-text). Text results. */

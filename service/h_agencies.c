@@ -24,7 +24,7 @@ static void int_or_null(mz_buf *b, const char *v)
 
 void mz_h_agencies_list(mz_req *r)
 {
-    mz_db *db = mz_db_thread();
+    mz_db *db = mz_db_thread_read();
     PGresult *res = db ? mz_db_exec(db, MZ_STMT_AGENCIES_ADMIN, NULL, NULL, NULL) : NULL;
     if (!mz_db_ok(res)) {
         PQclear(res);

@@ -52,9 +52,10 @@ void mz_h_me_cases_list(mz_req *r)
     mz_pseudonym(r->principal.bsn, 9, key);
     mz_trace t;
     mz_trace_begin(r, &t);
-    mz_db *db = mz_db_thread();
+    mz_db *db = mz_db_thread(), *rdb = mz_db_thread_read();
     mz_buf b = MZ_BUF_INIT;
-    if (!mz_cases_list_build(r, db, r->principal.bsn, key, &q, false, "/api/v1/me/cases", &b) ||
+    if (!mz_cases_list_build(r, rdb, db, r->principal.bsn, key, &q, false, "/api/v1/me/cases",
+                             &b) ||
         !log_self(r, db, &t, key, "success")) {
         mz_buf_free(&b);
         return;
@@ -78,8 +79,8 @@ void mz_h_me_case_get(mz_req *r)
     const char *vals[2] = {id, (const char *)key};
     const int lens[2] = {0, MZ_PSEUDONYM_LEN};
     const int fmts[2] = {0, 1};
-    mz_db *db = mz_db_thread();
-    PGresult *res = db ? mz_db_exec(db, MZ_STMT_CASE_GET, vals, lens, fmts) : NULL;
+    mz_db *db = mz_db_thread(), *rdb = mz_db_thread_read();
+    PGresult *res = rdb ? mz_db_exec(rdb, MZ_STMT_CASE_GET, vals, lens, fmts) : NULL;
     if (!mz_db_ok(res)) {
         PQclear(res);
         mz_reply_unavailable(r, "the case store is unavailable; try again shortly");
@@ -92,7 +93,7 @@ void mz_h_me_case_get(mz_req *r)
         return;
     }
     mz_buf b = MZ_BUF_INIT;
-    bool ok = mz_case_detail_build(r, db, res, false, &b);
+    bool ok = mz_case_detail_build(r, rdb, res, false, &b);
     PQclear(res);
     if (!ok || !log_self(r, db, &t, key, "success")) {
         mz_buf_free(&b);

@@ -129,9 +129,9 @@ void mz_h_cases_search(mz_req *r)
     mz_pseudonym(who, 9, key);
     mz_trace t;
     mz_trace_begin(r, &t);
-    mz_db *db = mz_db_thread();
+    mz_db *db = mz_db_thread(), *rdb = mz_db_thread_read();
     mz_buf b = MZ_BUF_INIT;
-    bool ok = mz_cases_list_build(r, db, who, key, &q, true, "/api/v1/cases/search", &b) &&
+    bool ok = mz_cases_list_build(r, rdb, db, who, key, &q, true, "/api/v1/cases/search", &b) &&
               log_professional(r, db, &t, a, key, "success");
     memset(who, 0, sizeof who);
     mz_json_free(d);
@@ -166,8 +166,8 @@ void mz_h_cases_get(mz_req *r)
     mz_trace t;
     mz_trace_begin(r, &t);
     const char *vals[1] = {id};
-    mz_db *db = mz_db_thread();
-    PGresult *res = db ? mz_db_exec(db, MZ_STMT_CASE_GET_ANY, vals, NULL, NULL) : NULL;
+    mz_db *db = mz_db_thread(), *rdb = mz_db_thread_read();
+    PGresult *res = rdb ? mz_db_exec(rdb, MZ_STMT_CASE_GET_ANY, vals, NULL, NULL) : NULL;
     if (!mz_db_ok(res)) {
         PQclear(res);
         mz_reply_unavailable(r, "the case store is unavailable; try again shortly");
@@ -183,7 +183,7 @@ void mz_h_cases_get(mz_req *r)
     for (int i = 0; i < MZ_PSEUDONYM_LEN; i++)
         key[i] = (unsigned char)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
     mz_buf b = MZ_BUF_INIT;
-    bool ok = mz_case_detail_build(r, db, res, true, &b) &&
+    bool ok = mz_case_detail_build(r, rdb, res, true, &b) &&
               log_professional(r, db, &t, a, key, "success");
     PQclear(res);
     if (!ok) {

@@ -54,7 +54,7 @@ static void route_labels(mz_buf *b, const mz_route *all, size_t n, size_t i)
  * (so every instance reports the shared truth). */
 static void agency_metrics(mz_buf *b)
 {
-    mz_db *db = mz_db_thread();
+    mz_db *db = mz_db_thread_read();
     PGresult *s = db ? mz_db_exec(db, MZ_STMT_AGENCIES_ADMIN, NULL, NULL, NULL) : NULL;
     PGresult *in = db ? mz_db_exec(db, MZ_STMT_INBOX_STATS, NULL, NULL, NULL) : NULL;
     mz_buf_printf(b,

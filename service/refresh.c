@@ -106,8 +106,9 @@ static void *job_main(void *arg)
 }
 
 int mz_refresh_subject(mz_db *db, const char *bsn, const unsigned char key[MZ_PSEUDONYM_LEN],
-                       bool refresh, mz_source_state *out)
+                       bool refresh, mz_source_state *out, bool *refreshed)
 {
+    *refreshed = false;
     const char *v[1] = {(const char *)key};
     const int lens[1] = {MZ_PSEUDONYM_LEN};
     const int fmts[1] = {1};
@@ -202,6 +203,7 @@ int mz_refresh_subject(mz_db *db, const char *bsn, const unsigned char key[MZ_PS
             continue;
         if (j->done) {
             out[i].freshness = j->ok ? MZ_FRESH : MZ_UNAVAILABLE;
+            *refreshed = *refreshed || j->ok;
             if (j->ok)
                 snprintf(out[i].last_synced, sizeof out[i].last_synced, "%s", now_ts);
             free(j); /* finished jobs leave their memory to us */

@@ -26,3 +26,14 @@ pg_cluster_stop() {
   [ -f "$data/postmaster.pid" ] || return 0
   pg_as_owner "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
 }
+
+# pg_replica_create PRIMARY_SOCKDIR DATADIR — a streaming replica of the
+# cluster listening on PRIMARY_SOCKDIR (standby.signal + primary_conninfo);
+# start it with pg_cluster_start DATADIR SOCKDIR.
+pg_replica_create() {
+  local primary=$1 data=$2
+  mkdir -p "$data"
+  if [ "$(id -u)" -eq 0 ]; then chown postgres: "$data"; fi
+  chmod 700 "$data"
+  pg_as_owner "$PG_BIN/pg_basebackup" -h "$primary" -U postgres -D "$data" -R -X stream >/dev/null
+}

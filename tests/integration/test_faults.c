@@ -25,7 +25,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
+#include "crypto.h"
+#include "db.h"
 #include "mzt.h"
+#include "store.h"
 
 static char g_dir[256];
 static mzt_env g_env; /* its db_url points at the private cluster */
@@ -152,10 +157,80 @@ static void test_database_stopped_under_load(void **state)
     assert_int_equal(mzt_server_stop(&s), 0); /* and it never crashed */
 }
 
+static long count_on(const char *url, const char *sql)
+{
+    PGconn *c = PQconnectdb(url);
+    PGresult *r = PQexec(c, sql);
+    long n = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) ? atol(PQgetvalue(r, 0, 0)) : -1;
+    PQclear(r);
+    PQfinish(c);
+    return n;
+}
+
+/* Reads go to a streaming replica (MZ_DATABASE_READ_URL), writes — the
+ * processing log among them — to the primary. The replica is a real one,
+ * made with pg_basebackup from the test's own cluster. */
+static void test_read_replica(void **state)
+{
+    (void)state;
+    char action[1200];
+    snprintf(action, sizeof action,
+             "pg_replica_create %s/sock %s/replica && pg_cluster_start %s/replica %s/rsock", g_dir,
+             g_dir, g_dir, g_dir);
+    assert_int_equal(pg(action), 0);
+    char read_url[600];
+    snprintf(read_url, sizeof read_url, "host=%s/rsock user=postgres dbname=%s", g_dir,
+             g_env.dbname);
+    assert_int_equal(count_on(read_url, "SELECT pg_is_in_recovery()::int"), 1);
+    /* a case written on the primary reaches the replica */
+    assert_true(mzt_sql(&g_env, "INSERT INTO agencies (id, name, adapter_kind) VALUES "
+                                "('replica-test', 'Replica Test', 'rest-json')"));
+    char keyfile[300], err[200];
+    snprintf(keyfile, sizeof keyfile, "%s/keys/pseudonym.key", g_env.dir);
+    assert_true(mz_pseudonym_load_key(keyfile, err, sizeof err));
+    mz_db *db = mz_db_connect(g_env.db_url, 0, err, sizeof err);
+    assert_non_null(db);
+    mz_case_record rec = {.agency_id = "replica-test",
+                          .external_id = "r-1",
+                          .title = "Van de replica gelezen",
+                          .status_group = "received",
+                          .status_text = "Ontvangen",
+                          .status_changed_at = "2026-03-01 10:00:00+00",
+                          .source_updated_at = "2026-03-01 10:00:00+00",
+                          .source = "poll"};
+    mz_pseudonym("999990019", 9, rec.subject_key);
+    assert_int_equal(mz_store_upsert_case(db, &rec, err, sizeof err), MZ_UPSERT_APPLIED);
+    mz_db_close(db);
+    for (int i = 0; i < 100 && count_on(read_url, "SELECT count(*) FROM cases") < 1; i++)
+        usleep(50 * 1000);
+    char kv[700];
+    snprintf(kv, sizeof kv, "MZ_DATABASE_READ_URL=%s", read_url);
+    const char *env[] = {kv, NULL};
+    mzt_server s;
+    assert_true(mzt_server_start(&s, &g_env, env));
+    char *tok = mzt_citizen_token(&g_env, "999990019");
+    long plog_before = mzt_query_long(&g_env, "SELECT count(*) FROM processing_log");
+    mzt_resp r;
+    assert_true(mzt_http(&s, "GET", "/api/v1/me/cases", tok, NULL, NULL, &r));
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "Van de replica gelezen"));
+    mzt_resp_free(&r);
+    /* the read came from the replica, the processing log went to the primary */
+    assert_true(count_on(read_url, "SELECT count(*) FROM pg_stat_activity WHERE "
+                                   "application_name = 'mijnzaken'") >= 1);
+    assert_int_equal(mzt_query_long(&g_env, "SELECT count(*) FROM processing_log"),
+                     plog_before + 1);
+    free(tok);
+    assert_int_equal(mzt_server_stop(&s), 0);
+    snprintf(action, sizeof action, "pg_cluster_stop %s/replica; rm -rf %s/replica", g_dir, g_dir);
+    pg(action);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_database_stopped_under_load),
+        cmocka_unit_test(test_read_replica),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
