@@ -49,7 +49,9 @@ bool mz_valid_datetime(const char *s)
     const char *t = s + 11;
     if (!digits(t, 2) || t[2] != ':' || !digits(t + 3, 2) || t[5] != ':' || !digits(t + 6, 2))
         return false;
-    if (num(t, 2) > 23 || num(t + 3, 2) > 59 || num(t + 6, 2) > 60)
+    /* No leap second: PostgreSQL refuses 23:59:60.5, and what we acknowledge
+     * must be storable. */
+    if (num(t, 2) > 23 || num(t + 3, 2) > 59 || num(t + 6, 2) > 59)
         return false;
     const char *z = t + 8;
     if (*z == '.') {
@@ -63,7 +65,7 @@ bool mz_valid_datetime(const char *s)
     if ((*z == 'Z' || *z == 'z') && z[1] == '\0')
         return true;
     return (*z == '+' || *z == '-') && digits(z + 1, 2) && z[3] == ':' && digits(z + 4, 2) &&
-           z[6] == '\0' && num(z + 1, 2) <= 23 && num(z + 4, 2) <= 59;
+           z[6] == '\0' && num(z + 1, 2) <= 15 && num(z + 4, 2) <= 59; /* PostgreSQL: ±15:59 */
 }
 
 /* --- field access with named errors */
