@@ -8,6 +8,16 @@
 # runtime image needs nothing from the source tree. See docker-compose.yml for
 # a complete local stack (Postgres + migrate + app).
 
+# --------------------------------------------------------------- portal stage
+# The portal's static files (NL Design System CSS bundled in; no other host
+# is needed at run time).
+FROM node:20-bookworm-slim AS portal
+WORKDIR /portal
+COPY portal/package.json portal/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY portal/ ./
+RUN npm run build
+
 # ---------------------------------------------------------------- build stage
 FROM debian:12-slim AS build
 
@@ -22,6 +32,7 @@ WORKDIR /src
 COPY . .
 
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
+      -DMZ_PORTAL_DEFAULT_DIR=/usr/share/mijnzaken/portal \
  && cmake --build build --target mijnzaken -j \
  && strip build/mijnzaken
 
@@ -41,6 +52,7 @@ RUN groupadd --system --gid 10001 mijnzaken \
       --home-dir /nonexistent --shell /usr/sbin/nologin mijnzaken
 
 COPY --from=build /src/build/mijnzaken /usr/local/bin/mijnzaken
+COPY --from=portal /portal/dist /usr/share/mijnzaken/portal
 
 USER 10001:10001
 

@@ -27,6 +27,10 @@ scripts/deps.sh
 cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-release --target mijnzaken fake_zgw -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
 BIN=$ROOT/build-release/mijnzaken
+# The portal (served at /): NL Design System CSS from the npm registry,
+# bundled into portal/dist so that the page needs no other host.
+( cd portal && { [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null; } &&
+  npm run build --silent >/dev/null )
 
 export MZ_JWT_PUBLIC_KEY_FILE=${MZ_JWT_PUBLIC_KEY_FILE:-$DATA/keys/jwt-public.pem}
 export MZ_JWT_PRIVATE_KEY_FILE=${MZ_JWT_PRIVATE_KEY_FILE:-$DATA/keys/jwt-private.pem}
@@ -94,7 +98,7 @@ fi
 PORT=${MZ_LISTEN##*:}
 cat <<MSG
 
-  MijnZaken is starting on http://${MZ_LISTEN}
+  MijnZaken is starting on http://${MZ_LISTEN}  (portal: open it in a browser)
   Demo citizens (BSN): 999993653, 999990019, 999990032
 
   Get a demo token and call the API:

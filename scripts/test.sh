@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds normal and sanitizer
 # (ASan+UBSan) builds, starts a throwaway PostgreSQL, runs every test through
-# ctest in both builds, and lints the OpenAPI document. Exits non-zero on
-# any failure.
+# ctest in both builds, runs the portal's tests in a real browser, scans the
+# whole suite's service logs for personal data, and lints the OpenAPI
+# document. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -35,6 +36,9 @@ echo "== ctest (ASan+UBSan build)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$JOBS" 2>&1 | tee -a "$LOG" || status=1
+echo "== Portal in a real browser (Chromium, Playwright, axe-core)"
+browser=0
+MZ_BUILD_DIR=build scripts/browser-test.sh || { status=1; browser=1; }
 echo "== Personal data in the suite's logs"
 leak=0
 scripts/check-logs.sh "$MZ_TEST_TMPDIR" || { status=1; leak=1; }
@@ -46,7 +50,7 @@ scripts/lint-openapi.sh || { status=1; lint=1; }
 total=$(grep -Eo 'failed out of [0-9]+' "$LOG" | awk '{s+=$4} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ tests failed out of' "$LOG" | awk '{s+=$1} END {print s+0}')
 rm -f "$LOG"
-runs=$(( total + 2 )); bad=$(( failed + lint + leak ))
+runs=$(( total + 3 )); bad=$(( failed + lint + leak + browser ))
 [ "$total" -gt 0 ] || { echo "no tests ran"; status=1; }
 echo "summary: $(( runs - bad )) passed, $bad failed"
 exit $status

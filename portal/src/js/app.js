@@ -1,0 +1,201 @@
+// MijnZaken portal: a small single-page app with history routing. The
+// service answers every extension-less path with index.html, so each page
+// has a real, shareable address.
+import { ApiError } from './api.js';
+import { loading } from './components.js';
+import { announce, clear, h, icon } from './dom.js';
+import { endSession, expired, homeFor, organisation, rememberReturn, role, token } from './session.js';
+import { accessLogView } from './views/accesslog.js';
+import { citizenCaseView, professionalCaseView } from './views/detail.js';
+import { errorView, forbiddenView, notFoundView, sessionExpiredView, unavailableView } from './views/errors.js';
+import { loginView } from './views/login.js';
+import { overviewView } from './views/overview.js';
+import { professionalView } from './views/professional.js';
+
+const UUID = '([0-9a-fA-F-]{36})';
+const routes = [
+  { path: /^\/$/, view: homeRedirect },
+  { path: /^\/inloggen$/, view: loginView, public: true },
+  { path: /^\/sessie-verlopen$/, view: sessionExpiredView, public: true },
+  { path: /^\/zaken$/, view: overviewView, role: 'citizen', nav: 'zaken', loading: 'Uw zaken worden opgehaald bij de organisaties…' },
+  { path: new RegExp(`^/zaken/${UUID}$`), view: citizenCaseView, role: 'citizen', nav: 'zaken', loading: 'De zaak wordt opgehaald…' },
+  { path: /^\/zaken\/([^/]+)$/, view: notFoundView, role: 'citizen', nav: 'zaken' },
+  { path: /^\/inzage$/, view: accessLogView, role: 'citizen', nav: 'inzage', loading: 'Even geduld…' },
+  { path: /^\/medewerker$/, view: professionalView, role: 'professional', nav: 'medewerker' },
+  { path: new RegExp(`^/medewerker/zaken/${UUID}$`), view: professionalCaseView, role: 'professional', nav: 'medewerker', loading: 'De zaak wordt opgehaald…' },
+];
+
+const NAV = {
+  citizen: [
+    { key: 'zaken', href: '/zaken', text: 'Mijn zaken', icon: 'folder' },
+    { key: 'inzage', href: '/inzage', text: 'Wie heeft mijn gegevens bekeken', icon: 'eye' },
+  ],
+  professional: [
+    { key: 'medewerker', href: '/medewerker', text: 'Zaken van een burger opzoeken', icon: 'search' },
+  ],
+};
+
+function homeRedirect(ctx) {
+  ctx.navigate(token() ? homeFor(role()) : '/inloggen', { replace: true });
+}
+
+let seq = 0;
+
+function main() {
+  return document.querySelector('#inhoud > .mz-container');
+}
+
+export function navigate(path, { replace = false, focus = true } = {}) {
+  if (replace) window.history.replaceState(null, '', path);
+  else window.history.pushState(null, '', path);
+  window.scrollTo(0, 0);
+  return render({ focus });
+}
+
+function updateChrome(route) {
+  const r = token() ? role() : null;
+  const session = document.getElementById('mz-session');
+  const nav = document.getElementById('mz-nav');
+  clear(session);
+  clear(nav);
+  if (r) {
+    const who = r === 'professional'
+      ? h('span', { class: 'mz-who' }, icon('headset'), h('span', null, h('strong', null, 'Medewerker KCC'), h('span', { class: 'mz-who__sub' }, organisation() || 'demo')))
+      : h('span', { class: 'mz-who' }, icon('user'), h('span', null, h('strong', null, 'Ingelogd'), h('span', { class: 'mz-who__sub' }, 'als demoburger')));
+    session.append(who, h('button', { type: 'button', class: 'mz-logout', onclick: logout }, 'Uitloggen'));
+  }
+  const items = NAV[r] || [];
+  nav.hidden = items.length === 0;
+  if (items.length) {
+    nav.append(h('div', { class: 'mz-container' }, h('ul', { class: 'mz-nav__list' },
+      items.map((it) => h('li', { class: 'mz-nav__item' },
+        h('a', { class: 'mz-nav__link', href: it.href, 'data-nav': '', 'aria-current': route?.nav === it.key ? 'page' : null },
+          icon(it.icon), h('span', null, it.text)))))));
+  }
+}
+
+// Logging out (and a session that ended) loads the page anew, so nothing
+// of the session stays behind in memory (such as a professional's last search).
+function logout() {
+  endSession();
+  window.location.assign('/inloggen?uitgelogd=1');
+}
+
+function match(path) {
+  for (const r of routes) {
+    const m = r.path.exec(path);
+    if (m) return { route: r, params: m.slice(1) };
+  }
+  return null;
+}
+
+let rendered = null;
+
+export async function render({ focus = true } = {}) {
+  const mine = ++seq;
+  let path = window.location.pathname;
+  if (path.length > 1 && path.endsWith('/')) {
+    path = path.replace(/\/+$/, '') || '/';
+    window.history.replaceState(null, '', path + window.location.search);
+  }
+  rendered = path + window.location.search;
+  const found = match(path);
+  const route = found?.route || null;
+  const container = main();
+  let shown = false;
+  const ctx = {
+    path,
+    params: found?.params || [],
+    query: new URLSearchParams(window.location.search),
+    current: () => mine === seq,
+    navigate: (p, o) => navigate(p, o),
+    rerender: () => render({ focus: true }),
+    sessionEnded: () => sessionExpired(path + window.location.search),
+    title(text) {
+      document.title = text ? `${text} – MijnZaken` : 'MijnZaken';
+    },
+    show(...nodes) {
+      if (mine !== seq) return false;
+      shown = true;
+      clear(container);
+      container.append(...nodes.flat().filter(Boolean));
+      return true;
+    },
+  };
+  updateChrome(route);
+
+  if (!route) {
+    notFoundView(ctx);
+  } else if (!route.public && route.view !== homeRedirect && !token()) {
+    rememberReturn(path + window.location.search);
+    return navigate('/inloggen?inloggen=1', { replace: true, focus });
+  } else if (!route.public && route.view !== homeRedirect && expired()) {
+    return sessionExpired(path + window.location.search);
+  } else if (route.role && role() !== route.role) {
+    forbiddenView(ctx, homeFor(role()));
+  } else {
+    // Only say "loading" when the answer takes a moment (no flicker).
+    const slow = window.setTimeout(() => {
+      if (mine !== seq || shown) return;
+      clear(container);
+      container.append(loading(route.loading || 'Even geduld…'));
+      announce(route.loading || 'Even geduld…');
+    }, 200);
+    try {
+      await route.view(ctx);
+    } catch (e) {
+      if (mine !== seq) return;
+      if (e instanceof ApiError && e.status === 401) return sessionExpired(path + window.location.search);
+      handleError(ctx, e);
+    } finally {
+      window.clearTimeout(slow);
+    }
+  }
+  if (mine !== seq) return;
+  if (focus) {
+    const h1 = container.querySelector('h1');
+    if (h1) {
+      h1.setAttribute('tabindex', '-1');
+      h1.focus({ preventScroll: true });
+    }
+  }
+}
+
+function sessionExpired(returnPath) {
+  endSession();
+  rememberReturn(returnPath);
+  window.location.replace('/sessie-verlopen');
+}
+
+function handleError(ctx, e) {
+  if (!(e instanceof ApiError)) {
+    console.error(e); // a bug in the portal: keep it visible to developers
+    return errorView(ctx, null);
+  }
+  if (e.status === 403) return forbiddenView(ctx, homeFor(role()));
+  if (e.status === 404) return notFoundView(ctx);
+  if (e.status === 0 || e.status === 502 || e.status === 503 || e.status === 504) return unavailableView(ctx, e);
+  return errorView(ctx, e);
+}
+
+// Internal links are handled here: no page reload, focus moves to the new
+// page's heading.
+document.addEventListener('click', (ev) => {
+  if (ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+  const a = ev.target instanceof Element ? ev.target.closest('a[href]') : null;
+  if (!a || a.target || a.hasAttribute('download')) return;
+  const url = new URL(a.href, window.location.href);
+  if (url.origin !== window.location.origin || url.pathname.startsWith('/api/')) return;
+  if (url.pathname === window.location.pathname && url.search === window.location.search && url.hash) return; // in-page anchor
+  ev.preventDefault();
+  navigate(url.pathname + url.search);
+});
+
+// Back and forward re-render, except when only the #fragment changed.
+window.addEventListener('popstate', () => {
+  if (window.location.pathname + window.location.search === rendered) return;
+  render({ focus: true });
+});
+
+document.getElementById('mz-boot')?.remove();
+render({ focus: false });

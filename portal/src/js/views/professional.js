@@ -1,0 +1,227 @@
+// The contact-centre professional: look up a citizen's cases by BSN (in
+// the request body only, never in an address), naming the purpose.
+import { api, ApiError } from '../api.js';
+import { announce, h, icon, id } from '../dom.js';
+import {
+  alert, button, freshnessNotice, heading, lead, loading, pageTitle, para, statusLine, telLink,
+} from '../components.js';
+import { plural } from '../format.js';
+
+// The processing activities professionals may name. The service has no
+// list endpoint yet, so these mirror its built-in list.
+export const PURPOSES = [
+  { id: 'klantvraag', name: 'Beantwoorden van een vraag van de burger over de eigen zaken' },
+  { id: 'doorverwijzen', name: 'Doorverwijzen van de burger naar de organisatie die de zaak behandelt' },
+];
+
+export function purposeName(pid) {
+  return PURPOSES.find((p) => p.id === pid)?.name || pid;
+}
+
+const PAGE_SIZE = 20;
+// Kept in memory only (gone on reload): the last search, so that coming
+// back from a case shows the results without a new (logged) look-up.
+let last = null;
+
+export function professionalView(ctx) {
+  ctx.title('Zaken van een burger opzoeken');
+
+  const bsnId = 'bsn';
+  const bsnHint = id('bsn-uitleg');
+  const bsnErr = id('bsn-fout');
+  const purposeErr = id('doel-fout');
+  const summary = h('div', { class: 'mz-error-summary-slot' });
+  const results = h('div', { class: 'mz-results', id: 'resultaten' });
+
+  const bsnInput = h('input', {
+    class: 'utrecht-textbox utrecht-textbox--html-input mz-bsn', id: bsnId, name: 'bsn', type: 'text',
+    inputmode: 'numeric', autocomplete: 'off', spellcheck: 'false', maxlength: '11', 'aria-describedby': bsnHint,
+    value: last?.bsn || '',
+  });
+  const bsnError = h('p', { class: 'utrecht-form-field-error-message mz-field-error', id: bsnErr, hidden: true });
+  const bsnField = h('div', { class: 'utrecht-form-field utrecht-form-field--text mz-field' },
+    h('div', { class: 'utrecht-form-field__label' }, h('label', { class: 'utrecht-form-label', for: bsnId }, 'Burgerservicenummer (BSN)')),
+    h('div', { class: 'utrecht-form-field__description utrecht-form-field-description', id: bsnHint }, '9 cijfers. Vraag de burger om het nummer; u ziet het op het paspoort of de identiteitskaart.'),
+    bsnError,
+    h('div', { class: 'utrecht-form-field__input' }, bsnInput));
+
+  const purposeError = h('p', { class: 'utrecht-form-field-error-message mz-field-error', id: purposeErr, hidden: true });
+  const radios = PURPOSES.map((p) => {
+    const rid = `doel-${p.id}`;
+    return h('div', { class: 'utrecht-form-field utrecht-form-field--radio mz-choice' },
+      h('div', { class: 'utrecht-form-field__input' },
+        h('input', { class: 'utrecht-radio-button utrecht-radio-button--html-input', type: 'radio', name: 'purpose', id: rid, value: p.id, checked: last?.purpose === p.id })),
+      h('div', { class: 'utrecht-form-field__label' }, h('label', { class: 'utrecht-form-label utrecht-form-label--radio', for: rid }, p.name)));
+  });
+  const purposeSet = h('fieldset', { class: 'utrecht-form-fieldset utrecht-form-fieldset--html-fieldset mz-fieldset', id: 'doel' },
+    h('legend', { class: 'utrecht-form-fieldset__legend utrecht-form-fieldset__legend--html-legend mz-legend' }, 'Waarom zoekt u deze zaken op?'),
+    h('p', { class: 'utrecht-form-field-description mz-legend-hint' }, 'Kies het doel. Het wordt vastgelegd bij uw opzoeking en de burger kan het zien.'),
+    purposeError,
+    ...radios);
+
+  const submit = button('Zaken opzoeken', { type: 'submit', iconName: 'search' });
+  const form = h('form', { class: 'utrecht-form mz-search-form', novalidate: true, onsubmit: onSubmit },
+    bsnField, purposeSet, h('div', { class: 'mz-actions' }, submit,
+      last ? button('Nieuwe zoekopdracht', { primary: false, onclick: () => { last = null; ctx.navigate('/medewerker', { replace: true }); } }) : null));
+
+  function setError(field, errEl, input, message) {
+    errEl.textContent = message || '';
+    errEl.hidden = !message;
+    field.classList.toggle('utrecht-form-field--invalid', Boolean(message));
+    if (input) {
+      if (message) {
+        input.setAttribute('aria-invalid', 'true');
+        input.setAttribute('aria-describedby', `${errEl.id} ${bsnHint}`);
+        input.classList.add('utrecht-textbox--invalid');
+      } else {
+        input.removeAttribute('aria-invalid');
+        input.setAttribute('aria-describedby', bsnHint);
+        input.classList.remove('utrecht-textbox--invalid');
+      }
+    }
+  }
+
+  function setPurposeError(message) {
+    purposeError.textContent = message || '';
+    purposeError.hidden = !message;
+    purposeSet.classList.toggle('utrecht-form-fieldset--invalid', Boolean(message));
+    if (message) purposeSet.setAttribute('aria-describedby', purposeErr); else purposeSet.removeAttribute('aria-describedby');
+  }
+
+  function showSummary(errors) {
+    summary.replaceChildren();
+    if (!errors.length) return;
+    const box = alert('error', 'Controleer het formulier',
+      h('ul', { class: 'utrecht-unordered-list mz-error-summary' },
+        errors.map((e) => h('li', null, h('a', { class: 'utrecht-link utrecht-link--html-a', href: `#${e.target}`, onclick(ev) { ev.preventDefault(); document.getElementById(e.focus || e.target)?.focus(); } }, e.text)))));
+    box.setAttribute('tabindex', '-1');
+    summary.append(box);
+    box.focus();
+  }
+
+  async function onSubmit(ev) {
+    ev.preventDefault();
+    const bsn = bsnInput.value.replace(/[\s.-]/g, '');
+    const purpose = form.querySelector('input[name="purpose"]:checked')?.value || '';
+    const errors = [];
+    let bsnMsg = null;
+    if (!bsn) bsnMsg = 'Vul het burgerservicenummer in.';
+    else if (!/^[0-9]{9}$/.test(bsn)) bsnMsg = 'Een burgerservicenummer bestaat uit 9 cijfers.';
+    setError(bsnField, bsnError, bsnInput, bsnMsg);
+    if (bsnMsg) errors.push({ target: bsnId, text: bsnMsg });
+    const pMsg = purpose ? null : 'Kies waarom u de zaken opzoekt.';
+    setPurposeError(pMsg);
+    if (pMsg) errors.push({ target: 'doel', focus: radios[0].querySelector('input').id, text: pMsg });
+    showSummary(errors);
+    if (errors.length) return;
+
+    submit.disabled = true;
+    submit.classList.add('utrecht-button--busy');
+    results.replaceChildren(loading('Zaken worden opgezocht bij de aangesloten organisaties…'));
+    announce('Zaken worden opgezocht');
+    try {
+      const res = await api('/api/v1/cases/search', { method: 'POST', body: { bsn, purpose, pageSize: PAGE_SIZE } });
+      last = { bsn, purpose, items: res.items || [], sources: res.sources || [], next: res.page?.next || null };
+      renderResults(true);
+    } catch (e) {
+      results.replaceChildren();
+      if (e instanceof ApiError && e.status === 401) return ctx.sessionEnded();
+      if (e instanceof ApiError && e.status === 400) {
+        const detail = String(e.problem?.detail || '');
+        if (detail.startsWith('purpose')) {
+          setPurposeError('Dit doel is niet (meer) toegestaan. Kies een ander doel.');
+          showSummary([{ target: 'doel', focus: radios[0].querySelector('input').id, text: 'Dit doel is niet toegestaan.' }]);
+        } else {
+          const msg = 'Dit is geen geldig burgerservicenummer. Controleer het nummer.';
+          setError(bsnField, bsnError, bsnInput, msg);
+          showSummary([{ target: bsnId, text: msg }]);
+        }
+      } else if (e instanceof ApiError && e.status === 403) {
+        results.append(alert('error', 'U mag deze zaken niet opzoeken', para('Uw account heeft geen toegang tot het opzoeken van zaken. Neem contact op met uw beheerder.')));
+      } else {
+        results.append(alert('warning', 'Het opzoeken is niet gelukt',
+          para('MijnZaken of een aangesloten organisatie is op dit moment niet bereikbaar. Probeer het over een paar minuten opnieuw.')));
+      }
+    } finally {
+      submit.disabled = false;
+      submit.classList.remove('utrecht-button--busy');
+    }
+  }
+
+  function renderResults(focus) {
+    const { items, sources, purpose, next } = last;
+    const groups = new Map();
+    for (const c of items) {
+      const key = c.agency?.id || '?';
+      if (!groups.has(key)) groups.set(key, { agency: c.agency || { name: 'Onbekende organisatie' }, cases: [] });
+      groups.get(key).cases.push(c);
+    }
+    const hid = id('resultaat');
+    const more = h('div', { class: 'mz-more' });
+    if (next) {
+      const btn = button('Meer zaken laden', {
+        primary: false, iconName: 'refresh',
+        async onclick() {
+          btn.disabled = true;
+          try {
+            const res = await api('/api/v1/cases/search', { method: 'POST', body: { bsn: last.bsn, purpose: last.purpose, pageSize: PAGE_SIZE, cursor: next } });
+            const before = last.items.length;
+            last.items = last.items.concat(res.items || []);
+            last.next = res.page?.next || null;
+            renderResults(false);
+            announce(`${plural(last.items.length - before, 'zaak', 'zaken')} extra geladen`);
+            results.querySelectorAll('.mz-pro-case__link')[before]?.focus();
+          } catch (e) {
+            btn.disabled = false;
+            if (e?.status === 401) return ctx.sessionEnded();
+            more.prepend(alert('error', null, para('Het laden van meer zaken is niet gelukt. Probeer het opnieuw.')));
+          }
+        },
+      });
+      more.append(btn);
+    }
+    const heading2 = h('h2', { class: 'utrecht-heading-2', id: hid, tabindex: '-1' }, items.length
+      ? `${plural(items.length, 'zaak', 'zaken')}${next ? ' (meer beschikbaar)' : ''}`
+      : 'Geen zaken gevonden');
+    results.replaceChildren(h('section', { class: 'mz-section mz-results__section', 'aria-labelledby': hid },
+      heading2,
+      h('p', { class: 'mz-logged' }, icon('lock', 'mz-icon--inline'),
+        `Zaken bij het BSN dat eindigt op ${last.bsn.slice(-3)}. Deze opzoeking is vastgelegd met het doel: `, h('strong', null, purposeName(purpose)), '.'),
+      freshnessNotice(sources),
+      items.length ? null : para('Bij de aangesloten organisaties zijn geen zaken bekend voor dit burgerservicenummer. Controleer het nummer met de burger.'),
+      [...groups.values()].map((g) => agencyGroup(g, purpose)),
+      more));
+    if (focus) heading2.focus();
+  }
+
+  ctx.show(
+    h('div', { class: 'mz-pro' },
+      pageTitle('Zaken van een burger opzoeken', 'Klantcontactcentrum'),
+      lead('Zoek de zaken van een burger op bij alle aangesloten organisaties, om een vraag te beantwoorden of de burger door te verwijzen.'),
+      h('div', { class: 'mz-pro__notice' }, alert('info', 'Elke opzoeking wordt vastgelegd',
+        para('Wie, wanneer en met welk doel: de burger kan zien dat uw organisatie de zaken heeft bekeken. Zoek alleen zaken op als u de burger daarmee helpt.'))),
+      summary,
+      h('section', { class: 'mz-panel mz-pro__form', 'aria-labelledby': 'zoeken' },
+        heading(2, 'Zoeken', { id: 'zoeken', class: 'mz-visually-hidden' }),
+        form),
+      results));
+  if (last) renderResults(false);
+}
+
+function agencyGroup(g, purpose) {
+  const contact = g.agency.contact || {};
+  const hid = id('org');
+  return h('section', { class: 'mz-pro-group', 'aria-labelledby': hid },
+    h('div', { class: 'mz-pro-group__head' },
+      h('h3', { class: 'utrecht-heading-3 mz-pro-group__title', id: hid }, g.agency.name),
+      h('ul', { class: 'mz-pro-group__lines' },
+        contact.professionalPhone ? h('li', { class: 'mz-pro-line' }, icon('headset'), h('span', null, 'Lijn voor professionals: ', telLink(contact.professionalPhone))) : null,
+        contact.phone ? h('li', null, icon('phone'), h('span', null, 'Burgers: ', telLink(contact.phone))) : null)),
+    h('ul', { class: 'mz-pro-cases' }, g.cases.map((c) => h('li', { class: 'mz-pro-case' },
+      h('div', { class: 'mz-pro-case__main' },
+        h('p', { class: 'mz-pro-case__title' },
+          h('a', { class: 'utrecht-link utrecht-link--html-a mz-pro-case__link', href: `/medewerker/zaken/${encodeURIComponent(c.id)}?doel=${encodeURIComponent(purpose)}`, 'data-nav': '' }, c.title || 'Zaak')),
+        c.caseNumber ? h('p', { class: 'mz-pro-case__number' }, 'Zaaknummer ', h('span', { class: 'mz-nowrap' }, c.caseNumber)) : null),
+      statusLine(c.status, { small: true }),
+      c.isOpen !== false && c.action?.text ? h('p', { class: 'mz-pro-case__action' }, icon('warning', 'mz-icon--inline'), h('strong', null, 'Actie burger: '), c.action.text) : null))));
+}

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Real-browser tests of the portal: installs Debian's Chromium if missing,
+# installs the portal's and the tests' npm packages, builds the portal, runs
+# the service (with its demo data) against a throwaway database, and runs
+# tests/browser with Node's test runner. Prints "browser: N passed, M failed"
+# and exits non-zero on any failure.
+#
+# Needs MZ_TEST_DATABASE_URL: an admin connection string of a running
+# throwaway PostgreSQL ("host=<socket dir> user=postgres dbname=postgres"),
+# as scripts/test.sh exports it; and the built service in $MZ_BUILD_DIR
+# (default build/: build/mijnzaken). Screenshots go to
+# tests/browser/screenshots/ (MZ_BROWSER_SCREENSHOTS overrides). When
+# MZ_TEST_TMPDIR is set, the service's log is written there as
+# server-browser.log, so the suite's scan for personal data covers it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD=${MZ_BUILD_DIR:-build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+BIN=$BUILD/mijnzaken
+
+say() { echo "browser-test: $*"; }
+fail() { say "$*" >&2; echo "browser: 0 passed, 1 failed"; exit 1; }
+
+[ -n "${MZ_TEST_DATABASE_URL:-}" ] || fail "MZ_TEST_DATABASE_URL is not set (see scripts/test.sh)"
+[ -x "$BIN" ] || fail "$BIN is missing: build the service first (MZ_BUILD_DIR=$BUILD)"
+
+# --- tools: Debian's Chromium, Node.js and npm --------------------------------
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+command -v psql >/dev/null 2>&1 || missing+=(postgresql-client-15)
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q >&2
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+fi
+
+# --- npm packages (skipped when node_modules matches the lockfile) -----------
+npm_install() {
+  local dir=$1 stamp=$1/node_modules/.mz-lockfile.sha256 want
+  if [ -f "$dir/package-lock.json" ]; then
+    want=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+    say "npm ci in ${dir#"$ROOT"/}"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" > "$stamp"
+  else
+    say "npm install in ${dir#"$ROOT"/} (no lockfile)"
+    (cd "$dir" && npm install --no-audit --no-fund --loglevel=error)
+  fi
+}
+npm_install "$ROOT/portal"
+npm_install "$ROOT/tests/browser"
+
+(cd portal && node build.mjs)
+
+# --- a throwaway database and the service -----------------------------------
+TMP=$(mktemp -d /tmp/mz-browser.XXXXXX)
+DB=mz_browser_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+LOGDIR=${MZ_TEST_TMPDIR:-$TMP}
+mkdir -p "$LOGDIR"
+LOG=$LOGDIR/server-browser.log
+SERVE_PID=
+DB_CREATED=
+
+cleanup() {
+  local rc=$?
+  if [ -n "$SERVE_PID" ] && kill -0 "$SERVE_PID" 2>/dev/null; then
+    kill -TERM "$SERVE_PID" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$SERVE_PID" 2>/dev/null || true
+    wait "$SERVE_PID" 2>/dev/null || true
+  fi
+  if [ -n "$DB_CREATED" ]; then
+    psql "$MZ_TEST_DATABASE_URL" -qXc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
+  rm -rf "$TMP"
+  return $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+psql "$MZ_TEST_DATABASE_URL" -qXc "CREATE DATABASE $DB" >/dev/null
+DB_CREATED=1
+# The same server with our database: a keyword/value string gets dbname
+# replaced, a URI its path.
+case $MZ_TEST_DATABASE_URL in
+  postgres://* | postgresql://*)
+    MZ_DATABASE_URL=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$MZ_TEST_DATABASE_URL" "$DB") ;;
+  *)
+    MZ_DATABASE_URL="$(printf '%s' "$MZ_TEST_DATABASE_URL" | sed -E 's/(^| )dbname=[^ ]*//g') dbname=$DB" ;;
+esac
+export MZ_DATABASE_URL
+
+"$BIN" init-dev --dir "$TMP/keys" >/dev/null 2>&1
+export MZ_JWT_PUBLIC_KEY_FILE=$TMP/keys/jwt-public.pem
+export MZ_JWT_PRIVATE_KEY_FILE=$TMP/keys/jwt-private.pem
+export MZ_PSEUDONYM_KEY_FILE=$TMP/keys/pseudonym.key
+export MZ_DEV_MODE=1
+export MZ_PORTAL_DIR=$ROOT/portal/dist
+export MZ_LISTEN=127.0.0.1:0
+export MZ_THREADS=${MZ_THREADS:-4}
+unset MZ_AGENCIES_FILE MZ_PROCESSING_ACTIVITIES_FILE
+
+"$BIN" migrate >> "$LOG" 2>&1 || fail "migrate failed (see $LOG)"
+"$BIN" seed-demo >> "$LOG" 2>&1 || fail "seed-demo failed (see $LOG)"
+: > "$TMP/serve.log"
+"$BIN" serve > "$TMP/serve.log" 2>&1 &
+SERVE_PID=$!
+
+# Port 0: the service picks a free port and logs it.
+PORT=
+for _ in $(seq 100); do
+  PORT=$(grep -m1 '"msg":"listening"' "$TMP/serve.log" 2>/dev/null | grep -oE '"port":[0-9]+' | cut -d: -f2 || true)
+  [ -n "$PORT" ] && break
+  kill -0 "$SERVE_PID" 2>/dev/null || break
+  sleep 0.1
+done
+if [ -z "$PORT" ]; then
+  cat "$TMP/serve.log" >&2
+  fail "the service did not start"
+fi
+BASE=http://127.0.0.1:$PORT
+ready=
+for _ in $(seq 100); do
+  if curl -fsS "$BASE/readyz" >/dev/null 2>&1; then ready=1; break; fi
+  sleep 0.1
+done
+[ -n "$ready" ] || { cat "$TMP/serve.log" >&2; fail "the service did not become ready"; }
+curl -fsS "$BASE/" | grep -q 'lang="nl"' || fail "the service does not serve the portal from $MZ_PORTAL_DIR"
+say "service on $BASE (database $DB)"
+
+# --- the tests ----------------------------------------------------------------
+status=0
+MZ_BROWSER_BASE_URL=$BASE \
+  node --test --test-concurrency=1 --test-timeout=180000 \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$TMP/results.tap" \
+    tests/browser/tests/*.test.mjs || status=$?
+
+if kill -0 "$SERVE_PID" 2>/dev/null; then
+  kill -TERM "$SERVE_PID" 2>/dev/null || true
+  wait "$SERVE_PID" 2>/dev/null || true
+else
+  serve_rc=0
+  wait "$SERVE_PID" 2>/dev/null || serve_rc=$?
+  say "the service exited during the tests (status $serve_rc); its last log lines:" >&2
+  tail -n 40 "$TMP/serve.log" >&2
+  status=1
+fi
+SERVE_PID=
+cat "$TMP/serve.log" >> "$LOG"
+[ "$status" -eq 0 ] || say "service log: $LOG"
+
+passed=$(grep -E '^# pass [0-9]+' "$TMP/results.tap" | tail -1 | awk '{print $3}')
+failed=$(grep -E '^# fail [0-9]+' "$TMP/results.tap" | tail -1 | awk '{print $3}')
+passed=${passed:-0}
+failed=${failed:-0}
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then failed=1; say "no test ran"; fi
+say "screenshots in ${MZ_BROWSER_SCREENSHOTS:-tests/browser/screenshots}"
+echo "browser: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
