@@ -39,6 +39,9 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 echo "== Portal in a real browser (Chromium, Playwright, axe-core)"
 browser=0
 MZ_BUILD_DIR=build scripts/browser-test.sh || { status=1; browser=1; }
+echo "== Fuzzing every parser (libFuzzer, ${MZ_FUZZ_SECONDS:-20} s per target)"
+fuzz=0
+scripts/fuzz.sh || { status=1; fuzz=1; }
 echo "== Personal data in the suite's logs"
 leak=0
 scripts/check-logs.sh "$MZ_TEST_TMPDIR" || { status=1; leak=1; }
@@ -50,7 +53,7 @@ scripts/lint-openapi.sh || { status=1; lint=1; }
 total=$(grep -Eo 'failed out of [0-9]+' "$LOG" | awk '{s+=$4} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ tests failed out of' "$LOG" | awk '{s+=$1} END {print s+0}')
 rm -f "$LOG"
-runs=$(( total + 3 )); bad=$(( failed + lint + leak + browser ))
+runs=$(( total + 4 )); bad=$(( failed + lint + leak + browser + fuzz ))
 [ "$total" -gt 0 ] || { echo "no tests ran"; status=1; }
 echo "summary: $(( runs - bad )) passed, $bad failed"
 exit $status

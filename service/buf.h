@@ -35,7 +35,7 @@ void mz_buf_append(mz_buf *b, const void *p, size_t n);
 void mz_buf_puts(mz_buf *b, const char *s);
 void mz_buf_putc(mz_buf *b, char c);
 void mz_buf_printf(mz_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void mz_buf_vprintf(mz_buf *b, const char *fmt, va_list ap);
+void mz_buf_vprintf(mz_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void mz_buf_reset(mz_buf *b); /* len = 0, keeps the allocation */
 void mz_buf_free(mz_buf *b);
 /* Returns the data (malloc'd, NUL-terminated, caller frees) and empties b. */
