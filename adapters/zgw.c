@@ -39,6 +39,7 @@
 #include "bsn.h"
 #include "buf.h"
 #include "crypto.h"
+#include "events.h"
 #include "outbound.h"
 
 #define EXPAND    "zaaktype,status,status.statustype,resultaat,resultaat.resultaattype,rollen"
@@ -82,13 +83,15 @@ static char *xstrdup(const char *s)
 }
 
 /* "2026-01-02" from a date or date-time text, into out[11]; NULL if absent. */
+/* Only a real calendar date gets through: what the store would refuse
+ * must not reach it (a notification's fetch would otherwise fail forever). */
 static const char *date_part(const char *s, char out[11])
 {
     if (!s || strlen(s) < 10)
         return NULL;
     memcpy(out, s, 10);
     out[10] = '\0';
-    return out;
+    return mz_valid_date(out) ? out : NULL;
 }
 
 /* --- auth */
@@ -520,9 +523,12 @@ static mz_adapter_status emit_zaak(call *c, const mz_json *zaak, const char *bsn
         if (!registered)
             registered = jstr(zaak, "startdatum");
         const char *changed = status_obj ? jstr(status_obj, "datumStatusGezet") : NULL;
+        if (changed && !mz_valid_datetime(changed))
+            changed = NULL; /* unusable: fall back to the registration date */
         char changed_buf[32];
-        if (!changed && registered) {
-            snprintf(changed_buf, sizeof changed_buf, "%.10s 00:00:00+00", registered);
+        char reg_day[11];
+        if (!changed && registered && date_part(registered, reg_day)) {
+            snprintf(changed_buf, sizeof changed_buf, "%s 00:00:00+00", reg_day);
             changed = changed_buf;
         }
         char link[2100];
