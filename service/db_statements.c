@@ -160,13 +160,13 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
      * the agency's last full sync. */
     [MZ_STMT_SUBJECT_FRESHNESS] =
         {"subject_freshness",
-         "SELECT id, name, last, extract(epoch FROM now() - last)::bigint FROM ("
-         "SELECT a.id, a.name, greatest(r.refreshed_at, s.last_success_at, "
-         "(SELECT max(c.last_synced_at) FROM cases c WHERE c.subject_key = $1 "
-         "AND c.agency_id = a.id)) AS last "
-         "FROM agencies a LEFT JOIN subject_refresh r ON r.agency_id = a.id AND "
-         "r.subject_key = $1 LEFT JOIN sync_state s ON s.agency_id = a.id "
-         "WHERE a.enabled) x ORDER BY id",
+         "WITH c AS (SELECT agency_id, max(last_synced_at) AS synced FROM cases "
+         "WHERE subject_key = $1 GROUP BY agency_id) "
+         "SELECT a.id, a.name, greatest(r.refreshed_at, s.last_success_at, c.synced), "
+         "extract(epoch FROM now() - greatest(r.refreshed_at, s.last_success_at, c.synced))"
+         "::bigint FROM agencies a LEFT JOIN c ON c.agency_id = a.id "
+         "LEFT JOIN subject_refresh r ON r.agency_id = a.id AND r.subject_key = $1 "
+         "LEFT JOIN sync_state s ON s.agency_id = a.id WHERE a.enabled ORDER BY a.id",
          1, true},
     [MZ_STMT_SUBJECT_REFRESH_RECORD] =
         {"subject_refresh_record",
@@ -224,10 +224,17 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                              "ended_at, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, "
                              "$8::timestamptz, clock_timestamp(), $9)",
                              9, false},
-    [MZ_STMT_AUDIT_INSERT] = {"audit_insert",
-                              "INSERT INTO audit_log (trace_id, actor_kind, actor_id, "
-                              "organisation, endpoint) VALUES ($1, $2, $3, $4, $5)",
-                              5, false},
+    /* The same plus the audit record, in one statement (atomic, one round
+     * trip): $10 actor kind, $11 actor id, $12 endpoint. */
+    [MZ_STMT_PLOG_AUDIT_INSERT] = {"plog_audit_insert",
+                                   "WITH p AS (INSERT INTO processing_log (trace_id, span_id, "
+                                   "parent_span_id, activity_id, activity_name, organisation, "
+                                   "subject_key, started_at, ended_at, outcome) VALUES ($1, $2, "
+                                   "$3, $4, $5, $6, $7, $8::timestamptz, clock_timestamp(), $9) "
+                                   "RETURNING trace_id) INSERT INTO audit_log (trace_id, "
+                                   "actor_kind, actor_id, organisation, endpoint) SELECT "
+                                   "trace_id, $10, $11, $6, $12 FROM p",
+                                   12, false},
     /* The citizen's view of who looked: $1 subject key, $2 the self-view
      * activity (left out), $3 before this id or NULL, $4 limit. */
     [MZ_STMT_ACCESS_LOG_LIST] = {"access_log_list",

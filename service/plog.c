@@ -51,36 +51,31 @@ void mz_trace_header(mz_req *r, const mz_trace *t)
     mz_reply_header(r, "traceparent", v);
 }
 
+/* One statement either way (autocommit): the record, and for an employee
+ * the audit record with it, commit together in one round trip. */
 bool mz_plog_write(mz_db *db, const mz_plog_entry *e)
 {
-    if (!db || !mz_db_begin(db))
+    if (!db)
         return false;
-    const char *v[9] = {e->trace->trace_id,
-                        e->trace->span_id,
-                        e->trace->parent_span_id[0] ? e->trace->parent_span_id : NULL,
-                        e->activity->id,
-                        e->activity->name,
-                        e->organisation,
-                        (const char *)e->subject_key,
-                        e->started_at,
-                        e->outcome};
-    int lens[9] = {0};
-    int fmts[9] = {0};
+    const char *v[12] = {e->trace->trace_id,
+                         e->trace->span_id,
+                         e->trace->parent_span_id[0] ? e->trace->parent_span_id : NULL,
+                         e->activity->id,
+                         e->activity->name,
+                         e->organisation,
+                         (const char *)e->subject_key,
+                         e->started_at,
+                         e->outcome,
+                         e->actor_kind,
+                         e->actor_id,
+                         e->endpoint};
+    int lens[12] = {0};
+    int fmts[12] = {0};
     lens[6] = MZ_PSEUDONYM_LEN;
     fmts[6] = 1;
-    PGresult *r = mz_db_exec(db, MZ_STMT_PLOG_INSERT, v, lens, fmts);
-    bool ok = mz_db_ok(r);
+    PGresult *r = mz_db_exec(db, e->actor_kind ? MZ_STMT_PLOG_AUDIT_INSERT : MZ_STMT_PLOG_INSERT, v,
+                             lens, fmts);
+    bool ok = mz_db_ok(r) && (!e->actor_kind || strcmp(PQcmdTuples(r), "1") == 0);
     PQclear(r);
-    if (ok && e->actor_kind) {
-        const char *a[5] = {e->trace->trace_id, e->actor_kind, e->actor_id, e->organisation,
-                            e->endpoint};
-        r = mz_db_exec(db, MZ_STMT_AUDIT_INSERT, a, NULL, NULL);
-        ok = mz_db_ok(r);
-        PQclear(r);
-    }
-    if (!ok) {
-        mz_db_rollback(db);
-        return false;
-    }
-    return mz_db_commit(db);
+    return ok;
 }
