@@ -118,7 +118,7 @@ export MZ_JWT_PRIVATE_KEY_FILE=$KEYS/jwt-private.pem
 export MZ_PSEUDONYM_KEY_FILE=$KEYS/pseudonym.key
 export MZ_LOG_LEVEL=warn
 export MZ_REFRESH_AFTER=86400
-export MZ_THREADS=2
+export MZ_THREADS=${MZ_THREADS:-2}
 export MZ_PORTAL_DIR=$TMP/no-portal # none: only the API
 
 # --- the dataset --------------------------------------------------------------
@@ -476,7 +476,7 @@ TOTAL_S=$(elapsed "$T_START")
 
 {
   echo
-  echo "MijnZaken benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, release build, service + PostgreSQL 15 (fsync on) + load generator on one machine, ${DURATION} s per phase, MZ_THREADS=2"
+  echo "MijnZaken benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, release build, service + PostgreSQL 15 (fsync on) + load generator on one machine, ${DURATION} s per phase, MZ_THREADS=${MZ_THREADS}"
   echo "$GEN_LINE"
   echo "read path: $NTOKENS citizens with pre-minted RS256 tokens, GET /api/v1/me/cases (first page, pageSize 20), average body $AVG_BODY bytes"
   echo
