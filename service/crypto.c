@@ -113,6 +113,17 @@ void mz_hmac_sha256(const void *key, size_t keylen, const void *data, size_t n,
         abort();
 }
 
+int mz_hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 bool mz_consttime_eq(const void *a, size_t alen, const void *b, size_t blen)
 {
     if (alen != blen)

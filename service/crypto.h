@@ -42,6 +42,9 @@ void mz_sha256_hex(const void *data, size_t n, char out[65]);
 /* HMAC-SHA256 into out[32]. */
 void mz_hmac_sha256(const void *key, size_t keylen, const void *data, size_t n,
                     unsigned char out[32]);
+/* The value of one hex digit (either case), or -1. */
+int mz_hexval(char c);
+
 /* Constant-time comparison of two byte strings (false if lengths differ). */
 bool mz_consttime_eq(const void *a, size_t alen, const void *b, size_t blen);
 

@@ -318,15 +318,6 @@ bool mz_events_accept(const char *body, size_t len, mz_buf *out, size_t *count, 
     return true;
 }
 
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    return -1;
-}
-
 bool mz_events_replay(const char *agency_id, const char *event_id, const char *stored, size_t len,
                       mz_event_fn fn, void *ud, char *err, size_t errlen)
 {
@@ -373,7 +364,7 @@ bool mz_events_replay(const char *agency_id, const char *event_id, const char *s
             .n_events = 1,
         };
         for (int k = 0; k < MZ_PSEUDONYM_LEN; k++) {
-            int hi = hexval(f.subject_hex[2 * k]), lo = hexval(f.subject_hex[2 * k + 1]);
+            int hi = mz_hexval(f.subject_hex[2 * k]), lo = mz_hexval(f.subject_hex[2 * k + 1]);
             if (hi < 0 || lo < 0) {
                 snprintf(err, errlen, "events[%zu].subjectKey: must be 64 hex digits", i);
                 ok = false;

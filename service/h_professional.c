@@ -17,6 +17,7 @@
 #include "cases_json.h"
 #include "cases_view.h"
 #include "config.h"
+#include "crypto.h"
 #include "handlers.h"
 #include "json.h"
 #include "plog.h"
@@ -143,15 +144,6 @@ void mz_h_cases_search(mz_req *r)
     mz_trace_header(r, &t);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 void mz_h_cases_get(mz_req *r)
 {
     const char *id = mz_req_param(r, "caseId");
@@ -181,7 +173,7 @@ void mz_h_cases_get(mz_req *r)
     unsigned char key[MZ_PSEUDONYM_LEN];
     const char *hex = PQgetvalue(res, 0, MZ_CC__COUNT);
     for (int i = 0; i < MZ_PSEUDONYM_LEN; i++)
-        key[i] = (unsigned char)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
+        key[i] = (unsigned char)(mz_hexval(hex[2 * i]) << 4 | mz_hexval(hex[2 * i + 1]));
     mz_buf b = MZ_BUF_INIT;
     bool ok = mz_case_detail_build(r, rdb, res, true, &b) &&
               log_professional(r, db, &t, a, key, "success");

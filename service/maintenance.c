@@ -308,23 +308,12 @@ static uint64_t tag_of(const unsigned char *p)
     return t;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool unhex32(const char *h, unsigned char out[SHA_LEN])
 {
     if (strlen(h) != 2 * SHA_LEN)
         return false;
     for (int i = 0; i < SHA_LEN; i++) {
-        int a = hexval(h[2 * i]), b = hexval(h[2 * i + 1]);
+        int a = mz_hexval(h[2 * i]), b = mz_hexval(h[2 * i + 1]);
         if (a < 0 || b < 0)
             return false;
         out[i] = (unsigned char)(a << 4 | b);

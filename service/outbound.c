@@ -10,6 +10,7 @@
  * no second parse that could disagree with the first.
  */
 #include "outbound.h"
+#include "crypto.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -155,17 +156,6 @@ fail:
     return false;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* True when the segment [s, s+n) is "." or "..", written plainly or with
  * %2e, also before a ";parameter" (some servers treat "..;" as ".."). */
 static bool is_dot_segment(const char *s, size_t n)
@@ -175,7 +165,7 @@ static bool is_dot_segment(const char *s, size_t n)
     while (i < n && s[i] != ';') {
         if (s[i] == '.') {
             i++;
-        } else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) == 2 &&
+        } else if (s[i] == '%' && i + 2 < n && mz_hexval(s[i + 1]) == 2 &&
                    (s[i + 2] == 'e' || s[i + 2] == 'E')) {
             i += 3;
         } else {
@@ -194,7 +184,7 @@ static bool path_is_safe(const char *path)
         if (*p == '\\')
             return false;
         if (p[0] == '%' && p[1] && p[2]) {
-            int hi = hexval(p[1]), lo = hexval(p[2]);
+            int hi = mz_hexval(p[1]), lo = mz_hexval(p[2]);
             int v = hi * 16 + lo;
             if (hi >= 0 && lo >= 0 && (v == '/' || v == '\\' || v == 0))
                 return false;
