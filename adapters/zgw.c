@@ -369,27 +369,55 @@ static bool bsn_from_rollen(const mz_json *rollen, char out[10])
     return found;
 }
 
-static mz_adapter_status fetch_rollen_bsn(call *c, const char *zaak_url, char out[10], bool *found)
+/* Follows a paginated ZGW list from `first` (malloc'd; taken over), GET, or
+ * POST with body for _zoek: hands each page's `results` (NULL when absent)
+ * to fn until the last page, max_pages, an error, or fn setting *stop. */
+typedef mz_adapter_status (*page_fn)(call *c, const mz_json *results, void *ud, bool *stop);
+
+static mz_adapter_status each_page(call *c, char *first, const char *body, int max_pages,
+                                   page_fn fn, void *ud)
 {
-    *found = false;
-    char *next = zaak_query(c->z, "rollen?betrokkeneType=natuurlijk_persoon&", zaak_url);
+    char *next = first;
     mz_adapter_status st = MZ_ADAPTER_OK;
-    for (int page = 0; next && page < 100 && !*found; page++) {
+    bool stop = false;
+    for (int page = 0; next && page < max_pages && !stop; page++) {
         mz_json_doc *d;
-        st = request(c, "GET", next, NULL, &d);
+        st = request(c, body ? "POST" : "GET", next, body, &d);
         free(next);
         next = NULL;
         if (st != MZ_ADAPTER_OK)
             break;
         const mz_json *root = mz_json_root(d);
-        const mz_json *res = mz_json_get(root, "results");
-        if (res && res->type == MZ_JSON_ARRAY)
-            *found = bsn_from_rollen(res, out);
-        next = xstrdup(jstr(root, "next"));
+        st = fn(c, mz_json_get(root, "results"), ud, &stop);
+        if (st == MZ_ADAPTER_OK && !stop)
+            next = xstrdup(jstr(root, "next"));
         mz_json_free(d);
     }
     free(next);
     return st;
+}
+
+typedef struct rollen_ud {
+    char *out;
+    bool *found;
+} rollen_ud;
+
+static mz_adapter_status rollen_page(call *c, const mz_json *res, void *ud, bool *stop)
+{
+    (void)c;
+    rollen_ud *r = ud;
+    if (res && res->type == MZ_JSON_ARRAY)
+        *r->found = bsn_from_rollen(res, r->out);
+    *stop = *r->found;
+    return MZ_ADAPTER_OK;
+}
+
+static mz_adapter_status fetch_rollen_bsn(call *c, const char *zaak_url, char out[10], bool *found)
+{
+    *found = false;
+    rollen_ud ud = {out, found};
+    return each_page(c, zaak_query(c->z, "rollen?betrokkeneType=natuurlijk_persoon&", zaak_url),
+                     NULL, 100, rollen_page, &ud);
 }
 
 typedef struct history {
@@ -416,38 +444,30 @@ static void history_free(history *h)
     memset(h, 0, sizeof *h);
 }
 
-static mz_adapter_status fetch_history(call *c, const char *zaak_url, history *h)
+static mz_adapter_status history_page(call *c, const mz_json *res, void *ud, bool *stop)
 {
-    char *next = zaak_query(c->z, "statussen?", zaak_url);
+    history *h = ud;
     mz_adapter_status st = MZ_ADAPTER_OK;
-    for (int page = 0; next && page < 100; page++) {
-        mz_json_doc *d;
-        st = request(c, "GET", next, NULL, &d);
-        free(next);
-        next = NULL;
+    for (const mz_json *s = res ? res->u.kids.first : NULL; s && h->n < 200; s = s->next) {
+        const char *surl = jstr(s, "url"), *at = jstr(s, "datumStatusGezet");
+        type_info t;
+        if (!surl || !at)
+            continue;
+        st = type_get(c, jstr(s, "statustype"), NULL, &t);
         if (st != MZ_ADAPTER_OK)
             break;
-        const mz_json *root = mz_json_root(d);
-        const mz_json *res = mz_json_get(root, "results");
-        for (const mz_json *s = res ? res->u.kids.first : NULL; s && h->n < 200; s = s->next) {
-            const char *surl = jstr(s, "url"), *at = jstr(s, "datumStatusGezet");
-            type_info t;
-            if (!surl || !at)
-                continue;
-            st = type_get(c, jstr(s, "statustype"), NULL, &t);
-            if (st != MZ_ADAPTER_OK)
-                break;
-            h->ev = realloc(h->ev, (h->n + 1) * sizeof *h->ev);
-            h->ev[h->n++] = (mz_case_event){own(h, group_for(c->z, &t, false, false)),
-                                            own(h, text_for(&t)), own(h, at), own(h, surl)};
-            type_clear(&t);
-        }
-        if (st == MZ_ADAPTER_OK)
-            next = xstrdup(jstr(root, "next"));
-        mz_json_free(d);
+        h->ev = realloc(h->ev, (h->n + 1) * sizeof *h->ev);
+        h->ev[h->n++] = (mz_case_event){own(h, group_for(c->z, &t, false, false)),
+                                        own(h, text_for(&t)), own(h, at), own(h, surl)};
+        type_clear(&t);
     }
-    free(next);
+    *stop = false;
     return st;
+}
+
+static mz_adapter_status fetch_history(call *c, const char *zaak_url, history *h)
+{
+    return each_page(c, zaak_query(c->z, "statussen?", zaak_url), NULL, 100, history_page, h);
 }
 
 /* Turns one zaak (possibly with _expand) into a record and emits it.
@@ -602,35 +622,31 @@ static mz_adapter_status emit_zaak(call *c, const mz_json *zaak, const char *bsn
     return st;
 }
 
-/* Follows pages from `url` (GET, or POST with body for _zoek). */
+typedef struct zaken_ud {
+    const char *bsn;
+    mz_sink *sink;
+} zaken_ud;
+
+static mz_adapter_status zaken_page(call *c, const mz_json *res, void *ud, bool *stop)
+{
+    zaken_ud *z = ud;
+    *stop = false;
+    if (!res || res->type != MZ_JSON_ARRAY) {
+        snprintf(c->err, c->errlen, "agency answered without a results array");
+        return MZ_ADAPTER_UNAVAILABLE;
+    }
+    mz_adapter_status st = MZ_ADAPTER_OK;
+    for (const mz_json *zaak = res->u.kids.first; zaak && st == MZ_ADAPTER_OK; zaak = zaak->next)
+        st = emit_zaak(c, zaak, z->bsn, z->sink);
+    return st;
+}
+
+/* Follows pages from `first` (GET, or POST with body for _zoek). */
 static mz_adapter_status walk(call *c, const char *first, const char *body, const char *bsn,
                               mz_sink *sink)
 {
-    char *next = strdup(first);
-    mz_adapter_status st = MZ_ADAPTER_OK;
-    for (int page = 0; next && page < MAX_PAGES; page++) {
-        mz_json_doc *d;
-        st = request(c, body ? "POST" : "GET", next, body, &d);
-        free(next);
-        next = NULL;
-        if (st != MZ_ADAPTER_OK)
-            break;
-        const mz_json *root = mz_json_root(d);
-        const mz_json *res = mz_json_get(root, "results");
-        if (!res || res->type != MZ_JSON_ARRAY) {
-            snprintf(c->err, c->errlen, "agency answered without a results array");
-            mz_json_free(d);
-            st = MZ_ADAPTER_UNAVAILABLE;
-            break;
-        }
-        for (const mz_json *z = res->u.kids.first; z && st == MZ_ADAPTER_OK; z = z->next)
-            st = emit_zaak(c, z, bsn, sink);
-        if (st == MZ_ADAPTER_OK)
-            next = xstrdup(jstr(root, "next"));
-        mz_json_free(d);
-    }
-    free(next);
-    return st;
+    zaken_ud ud = {bsn, sink};
+    return each_page(c, strdup(first), body, MAX_PAGES, zaken_page, &ud);
 }
 
 static mz_outbound *client(zgw *z)
