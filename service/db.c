@@ -280,3 +280,68 @@ PGresult *mz_db_exec_script(mz_db *db, const char *sql)
 {
     return PQexec(db->pg, sql);
 }
+
+/* --- pipelined batches */
+
+/* Why a pipeline without BEGIN/COMMIT: everything up to the Sync message is
+ * one implicit transaction, so the batch costs one round trip and one WAL
+ * flush, and a failure in any execution rolls back all of them. The caller
+ * caps n so that the (small) results cannot fill the socket buffers while
+ * we are still sending, which would deadlock a blocking connection. */
+bool mz_db_exec_many(mz_db *db, mz_stmt id, int n, const char *const *const *values,
+                     PGresult **results)
+{
+    const mz_stmt_def *d = &mz_stmt_defs[id];
+    for (int i = 0; i < n; i++)
+        results[i] = NULL;
+    if (db->in_tx || n <= 0)
+        return false;
+    if (connection_lost(db) && !reconnect(db))
+        return false;
+    if (!prepare(db, id) || !PQenterPipelineMode(db->pg))
+        return false;
+    bool ok = true;
+    int sent = 0;
+    for (; sent < n; sent++)
+        if (!PQsendQueryPrepared(db->pg, d->name, d->nparams, values[sent], NULL, NULL, 0))
+            break;
+    if (sent < n || !PQpipelineSync(db->pg))
+        ok = false;
+    /* Read back exactly what was sent: one result and a NULL per execution,
+     * then the sync marker. */
+    for (int i = 0; i < sent; i++) {
+        PGresult *r = PQgetResult(db->pg);
+        if (!r) {
+            ok = false;
+            break;
+        }
+        if (!mz_db_ok(r))
+            ok = false;
+        results[i] = r;
+        PGresult *extra;
+        while ((extra = PQgetResult(db->pg)) != NULL) /* the NULL that ends this query */
+            PQclear(extra);
+    }
+    if (sent == n) {
+        PGresult *s;
+        while ((s = PQgetResult(db->pg)) != NULL) {
+            ExecStatusType st = PQresultStatus(s);
+            PQclear(s);
+            if (st == PGRES_PIPELINE_SYNC)
+                break;
+            ok = false;
+        }
+    }
+    if (!PQexitPipelineMode(db->pg) || connection_lost(db) ||
+        PQtransactionStatus(db->pg) != PQTRANS_IDLE)
+        ok = false;
+    if (!ok) {
+        for (int i = 0; i < n; i++) {
+            PQclear(results[i]);
+            results[i] = NULL;
+        }
+        if (!connection_lost(db) && PQtransactionStatus(db->pg) != PQTRANS_IDLE)
+            (void)reconnect(db); /* never leave a half-read pipeline behind */
+    }
+    return ok;
+}

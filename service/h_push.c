@@ -16,6 +16,7 @@
 #include "events.h"
 #include "handlers.h"
 #include "inbox.h"
+#include "ingest.h"
 #include "json.h"
 #include "webhook.h"
 
@@ -52,6 +53,28 @@ static void stored(mz_req *r, mz_inbox_result res, unsigned status, const char *
     }
 }
 
+/* Runs on the committer thread once the row is durable (ingest.h). */
+static void row_done(void *ud, mz_inbox_result res)
+{
+    mz_req *r = ud;
+    r->async_status = (int)res;
+    mz_req_resume(r);
+}
+
+static void events_reply(mz_req *r)
+{
+    mz_inbox_result res = (mz_inbox_result)r->async_status;
+    char body[80];
+    snprintf(body, sizeof body, "{\"status\":\"%s\",\"events\":%zu}",
+             res == MZ_INBOX_DUPLICATE ? "duplicate" : "accepted", r->async_count);
+    stored(r, res, 202, body);
+}
+
+static void notification_reply(mz_req *r)
+{
+    stored(r, (mz_inbox_result)r->async_status, 204, NULL);
+}
+
 void mz_h_push_events(mz_req *r)
 {
     const mz_agency *a = agency_of(r);
@@ -86,14 +109,10 @@ void mz_h_push_events(mz_req *r)
         mz_reply_problem(r, 400, "bad-request", "Invalid event", err);
         return;
     }
-    mz_db *db = mz_db_thread();
-    mz_inbox_result res =
-        db ? mz_inbox_put(db, a->id, "event", id, canon.data) : MZ_INBOX_UNAVAILABLE;
+    r->async_count = n;
+    mz_req_suspend(r, events_reply);
+    mz_ingest_submit(a->id, "event", id, canon.data, row_done, r);
     mz_buf_free(&canon);
-    char body[80];
-    snprintf(body, sizeof body, "{\"status\":\"%s\",\"events\":%zu}",
-             res == MZ_INBOX_DUPLICATE ? "duplicate" : "accepted", n);
-    stored(r, res, 202, body);
 }
 
 void mz_h_push_notifications(mz_req *r)
@@ -168,9 +187,7 @@ void mz_h_push_notifications(mz_req *r)
     mz_json_free(d);
     char id[65];
     mz_sha256_hex(r->body, r->body_len, id);
-    mz_db *db = mz_db_thread();
-    mz_inbox_result res =
-        db ? mz_inbox_put(db, a->id, "notification", id, canon.data) : MZ_INBOX_UNAVAILABLE;
+    mz_req_suspend(r, notification_reply);
+    mz_ingest_submit(a->id, "notification", id, canon.data, row_done, r);
     mz_buf_free(&canon);
-    stored(r, res, 204, NULL);
 }

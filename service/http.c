@@ -210,6 +210,17 @@ void mz_reply_unavailable(mz_req *r, const char *detail)
     mz_reply_header(r, "Retry-After", "5");
 }
 
+void mz_req_suspend(mz_req *r, mz_handler cont)
+{
+    r->cont = cont;
+    MHD_suspend_connection(r->conn);
+}
+
+void mz_req_resume(mz_req *r)
+{
+    MHD_resume_connection(r->conn);
+}
+
 /* --- request processing */
 
 typedef struct query_check {
@@ -307,7 +318,7 @@ static void dispatch(mz_req *r, const char *url)
         }
     }
     route->fn(r);
-    if (!r->resp)
+    if (!r->resp && !r->cont)
         mz_reply_problem(r, 500, "internal-error", "Internal error",
                          "the request could not be completed");
 }
@@ -397,9 +408,20 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (r->cont) { /* resumed: the deferred work is done */
+        mz_handler cont = r->cont;
+        r->cont = NULL;
+        cont(r);
+        if (!r->resp)
+            mz_reply_problem(r, 500, "internal-error", "Internal error",
+                             "the request could not be completed");
+        return MHD_queue_response(conn, r->status, r->resp);
+    }
     if (r->resp) /* already answered */
         return MHD_YES;
     dispatch(r, url);
+    if (r->cont && !r->resp) /* suspended by the handler */
+        return MHD_YES;
     return MHD_queue_response(conn, r->status, r->resp);
 }
 
@@ -455,8 +477,8 @@ bool mz_http_start(unsigned *bound_port, char *err, size_t errlen)
     }
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
-    unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
+                     MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
     const char *h = strcmp(host, "localhost") == 0 ? "127.0.0.1" : host;

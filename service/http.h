@@ -68,7 +68,18 @@ struct mz_req {
     unsigned status;
     int64_t start_us;
     char started_at[40]; /* wall clock at arrival, timestamptz text (processing log) */
+    mz_handler cont;     /* set while suspended: builds the response after resume */
+    int async_status;    /* the other thread's result, for cont */
+    size_t async_count;
 };
+
+/* Deferred responses. A handler that hands its work to another thread
+ * calls mz_req_suspend(r, cont) first and returns without a response; that
+ * thread stores its result in r->async_* and calls mz_req_resume(r) once;
+ * cont(r) then runs on an HTTP thread and replies. The HTTP thread is free
+ * for other connections in between. */
+void mz_req_suspend(mz_req *r, mz_handler cont);
+void mz_req_resume(mz_req *r);
 
 /* Router (pure, for tests): finds the route for method+path. Returns the
  * route, or NULL with *path_known set when the path exists under another

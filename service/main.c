@@ -29,6 +29,7 @@
 #include "handlers.h"
 #include "http.h"
 #include "inbox.h"
+#include "ingest.h"
 #include "log.h"
 #include "maintenance.h"
 #include "migrate.h"
@@ -445,6 +446,8 @@ static int cmd_serve(void)
         return fail("cannot start the scheduler", "pthread_create failed");
     if (!mz_inbox_start(g_mz_agencies))
         return fail("cannot start the inbox processor", "pthread_create failed");
+    if (!mz_ingest_start())
+        return fail("cannot start the inbox committer", "pthread_create failed");
     mz_logline l;
     mz_log_begin(&l, MZ_LOG_INFO, "listening");
     mz_log_str(&l, "listen", g_mz_config.listen);
@@ -463,6 +466,7 @@ static int cmd_serve(void)
     /* Graceful: stop accepting, let requests in flight finish (bounded),
      * let the scheduler and the inbox finish their current step. */
     mz_http_drain(10000);
+    mz_ingest_stop(); /* completes suspended pushes before the server stops */
     mz_http_stop();
     mz_scheduler_stop();
     mz_inbox_stop();

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "ingest.h"
 
 #define MAX_ROUTES 64
 #define CLASSES    6 /* index 0 unused; 1xx..5xx */
@@ -158,6 +159,15 @@ void mz_metrics_render(mz_buf *b)
                   "# HELP mz_db_reconnects_total Database reconnections.\n"
                   "# TYPE mz_db_reconnects_total counter\nmz_db_reconnects_total %lu\n",
                   mz_db_reconnects());
+    unsigned long commits, rows;
+    mz_ingest_stats(&commits, &rows);
+    mz_buf_printf(b,
+                  "# HELP mz_inbox_commits_total Transactions the push committer made (group "
+                  "commit).\n# TYPE mz_inbox_commits_total counter\nmz_inbox_commits_total %lu\n"
+                  "# HELP mz_inbox_committed_rows_total Pushes the committer wrote in them.\n"
+                  "# TYPE mz_inbox_committed_rows_total counter\n"
+                  "mz_inbox_committed_rows_total %lu\n",
+                  commits, rows);
     agency_metrics(b);
     mz_buf_printf(b,
                   "# HELP mz_build_info Build information.\n# TYPE mz_build_info gauge\n"

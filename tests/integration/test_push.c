@@ -260,6 +260,67 @@ static void test_concurrent_duplicates(void **state)
                      1);
 }
 
+/* Group commit: concurrent pushes share transactions, and each one is
+ * still acknowledged only once stored, exactly once. */
+typedef struct gc_arg {
+    int thread;
+    int accepted;
+} gc_arg;
+
+static void *gc_thread(void *p)
+{
+    gc_arg *a = p;
+    for (int i = 0; i < 40; i++) {
+        char id[40], ref[40], body[1200];
+        snprintf(id, sizeof id, "gc-%d-%d", a->thread, i);
+        snprintf(ref, sizeof ref, "gc-ref-%d-%d", a->thread, i);
+        event_body(body, sizeof body, ref, "received", "2026-03-07T10:00:00Z");
+        if (send_event(&g_srv, id, 0, body, NULL, false) == 202)
+            a->accepted++;
+    }
+    return NULL;
+}
+
+static unsigned long metric(const char *body, const char *name)
+{
+    char key[80];
+    snprintf(key, sizeof key, "\n%s ", name);
+    const char *p = strstr(body, key);
+    assert_non_null(p);
+    return strtoul(p + strlen(key), NULL, 10);
+}
+
+static void test_group_commit(void **state)
+{
+    (void)state;
+    mzt_resp m;
+    assert_true(mzt_http(&g_srv, "GET", "/metrics", NULL, NULL, NULL, &m));
+    unsigned long commits0 = metric(m.body, "mz_inbox_commits_total");
+    unsigned long rows0 = metric(m.body, "mz_inbox_committed_rows_total");
+    mzt_resp_free(&m);
+    pthread_t t[8];
+    gc_arg a[8];
+    for (int i = 0; i < 8; i++) {
+        a[i] = (gc_arg){.thread = i};
+        pthread_create(&t[i], NULL, gc_thread, &a[i]);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(a[i].accepted, 40);
+    }
+    assert_int_equal(q("SELECT count(*) FROM inbox WHERE event_id LIKE 'gc-%'"), 320);
+    assert_int_equal(q("SELECT count(DISTINCT event_id) FROM inbox WHERE event_id LIKE 'gc-%'"),
+                     320);
+    assert_true(mzt_http(&g_srv, "GET", "/metrics", NULL, NULL, NULL, &m));
+    unsigned long commits = metric(m.body, "mz_inbox_commits_total") - commits0;
+    unsigned long rows = metric(m.body, "mz_inbox_committed_rows_total") - rows0;
+    mzt_resp_free(&m);
+    assert_int_equal(rows, 320);
+    assert_true(commits < rows); /* eight senders at once: rows shared commits */
+    assert_int_equal(wait_for("SELECT count(*) FROM cases WHERE external_id LIKE 'gc-ref-%'", 320),
+                     320);
+}
+
 static void test_newer_then_older(void **state)
 {
     (void)state;
@@ -551,6 +612,7 @@ int main(void)
         cmocka_unit_test(test_event_stored),
         cmocka_unit_test(test_timestamps_and_signatures),
         cmocka_unit_test(test_concurrent_duplicates),
+        cmocka_unit_test(test_group_commit),
         cmocka_unit_test(test_newer_then_older),
         cmocka_unit_test(test_bad_input_changes_nothing),
         cmocka_unit_test(test_zgw_notifications),
