@@ -285,22 +285,32 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                                 "'\"subjectKey\":\"([0-9a-f]{64})\"', 'g') m "
                                 "WHERE kind = 'event') s(k)",
                                 0, true},
+    /* The mapping is applied in chunks: $1 old and $2 new pseudonyms as
+     * parallel arrays of hex text (one round trip per chunk, not per
+     * citizen). */
     [MZ_STMT_REKEY_CASES] = {"rekey_cases",
-                             "UPDATE cases SET subject_key = decode($2, 'hex') "
-                             "WHERE subject_key = decode($1, 'hex')",
+                             "UPDATE cases c SET subject_key = decode(m.n, 'hex') "
+                             "FROM unnest($1::text[], $2::text[]) AS m(o, n) "
+                             "WHERE c.subject_key = decode(m.o, 'hex')",
                              2, false},
     /* Refresh records only say how fresh a citizen's data is: drop the old
      * ones (a row under the new key may already exist), never collide. */
     [MZ_STMT_REKEY_REFRESH] = {"rekey_refresh",
-                               "DELETE FROM subject_refresh WHERE subject_key = decode($1, 'hex') "
-                               "AND $2::text IS NOT NULL",
+                               "DELETE FROM subject_refresh WHERE subject_key IN "
+                               "(SELECT decode(o, 'hex') FROM unnest($1::text[]) AS o) "
+                               "AND $2::text[] IS NOT NULL",
                                2, false},
     [MZ_STMT_REKEY_PLOG] = {"rekey_plog",
-                            "UPDATE processing_log SET subject_key = decode($2, 'hex') "
-                            "WHERE subject_key = decode($1, 'hex')",
+                            "UPDATE processing_log p SET subject_key = decode(m.n, 'hex') "
+                            "FROM unnest($1::text[], $2::text[]) AS m(o, n) "
+                            "WHERE p.subject_key = decode(m.o, 'hex')",
                             2, false},
-    [MZ_STMT_REKEY_INBOX] = {"rekey_inbox",
-                             "UPDATE inbox SET body = replace(body, $1, $2) "
-                             "WHERE kind = 'event' AND strpos(body, $1) > 0",
-                             2, false},
+    /* Stored event bodies carry pseudonyms as "subjectKey" values: read them
+     * a page at a time (keyset on id) and rewrite the ones that changed. */
+    [MZ_STMT_REKEY_INBOX_PAGE] = {"rekey_inbox_page",
+                                  "SELECT id, body FROM inbox WHERE kind = 'event' AND id > $1 "
+                                  "ORDER BY id LIMIT 500",
+                                  1, false},
+    [MZ_STMT_REKEY_INBOX_SET] = {"rekey_inbox_set", "UPDATE inbox SET body = $2 WHERE id = $1", 2,
+                                 false},
 };

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "bsn.h"
+#include "buf.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
@@ -585,33 +586,109 @@ static bool exec_update(mz_db *db, mz_stmt id, const char *const *v, long long *
     return ok;
 }
 
+#define RK_PAIRS 5000 /* pairs per statement */
+
+/* Rewrites the pseudonyms inside stored event bodies, in place (old and
+ * new are both 64 hex digits). Returns rows changed, or -1 (logged). */
+static long long rekey_inbox(mz_db *db, const rk_set *set)
+{
+    static const char marker[] = "\"subjectKey\":\"";
+    const size_t ml = sizeof marker - 1;
+    long long changed = 0;
+    char after[24] = "0";
+    for (;;) {
+        const char *pv[1] = {after};
+        PGresult *page = mz_db_exec(db, MZ_STMT_REKEY_INBOX_PAGE, pv, NULL, NULL);
+        if (!page || PQresultStatus(page) != PGRES_TUPLES_OK) {
+            log_db_error("rekey failed", MZ_STMT_REKEY_INBOX_PAGE, page);
+            PQclear(page);
+            return -1;
+        }
+        int n = PQntuples(page);
+        for (int i = 0; i < n; i++) {
+            char *body = PQgetvalue(page, i, 1); /* ours to modify until PQclear */
+            bool dirty = false;
+            for (char *p = strstr(body, marker); p; p = strstr(p, marker)) {
+                p += ml;
+                unsigned char key[SHA_LEN];
+                char hex[2 * SHA_LEN + 1];
+                if (strlen(p) < 2 * SHA_LEN)
+                    break;
+                memcpy(hex, p, 2 * SHA_LEN);
+                hex[2 * SHA_LEN] = '\0';
+                const rk_subject *s = unhex32(hex, key) ? set_find(set, key) : NULL;
+                if (s && atomic_load(&s->matched)) {
+                    hex32(s->new_key, hex);
+                    memcpy(p, hex, 2 * SHA_LEN);
+                    dirty = true;
+                }
+                p += 2 * SHA_LEN;
+            }
+            if (!dirty)
+                continue;
+            const char *uv[2] = {PQgetvalue(page, i, 0), body};
+            PGresult *u = mz_db_exec(db, MZ_STMT_REKEY_INBOX_SET, uv, NULL, NULL);
+            bool ok = u && PQresultStatus(u) == PGRES_COMMAND_OK;
+            if (!ok) {
+                log_db_error("rekey failed", MZ_STMT_REKEY_INBOX_SET, u);
+                PQclear(u);
+                PQclear(page);
+                return -1;
+            }
+            PQclear(u);
+            changed++;
+        }
+        if (n > 0)
+            snprintf(after, sizeof after, "%s", PQgetvalue(page, n - 1, 0));
+        PQclear(page);
+        if (n < 500)
+            return changed;
+    }
+}
+
+/* Runs the three set-based updates for one chunk of pairs. */
+static bool apply_chunk(mz_db *db, mz_buf *olds, mz_buf *news, long long rows[3])
+{
+    static const mz_stmt stmts[3] = {MZ_STMT_REKEY_CASES, MZ_STMT_REKEY_REFRESH,
+                                     MZ_STMT_REKEY_PLOG};
+    mz_buf_putc(olds, '}');
+    mz_buf_putc(news, '}');
+    const char *v[2] = {olds->data, news->data};
+    bool ok = true;
+    for (int k = 0; k < 3 && ok; k++)
+        ok = exec_update(db, stmts[k], v, &rows[k]);
+    olds->len = news->len = 0;
+    return ok;
+}
+
 /* Rewrites every matched pseudonym in one transaction. */
 static bool apply_mapping(mz_db *db, const rk_set *set, double t0)
 {
-    static const mz_stmt stmts[4] = {MZ_STMT_REKEY_CASES, MZ_STMT_REKEY_REFRESH, MZ_STMT_REKEY_PLOG,
-                                     MZ_STMT_REKEY_INBOX};
     long long rows[4] = {0, 0, 0, 0};
     if (!mz_db_begin(db)) {
         mz_log_msg_str(MZ_LOG_ERROR, "rekey failed", "error", "cannot begin a transaction");
         return false;
     }
     double last = now_s();
-    size_t applied = 0;
-    for (size_t i = 0; i < set->n; i++) {
+    size_t applied = 0, in_chunk = 0;
+    mz_buf olds = MZ_BUF_INIT, news = MZ_BUF_INIT;
+    bool ok = true;
+    for (size_t i = 0; i < set->n && ok; i++) {
         const rk_subject *s = &set->s[i];
         if (!atomic_load(&s->matched))
             continue;
         char old_hex[2 * SHA_LEN + 1], new_hex[2 * SHA_LEN + 1];
         hex32(s->old_key, old_hex);
         hex32(s->new_key, new_hex);
-        const char *v[2] = {old_hex, new_hex};
-        for (int k = 0; k < 4; k++) {
-            if (!exec_update(db, stmts[k], v, &rows[k])) {
-                mz_db_rollback(db);
-                return false;
-            }
-        }
+        mz_buf_putc(&olds, in_chunk ? ',' : '{');
+        mz_buf_putc(&news, in_chunk ? ',' : '{');
+        mz_buf_puts(&olds, old_hex);
+        mz_buf_puts(&news, new_hex);
         applied++;
+        if (++in_chunk == RK_PAIRS) {
+            ok = apply_chunk(db, &olds, &news, rows);
+            in_chunk = 0;
+        }
         double t = now_s();
         if (t - last >= RK_PROGRESS_EVERY) {
             last = t;
@@ -621,6 +698,16 @@ static bool apply_mapping(mz_db *db, const rk_set *set, double t0)
             mz_log_int(&l, "elapsed_s", (int64_t)(t - t0));
             mz_log_end(&l);
         }
+    }
+    if (ok && in_chunk)
+        ok = apply_chunk(db, &olds, &news, rows);
+    mz_buf_free(&olds);
+    mz_buf_free(&news);
+    if (ok && applied)
+        ok = (rows[3] = rekey_inbox(db, set)) >= 0;
+    if (!ok) {
+        mz_db_rollback(db);
+        return false;
     }
     if (!mz_db_commit(db)) {
         mz_log_msg_str(MZ_LOG_ERROR, "rekey failed", "error", "the commit failed");
