@@ -22,6 +22,8 @@ void mz_h_me_case_get(mz_req *r);
 /* h_professional.c */
 void mz_h_cases_search(mz_req *r);
 void mz_h_cases_get(mz_req *r);
+/* h_activities.c: the purposes a professional may name */
+void mz_h_processing_activities(mz_req *r);
 /* h_access_log.c */
 void mz_h_me_access_log(mz_req *r);
 

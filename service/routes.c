@@ -25,6 +25,8 @@ static const mz_route routes[] = {
      MZ_R_AUTH | MZ_R_PROFESSIONAL | MZ_R_PERSONAL, NULL},
     {"GET", "/api/v1/cases/{caseId}", mz_h_cases_get, MZ_R_AUTH | MZ_R_PROFESSIONAL | MZ_R_PERSONAL,
      q_purpose},
+    {"GET", "/api/v1/processing-activities", mz_h_processing_activities,
+     MZ_R_AUTH | MZ_R_PROFESSIONAL, NULL},
     {"POST", "/api/v1/dev/login", mz_h_dev_login, MZ_R_DEV, NULL},
     {"GET", "/api/v1/agencies", mz_h_agencies_list, MZ_R_AUTH | MZ_R_ADMIN, NULL},
     {"POST", "/api/v1/agencies/{agencyId}/sync", mz_h_agency_sync, MZ_R_AUTH | MZ_R_ADMIN, NULL},

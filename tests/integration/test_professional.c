@@ -2,8 +2,9 @@
  * test_professional.c — the professional's look-up and the processing log:
  * search by BSN in the body with a configured purpose, case detail, roles,
  * one processing-log record per read (trace context continued), the
- * employee only in the audit record, the citizen's access log, and no data
- * without a log record (503 when the log cannot be written).
+ * employee only in the audit record, the citizen's access log, no data
+ * without a log record (503 when the log cannot be written), and the list
+ * of purposes a professional may name (built in, and from a file).
  */
 // clang-format off
 #include <stdarg.h>
@@ -130,8 +131,9 @@ static long q(const char *sql)
     return mzt_query_long(&g_env, sql);
 }
 
-static long call(const char *method, const char *path, const char *token, const char *body,
-                 const char *traceparent, mzt_resp *keep)
+/* A request to server s, its answer checked against the OpenAPI document. */
+static long call_at(const mzt_server *s, const char *method, const char *path, const char *token,
+                    const char *body, const char *traceparent, mzt_resp *keep)
 {
     char tp[120];
     const char *hdrs[3] = {"Content-Type: application/json", NULL, NULL};
@@ -140,7 +142,7 @@ static long call(const char *method, const char *path, const char *token, const 
         hdrs[1] = tp;
     }
     mzt_resp r;
-    assert_true(mzt_http(&g_srv, method, path, token, hdrs, body, &r));
+    assert_true(mzt_http(s, method, path, token, hdrs, body, &r));
     char ct[64] = "", err[512], p[300];
     mzt_header(&r, "content-type", ct, sizeof ct);
     snprintf(p, sizeof p, "%s", path);
@@ -155,6 +157,12 @@ static long call(const char *method, const char *path, const char *token, const 
     else
         mzt_resp_free(&r);
     return st;
+}
+
+static long call(const char *method, const char *path, const char *token, const char *body,
+                 const char *traceparent, mzt_resp *keep)
+{
+    return call_at(&g_srv, method, path, token, body, traceparent, keep);
 }
 
 static void test_search_logged(void **state)
@@ -368,6 +376,80 @@ static void test_no_unlogged_access(void **state)
     assert_int_equal(mzt_server_stop(&s), 0);
 }
 
+#define BUILTIN_ACTIVITIES                                                                         \
+    "{\"activities\":[{\"id\":\"klantvraag\",\"name\":\"Beantwoorden van een vraag van de "        \
+    "burger over de eigen zaken\"},{\"id\":\"doorverwijzen\",\"name\":\"Doorverwijzen van de "     \
+    "burger naar de organisatie die de zaak behandelt\"}]}"
+
+/* GET /api/v1/processing-activities: the purposes a professional may name
+ * (the built-in list here), never the citizen's self-view; for
+ * professionals only; reading it is not a read of personal data. */
+static void test_processing_activities(void **state)
+{
+    (void)state;
+    long logged = q("SELECT count(*) FROM processing_log");
+    mzt_resp r;
+    assert_int_equal(call("GET", "/api/v1/processing-activities", g_prof, NULL, NULL, &r), 200);
+    assert_string_equal(r.body, BUILTIN_ACTIVITIES);
+    assert_null(strstr(r.body, "mijnzaken-inzage"));
+    char h[64];
+    assert_true(mzt_header(&r, "api-version", h, sizeof h));
+    assert_string_equal(h, "1.0.0");
+    mzt_resp_free(&r);
+    assert_int_equal(call("GET", "/api/v1/processing-activities", g_citizen_a, NULL, NULL, &r),
+                     403);
+    assert_non_null(strstr(r.body, "urn:mijnzaken:problem:forbidden"));
+    mzt_resp_free(&r);
+    assert_int_equal(call("GET", "/api/v1/processing-activities", g_admin, NULL, NULL, NULL), 403);
+    assert_int_equal(call("GET", "/api/v1/processing-activities", NULL, NULL, NULL, &r), 401);
+    assert_true(mzt_header(&r, "www-authenticate", h, sizeof h));
+    mzt_resp_free(&r);
+    assert_int_equal(
+        call("GET", "/api/v1/processing-activities?purpose=x", g_prof, NULL, NULL, NULL), 400);
+    assert_int_equal(q("SELECT count(*) FROM processing_log"), logged);
+}
+
+/* With MZ_PROCESSING_ACTIVITIES_FILE the list is the organisation's, in its
+ * order (a listed self-view left out), and it is exactly what a search
+ * accepts. */
+static void test_processing_activities_configured(void **state)
+{
+    (void)state;
+    char path[300], env[360];
+    snprintf(path, sizeof path, "%s/activities.json", g_env.dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("{\"activities\":["
+          "{\"id\":\"schuldhulp\",\"name\":\"Doorverwijzen naar schuldhulpverlening \u2014 "
+          "\\\"Geldzaken\\\"\"},"
+          "{\"id\":\"mijnzaken-inzage\",\"name\":\"Niet te kiezen\"},"
+          "{\"id\":\"klantvraag\",\"name\":\"Vraag van de burger\"}]}",
+          f);
+    assert_int_equal(fclose(f), 0);
+    snprintf(env, sizeof env, "MZ_PROCESSING_ACTIVITIES_FILE=%s", path);
+    const char *vars[] = {env, NULL};
+    mzt_server s;
+    assert_true(mzt_server_start(&s, &g_env, vars));
+    mzt_resp r;
+    assert_int_equal(call_at(&s, "GET", "/api/v1/processing-activities", g_prof, NULL, NULL, &r),
+                     200);
+    assert_string_equal(r.body, "{\"activities\":["
+                                "{\"id\":\"schuldhulp\",\"name\":\"Doorverwijzen naar "
+                                "schuldhulpverlening \u2014 \\\"Geldzaken\\\"\"},"
+                                "{\"id\":\"klantvraag\",\"name\":\"Vraag van de burger\"}]}");
+    mzt_resp_free(&r);
+    assert_int_equal(
+        call_at(&s, "GET", "/api/v1/processing-activities", g_citizen_a, NULL, NULL, NULL), 403);
+    /* what is listed is accepted; a built-in purpose the file leaves out is not */
+    assert_int_equal(call_at(&s, "POST", "/api/v1/cases/search", g_prof,
+                             "{\"bsn\":\"" BSN_B "\",\"purpose\":\"schuldhulp\"}", NULL, NULL),
+                     200);
+    assert_int_equal(call_at(&s, "POST", "/api/v1/cases/search", g_prof,
+                             "{\"bsn\":\"" BSN_B "\",\"purpose\":\"doorverwijzen\"}", NULL, NULL),
+                     400);
+    assert_int_equal(mzt_server_stop(&s), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -377,6 +459,8 @@ int main(void)
         cmocka_unit_test(test_case_detail),
         cmocka_unit_test(test_citizen_reads_logged_and_access_log),
         cmocka_unit_test(test_no_unlogged_access),
+        cmocka_unit_test(test_processing_activities),
+        cmocka_unit_test(test_processing_activities_configured),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

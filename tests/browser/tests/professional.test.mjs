@@ -1,11 +1,12 @@
 // A contact-centre professional: the BSN search (BSN only in the POST
 // body), the required purpose, results across agencies with their lines
-// for professionals, opening a case with the purpose, and what the form
-// says when the input is wrong.
+// for professionals, opening a case with the purpose, the purposes offered
+// as the service lists them, and what the form says when the input is wrong.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import {
-  BASE_URL, checkA11y, expectClean, launch, loginAsProfessional, newPage, screenshot,
+  apiToken, BASE_URL, checkA11y, expectClean, launch, loginAsProfessional, newPage, screenshot,
 } from './helpers.mjs';
 
 const BSN = '999990019';
@@ -27,6 +28,7 @@ describe('professional', { timeout: 120000 }, () => {
     const requests = recordRequests(page);
     await loginAsProfessional(page);
     assert.equal(new URL(page.url()).pathname, '/medewerker');
+    await page.locator('input[name="purpose"]').first().waitFor();
     const bsn = page.getByLabel('Burgerservicenummer (BSN)');
     assert.equal(await bsn.getAttribute('type'), 'text');
     assert.equal(await bsn.getAttribute('inputmode'), 'numeric');
@@ -78,6 +80,82 @@ describe('professional', { timeout: 120000 }, () => {
     assert.ok(!page.url().includes(BSN));
     assert.equal(await page.evaluate((b) => JSON.stringify({ ...window.sessionStorage }).includes(b), BSN), false, 'no BSN in sessionStorage');
     expectClean(page);
+    await page.context().close();
+  });
+
+  test('the purposes offered are the ones the service lists, in its order', async (t) => {
+    const res = await fetch(`${BASE_URL}/api/v1/processing-activities`, {
+      headers: { Authorization: `Bearer ${await apiToken({ role: 'professional' })}` },
+    });
+    assert.equal(res.status, 200);
+    const listed = (await res.json()).activities;
+    assert.ok(listed.length > 0);
+    assert.ok(!listed.some((p) => p.id === 'mijnzaken-inzage'), 'never the citizen\'s own view');
+    // scripts/browser-test.sh starts the service with an organisation's own
+    // list (one purpose more than the built-in two): the endpoint serves it.
+    const file = process.env.MZ_BROWSER_ACTIVITIES_FILE;
+    if (file) assert.deepEqual(listed, JSON.parse(readFileSync(file, 'utf8')).activities);
+
+    const page = await newPage(browser);
+    const requests = recordRequests(page);
+    await loginAsProfessional(page);
+    const radios = page.locator('#doel input[type="radio"][name="purpose"]');
+    await radios.first().waitFor();
+    const shown = await radios.evaluateAll((els) => els.map((el) => ({ id: el.value, name: el.labels[0]?.textContent })));
+    assert.deepEqual(shown, listed, 'one labelled choice per listed purpose, in the same order');
+    assert.ok(requests.some((r) => r.method === 'GET' && r.url.endsWith('/api/v1/processing-activities')));
+
+    // A purpose only the configuration has: searched with, and named in the results.
+    const own = listed[listed.length - 1];
+    await page.getByLabel('Burgerservicenummer (BSN)').fill(BSN);
+    await page.getByLabel(own.name, { exact: true }).check();
+    await page.getByRole('button', { name: 'Zaken opzoeken' }).click();
+    await page.locator('.mz-pro-group').first().waitFor();
+    const search = requests.find((r) => r.method === 'POST' && r.url.endsWith('/api/v1/cases/search'));
+    assert.equal(JSON.parse(search.body).purpose, own.id);
+    assert.equal(await page.locator('.mz-logged strong').innerText(), own.name);
+    await checkA11y(page, 'medewerker: resultaten met eigen doel', t);
+    expectClean(page);
+    await page.context().close();
+  });
+
+  test('while the purposes load the form says so; when that fails, a clear error and a retry', async (t) => {
+    const page = await newPage(browser);
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    await page.route('**/api/v1/processing-activities', async (route) => {
+      await held;
+      await route.fulfill({
+        status: 503,
+        headers: { 'Content-Type': 'application/problem+json', 'Retry-After': '30' },
+        body: JSON.stringify({ type: 'urn:mijnzaken:problem:service-unavailable', title: 'Service unavailable', status: 503, detail: 'x' }),
+      });
+    });
+    await loginAsProfessional(page);
+    const purposes = page.getByRole('group', { name: 'Waarom zoekt u deze zaken op?' });
+    await purposes.getByText('De doelen worden opgehaald…').waitFor();
+    assert.equal(await purposes.getAttribute('aria-busy'), 'true');
+    // Searching now says why it cannot.
+    await page.getByLabel('Burgerservicenummer (BSN)').fill(BSN);
+    await page.getByRole('button', { name: 'Zaken opzoeken' }).click();
+    await page.locator('.mz-error-summary').getByText('De doelen zijn nog niet opgehaald').waitFor();
+
+    release();
+    const error = purposes.getByRole('alert');
+    await error.waitFor();
+    assert.match(await error.innerText(), /De doelen konden niet worden opgehaald/);
+    assert.match(await error.innerText(), /Probeer het over een paar minuten opnieuw/);
+    assert.doesNotMatch(await error.innerText(), /503|Service unavailable/);
+    assert.equal(await purposes.getAttribute('aria-busy'), null);
+    assert.equal(await page.locator('input[name="purpose"]').count(), 0);
+    await checkA11y(page, 'medewerker: doelen niet opgehaald', t);
+    await screenshot(page, 'professional-purposes-failed', t);
+
+    await page.unroute('**/api/v1/processing-activities');
+    await purposes.getByRole('button', { name: 'Probeer het opnieuw' }).click();
+    await page.locator('input[name="purpose"]').first().waitFor();
+    assert.equal(await purposes.getByRole('alert').count(), 0);
+    expectClean(page, [/status of 503/]);
     await page.context().close();
   });
 

@@ -6,7 +6,7 @@ import {
 } from '../components.js';
 import { STATUS, VIA, whenUpdated } from '../format.js';
 import { caseNotFoundView } from './errors.js';
-import { PURPOSES, purposeName } from './professional.js';
+import { loadPurposes, purposeName } from './professional.js';
 
 export async function citizenCaseView(ctx) {
   const [caseId] = ctx.params;
@@ -23,7 +23,10 @@ export async function citizenCaseView(ctx) {
 export async function professionalCaseView(ctx) {
   const [caseId] = ctx.params;
   const purpose = ctx.query.get('doel') || '';
-  if (!PURPOSES.some((p) => p.id === purpose)) {
+  // The purposes come from the service; failing to load them fails the page
+  // like failing to load the case would (session ended, not available).
+  const purposes = await loadPurposes();
+  if (!purposes.some((p) => p.id === purpose)) {
     ctx.navigate('/medewerker', { replace: true });
     return;
   }

@@ -7,17 +7,35 @@ import {
 } from '../components.js';
 import { plural } from '../format.js';
 
-// The processing activities professionals may name. The service has no
-// list endpoint yet, so these mirror its built-in list.
-export const PURPOSES = [
-  { id: 'klantvraag', name: 'Beantwoorden van een vraag van de burger over de eigen zaken' },
-  { id: 'doorverwijzen', name: 'Doorverwijzen van de burger naar de organisatie die de zaak behandelt' },
-];
+// The processing activities professionals may name come from the service
+// (GET /api/v1/processing-activities): each organisation configures its own.
+// Loaded when the search form opens (or a case is opened), kept for the
+// page's lifetime; a failed load is tried again next time.
+let purposes = null;
+let pending = null;
 
-export function purposeName(pid) {
-  return PURPOSES.find((p) => p.id === pid)?.name || pid;
+/** The purposes a professional may name: [{ id, name }], in the service's order. */
+export function loadPurposes() {
+  if (purposes) return Promise.resolve(purposes);
+  if (!pending) {
+    pending = api('/api/v1/processing-activities')
+      .then((res) => {
+        const list = Array.isArray(res?.activities) ? res.activities : null;
+        if (!list || !list.every((p) => typeof p?.id === 'string' && typeof p?.name === 'string')) throw new ApiError(502, null);
+        purposes = list.map(({ id: pid, name }) => ({ id: pid, name }));
+        return purposes;
+      })
+      .finally(() => { pending = null; });
+  }
+  return pending;
 }
 
+/** The name of a purpose from the loaded list (its id when unknown). */
+export function purposeName(pid) {
+  return purposes?.find((p) => p.id === pid)?.name || pid;
+}
+
+const NOT_LOADED = 'De doelen zijn nog niet opgehaald. U kunt pas zoeken als u een doel kunt kiezen.';
 const PAGE_SIZE = 20;
 // Kept in memory only (gone on reload): the last search, so that coming
 // back from a case shows the results without a new (logged) look-up.
@@ -46,18 +64,53 @@ export function professionalView(ctx) {
     h('div', { class: 'utrecht-form-field__input' }, bsnInput));
 
   const purposeError = h('p', { class: 'utrecht-form-field-error-message mz-field-error', id: purposeErr, hidden: true });
-  const radios = PURPOSES.map((p) => {
+  // The choices, filled in once the service has sent its list.
+  const choices = h('div', { class: 'mz-choices' });
+  let radios = [];
+  const purposeSet = h('fieldset', { class: 'utrecht-form-fieldset utrecht-form-fieldset--html-fieldset mz-fieldset', id: 'doel' },
+    h('legend', { class: 'utrecht-form-fieldset__legend utrecht-form-fieldset__legend--html-legend mz-legend' }, 'Waarom zoekt u deze zaken op?'),
+    h('p', { class: 'utrecht-form-field-description mz-legend-hint' }, 'Kies het doel. Het wordt vastgelegd bij uw opzoeking en de burger kan het zien.'),
+    purposeError,
+    choices);
+
+  function purposeRadio(p) {
     const rid = `doel-${p.id}`;
     return h('div', { class: 'utrecht-form-field utrecht-form-field--radio mz-choice' },
       h('div', { class: 'utrecht-form-field__input' },
         h('input', { class: 'utrecht-radio-button utrecht-radio-button--html-input', type: 'radio', name: 'purpose', id: rid, value: p.id, checked: last?.purpose === p.id })),
       h('div', { class: 'utrecht-form-field__label' }, h('label', { class: 'utrecht-form-label utrecht-form-label--radio', for: rid }, p.name)));
-  });
-  const purposeSet = h('fieldset', { class: 'utrecht-form-fieldset utrecht-form-fieldset--html-fieldset mz-fieldset', id: 'doel' },
-    h('legend', { class: 'utrecht-form-fieldset__legend utrecht-form-fieldset__legend--html-legend mz-legend' }, 'Waarom zoekt u deze zaken op?'),
-    h('p', { class: 'utrecht-form-field-description mz-legend-hint' }, 'Kies het doel. Het wordt vastgelegd bij uw opzoeking en de burger kan het zien.'),
-    purposeError,
-    ...radios);
+  }
+
+  // Where the error summary's link for the purpose leads: the first choice,
+  // or (no choices yet) the button that tries loading them again.
+  function purposeFocus() {
+    return radios[0]?.querySelector('input')?.id || choices.querySelector('button')?.id || 'doel';
+  }
+
+  async function showPurposes() {
+    radios = [];
+    purposeSet.setAttribute('aria-busy', 'true');
+    choices.replaceChildren(loading('De doelen worden opgehaald…'));
+    try {
+      const list = await loadPurposes();
+      radios = list.map(purposeRadio);
+      if (purposeError.textContent === NOT_LOADED) setPurposeError(null);
+      choices.replaceChildren(...(radios.length ? radios
+        : [alert('warning', 'Er zijn geen doelen ingesteld', para('U kunt nu geen zaken opzoeken. Neem contact op met uw beheerder.'))]));
+    } catch (e) {
+      if (!ctx.current()) return;
+      if (e instanceof ApiError && e.status === 401) return ctx.sessionEnded();
+      const retry = button('Probeer het opnieuw', { primary: false, iconName: 'refresh', onclick: () => showPurposes() });
+      retry.id = id('doelen-opnieuw');
+      choices.replaceChildren(alert('error', 'De doelen konden niet worden opgehaald',
+        para(e instanceof ApiError && e.status === 403
+          ? 'Uw account heeft geen toegang tot het opzoeken van zaken. Neem contact op met uw beheerder.'
+          : 'Zonder doel kunt u geen zaken opzoeken. MijnZaken is op dit moment niet bereikbaar. Probeer het over een paar minuten opnieuw.'),
+        h('div', { class: 'mz-actions' }, retry)));
+    } finally {
+      purposeSet.removeAttribute('aria-busy');
+    }
+  }
 
   const submit = button('Zaken opzoeken', { type: 'submit', iconName: 'search' });
   const form = h('form', { class: 'utrecht-form mz-search-form', novalidate: true, onsubmit: onSubmit },
@@ -109,9 +162,10 @@ export function professionalView(ctx) {
     else if (!/^[0-9]{9}$/.test(bsn)) bsnMsg = 'Een burgerservicenummer bestaat uit 9 cijfers.';
     setError(bsnField, bsnError, bsnInput, bsnMsg);
     if (bsnMsg) errors.push({ target: bsnId, text: bsnMsg });
-    const pMsg = purpose ? null : 'Kies waarom u de zaken opzoekt.';
+    let pMsg = null;
+    if (!purpose) pMsg = radios.length ? 'Kies waarom u de zaken opzoekt.' : NOT_LOADED;
     setPurposeError(pMsg);
-    if (pMsg) errors.push({ target: 'doel', focus: radios[0].querySelector('input').id, text: pMsg });
+    if (pMsg) errors.push({ target: 'doel', focus: purposeFocus(), text: pMsg });
     showSummary(errors);
     if (errors.length) return;
 
@@ -129,8 +183,11 @@ export function professionalView(ctx) {
       if (e instanceof ApiError && e.status === 400) {
         const detail = String(e.problem?.detail || '');
         if (detail.startsWith('purpose')) {
+          // The service's list changed since it was loaded: load it again.
+          purposes = null;
+          await showPurposes();
           setPurposeError('Dit doel is niet (meer) toegestaan. Kies een ander doel.');
-          showSummary([{ target: 'doel', focus: radios[0].querySelector('input').id, text: 'Dit doel is niet toegestaan.' }]);
+          showSummary([{ target: 'doel', focus: purposeFocus(), text: 'Dit doel is niet toegestaan.' }]);
         } else {
           const msg = 'Dit is geen geldig burgerservicenummer. Controleer het nummer.';
           setError(bsnField, bsnError, bsnInput, msg);
@@ -206,6 +263,7 @@ export function professionalView(ctx) {
         form),
       results));
   if (last) renderResults(false);
+  showPurposes();
 }
 
 function agencyGroup(g, purpose) {
