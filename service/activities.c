@@ -93,11 +93,25 @@ bool mz_activities_load(const char *path, char *err, size_t errlen)
         }
         if (strcmp(id, MZ_ACTIVITY_SELF) == 0)
             continue;
+        for (size_t k = 1; k < g_n; k++)
+            if (strcmp(g_list[k].id, id) == 0) {
+                snprintf(err, errlen, "%s: activities[%zu]: id \"%s\" is listed twice", path, i,
+                         id);
+                mz_json_free(d);
+                mz_activities_free();
+                return false;
+            }
         g_list[g_n].id = keep(id);
         g_list[g_n].name = keep(name);
         g_n++;
     }
     mz_json_free(d);
+    if (g_n < 2) { /* professionals could name no purpose at all */
+        snprintf(err, errlen, "%s: lists no activity besides the self-view %s", path,
+                 MZ_ACTIVITY_SELF);
+        mz_activities_free();
+        return false;
+    }
     return true;
 }
 

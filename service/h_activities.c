@@ -7,7 +7,7 @@
  * (MZ_PROCESSING_ACTIVITIES_FILE, see activities.h), so a client must not
  * hard-code it — the portal builds its purpose choice from this list. The
  * list is exactly what mz_activity_for_purpose() accepts: the citizen's
- * self-view is left out, and an id that occurs twice is listed once.
+ * self-view is left out (ids are unique: the loader refuses duplicates).
  * Not personal data and no database read: nothing is logged in the
  * processing log, and the answer is the same for every professional.
  */
@@ -22,7 +22,7 @@ void mz_h_processing_activities(mz_req *r)
     mz_buf_puts(&b, "{\"activities\":[");
     bool first = true;
     for (size_t i = 0; i < n; i++) {
-        /* Only what a search accepts, and only its first occurrence. */
+        /* Only what a search accepts (not the self-view). */
         if (mz_activity_for_purpose(all[i].id) != &all[i])
             continue;
         if (!first)

@@ -72,6 +72,18 @@ static void test_activities(void **state)
     fclose(f);
     assert_false(mz_activities_load(bad, err, sizeof err));
     assert_non_null(strstr(err, "activities[0]"));
+    f = fopen(bad, "w");
+    assert_non_null(f);
+    fputs("{\"activities\":[{\"id\":\"a\",\"name\":\"x\"},{\"id\":\"a\",\"name\":\"y\"}]}", f);
+    fclose(f);
+    assert_false(mz_activities_load(bad, err, sizeof err));
+    assert_non_null(strstr(err, "listed twice"));
+    f = fopen(bad, "w");
+    assert_non_null(f);
+    fputs("{\"activities\":[{\"id\":\"" MZ_ACTIVITY_SELF "\",\"name\":\"x\"}]}", f);
+    fclose(f);
+    assert_false(mz_activities_load(bad, err, sizeof err));
+    assert_non_null(strstr(err, "no activity besides"));
     assert_false(mz_activities_load("/nonexistent/activities.json", err, sizeof err));
     remove(bad);
     mz_activities_free();
