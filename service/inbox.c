@@ -110,9 +110,37 @@ static void record_failure(mz_db *db, PGresult *rows, int i, const char *err)
     mz_log_end(&l);
 }
 
+/* Applies rows [0, n) inside the open transaction; false when the database
+ * was lost. With savepoints, a failing row is undone alone; without them
+ * (the fast path: two round trips fewer per row) any failure makes the
+ * caller roll back and try again with them. */
+static bool apply_rows(mz_db *db, const mz_agencies *set, PGresult *rows, int n, bool savepoints,
+                       bool *ok, char (*errs)[256], bool *any_failed)
+{
+    *any_failed = false;
+    for (int i = 0; i < n; i++) {
+        if (savepoints && !mz_db_savepoint_row(db))
+            return false;
+        errs[i][0] = '\0';
+        ok[i] = apply_row(db, set, rows, i, errs[i], sizeof errs[i]);
+        if (!ok[i])
+            *any_failed = true;
+        if (!savepoints) {
+            if (!ok[i])
+                return true; /* the caller retries with savepoints */
+            continue;
+        }
+        if (!(ok[i] ? mz_db_release_row(db) : mz_db_rollback_to_row(db)))
+            return false;
+    }
+    return true;
+}
+
 /* Why one transaction for a claimed batch: a commit (a disk flush) per row
  * capped processing near the disk's commit rate; with a savepoint per row
- * a failing row is undone alone and the rest commit together. */
+ * a failing row is undone alone and the rest commit together. Rows rarely
+ * fail, so the batch first runs without savepoints and only a batch with a
+ * failure is rolled back and run again with them. */
 int mz_inbox_process(mz_db *db, const mz_agencies *set, int limit, int *failed)
 {
     char lim[16];
@@ -128,14 +156,14 @@ int mz_inbox_process(mz_db *db, const mz_agencies *set, int limit, int *failed)
     errbuf *errs = n ? calloc((size_t)n, sizeof *errs) : NULL;
     bool *ok = n ? calloc((size_t)n, sizeof *ok) : NULL;
     bool db_lost = n > 0 && !mz_db_begin(db);
-    for (int i = 0; i < n && !db_lost; i++) {
-        if (!mz_db_savepoint_row(db)) {
-            db_lost = true;
-            break;
+    bool any_failed = false;
+    if (n > 0 && !db_lost) {
+        db_lost = !apply_rows(db, set, rows, n, false, ok, errs, &any_failed);
+        if (!db_lost && any_failed) {
+            mz_db_rollback(db);
+            db_lost =
+                !mz_db_begin(db) || !apply_rows(db, set, rows, n, true, ok, errs, &any_failed);
         }
-        ok[i] = apply_row(db, set, rows, i, errs[i], sizeof errs[i]);
-        if (!(ok[i] ? mz_db_release_row(db) : mz_db_rollback_to_row(db)))
-            db_lost = true;
     }
     if (n > 0 && !db_lost) {
         /* Every successful row is marked done in the same transaction as

@@ -321,6 +321,33 @@ static void test_group_commit(void **state)
                      320);
 }
 
+/* A failing row in a claimed batch: the batch is redone with a savepoint
+ * per row, so the others are applied and only that row keeps an error. */
+static void test_failing_row_in_batch(void **state)
+{
+    (void)state;
+    assert_int_equal(q("SELECT count(*) FROM inbox WHERE event_id = 'msg-dup' AND "
+                       "processed_at IS NOT NULL"),
+                     1);
+    /* one statement: the five rows become due together */
+    assert_int_equal(q("WITH i AS (INSERT INTO inbox (agency_id, kind, event_id, body) "
+                       "SELECT agency_id, 'event', 'mix-' || g, CASE WHEN g = 3 THEN "
+                       "'[{\"broken\":true}]' ELSE body END FROM inbox, generate_series(1, 5) g "
+                       "WHERE event_id = 'msg-dup' RETURNING 1) SELECT count(*) FROM i"),
+                     5);
+    assert_int_equal(wait_for("SELECT count(*) FROM inbox WHERE event_id LIKE 'mix-%' AND "
+                              "(processed_at IS NOT NULL OR error IS NOT NULL)",
+                              5),
+                     5);
+    assert_int_equal(q("SELECT count(*) FROM inbox WHERE event_id LIKE 'mix-%' AND "
+                       "processed_at IS NOT NULL AND error IS NULL"),
+                     4);
+    assert_int_equal(q("SELECT count(*) FROM inbox WHERE event_id = 'mix-3' AND "
+                       "processed_at IS NULL AND error IS NOT NULL"),
+                     1);
+    q("DELETE FROM inbox WHERE event_id = 'mix-3'"); /* no retries during later tests */
+}
+
 static void test_newer_then_older(void **state)
 {
     (void)state;
@@ -613,6 +640,7 @@ int main(void)
         cmocka_unit_test(test_timestamps_and_signatures),
         cmocka_unit_test(test_concurrent_duplicates),
         cmocka_unit_test(test_group_commit),
+        cmocka_unit_test(test_failing_row_in_batch),
         cmocka_unit_test(test_newer_then_older),
         cmocka_unit_test(test_bad_input_changes_nothing),
         cmocka_unit_test(test_zgw_notifications),
