@@ -18,6 +18,7 @@
 #include "inbox.h"
 #include "ingest.h"
 #include "json.h"
+#include "notification.h"
 #include "webhook.h"
 
 static bool json_content(mz_req *r)
@@ -132,59 +133,20 @@ void mz_h_push_notifications(mz_req *r)
     }
     if (!json_content(r))
         return;
-    char perr[160];
-    mz_json_limits lim = {.max_depth = 16, .max_nodes = 2000, .max_string = 4096};
-    mz_json_doc *d =
-        r->body_len ? mz_json_parse(r->body, r->body_len, &lim, perr, sizeof perr) : NULL;
-    if (!d || mz_json_root(d)->type != MZ_JSON_OBJECT) {
-        char detail[220];
-        snprintf(detail, sizeof detail, "the body is not a notification object%s%s", d ? "" : ": ",
-                 d ? "" : (r->body_len ? perr : "empty body"));
-        mz_json_free(d);
-        mz_reply_problem(r, 400, "bad-request", "Invalid notification", detail);
+    mz_buf canon = MZ_BUF_INIT;
+    char err[240];
+    mz_notification_result nr =
+        mz_notification_accept(r->body, r->body_len, &canon, err, sizeof err);
+    if (nr == MZ_NOTIFICATION_INVALID) {
+        mz_buf_free(&canon);
+        mz_reply_problem(r, 400, "bad-request", "Invalid notification", err);
         return;
     }
-    const mz_json *root = mz_json_root(d);
-    static const char *const req[] = {"kanaal",      "hoofdObject", "resource",
-                                      "resourceUrl", "actie",       "aanmaakdatum"};
-    const char *v[6];
-    for (int i = 0; i < 6; i++) {
-        size_t n;
-        v[i] = mz_json_string(mz_json_get(root, req[i]), &n);
-        if (!v[i] || n == 0 || n > (i == 1 || i == 3 ? 2000u : 100u)) {
-            char detail[120];
-            snprintf(detail, sizeof detail, "%s: is required (a non-empty string)", req[i]);
-            mz_json_free(d);
-            mz_reply_problem(r, 400, "bad-request", "Invalid notification", detail);
-            return;
-        }
-    }
-    const char *kanaal = v[0], *hoofd = v[1], *resource = v[2];
-    if (strncmp(hoofd, "http://", 7) != 0 && strncmp(hoofd, "https://", 8) != 0) {
-        mz_json_free(d);
-        mz_reply_problem(r, 400, "bad-request", "Invalid notification",
-                         "hoofdObject: must be an http(s) URL");
-        return;
-    }
-    bool relevant = strcmp(kanaal, "zaken") == 0 &&
-                    (strcmp(resource, "zaak") == 0 || strcmp(resource, "status") == 0 ||
-                     strcmp(resource, "resultaat") == 0);
-    if (!relevant) { /* "test", or nothing we show: acknowledged, nothing kept */
-        mz_json_free(d);
+    if (nr == MZ_NOTIFICATION_IRRELEVANT) { /* "test", or nothing we show: nothing kept */
+        mz_buf_free(&canon);
         stored(r, MZ_INBOX_DUPLICATE, 204, NULL);
         return;
     }
-    /* Keep only what processing needs (kenmerken may hold anything). */
-    mz_buf canon = MZ_BUF_INIT;
-    mz_buf_putc(&canon, '{');
-    for (int i = 0; i < 6; i++) {
-        if (i)
-            mz_buf_putc(&canon, ',');
-        mz_json_key(&canon, req[i]);
-        mz_json_cstr(&canon, v[i]);
-    }
-    mz_buf_putc(&canon, '}');
-    mz_json_free(d);
     char id[65];
     mz_sha256_hex(r->body, r->body_len, id);
     mz_req_suspend(r, notification_reply);
