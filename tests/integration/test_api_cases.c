@@ -96,11 +96,8 @@ static int setup(void **state)
     (void)state;
     if (!mzt_env_setup(&g_env, "api_cases"))
         return -1;
-    char keyfile[300], err[200];
-    snprintf(keyfile, sizeof keyfile, "%s/keys/pseudonym.key", g_env.dir);
-    if (!mz_pseudonym_load_key(keyfile, err, sizeof err))
-        return -1;
-    mz_db *db = mz_db_connect(g_env.db_url, 0, err, sizeof err);
+    char err[200];
+    mz_db *db = mzt_store_open(&g_env);
     if (!db)
         return -1;
     mz_agency_row a1 = {

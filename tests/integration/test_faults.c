@@ -185,10 +185,8 @@ static void test_read_replica(void **state)
     /* a case written on the primary reaches the replica */
     assert_true(mzt_sql(&g_env, "INSERT INTO agencies (id, name, adapter_kind) VALUES "
                                 "('replica-test', 'Replica Test', 'rest-json')"));
-    char keyfile[300], err[200];
-    snprintf(keyfile, sizeof keyfile, "%s/keys/pseudonym.key", g_env.dir);
-    assert_true(mz_pseudonym_load_key(keyfile, err, sizeof err));
-    mz_db *db = mz_db_connect(g_env.db_url, 0, err, sizeof err);
+    char err[200];
+    mz_db *db = mzt_store_open(&g_env);
     assert_non_null(db);
     mz_case_record rec = {.agency_id = "replica-test",
                           .external_id = "r-1",

@@ -17,6 +17,7 @@
 
 #include "auth.h"
 #include "crypto.h"
+#include "db.h"
 
 extern char **environ;
 
@@ -211,8 +212,8 @@ bool mzt_env_setup(mzt_env *e, const char *name)
     return true;
 }
 
-const char *const mzt_test_bsns[] = {"999993653", "999990019", "999990032", "111222333",
-                                     "123456782", NULL};
+const char *const mzt_test_bsns[] = {"999993653", "999990019", "999990032",
+                                     "111222333", "123456782", NULL};
 
 /* pg_dump of the test database must not contain a plain BSN anywhere. */
 static bool dump_is_clean(const mzt_env *e)
@@ -508,4 +509,18 @@ char *mzt_staff_token(const mzt_env *e, const char *roles_json)
     char extra[256];
     snprintf(extra, sizeof extra, "\"roles\":%s", roles_json);
     return claims_token(e, extra);
+}
+
+mz_db *mzt_store_open(const mzt_env *e)
+{
+    char keyfile[300], err[256];
+    snprintf(keyfile, sizeof keyfile, "%s/keys/pseudonym.key", e->dir);
+    if (!mz_pseudonym_load_key(keyfile, err, sizeof err)) {
+        fprintf(stderr, "mzt_store_open: %s\n", err);
+        return NULL;
+    }
+    mz_db *db = mz_db_connect(e->db_url, 0, err, sizeof err);
+    if (!db)
+        fprintf(stderr, "mzt_store_open: %s\n", err);
+    return db;
 }

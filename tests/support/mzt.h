@@ -45,6 +45,12 @@ pid_t mzt_start(const mzt_env *e, const char *const *extra_env, const char *cons
 /* Waits for a child started with mzt_start; returns its exit status. */
 int mzt_wait(pid_t pid);
 
+/* For tests that write through the store: loads the env's pseudonym key
+ * into this process (so mz_pseudonym gives what the service computes) and
+ * connects to the test database. The caller closes it with mz_db_close;
+ * NULL (and a message on stderr) on failure. */
+struct mz_db *mzt_store_open(const mzt_env *e);
+
 /* Runs SQL on the env's test database as the admin; false on error. */
 bool mzt_sql(const mzt_env *e, const char *sql);
 

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "crypto.h"
 #include "embedded.h"
 #include "json.h"
 #include "yamljson.h"
@@ -112,17 +113,6 @@ static void jp_pop(jptr *p, size_t mark)
     p->s[mark] = '\0';
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Resolves a local reference: "#" or "#/a/b~1c/0" (a JSON pointer in a URI
  * fragment, so percent-decoded first). NULL when it leads nowhere. */
 static const mz_json *resolve_ref(const mz_json *root, const char *ref)
@@ -140,7 +130,7 @@ static const mz_json *resolve_ref(const mz_json *root, const char *ref)
         while (*p && *p != '/') {
             char c = *p++;
             if (c == '%') {
-                int hi = hexval(p[0]), lo = hi >= 0 ? hexval(p[1]) : -1;
+                int hi = mz_hexval(p[0]), lo = hi >= 0 ? mz_hexval(p[1]) : -1;
                 if (lo < 0 || (hi == 0 && lo == 0))
                     return NULL;
                 c = (char)(hi * 16 + lo);
@@ -829,7 +819,7 @@ static bool valid_uuid(const char *s, size_t n)
         if (i == 8 || i == 13 || i == 18 || i == 23) {
             if (s[i] != '-')
                 return false;
-        } else if (hexval(s[i]) < 0) {
+        } else if (mz_hexval(s[i]) < 0) {
             return false;
         }
     }
