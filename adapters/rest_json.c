@@ -12,6 +12,25 @@
  *   nextPointer      JSON pointer to the next page's URL (absolute, or a
  *                    path under baseUrl); absent/null/empty ends paging
  *   tokenEnv|tokenFile  optional bearer token
+ *   headers          optional extra request headers, sent on every request
+ *                    (list, search, fetch): an object of name -> value, the
+ *                    value either a string (not secret: it is kept in the
+ *                    stored settings like everything else here) or
+ *                    {"valueEnv": "NAME"} / {"valueFile": "PATH"} for a
+ *                    secret such as an API key (resolved at load like the
+ *                    token: never logged, never stored, wiped on free).
+ *                    At most 16; names are RFC 9110 tokens of 1..64
+ *                    characters, case-insensitively unique; values 0..1000
+ *                    printable ASCII. An empty value sends no such header
+ *                    (libcurl drops "Name:"; for Accept it drops even the
+ *                    default). Authorization (use tokenEnv), Host,
+ *                    Content-Length, Transfer-Encoding, Connection and
+ *                    Content-Type are ours or the transport's and refused;
+ *                    Accept replaces our default "application/json".
+ *                    Why: real agency APIs want static extras (ZGW's
+ *                    Accept-Crs/Content-Crs, an X-Api-Key, an OIN header,
+ *                    Accept: application/hal+json) and a mapping, not code,
+ *                    should be enough to connect one.
  *   timeoutMs        per request, default 10000
  *   fields           JSON pointers from one case object to our fields:
  *     externalId*, bsn*, title*, status*, statusChangedAt*, statusText,
@@ -27,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "adapter.h"
 #include "agencies.h"
@@ -76,9 +96,21 @@ static const struct {
     {"timeline", false},
 };
 
+/* Limits of the `headers` setting. The request's header array has room for
+ * our own three (Accept, Authorization, Content-Type) plus these. */
+#define RJ_MAX_HEADERS      16
+#define RJ_MAX_HEADER_NAME  64
+#define RJ_MAX_HEADER_VALUE 1000
+
 typedef struct rj {
     const mz_agency *agency;
     char *base, *list_path, *search_path, *search_field, *items_ptr, *next_ptr, *token;
+    /* The configured headers as ready "Name: value" lines, built once at
+     * init so no request makes another copy of a secret value; every line is
+     * wiped on free (some hold secrets). */
+    char *hdr_lines[RJ_MAX_HEADERS];
+    size_t n_hdr;
+    bool own_accept; /* the agency's Accept replaces ours */
     char *ptr[F__COUNT];
     char *tl_status, *tl_at, *tl_text;
     long timeout_ms;
@@ -156,14 +188,20 @@ static mz_adapter_status fetch(run *x, const char *method, const char *url, cons
 {
     *doc = NULL;
     char auth[4200];
-    const char *hdrs[4] = {"Accept: application/json", NULL, NULL, NULL};
-    int h = 1;
+    /* Accept, Authorization, Content-Type, the configured ones, NULL: n_hdr
+     * is at most RJ_MAX_HEADERS (checked at init), so this cannot overflow. */
+    const char *hdrs[3 + RJ_MAX_HEADERS + 1] = {NULL};
+    size_t h = 0;
+    if (!x->r->own_accept)
+        hdrs[h++] = "Accept: application/json";
     if (x->r->token) {
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", x->r->token);
         hdrs[h++] = auth;
     }
     if (body)
         hdrs[h++] = "Content-Type: application/json";
+    for (size_t i = 0; i < x->r->n_hdr && i < RJ_MAX_HEADERS; i++)
+        hdrs[h++] = x->r->hdr_lines[i];
     mz_outbound_result res;
     mz_outbound_status st = mz_outbound_request(x->cli, method, url, hdrs, body,
                                                 body ? strlen(body) : 0, true, x->deadline, &res);
@@ -371,6 +409,10 @@ static void rj_free(void *state)
     if (r->token)
         memset(r->token, 0, strlen(r->token));
     free(r->token);
+    for (size_t i = 0; i < r->n_hdr; i++) {
+        memset(r->hdr_lines[i], 0, strlen(r->hdr_lines[i]));
+        free(r->hdr_lines[i]);
+    }
     for (int i = 0; i < F__COUNT; i++)
         free(r->ptr[i]);
     free(r->tl_status);
@@ -396,6 +438,125 @@ static bool ptr_field(const mz_json *o, const char *name, bool required, char **
         return false;
     }
     *out = strdup(s);
+    return true;
+}
+
+/* An RFC 9110 token character (tchar). */
+static bool tchar(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static bool printable_ascii(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+            return false;
+    return true;
+}
+
+/* Header names the adapter (Authorization, Content-Type) or the transport
+ * (the rest) sets itself: a configured one would clash with or corrupt the
+ * request framing. */
+static const char *const owned_headers[] = {"Authorization",     "Host",       "Content-Length",
+                                            "Transfer-Encoding", "Connection", "Content-Type"};
+
+/* Validates the `headers` setting and builds r's header lines. Errors name
+ * the header but never echo a value (it may be a secret) nor an invalid
+ * name (it may hold control characters). */
+static bool parse_headers(rj *r, const mz_json *s, char *err, size_t errlen)
+{
+    const mz_json *hs = mz_json_get(s, "headers");
+    if (!hs)
+        return true;
+    if (hs->type != MZ_JSON_OBJECT) {
+        snprintf(err, errlen, "headers: must be an object of header name -> value");
+        return false;
+    }
+    if (hs->u.kids.count > RJ_MAX_HEADERS) {
+        snprintf(err, errlen, "headers: at most %d headers", RJ_MAX_HEADERS);
+        return false;
+    }
+    size_t pos = 0;
+    for (const mz_json *k = hs->u.kids.first; k; k = k->next) {
+        pos++;
+        const char *name = k->key;
+        bool ok = k->key_len >= 1 && k->key_len <= RJ_MAX_HEADER_NAME;
+        for (size_t i = 0; ok && i < k->key_len; i++)
+            ok = tchar(name[i]);
+        if (!ok) {
+            snprintf(err, errlen,
+                     "headers: name %zu must be an RFC 9110 token of 1 to %d characters (letters, "
+                     "digits and !#$%%&'*+-.^_`|~)",
+                     pos, RJ_MAX_HEADER_NAME);
+            return false;
+        }
+        for (size_t i = 0; i < sizeof owned_headers / sizeof owned_headers[0]; i++)
+            if (strcasecmp(name, owned_headers[i]) == 0) {
+                snprintf(err, errlen, "headers.%s: is set by the adapter or the transport%s", name,
+                         i == 0 ? "; use tokenEnv or tokenFile for a bearer token" : "");
+                return false;
+            }
+        for (const mz_json *o = hs->u.kids.first; o != k; o = o->next)
+            if (strcasecmp(o->key, name) == 0) {
+                snprintf(err, errlen, "headers.%s: duplicate (header names are case-insensitive)",
+                         name);
+                return false;
+            }
+        char *val = NULL;
+        size_t n = 0;
+        bool secret = false;
+        if (k->type == MZ_JSON_STRING) {
+            const char *v = mz_json_string(k, &n);
+            if (n > RJ_MAX_HEADER_VALUE || !printable_ascii(v, n)) {
+                snprintf(err, errlen,
+                         "headers.%s: the value must be 0 to %d printable ASCII characters", name,
+                         RJ_MAX_HEADER_VALUE);
+                return false;
+            }
+            val = strdup(v);
+        } else if (k->type == MZ_JSON_OBJECT) {
+            for (const mz_json *m = k->u.kids.first; m; m = m->next)
+                if (strcmp(m->key, "valueEnv") != 0 && strcmp(m->key, "valueFile") != 0 &&
+                    strcmp(m->key, "value") != 0) {
+                    snprintf(err, errlen, "headers.%s: an object takes only valueEnv or valueFile",
+                             name);
+                    return false;
+                }
+            char e2[200];
+            val = mz_secret_resolve_len(k, "value", true, &n, e2, sizeof e2);
+            if (!val) {
+                snprintf(err, errlen, "headers.%s.%.120s", name, e2);
+                return false;
+            }
+            secret = true;
+            /* n, not strlen: a NUL in a file is refused, not cut at */
+            if (n > RJ_MAX_HEADER_VALUE || !printable_ascii(val, n)) {
+                memset(val, 0, n);
+                free(val);
+                snprintf(err, errlen,
+                         "headers.%s: the value of %s must be 1 to %d printable ASCII characters",
+                         name, mz_json_get(k, "valueEnv") ? "valueEnv" : "valueFile",
+                         RJ_MAX_HEADER_VALUE);
+                return false;
+            }
+        } else {
+            snprintf(err, errlen,
+                     "headers.%s: must be a string or {\"valueEnv\": ...} / {\"valueFile\": ...}",
+                     name);
+            return false;
+        }
+        size_t len = k->key_len + 2 + n + 1;
+        char *line = malloc(len);
+        snprintf(line, len, "%s: %s", name, val);
+        if (secret)
+            memset(val, 0, n);
+        free(val);
+        r->hdr_lines[r->n_hdr++] = line;
+        if (strcasecmp(name, "Accept") == 0)
+            r->own_accept = true;
+    }
     return true;
 }
 
@@ -453,6 +614,11 @@ static void *rj_init(const mz_agency *agency, const mz_json *s, char *err, size_
     }
     r->token = mz_secret_resolve(s, "token", false, e2, sizeof e2);
     if (!r->token && e2[0]) {
+        snprintf(err, errlen, "%s", e2);
+        rj_free(r);
+        return NULL;
+    }
+    if (!parse_headers(r, s, e2, sizeof e2)) {
         snprintf(err, errlen, "%s", e2);
         rj_free(r);
         return NULL;

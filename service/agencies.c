@@ -104,6 +104,14 @@ bool mz_cfg_long(const mz_json *obj, const char *field, long min, long max, long
 char *mz_secret_resolve(const mz_json *obj, const char *name, bool required, char *err,
                         size_t errlen)
 {
+    return mz_secret_resolve_len(obj, name, required, NULL, err, errlen);
+}
+
+char *mz_secret_resolve_len(const mz_json *obj, const char *name, bool required, size_t *len,
+                            char *err, size_t errlen)
+{
+    if (len)
+        *len = 0;
     char envf[64], filef[64];
     snprintf(envf, sizeof envf, "%sEnv", name);
     snprintf(filef, sizeof filef, "%sFile", name);
@@ -134,6 +142,8 @@ char *mz_secret_resolve(const mz_json *obj, const char *name, bool required, cha
             return NULL;
         }
         val = strdup(v);
+        if (len)
+            *len = strlen(val);
     } else {
         size_t n;
         val = mz_read_file(file, &n, 64 * 1024);
@@ -148,6 +158,8 @@ char *mz_secret_resolve(const mz_json *obj, const char *name, bool required, cha
             snprintf(err, errlen, "%s: %s is empty", filef, file);
             return NULL;
         }
+        if (len)
+            *len = n;
     }
     return val;
 }

@@ -79,6 +79,10 @@ const char *mz_agency_map_status(const mz_agency *a, const char *text);
  * An inline <name> member is refused. */
 char *mz_secret_resolve(const mz_json *obj, const char *name, bool required, char *err,
                         size_t errlen);
+/* The same, also giving the value's length in *len: a file may hold a NUL,
+ * which would otherwise silently cut the value short. */
+char *mz_secret_resolve_len(const mz_json *obj, const char *name, bool required, size_t *len,
+                            char *err, size_t errlen);
 
 /* Field helpers shared with the adapters' init functions. */
 bool mz_cfg_string(const mz_json *obj, const char *field, bool required, size_t max,

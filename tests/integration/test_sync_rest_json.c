@@ -7,16 +7,21 @@
  * every agency fault (error recorded, data kept), and fresh-on-read through
  * the body-based searchPath.
  *
- * Why a relay: the fake speaks ZGW, whose zaken list and _zoek insist on
- * `Accept-Crs` (and `Content-Crs` on POST) and answer 412 without them;
- * rest-json sends only Accept, Authorization and Content-Type, and has no
- * per-agency header setting. So the agency's baseUrl points at a small
- * HTTP relay inside this test that adds the two CRS headers and passes
- * everything else through byte for byte (faults included; a reset stays a
- * reset). The fake runs with --base-url = the relay, so its `url` and
- * `next` links point back through the relay. The relay also serves every
- * path under /alt/...: an agency whose baseUrl has that prefix gets `next`
- * links without it, i.e. outside its baseUrl.
+ * The agency-specific headers go through the adapter's `headers` setting:
+ * the fake speaks ZGW, whose zaken list, read and _zoek insist on
+ * `Accept-Crs` (and `Content-Crs` on POST) and answer 412 without them, 406
+ * with another CRS, so every successful sync and search here proves that
+ * configured headers are sent. Agency `rj` takes them in the two secret
+ * forms (a CRS is no secret, but these are the headers the fake checks
+ * exactly, so a resolved value that went missing or wrong would show):
+ * Accept-Crs from an environment variable (valueEnv, checked on every
+ * request; a wrong value is shown to fail with 406) and Content-Crs from a
+ * file (valueFile, checked by the fresh-on-read search). The other agencies
+ * give them as plain strings.
+ *
+ * A `next` URL outside baseUrl: a second fake (agency `rj-alt`) runs with
+ * --base-url = the first fake's origin, so its `next` links point at another
+ * server that would answer them; that page must never be requested.
  *
  * Authentication is real: the token (tokenEnv) is a JWT minted by the fake,
  * which checks it on every request.
@@ -29,18 +34,9 @@
 #include <cmocka.h>
 // clang-format on
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "json.h"
@@ -53,231 +49,21 @@
 #define BSN_B     "999990019"
 #define BAD_BSN   "123456789" /* 9 digits, fails the 11-proof */
 #define TOKEN_ENV "MZ_TEST_RJ_TOKEN"
+#define CRS_ENV   "MZ_TEST_RJ_ACCEPT_CRS" /* rj's Accept-Crs, through valueEnv */
+#define CRS       "EPSG:4326"             /* the one CRS the fake accepts */
 #define EXPAND    "zaaktype,status,status.statustype,resultaat,resultaat.resultaattype,rollen"
-
-/* ------------------------------------------------------------------ */
-/* The CRS relay                                                       */
-
-#define RELAY_REQ_MAX (64 * 1024)
-
-typedef struct relay {
-    int lfd;
-    unsigned port;
-    atomic_uint upstream; /* the fake's port, set once it listens */
-    atomic_bool stopping;
-    atomic_long requests;
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int active; /* connection threads still running */
-} relay;
-
-static relay g_relay = {.lfd = -1, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
-
-static bool send_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
-static void set_timeout(int fd, int seconds)
-{
-    struct timeval tv = {.tv_sec = seconds, .tv_usec = 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
-
-/* Header name of the line at p (ending at eol) equals name. */
-static bool header_is(const char *p, const char *eol, const char *name)
-{
-    size_t n = strlen(name);
-    return (size_t)(eol - p) > n && strncasecmp(p, name, n) == 0 && p[n] == ':';
-}
-
-/* One request per connection: read it, forward it with the CRS headers and
- * `Connection: close`, stream the answer back until the fake closes. */
-static void relay_one(int cfd)
-{
-    set_timeout(cfd, 15);
-    char *req = malloc(RELAY_REQ_MAX + 1);
-    size_t len = 0;
-    char *eoh = NULL;
-    while (!eoh) {
-        if (len == RELAY_REQ_MAX)
-            goto done;
-        ssize_t n = recv(cfd, req + len, RELAY_REQ_MAX - len, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            goto done;
-        len += (size_t)n;
-        req[len] = '\0';
-        eoh = strstr(req, "\r\n\r\n");
-    }
-    size_t head = (size_t)(eoh - req) + 4;
-    size_t body_len = 0;
-    const char *line = strstr(req, "\r\n") + 2;
-    for (const char *p = line; p < eoh + 2;) {
-        const char *eol = strstr(p, "\r\n");
-        if (header_is(p, eol, "Content-Length"))
-            body_len = strtoul(strchr(p, ':') + 1, NULL, 10);
-        p = eol + 2;
-    }
-    if (head + body_len > RELAY_REQ_MAX)
-        goto done;
-    while (len < head + body_len) {
-        ssize_t n = recv(cfd, req + len, head + body_len - len, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            goto done;
-        len += (size_t)n;
-    }
-    atomic_fetch_add(&g_relay.requests, 1);
-
-    /* Request line: strip the /alt prefix. */
-    mz_buf out = MZ_BUF_INIT;
-    const char *sp = memchr(req, ' ', (size_t)(line - req));
-    if (!sp)
-        goto done;
-    const char *target = sp + 1;
-    bool post = strncmp(req, "POST ", 5) == 0;
-    mz_buf_append(&out, req, (size_t)(target - req));
-    if (strncmp(target, "/alt/", 5) == 0)
-        target += 4;
-    mz_buf_append(&out, target, (size_t)(line - target));
-    for (const char *p = line; p < eoh + 2;) {
-        const char *eol = strstr(p, "\r\n");
-        if (!header_is(p, eol, "Connection") && !header_is(p, eol, "Keep-Alive") &&
-            !header_is(p, eol, "Accept-Crs") && !header_is(p, eol, "Content-Crs"))
-            mz_buf_append(&out, p, (size_t)(eol - p) + 2);
-        p = eol + 2;
-    }
-    mz_buf_puts(&out, "Accept-Crs: EPSG:4326\r\n");
-    if (post)
-        mz_buf_puts(&out, "Content-Crs: EPSG:4326\r\n");
-    mz_buf_puts(&out, "Connection: close\r\n\r\n");
-    mz_buf_append(&out, req + head, body_len);
-
-    int ufd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_port = htons((uint16_t)atomic_load(&g_relay.upstream)),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    size_t relayed = 0;
-    if (ufd >= 0 && connect(ufd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        send_all(ufd, out.data, out.len)) {
-        set_timeout(ufd, 15);
-        char buf[65536];
-        for (;;) {
-            ssize_t n = recv(ufd, buf, sizeof buf, 0);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0 || !send_all(cfd, buf, (size_t)n))
-                break;
-            relayed += (size_t)n;
-        }
-    }
-    if (ufd >= 0)
-        close(ufd);
-    mz_buf_free(&out);
-    if (relayed == 0) {
-        /* The fake said nothing (mode reset): reset the client too. */
-        struct linger lg = {.l_onoff = 1, .l_linger = 0};
-        setsockopt(cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-    }
-done:
-    free(req);
-}
-
-static void *relay_conn(void *arg)
-{
-    int cfd = *(int *)arg;
-    free(arg);
-    relay_one(cfd);
-    close(cfd);
-    pthread_mutex_lock(&g_relay.mu);
-    g_relay.active--;
-    pthread_cond_broadcast(&g_relay.cv);
-    pthread_mutex_unlock(&g_relay.mu);
-    return NULL;
-}
-
-static void *relay_accept(void *arg)
-{
-    (void)arg;
-    for (;;) {
-        int fd = accept(g_relay.lfd, NULL, NULL);
-        if (fd < 0 && (errno == EINTR || errno == ECONNABORTED) && !atomic_load(&g_relay.stopping))
-            continue;
-        if (fd < 0)
-            break;
-        if (atomic_load(&g_relay.stopping)) {
-            close(fd);
-            break;
-        }
-        int *p = malloc(sizeof *p);
-        *p = fd;
-        pthread_mutex_lock(&g_relay.mu);
-        g_relay.active++;
-        pthread_mutex_unlock(&g_relay.mu);
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        pthread_t t;
-        if (pthread_create(&t, &attr, relay_conn, p) != 0)
-            relay_conn(p);
-        pthread_attr_destroy(&attr);
-    }
-    return NULL;
-}
-
-static bool relay_start(void)
-{
-    g_relay.lfd = socket(AF_INET, SOCK_STREAM, 0);
-    if (g_relay.lfd < 0)
-        return false;
-    int one = 1;
-    setsockopt(g_relay.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t al = sizeof a;
-    if (bind(g_relay.lfd, (struct sockaddr *)&a, sizeof a) != 0 || listen(g_relay.lfd, 64) != 0 ||
-        getsockname(g_relay.lfd, (struct sockaddr *)&a, &al) != 0)
-        return false;
-    g_relay.port = ntohs(a.sin_port);
-    return pthread_create(&g_relay.thread, NULL, relay_accept, NULL) == 0;
-}
-
-static void relay_stop(void)
-{
-    if (g_relay.lfd < 0)
-        return;
-    atomic_store(&g_relay.stopping, true);
-    shutdown(g_relay.lfd, SHUT_RDWR); /* wakes accept() */
-    pthread_join(g_relay.thread, NULL);
-    close(g_relay.lfd);
-    g_relay.lfd = -1;
-    pthread_mutex_lock(&g_relay.mu);
-    while (g_relay.active > 0)
-        pthread_cond_wait(&g_relay.cv, &g_relay.mu);
-    pthread_mutex_unlock(&g_relay.mu);
-}
 
 /* ------------------------------------------------------------------ */
 /* Set-up                                                              */
 
 static mzt_env g_env;
 static mzt_server g_fake;
+static mzt_server g_fake_alt; /* its links point at g_fake (rj-alt) */
 static oas *g_oas;
 static char g_agencies[400];
 static char g_token_kv[2048]; /* TOKEN_ENV=<JWT minted by the fake> */
+static char g_crs_kv[64];     /* CRS_ENV=EPSG:4326 */
+static char g_crs_file[400];  /* rj's Content-Crs, through valueFile */
 
 /* The fake's statustypen (omschrijving) per zaaktype, in volgnummer order,
  * and the groups this agency's statusGroups gives them (NULL: unmapped). */
@@ -305,19 +91,22 @@ static const struct {
     "\"bsn\":\"/_expand/rollen/0/betrokkeneIdentificatie/inpBsn\","                                \
     "\"caseNumber\":\"/identificatie\","
 
-static void put_agency(FILE *f, const char *id, const char *base_path, const char *fields,
-                       const char *extra, const char *groups, bool last)
+/* The CRS headers as plain strings (every agency but rj). */
+#define CRS_PLAIN "{\"Accept-Crs\":\"" CRS "\",\"Content-Crs\":\"" CRS "\"}"
+
+static void put_agency(FILE *f, const char *id, unsigned port, const char *headers,
+                       const char *fields, const char *extra, const char *groups, bool last)
 {
     fprintf(f,
             "{\"id\":\"%s\",\"name\":\"JSON %s\",\"pollIntervalSeconds\":3600,"
             "\"adapter\":{\"kind\":\"rest-json\","
-            "\"baseUrl\":\"http://127.0.0.1:%u%s/zaken/api/v1\","
+            "\"baseUrl\":\"http://127.0.0.1:%u/zaken/api/v1\","
             "\"listPath\":\"/zaken?expand=" EXPAND "\","
-            "\"tokenEnv\":\"" TOKEN_ENV "\",\"timeoutMs\":3000,"
+            "\"tokenEnv\":\"" TOKEN_ENV "\",\"timeoutMs\":3000,\"headers\":%s,"
             "\"itemsPointer\":\"/results\",\"nextPointer\":\"/next\","
             "\"fields\":{%s}%s},"
             "\"statusGroups\":{%s}}%s\n",
-            id, id, g_relay.port, base_path, fields, extra, groups, last ? "" : ",");
+            id, id, port, headers, fields, extra, groups, last ? "" : ",");
 }
 
 static void write_agencies(void)
@@ -327,8 +116,14 @@ static void write_agencies(void)
     assert_non_null(f);
     fprintf(f, "{\"agencies\":[\n");
     /* rj: everything mapped, with a search path and a timeline (the rol as
-     * one event: "initiator", mapped to received). */
-    put_agency(f, "rj", "",
+     * one event: "initiator", mapped to received); its CRS headers come from
+     * an environment variable and a file. */
+    char rj_headers[600];
+    snprintf(rj_headers, sizeof rj_headers,
+             "{\"Accept-Crs\":{\"valueEnv\":\"" CRS_ENV "\"},"
+             "\"Content-Crs\":{\"valueFile\":\"%s\"}}",
+             g_crs_file);
+    put_agency(f, "rj", g_fake.port, rj_headers,
                FIELDS_COMMON "\"title\":\"/omschrijving\","
                              "\"status\":\"/_expand/status/_expand/statustype/omschrijving\","
                              "\"statusText\":\"/_expand/status/_expand/statustype/statustekst\","
@@ -355,7 +150,7 @@ static void write_agencies(void)
     /* rj-loose: the same, but its search field is one the agency ignores,
      * so its "search" answers everyone's zaken: only the searched citizen's
      * may end up under their pseudonym. */
-    put_agency(f, "rj-loose", "",
+    put_agency(f, "rj-loose", g_fake.port, CRS_PLAIN,
                FIELDS_COMMON "\"title\":\"/omschrijving\","
                              "\"status\":\"/_expand/status/_expand/statustype/omschrijving\","
                              "\"statusText\":\"/_expand/status/_expand/statustype/statustekst\","
@@ -382,12 +177,12 @@ static void write_agencies(void)
     /* rj-partial: statusChangedAt points at einddatum, which only closed
      * zaken have (null otherwise); the status is the zaak's own omschrijving,
      * so a value that is itself a group name can be tested. */
-    put_agency(f, "rj-partial", "",
+    put_agency(f, "rj-partial", g_fake.port, CRS_PLAIN,
                FIELDS_COMMON "\"title\":\"/identificatie\",\"status\":\"/omschrijving\","
                              "\"statusChangedAt\":\"/einddatum\"",
                "", "\"Bewonersvergunning zone A\":\"decided\"", false);
-    /* rj-alt: baseUrl under /alt, but the fake's next links are not. */
-    put_agency(f, "rj-alt", "/alt",
+    /* rj-alt: the second fake, whose next links point at the first. */
+    put_agency(f, "rj-alt", g_fake_alt.port, CRS_PLAIN,
                FIELDS_COMMON "\"title\":\"/omschrijving\","
                              "\"status\":\"/_expand/status/_expand/statustype/omschrijving\","
                              "\"statusChangedAt\":\"/_expand/status/datumStatusGezet\"",
@@ -396,11 +191,12 @@ static void write_agencies(void)
     fclose(f);
 }
 
-/* Control API of the fake; returns the parsed response (caller frees). */
-static mz_json_doc *control(const char *method, const char *path, const char *body)
+/* Control API of a fake; returns the parsed response (caller frees). */
+static mz_json_doc *control_of(mzt_server *fake, const char *method, const char *path,
+                               const char *body)
 {
     mzt_resp r;
-    assert_true(mzt_http(&g_fake, method, path, NULL, NULL, body, &r));
+    assert_true(mzt_http(fake, method, path, NULL, NULL, body, &r));
     if (r.status >= 300)
         fail_msg("fake %s %s -> %ld: %s", method, path, r.status, r.body);
     char err[128];
@@ -411,22 +207,36 @@ static mz_json_doc *control(const char *method, const char *path, const char *bo
     return d;
 }
 
+static mz_json_doc *control(const char *method, const char *path, const char *body)
+{
+    return control_of(&g_fake, method, path, body);
+}
+
 static int setup(void **state)
 {
     (void)state;
     if (!mzt_env_setup(&g_env, "sync_rest_json"))
         return -1;
-    if (!relay_start())
-        return -1;
     char n[16], base[64];
     snprintf(n, sizeof n, "%d", ZAKEN);
-    snprintf(base, sizeof base, "http://127.0.0.1:%u", g_relay.port);
-    const char *args[] = {"--listen", "127.0.0.1:0", "--secret", SECRET,       "--zaken",
-                          n,          "--page-size", "100",      "--base-url", base,
-                          "--bsn",    BSN_A,         BSN_B,      NULL};
+    const char *args[] = {"--listen",    "127.0.0.1:0", "--secret", SECRET, "--zaken", n,
+                          "--page-size", "100",         "--bsn",    BSN_A,  BSN_B,     NULL};
     if (!mzt_fixture_start(&g_fake, &g_env, "fake_zgw", args))
         return -1;
-    atomic_store(&g_relay.upstream, g_fake.port);
+    /* The same zaken, the same secret (so the same token), other links. */
+    snprintf(base, sizeof base, "http://127.0.0.1:%u", g_fake.port);
+    const char *alt_args[] = {"--listen", "127.0.0.1:0", "--secret", SECRET,       "--zaken",
+                              n,          "--page-size", "100",      "--base-url", base,
+                              "--bsn",    BSN_A,         BSN_B,      NULL};
+    if (!mzt_fixture_start(&g_fake_alt, &g_env, "fake_zgw", alt_args))
+        return -1;
+    snprintf(g_crs_kv, sizeof g_crs_kv, CRS_ENV "=" CRS);
+    snprintf(g_crs_file, sizeof g_crs_file, "%s/content-crs", g_env.dir);
+    FILE *f = fopen(g_crs_file, "w");
+    if (!f)
+        return -1;
+    fputs(CRS "\n", f); /* a trailing newline, as editors leave it, is not part of the value */
+    fclose(f);
     write_agencies();
     /* A JWT the fake accepts (iat = now, good for 300 s: the test is far
      * shorter). */
@@ -445,34 +255,40 @@ static int teardown(void **state)
 {
     (void)state;
     mzt_server_stop(&g_fake);
-    relay_stop();
+    mzt_server_stop(&g_fake_alt);
     oas_free(g_oas);
     if (!mzt_env_teardown(&g_env))
         return -1; /* a plain BSN reached the database */
     return 0;
 }
 
-static int sync_with_token(const char *agency, const char *token_kv)
+/* One sync run with the given token and Accept-Crs variables ("NAME=value"). */
+static int sync_with(const char *agency, const char *token_kv, const char *crs_kv)
 {
     char env_agencies[500];
     snprintf(env_agencies, sizeof env_agencies, "MZ_AGENCIES_FILE=%s", g_agencies);
-    const char *env[] = {env_agencies, token_kv, NULL};
+    const char *env[] = {env_agencies, token_kv, crs_kv, NULL};
     const char *args[] = {"sync", "--agency", agency, "--once", NULL};
     return mzt_run(&g_env, env, args);
 }
 
 static int sync_once(const char *agency)
 {
-    return sync_with_token(agency, g_token_kv);
+    return sync_with(agency, g_token_kv, g_crs_kv);
 }
 
-static long stat_of(const char *name)
+static long stat_on(mzt_server *fake, const char *name)
 {
-    mz_json_doc *d = control("GET", "/_control/stats", NULL);
+    mz_json_doc *d = control_of(fake, "GET", "/_control/stats", NULL);
     int64_t v = -1;
     mz_json_int64(mz_json_get(mz_json_root(d), name), &v);
     mz_json_free(d);
     return (long)v;
+}
+
+static long stat_of(const char *name)
+{
+    return stat_on(&g_fake, name);
 }
 
 static void mode(const char *json)
@@ -725,8 +541,10 @@ static void test_next_outside_base_refused(void **state)
 {
     (void)state;
     mz_json_free(control("POST", "/_control/stats/reset", "{}"));
+    mz_json_free(control_of(&g_fake_alt, "POST", "/_control/stats/reset", "{}"));
     assert_int_not_equal(sync_once("rj-alt"), 0);
-    assert_int_equal(stat_of("list"), 1); /* page 2 was never requested */
+    assert_int_equal(stat_on(&g_fake_alt, "list"), 1); /* the first page, from its baseUrl */
+    assert_int_equal(stat_of("requests"), 0);          /* page 2, elsewhere, never requested */
     assert_int_equal(q("SELECT count(*) FROM sync_state WHERE agency_id = 'rj-alt' AND "
                        "last_error LIKE '%not under an allowed base%'"),
                      1);
@@ -750,16 +568,22 @@ static void test_faults_keep_data(void **state)
     static const struct {
         const char *mode;
         const char *token_kv; /* NULL: the valid one */
+        const char *crs_kv;   /* NULL: the valid one */
         const char *error;    /* part of sync_state.last_error */
     } faults[] = {
-        {"{\"mode\":\"error500\"}", NULL, "HTTP 500"},
-        {"{\"mode\":\"error500\",\"status\":503}", NULL, "HTTP 503"},
-        {"{\"mode\":\"garbage\"}", NULL, "invalid JSON"},
-        {"{\"mode\":\"oversized\"}", NULL, ""},
-        {"{\"mode\":\"reset\"}", NULL, ""},
-        {"{\"mode\":\"error500\",\"times\":1,\"status\":502}", NULL, ""},
-        {"{\"mode\":\"ok\"}", TOKEN_ENV "=not-a-jwt", "credentials (HTTP 403)"},
-        {"{\"mode\":\"ok\"}", TOKEN_ENV "=", ""},
+        {"{\"mode\":\"error500\"}", NULL, NULL, "HTTP 500"},
+        {"{\"mode\":\"error500\",\"status\":503}", NULL, NULL, "HTTP 503"},
+        {"{\"mode\":\"garbage\"}", NULL, NULL, "invalid JSON"},
+        {"{\"mode\":\"oversized\"}", NULL, NULL, ""},
+        {"{\"mode\":\"reset\"}", NULL, NULL, ""},
+        {"{\"mode\":\"error500\",\"times\":1,\"status\":502}", NULL, NULL, ""},
+        {"{\"mode\":\"ok\"}", TOKEN_ENV "=not-a-jwt", NULL, "credentials (HTTP 403)"},
+        {"{\"mode\":\"ok\"}", TOKEN_ENV "=", NULL, ""},
+        /* the header value from valueEnv is what the agency gets: another
+         * CRS is refused by the fake (406) */
+        {"{\"mode\":\"ok\"}", NULL, CRS_ENV "=EPSG:28992", "HTTP 406"},
+        /* an unset header variable, like an unset token, stops the load */
+        {"{\"mode\":\"ok\"}", NULL, CRS_ENV "=", ""},
     };
     char *before = snapshot("rj");
     long events = q("SELECT count(*) FROM case_events");
@@ -767,7 +591,8 @@ static void test_faults_keep_data(void **state)
     long failures = 0;
     for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
         mode(faults[i].mode);
-        int rc = sync_with_token("rj", faults[i].token_kv ? faults[i].token_kv : g_token_kv);
+        int rc = sync_with("rj", faults[i].token_kv ? faults[i].token_kv : g_token_kv,
+                           faults[i].crs_kv ? faults[i].crs_kv : g_crs_kv);
         mode("{\"mode\":\"ok\"}");
         if (i == 5) {
             /* one 502, then fine: retried within the run, which succeeds */
@@ -778,9 +603,9 @@ static void test_faults_keep_data(void **state)
             failures = 0;
             continue;
         }
-        if (i == 7) {
-            /* an empty token variable: the agencies file is refused before
-             * any run starts (nothing recorded) */
+        if (i == 7 || i == 9) {
+            /* an empty token or header variable: the agencies file is
+             * refused before any run starts (nothing recorded) */
             assert_int_not_equal(rc, 0);
             assert_int_equal(q("SELECT consecutive_failures FROM sync_state WHERE "
                                "agency_id = 'rj'"),
@@ -857,7 +682,8 @@ static void test_fresh_on_read_search(void **state)
     long stored = q("SELECT count(*) FROM cases WHERE agency_id = 'rj'");
     char kv[500];
     snprintf(kv, sizeof kv, "MZ_AGENCIES_FILE=%s", g_agencies);
-    const char *env[] = {kv, g_token_kv, "MZ_REFRESH_AFTER=0", "MZ_REFRESH_DEADLINE_MS=4000", NULL};
+    const char *env[] = {
+        kv, g_token_kv, g_crs_kv, "MZ_REFRESH_AFTER=0", "MZ_REFRESH_DEADLINE_MS=4000", NULL};
     /* rj-loose is only read through its search here, not synced */
     assert_true(mzt_sql(&g_env, "UPDATE sync_state SET next_run_at = now() + interval '1 day' "
                                 "WHERE agency_id = 'rj-loose'"));

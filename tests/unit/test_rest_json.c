@@ -1,0 +1,299 @@
+/*
+ * test_rest_json.c — what the rest-json adapter puts on the wire, against a
+ * libmicrohttpd server in-process that records every request's headers.
+ *
+ * Why here and not only in the integration test: the fake ZGW proves that
+ * configured headers reach an agency (it answers 412 without Accept-Crs),
+ * but it cannot show what must *not* be sent: a second Accept next to the
+ * agency's own, a header with an empty value, Content-Type on a GET. This
+ * test sees every header line of the list (GET), the search (POST) and the
+ * fetch of one case (GET), for an agency with `headers` (a plain value, one
+ * from valueEnv, one from valueFile, its own Accept, an empty value) and one
+ * without.
+ */
+// clang-format off
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+// clang-format on
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "agencies.h"
+#include "buf.h"
+#include "crypto.h"
+#include "outbound.h"
+
+#define BSN "999993653"
+#define ITEM                                                                                       \
+    "{\"id\":\"c1\",\"bsn\":\"" BSN "\",\"t\":\"T\",\"s\":\"received\",\"at\":\"2026-01-01\"}"
+#define SECRET "hdr-secret-from-env"
+#define FILESC "hdr-secret-from-file"
+#define TOKEN  "rj-token-value"
+
+static struct MHD_Daemon *g_daemon;
+static unsigned g_port;
+static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+static mz_buf g_seen = MZ_BUF_INIT; /* "METHOD path\n" + "name: value\n" per header, per request */
+static char g_dir[64];
+static char g_agencies[4096];
+
+static enum MHD_Result record_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    (void)kind;
+    mz_buf_printf(cls, "%s: %s\n", key, value ? value : "");
+    return MHD_YES;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *body)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    enum MHD_Result ret = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
+                               const char *method, const char *version, const char *upload_data,
+                               size_t *upload_data_size, void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    (void)upload_data;
+    if (*con_cls == NULL) {
+        *con_cls = conn;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    pthread_mutex_lock(&g_mu);
+    mz_buf_printf(&g_seen, "%s %s\n", method, url);
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, record_header, &g_seen);
+    pthread_mutex_unlock(&g_mu);
+    if (strcmp(url, "/api/list") == 0 || strcmp(url, "/api/search") == 0)
+        return reply(conn, 200, "{\"items\":[" ITEM "]}");
+    if (strcmp(url, "/api/case/c1") == 0)
+        return reply(conn, 200, ITEM);
+    return reply(conn, 404, "{}");
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    *con_cls = NULL;
+}
+
+static const char *agency_json(const char *id, const char *headers)
+{
+    static char buf[1500];
+    snprintf(buf, sizeof buf,
+             "{\"id\":\"%s\",\"name\":\"R\",\"adapter\":{\"kind\":\"rest-json\","
+             "\"baseUrl\":\"http://127.0.0.1:%u/api\",\"listPath\":\"/list\","
+             "\"searchPath\":\"/search\",\"tokenEnv\":\"MZ_TEST_RJ_TOKEN\","
+             "\"itemsPointer\":\"/items\",\"fields\":{\"externalId\":\"/id\",\"bsn\":\"/bsn\","
+             "\"title\":\"/t\",\"status\":\"/s\",\"statusChangedAt\":\"/at\"}%s}}",
+             id, g_port, headers);
+    return buf;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    signal(SIGPIPE, SIG_IGN);
+    const char *proxies[] = {"http_proxy",  "HTTP_PROXY", "https_proxy",
+                             "HTTPS_PROXY", "all_proxy",  "ALL_PROXY"};
+    for (size_t i = 0; i < sizeof proxies / sizeof proxies[0]; i++)
+        unsetenv(proxies[i]);
+    mz_outbound_global_init();
+    unsigned char key[32] = {1};
+    mz_pseudonym_set_key(key, sizeof key);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    g_daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
+                                NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
+                                MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
+    if (!g_daemon)
+        return -1;
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(g_daemon, MHD_DAEMON_INFO_BIND_PORT);
+    if (!info || info->port == 0)
+        return -1;
+    g_port = info->port;
+
+    snprintf(g_dir, sizeof g_dir, "/tmp/mz-test-rj-XXXXXX");
+    if (!mkdtemp(g_dir))
+        return -1;
+    char path[128];
+    snprintf(path, sizeof path, "%s/key", g_dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fputs(FILESC "\n", f);
+    fclose(f);
+    setenv("MZ_TEST_RJ_TOKEN", TOKEN, 1);
+    setenv("MZ_TEST_RJ_KEY", SECRET, 1);
+    char with[600];
+    snprintf(with, sizeof with,
+             ",\"headers\":{\"X-Api-Key\":{\"valueEnv\":\"MZ_TEST_RJ_KEY\"},"
+             "\"X-File-Key\":{\"valueFile\":\"%s\"},\"Accept-Crs\":\"EPSG:4326\","
+             "\"accept\":\"application/hal+json\",\"X-Empty\":\"\"}",
+             path);
+    size_t n = (size_t)snprintf(g_agencies, sizeof g_agencies, "{\"agencies\":[%s,",
+                                agency_json("with", with));
+    snprintf(g_agencies + n, sizeof g_agencies - n, "%s]}", agency_json("without", ""));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    if (g_daemon)
+        MHD_stop_daemon(g_daemon);
+    char path[128];
+    snprintf(path, sizeof path, "%s/key", g_dir);
+    unlink(path);
+    rmdir(g_dir);
+    mz_buf_free(&g_seen);
+    return 0;
+}
+
+static bool count_emit(mz_sink *s, const mz_case_record *rec)
+{
+    (void)rec;
+    (*(int *)s->ud)++;
+    return true;
+}
+
+/* Runs list, search and fetch on one agency; returns what the server saw
+ * (caller frees). Each of the three must deliver the one case. */
+static char *exchange(const mz_agencies *set, const char *id)
+{
+    const mz_agency *a = mz_agencies_find(set, id);
+    assert_non_null(a);
+    pthread_mutex_lock(&g_mu);
+    g_seen.len = 0;
+    pthread_mutex_unlock(&g_mu);
+    int emitted = 0;
+    mz_sink sink = {.emit = count_emit, .ud = &emitted};
+    char err[256] = "", *next = NULL;
+    int64_t deadline = mz_outbound_now_ms() + 10000;
+    assert_int_equal(a->ops->sync(a->state, &sink, NULL, &next, deadline, err, sizeof err),
+                     MZ_ADAPTER_OK);
+    free(next);
+    assert_int_equal(a->ops->refresh_subject(a->state, &sink, BSN, deadline, err, sizeof err),
+                     MZ_ADAPTER_OK);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/api/case/c1", g_port);
+    assert_int_equal(a->ops->fetch_case(a->state, &sink, url, deadline, err, sizeof err),
+                     MZ_ADAPTER_OK);
+    assert_int_equal(emitted, 3);
+    pthread_mutex_lock(&g_mu);
+    char *seen = strndup(g_seen.data ? g_seen.data : "", g_seen.len);
+    pthread_mutex_unlock(&g_mu);
+    return seen;
+}
+
+/* How many header lines in block (up to the next request line) have this
+ * name (case-insensitively); the value of the last in *value. */
+static int header_count(const char *block, const char *name, char *value, size_t vlen)
+{
+    int n = 0;
+    size_t nl = strlen(name);
+    const char *line = strchr(block, '\n');
+    while (line && line[1]) {
+        line++;
+        const char *eol = strchr(line, '\n');
+        if (!eol)
+            break;
+        if (strncmp(line, "GET ", 4) == 0 || strncmp(line, "POST ", 5) == 0)
+            break; /* the next request */
+        if ((size_t)(eol - line) > nl && strncasecmp(line, name, nl) == 0 && line[nl] == ':') {
+            n++;
+            if (value)
+                snprintf(value, vlen, "%.*s", (int)(eol - line - nl - 2), line + nl + 2);
+        }
+        line = eol;
+    }
+    return n;
+}
+
+/* The block of the request whose request line is exactly `first`. */
+static const char *block_of(const char *seen, const char *first)
+{
+    const char *p = strstr(seen, first);
+    if (!p)
+        fail_msg("no request '%s' in:\n%s", first, seen);
+    return p;
+}
+
+static void expect_header(const char *block, const char *name, const char *value)
+{
+    char v[1100] = "";
+    int n = header_count(block, name, v, sizeof v);
+    if (n != 1 || strcmp(v, value) != 0)
+        fail_msg("%s: %d times, last '%s'; want once '%s'", name, n, v, value);
+}
+
+static void test_configured_headers_on_every_request(void **state)
+{
+    (void)state;
+    char err[512];
+    mz_agencies *set = mz_agencies_parse(g_agencies, strlen(g_agencies), true, err, sizeof err);
+    if (!set)
+        fail_msg("refused: %s", err);
+    char *seen = exchange(set, "with");
+    static const char *const reqs[] = {"GET /api/list\n", "POST /api/search\n",
+                                       "GET /api/case/c1\n"};
+    for (size_t i = 0; i < 3; i++) {
+        const char *b = block_of(seen, reqs[i]);
+        expect_header(b, "X-Api-Key", SECRET);
+        expect_header(b, "X-File-Key", FILESC); /* the file's newline stripped */
+        expect_header(b, "Accept-Crs", "EPSG:4326");
+        expect_header(b, "Accept", "application/hal+json"); /* replaces ours, not added */
+        expect_header(b, "Authorization", "Bearer " TOKEN);
+        assert_int_equal(header_count(b, "X-Empty", NULL, 0), 0); /* empty: not sent */
+        if (i == 1)
+            expect_header(b, "Content-Type", "application/json");
+        else
+            assert_int_equal(header_count(b, "Content-Type", NULL, 0), 0);
+    }
+    free(seen);
+
+    /* Without the setting: our Accept, nothing else of the above. */
+    seen = exchange(set, "without");
+    for (size_t i = 0; i < 3; i++) {
+        const char *b = block_of(seen, reqs[i]);
+        expect_header(b, "Accept", "application/json");
+        expect_header(b, "Authorization", "Bearer " TOKEN);
+        assert_int_equal(header_count(b, "X-Api-Key", NULL, 0), 0);
+        assert_int_equal(header_count(b, "Accept-Crs", NULL, 0), 0);
+    }
+    free(seen);
+    mz_agencies_free(set);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_configured_headers_on_every_request),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
