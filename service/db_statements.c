@@ -313,4 +313,60 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                                   1, false},
     [MZ_STMT_REKEY_INBOX_SET] = {"rekey_inbox_set", "UPDATE inbox SET body = $2 WHERE id = $1", 2,
                                  false},
+
+    /* Set-based writes for batches (store.c, sync runs): one execution per
+     * batch instead of one per record and event. $1 is a JSON array the
+     * store writes itself, one object per record with the same fields (and
+     * casts) as case_upsert's parameters; subject_key in hex. The same
+     * out-of-order rule: a stale record changes nothing and returns no row,
+     * so the row count is the number applied. A batch must not name a case
+     * twice (ON CONFLICT DO UPDATE refuses that; the store then writes the
+     * batch record by record). */
+    [MZ_STMT_CASE_UPSERT_MANY] =
+        {"case_upsert_many",
+         "INSERT INTO cases (agency_id, external_id, subject_key, case_number, title, "
+         "case_type_code, case_type_label, status_group, status_text, status_changed_at, "
+         "registered_on, planned_end_on, legal_deadline_on, closed_on, result_text, action_text, "
+         "action_url, action_due_on, deep_link_url, source_url, source_updated_at, last_source) "
+         "SELECT r.agency_id, r.external_id, decode(r.subject_key, 'hex'), r.case_number, r.title, "
+         "r.case_type_code, r.case_type_label, r.status_group::status_group, r.status_text, "
+         "r.status_changed_at::timestamptz, r.registered_on::date, r.planned_end_on::date, "
+         "r.legal_deadline_on::date, coalesce(r.closed_on::date, CASE WHEN r.status_group IN "
+         "('closed', 'withdrawn') THEN (r.status_changed_at::timestamptz AT TIME ZONE "
+         "'Europe/Amsterdam')::date END), r.result_text, r.action_text, r.action_url, "
+         "r.action_due_on::date, r.deep_link_url, r.source_url, r.source_updated_at::timestamptz, "
+         "r.last_source FROM jsonb_to_recordset($1::jsonb) AS r(agency_id text, external_id text, "
+         "subject_key text, case_number text, title text, case_type_code text, "
+         "case_type_label text, status_group text, status_text text, status_changed_at text, "
+         "registered_on text, planned_end_on text, legal_deadline_on text, closed_on text, "
+         "result_text text, action_text text, action_url text, action_due_on text, "
+         "deep_link_url text, source_url text, source_updated_at text, last_source text) "
+         "ON CONFLICT (agency_id, external_id) DO UPDATE SET "
+         "subject_key = EXCLUDED.subject_key, case_number = EXCLUDED.case_number, "
+         "title = EXCLUDED.title, case_type_code = EXCLUDED.case_type_code, "
+         "case_type_label = EXCLUDED.case_type_label, status_group = EXCLUDED.status_group, "
+         "status_text = EXCLUDED.status_text, status_changed_at = EXCLUDED.status_changed_at, "
+         "registered_on = EXCLUDED.registered_on, planned_end_on = EXCLUDED.planned_end_on, "
+         "legal_deadline_on = EXCLUDED.legal_deadline_on, closed_on = EXCLUDED.closed_on, "
+         "result_text = EXCLUDED.result_text, action_text = EXCLUDED.action_text, "
+         "action_url = EXCLUDED.action_url, action_due_on = EXCLUDED.action_due_on, "
+         "deep_link_url = EXCLUDED.deep_link_url, source_url = EXCLUDED.source_url, "
+         "source_updated_at = EXCLUDED.source_updated_at, last_source = EXCLUDED.last_source, "
+         "last_synced_at = now(), updated_at = now() "
+         "WHERE cases.source_updated_at <= EXCLUDED.source_updated_at "
+         "RETURNING id",
+         1, true},
+    /* The batch's timeline entries (JSON array: agency_id, external_id and
+     * case_event_insert's fields, plus n, their order), inserted in that
+     * order so that ids break ties as one-by-one inserts did. */
+    [MZ_STMT_CASE_EVENT_INSERT_MANY] =
+        {"case_event_insert_many",
+         "INSERT INTO case_events (case_id, status_group, status_text, occurred_at, source, "
+         "event_key) SELECT c.id, e.status_group::status_group, e.status_text, "
+         "e.occurred_at::timestamptz, e.source, e.event_key "
+         "FROM jsonb_to_recordset($1::jsonb) AS e(n int, agency_id text, external_id text, "
+         "status_group text, status_text text, occurred_at text, source text, event_key text) "
+         "JOIN cases c ON c.agency_id = e.agency_id AND c.external_id = e.external_id "
+         "ORDER BY e.n ON CONFLICT (case_id, event_key) DO NOTHING",
+         1, true},
 };

@@ -1,8 +1,11 @@
 #include "store.h"
 
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "json.h"
 
 static const char *const groups[] = {"received", "in_progress", "action_required", "on_hold",
@@ -98,12 +101,30 @@ static bool validate(const mz_case_record *c, char *err, size_t errlen)
     return true;
 }
 
+/* The record's own status is a timeline entry even when the record is
+ * stale: it then lands in its chronological place, behind newer ones.
+ * When the record's history already holds it (same moment and group),
+ * that entry (with the agency's own event key) stands for it. */
+static bool in_history(const mz_case_record *c)
+{
+    for (size_t i = 0; i < c->n_events; i++)
+        if (strcmp(c->events[i].occurred_at, c->status_changed_at) == 0 &&
+            strcmp(c->events[i].status_group, c->status_group) == 0)
+            return true;
+    return false;
+}
+
+static void derive_key(char *out, size_t n, const char *at, const char *group, const char *text)
+{
+    snprintf(out, n, "%s|%s|%.400s", at, group, text);
+}
+
 static bool insert_event(mz_db *db, const mz_case_record *c, const char *group, const char *text,
                          const char *at, const char *key)
 {
     char derived[600];
     if (!key) {
-        snprintf(derived, sizeof derived, "%s|%s|%.400s", at, group, text);
+        derive_key(derived, sizeof derived, at, group, text);
         key = derived;
     }
     const char *v[7] = {c->agency_id, c->external_id, group, text, at, c->source, key};
@@ -157,15 +178,7 @@ static mz_upsert_result write_case(mz_db *db, const mz_case_record *c, char *err
     }
     bool applied = PQntuples(r) > 0;
     PQclear(r);
-    /* The record's own status is a timeline entry even when the record is
-     * stale: it then lands in its chronological place, behind newer ones.
-     * When the record's history already holds it (same moment and group),
-     * that entry (with the agency's own event key) stands for it. */
-    bool in_history = false;
-    for (size_t i = 0; i < c->n_events && !in_history; i++)
-        in_history = strcmp(c->events[i].occurred_at, c->status_changed_at) == 0 &&
-                     strcmp(c->events[i].status_group, c->status_group) == 0;
-    bool ok = in_history ||
+    bool ok = in_history(c) ||
               insert_event(db, c, c->status_group, c->status_text, c->status_changed_at, NULL);
     for (size_t i = 0; ok && i < c->n_events; i++)
         ok = insert_event(db, c, c->events[i].status_group, c->events[i].status_text,
@@ -197,6 +210,282 @@ mz_upsert_result mz_store_upsert_case(mz_db *db, const mz_case_record *c, char *
     return res;
 }
 
+/* --- batches */
+
+void mz_store_batch_init(mz_store_batch *b, mz_db *db, size_t limit)
+{
+    memset(b, 0, sizeof *b);
+    b->db = db;
+    b->limit = limit;
+}
+
+/* The record's string fields, for copying. */
+static const size_t STR_FIELDS[] = {offsetof(mz_case_record, agency_id),
+                                    offsetof(mz_case_record, external_id),
+                                    offsetof(mz_case_record, case_number),
+                                    offsetof(mz_case_record, title),
+                                    offsetof(mz_case_record, case_type_code),
+                                    offsetof(mz_case_record, case_type_label),
+                                    offsetof(mz_case_record, status_group),
+                                    offsetof(mz_case_record, status_text),
+                                    offsetof(mz_case_record, status_changed_at),
+                                    offsetof(mz_case_record, registered_on),
+                                    offsetof(mz_case_record, planned_end_on),
+                                    offsetof(mz_case_record, legal_deadline_on),
+                                    offsetof(mz_case_record, closed_on),
+                                    offsetof(mz_case_record, result_text),
+                                    offsetof(mz_case_record, action_text),
+                                    offsetof(mz_case_record, action_url),
+                                    offsetof(mz_case_record, action_due_on),
+                                    offsetof(mz_case_record, deep_link_url),
+                                    offsetof(mz_case_record, source_url),
+                                    offsetof(mz_case_record, source_updated_at),
+                                    offsetof(mz_case_record, source)};
+#define N_STR_FIELDS      (sizeof STR_FIELDS / sizeof STR_FIELDS[0])
+#define STR_FIELD(rec, i) (*(const char **)((char *)(rec) + STR_FIELDS[i]))
+
+static size_t str_size(const char *s)
+{
+    return s ? strlen(s) + 1 : 0;
+}
+
+/* Copies s to *p and advances it; NULL stays NULL. */
+static const char *str_put(char **p, const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = memcpy(*p, s, n);
+    *p += n;
+    return d;
+}
+
+/* A copy of rec in one allocation (the record, its events, then every
+ * string), so that a queued record is freed with one free(). */
+static mz_case_record *record_copy(const mz_case_record *c)
+{
+    size_t size = sizeof(mz_case_record) + c->n_events * sizeof(mz_case_event);
+    for (size_t i = 0; i < N_STR_FIELDS; i++)
+        size += str_size(STR_FIELD(c, i));
+    for (size_t i = 0; i < c->n_events; i++) {
+        const mz_case_event *e = &c->events[i];
+        size += str_size(e->status_group) + str_size(e->status_text) + str_size(e->occurred_at) +
+                str_size(e->event_key);
+    }
+    char *block = malloc(size);
+    if (!block)
+        return NULL;
+    mz_case_record *d = (mz_case_record *)block;
+    mz_case_event *ev = (mz_case_event *)(block + sizeof *d);
+    char *p = (char *)(ev + c->n_events);
+    *d = *c;
+    for (size_t i = 0; i < N_STR_FIELDS; i++)
+        STR_FIELD(d, i) = str_put(&p, STR_FIELD(c, i));
+    for (size_t i = 0; i < c->n_events; i++) {
+        const mz_case_event *e = &c->events[i];
+        ev[i].status_group = str_put(&p, e->status_group);
+        ev[i].status_text = str_put(&p, e->status_text);
+        ev[i].occurred_at = str_put(&p, e->occurred_at);
+        ev[i].event_key = str_put(&p, e->event_key);
+    }
+    d->events = c->n_events ? ev : NULL;
+    return d;
+}
+
+static void queue_clear(mz_store_batch *b)
+{
+    for (size_t i = 0; i < b->pending; i++)
+        free(b->queue[i]);
+    free(b->queue);
+    b->queue = NULL;
+    b->cap = 0;
+    b->pending = 0;
+}
+
+static void event_json(mz_buf *j, const mz_case_record *c, long n, const char *group,
+                       const char *text, const char *at, const char *key)
+{
+    char derived[600];
+    if (!key) {
+        derive_key(derived, sizeof derived, at, group, text);
+        key = derived;
+    }
+    if (j->len > 1)
+        mz_buf_putc(j, ',');
+    mz_buf_printf(j, "{\"n\":%ld,\"agency_id\":", n);
+    mz_json_cstr(j, c->agency_id);
+    mz_buf_puts(j, ",\"external_id\":");
+    mz_json_cstr(j, c->external_id);
+    mz_buf_puts(j, ",\"status_group\":");
+    mz_json_cstr(j, group);
+    mz_buf_puts(j, ",\"status_text\":");
+    mz_json_cstr(j, text);
+    mz_buf_puts(j, ",\"occurred_at\":");
+    mz_json_cstr(j, at);
+    mz_buf_puts(j, ",\"source\":");
+    mz_json_cstr(j, c->source);
+    mz_buf_puts(j, ",\"event_key\":");
+    mz_json_cstr(j, key);
+    mz_buf_putc(j, '}');
+}
+
+/* The queued records as the two JSON arrays the set-based statements
+ * read. False when the batch names a case twice (see case_upsert_many). */
+static bool batch_json(const mz_store_batch *b, mz_buf *cases, mz_buf *events)
+{
+    mz_buf_putc(cases, '[');
+    mz_buf_putc(events, '[');
+    long n = 0;
+    for (size_t i = 0; i < b->pending; i++) {
+        const mz_case_record *c = b->queue[i];
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(b->queue[k]->external_id, c->external_id) == 0 &&
+                strcmp(b->queue[k]->agency_id, c->agency_id) == 0)
+                return false;
+        char key[2 * MZ_PSEUDONYM_LEN + 1];
+        for (size_t k = 0; k < MZ_PSEUDONYM_LEN; k++)
+            snprintf(key + 2 * k, 3, "%02x", c->subject_key[k]);
+        struct {
+            const char *k, *v;
+        } f[] = {
+            {"agency_id", c->agency_id},
+            {"external_id", c->external_id},
+            {"subject_key", key},
+            {"case_number", c->case_number},
+            {"title", c->title},
+            {"case_type_code", c->case_type_code},
+            {"case_type_label", c->case_type_label},
+            {"status_group", c->status_group},
+            {"status_text", c->status_text},
+            {"status_changed_at", c->status_changed_at},
+            {"registered_on", c->registered_on},
+            {"planned_end_on", c->planned_end_on},
+            {"legal_deadline_on", c->legal_deadline_on},
+            {"closed_on", c->closed_on},
+            {"result_text", c->result_text},
+            {"action_text", c->action_text},
+            {"action_url", c->action_url},
+            {"action_due_on", c->action_due_on},
+            {"deep_link_url", c->deep_link_url},
+            {"source_url", c->source_url},
+            {"source_updated_at", c->source_updated_at},
+            {"last_source", c->source},
+        };
+        mz_buf_putc(cases, i ? ',' : '{');
+        if (i)
+            mz_buf_putc(cases, '{');
+        for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) {
+            if (k)
+                mz_buf_putc(cases, ',');
+            mz_json_key(cases, f[k].k);
+            mz_json_cstr(cases, f[k].v);
+        }
+        mz_buf_putc(cases, '}');
+        if (!in_history(c))
+            event_json(events, c, n++, c->status_group, c->status_text, c->status_changed_at, NULL);
+        for (size_t k = 0; k < c->n_events; k++)
+            event_json(events, c, n++, c->events[k].status_group, c->events[k].status_text,
+                       c->events[k].occurred_at, c->events[k].event_key);
+    }
+    mz_buf_putc(cases, ']');
+    mz_buf_putc(events, ']');
+    return true;
+}
+
+typedef enum { SET_OK, SET_REFUSED, SET_DB_ERROR } set_result;
+
+/* Writes the queue with the two set-based statements, in a transaction
+ * left open on SET_OK (the caller commits), rolled back otherwise.
+ * SET_REFUSED: a statement failed on a live connection (a refused value,
+ * a case named twice): the caller writes record by record instead. */
+static set_result write_set(mz_store_batch *b, size_t *applied)
+{
+    mz_buf cases = MZ_BUF_INIT, events = MZ_BUF_INIT;
+    if (!batch_json(b, &cases, &events)) {
+        mz_buf_free(&cases);
+        mz_buf_free(&events);
+        return SET_REFUSED;
+    }
+    set_result res = SET_DB_ERROR;
+    PGresult *r = NULL;
+    if (mz_db_begin(b->db)) {
+        const char *v1[1] = {cases.data};
+        r = mz_db_exec(b->db, MZ_STMT_CASE_UPSERT_MANY, v1, NULL, NULL);
+        if (mz_db_ok(r)) {
+            *applied = (size_t)PQntuples(r);
+            PQclear(r);
+            const char *v2[1] = {events.data};
+            r = mz_db_exec(b->db, MZ_STMT_CASE_EVENT_INSERT_MANY, v2, NULL, NULL);
+            if (mz_db_ok(r))
+                res = SET_OK;
+        }
+        if (res != SET_OK) {
+            if (r && PQstatus(mz_db_pg(b->db)) == CONNECTION_OK)
+                res = SET_REFUSED;
+            mz_db_rollback(b->db);
+        }
+        PQclear(r);
+    }
+    mz_buf_free(&cases);
+    mz_buf_free(&events);
+    return res;
+}
+
+/* One record inside the open transaction, with a savepoint: a refused
+ * value undoes that record only. */
+static mz_upsert_result write_savepointed(mz_db *db, const mz_case_record *c, char *err,
+                                          size_t errlen)
+{
+    if (!mz_db_savepoint(db)) {
+        snprintf(err, errlen, "database unavailable");
+        return MZ_UPSERT_DB_ERROR;
+    }
+    mz_upsert_result res = write_case(db, c, err, errlen);
+    bool undo = res == MZ_UPSERT_INVALID || res == MZ_UPSERT_DB_ERROR;
+    if (undo ? !mz_db_rollback_to(db) : !mz_db_release(db)) {
+        snprintf(err, errlen, "database unavailable");
+        return MZ_UPSERT_DB_ERROR;
+    }
+    return res;
+}
+
+/* The slow path: the queue record by record, in the open transaction. */
+static bool write_one_by_one(mz_store_batch *b, char *err, size_t errlen)
+{
+    if (!mz_db_begin(b->db)) {
+        snprintf(err, errlen, "database unavailable");
+        return false;
+    }
+    size_t applied = 0, stale = 0, invalid = 0;
+    for (size_t i = 0; i < b->pending; i++) {
+        char rerr[200];
+        switch (write_savepointed(b->db, b->queue[i], rerr, sizeof rerr)) {
+        case MZ_UPSERT_APPLIED:
+            applied++;
+            break;
+        case MZ_UPSERT_STALE:
+            stale++;
+            break;
+        case MZ_UPSERT_INVALID:
+            invalid++;
+            break;
+        case MZ_UPSERT_DB_ERROR:
+        case MZ_UPSERT_QUEUED:
+            snprintf(err, errlen, "%s", rerr);
+            mz_db_rollback(b->db);
+            return false;
+        }
+    }
+    if (!mz_db_commit(b->db)) {
+        snprintf(err, errlen, "database error while committing a batch");
+        return false;
+    }
+    b->applied += applied;
+    b->stale += stale;
+    b->invalid += invalid;
+    return true;
+}
+
 mz_upsert_result mz_store_batch_add(mz_store_batch *b, const mz_case_record *c, char *err,
                                     size_t errlen)
 {
@@ -210,53 +499,67 @@ mz_upsert_result mz_store_batch_add(mz_store_batch *b, const mz_case_record *c, 
             b->pending++;
         return res;
     }
-    if (!mz_db_in_tx(b->db) && !mz_db_begin(b->db)) {
-        snprintf(err, errlen, "database unavailable");
+    if (b->pending == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : (b->limit < 64 ? b->limit : 64);
+        mz_case_record **q = realloc(b->queue, cap * sizeof *q);
+        if (!q) {
+            snprintf(err, errlen, "out of memory");
+            return MZ_UPSERT_DB_ERROR;
+        }
+        b->queue = q;
+        b->cap = cap;
+    }
+    mz_case_record *copy = record_copy(c);
+    if (!copy) {
+        snprintf(err, errlen, "out of memory");
         return MZ_UPSERT_DB_ERROR;
     }
-    /* A savepoint per record: one refused value (a malformed date) costs
-     * that record only, not the batch. */
-    if (!mz_db_savepoint(b->db)) {
-        snprintf(err, errlen, "database unavailable");
-        mz_db_rollback(b->db);
-        b->pending = 0;
+    b->queue[b->pending++] = copy;
+    if (b->pending >= b->limit && !mz_store_batch_flush(b, err, errlen))
         return MZ_UPSERT_DB_ERROR;
-    }
-    mz_upsert_result res = write_case(b->db, c, err, errlen);
-    bool undo = res == MZ_UPSERT_INVALID || res == MZ_UPSERT_DB_ERROR;
-    if (undo ? !mz_db_rollback_to(b->db) : !mz_db_release(b->db)) {
-        snprintf(err, errlen, "database unavailable");
-        mz_db_rollback(b->db);
-        b->pending = 0;
-        return MZ_UPSERT_DB_ERROR;
-    }
-    if (res == MZ_UPSERT_DB_ERROR) {
-        mz_db_rollback(b->db);
-        b->pending = 0;
-        return res;
-    }
-    if (!undo && ++b->pending >= b->limit && b->limit && !mz_store_batch_flush(b, err, errlen))
-        return MZ_UPSERT_DB_ERROR;
-    return res;
+    return MZ_UPSERT_QUEUED;
 }
 
 bool mz_store_batch_flush(mz_store_batch *b, char *err, size_t errlen)
 {
-    if (!mz_db_in_tx(b->db))
+    if (b->limit == 0 || b->pending == 0) {
+        b->pending = 0;
+        if (!mz_db_in_tx(b->db))
+            return true;
+        if (!mz_db_commit(b->db)) {
+            snprintf(err, errlen, "database error while committing a batch");
+            return false;
+        }
         return true;
-    b->pending = 0;
-    if (!mz_db_commit(b->db)) {
-        snprintf(err, errlen, "database error while committing a batch");
-        return false;
     }
-    return true;
+    size_t applied = 0;
+    bool ok = false;
+    switch (write_set(b, &applied)) {
+    case SET_OK:
+        ok = mz_db_commit(b->db);
+        if (ok) {
+            b->applied += applied;
+            b->stale += b->pending - applied;
+        } else {
+            snprintf(err, errlen, "database error while committing a batch");
+        }
+        break;
+    case SET_REFUSED:
+        ok = write_one_by_one(b, err, errlen);
+        break;
+    case SET_DB_ERROR:
+        snprintf(err, errlen, "database unavailable");
+        break;
+    }
+    queue_clear(b);
+    return ok;
 }
 
 void mz_store_batch_abort(mz_store_batch *b)
 {
     if (mz_db_in_tx(b->db))
         mz_db_rollback(b->db);
-    b->pending = 0;
+    queue_clear(b);
 }
 
 bool mz_store_upsert_agency(mz_db *db, const mz_agency_row *a, char *err, size_t errlen)

@@ -9,7 +9,7 @@
  * timeline events always, deduplicated by event key (idempotent).
  *
  * Ownership: records and their strings belong to the caller; nothing is
- * retained after the call returns.
+ * retained after the call returns (a batch queues its own copies).
  */
 #ifndef MZ_STORE_H
 #define MZ_STORE_H
@@ -55,10 +55,11 @@ typedef struct mz_case_record {
 } mz_case_record;
 
 typedef enum mz_upsert_result {
-    MZ_UPSERT_APPLIED, /* the case row was inserted or updated */
-    MZ_UPSERT_STALE,   /* older than the stored row: case unchanged, events added */
-    MZ_UPSERT_INVALID, /* the record failed validation: nothing written; err names the field */
-    MZ_UPSERT_DB_ERROR /* database unavailable or statement failed: nothing written */
+    MZ_UPSERT_APPLIED,  /* the case row was inserted or updated */
+    MZ_UPSERT_STALE,    /* older than the stored row: case unchanged, events added */
+    MZ_UPSERT_INVALID,  /* the record failed validation: nothing written; err names the field */
+    MZ_UPSERT_DB_ERROR, /* database unavailable or statement failed: nothing written */
+    MZ_UPSERT_QUEUED    /* batches only: valid, queued; the outcome comes with the batch */
 } mz_upsert_result;
 
 /* True when s is one of the seven status groups. */
@@ -67,23 +68,46 @@ bool mz_status_group_valid(const char *s);
 mz_upsert_result mz_store_upsert_case(mz_db *db, const mz_case_record *rec, char *err,
                                       size_t errlen);
 
-/* Batches for bulk writers (syncs): records are written in one
- * transaction, committed every MZ_STORE_BATCH records and at flush. Why:
- * one commit (one disk flush) per record caps a sync at the disk's commit
- * rate; per batch it is two orders of magnitude cheaper. A refused record
- * (invalid value) is undone by a savepoint and does not spoil the batch. A
- * database error loses the uncommitted batch (the sync fails and is redone;
- * it is idempotent). Not for acknowledged pushes: those commit first. */
+/* Batches for bulk writers (syncs, refreshes): validated records are
+ * queued (copied) and written together, MZ_STORE_BATCH at a time and at
+ * flush, in one transaction per batch. Why: one commit (one disk flush) per
+ * record capped a sync at the disk's commit rate, and one statement per
+ * record and per timeline entry (with a savepoint around each record) at
+ * the database's round-trip rate; a batch is two set-based statements (all
+ * its case rows, then all its timeline entries) and one commit. When a
+ * batch statement fails (a value Postgres refuses, say), the batch is
+ * rolled back and written again record by record with a savepoint each, so
+ * one refused record costs that record only, as before. A database error
+ * loses the uncommitted batch (the sync fails and is redone; it is
+ * idempotent). Not for acknowledged pushes: those commit first.
+ *
+ * Outcomes are known only once a batch is written: mz_store_batch_add
+ * answers MZ_UPSERT_QUEUED for a queued record, and the counters below
+ * (applied, stale, invalid) grow when batches are written; the caller reads
+ * and resets them. */
 #define MZ_STORE_BATCH 200
 typedef struct mz_store_batch {
     mz_db *db;
     size_t pending;
-    size_t limit; /* commit every `limit` records; 0 = the caller's transaction and savepoint:
-                   * no commit, no per-record savepoint, errors left to the caller */
+    size_t limit; /* write every `limit` records; 0 = the caller's transaction and savepoint:
+                   * each record written at once, no commit, no per-record savepoint,
+                   * errors left to the caller */
+    /* queued copies (limit > 0); owned by the batch, freed when written or aborted */
+    mz_case_record **queue;
+    size_t cap;
+    /* outcomes of written records, for the caller to collect */
+    size_t applied, stale, invalid;
 } mz_store_batch;
+/* Sets up an empty batch on db (limit: see above). */
+void mz_store_batch_init(mz_store_batch *b, mz_db *db, size_t limit);
+/* limit 0: the record's outcome. Otherwise MZ_UPSERT_INVALID (validation,
+ * err names the field), MZ_UPSERT_QUEUED, or MZ_UPSERT_DB_ERROR when the
+ * batch this record completed could not be written (err says why). */
 mz_upsert_result mz_store_batch_add(mz_store_batch *b, const mz_case_record *rec, char *err,
                                     size_t errlen);
+/* Writes and commits what is queued (and commits an open transaction). */
 bool mz_store_batch_flush(mz_store_batch *b, char *err, size_t errlen);
+/* Drops what is queued and rolls back an open transaction. */
 void mz_store_batch_abort(mz_store_batch *b);
 
 typedef struct mz_agency_row {

@@ -25,10 +25,19 @@ static void renew_lease(mz_store_sink *ss)
     char lease[16];
     snprintf(lease, sizeof lease, "%ld", g_mz_config.sync_lease_seconds);
     const char *v[3] = {ss->lease_agency, ss->lease_owner, lease};
-    /* Inside a batch it becomes visible with the batch's commit (at most
-     * MZ_STORE_BATCH records later), well within the lease. */
+    /* Between batches (records are queued, no transaction is open): it
+     * commits at once. */
     PQclear(mz_db_exec(ss->batch.db, MZ_STMT_SYNC_RENEW, v, NULL, NULL));
     ss->lease_renewed_ms = now;
+}
+
+/* Moves the batch's outcome counters into the report. */
+static void collect(mz_store_sink *ss)
+{
+    ss->rep->applied += ss->batch.applied;
+    ss->rep->stale += ss->batch.stale;
+    ss->rep->invalid += ss->batch.invalid;
+    ss->batch.applied = ss->batch.stale = ss->batch.invalid = 0;
 }
 
 static bool store_emit(mz_sink *s, const mz_case_record *rec)
@@ -38,7 +47,9 @@ static bool store_emit(mz_sink *s, const mz_case_record *rec)
     char err[200];
     renew_lease(ss);
     rep->seen++;
-    switch (mz_store_batch_add(&ss->batch, rec, err, sizeof err)) {
+    mz_upsert_result res = mz_store_batch_add(&ss->batch, rec, err, sizeof err);
+    collect(ss);
+    switch (res) {
     case MZ_UPSERT_APPLIED:
         rep->applied++;
         return true;
@@ -47,6 +58,8 @@ static bool store_emit(mz_sink *s, const mz_case_record *rec)
         return true;
     case MZ_UPSERT_INVALID:
         rep->invalid++;
+        return true;
+    case MZ_UPSERT_QUEUED:
         return true;
     case MZ_UPSERT_DB_ERROR:
         snprintf(rep->error, sizeof rep->error, "%s", err);
@@ -60,9 +73,7 @@ void mz_store_sink_init(mz_store_sink *s, mz_db *db, mz_sync_report *rep)
     s->sink.emit = store_emit;
     s->sink.ud = NULL;
     s->sink.skipped = 0;
-    s->batch.db = db;
-    s->batch.pending = 0;
-    s->batch.limit = MZ_STORE_BATCH;
+    mz_store_batch_init(&s->batch, db, MZ_STORE_BATCH);
     s->rep = rep;
     s->lease_agency = NULL;
     s->lease_owner = NULL;
@@ -71,19 +82,16 @@ void mz_store_sink_init(mz_store_sink *s, mz_db *db, mz_sync_report *rep)
 
 bool mz_store_sink_finish(mz_store_sink *s, bool ok)
 {
-    if (!ok) {
-        /* What an unfinished run wrote so far is still a valid state of
-         * each case: keep it. Only a failed transaction is dropped. */
-        char err[200];
-        if (!mz_store_batch_flush(&s->batch, err, sizeof err)) {
-            mz_store_batch_abort(&s->batch);
-            return false;
-        }
-        return true;
-    }
     char err[200];
-    if (!mz_store_batch_flush(&s->batch, err, sizeof err)) {
-        snprintf(s->rep->error, sizeof s->rep->error, "%s", err);
+    bool flushed = mz_store_batch_flush(&s->batch, err, sizeof err);
+    collect(s);
+    if (!flushed) {
+        mz_store_batch_abort(&s->batch);
+        /* On a failed run what it wrote so far is still a valid state of
+         * each case and is kept; only the failed batch is dropped, and the
+         * run's own error stays the one reported. */
+        if (ok)
+            snprintf(s->rep->error, sizeof s->rep->error, "%s", err);
         return false;
     }
     return true;
