@@ -25,7 +25,9 @@
  * while it stays under the configured base URLs (mz_outbound). Catalogi
  * objects are cached for an hour (they change rarely); with `expand`
  * (ZGW 1.5) one page brings status, types, resultaat and rollen along, and
- * missing expansions are fetched one by one.
+ * missing expansions are fetched one by one. The status histories of a
+ * page's zaken are fetched `concurrency` (default 4) at a time, ahead of
+ * their turn (see "history prefetch" below).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -60,6 +62,7 @@ typedef struct zgw {
     const mz_agency *agency;
     char *zaken_url, *catalogi_url, *client_id, *secret, *user_id, *user_repr, *link_template;
     long timeout_ms;
+    long concurrency; /* history requests in flight at once during a walk (1: one by one) */
     bool expand, history;
     pthread_mutex_t lock; /* guards cache and token */
     type_info *cache;
@@ -131,6 +134,9 @@ static char *bearer(zgw *z)
 
 /* --- requests */
 
+typedef struct prefetch prefetch;
+typedef struct pf_job pf_job;
+
 typedef struct call {
     zgw *z;
     mz_outbound *cli;
@@ -138,6 +144,8 @@ typedef struct call {
     long last_status; /* HTTP status of the last response, 0 if none */
     char *err;
     size_t errlen;
+    prefetch *pf; /* history prefetch of a sync or search walk, or NULL */
+    pf_job *job;  /* the prefetched history of the zaak being turned into a record, or NULL */
 } call;
 
 static mz_adapter_status request(call *c, const char *method, const char *url, const char *body,
@@ -371,18 +379,22 @@ static bool bsn_from_rollen(const mz_json *rollen, char out[10])
 
 /* Follows a paginated ZGW list from `first` (malloc'd; taken over), GET, or
  * POST with body for _zoek: hands each page's `results` (NULL when absent)
- * to fn until the last page, max_pages, an error, or fn setting *stop. */
+ * to fn until the last page, max_pages, an error, or fn setting *stop.
+ * first_doc: the first page when it was fetched already (taken over;
+ * `first` is then its URL), else NULL. */
 typedef mz_adapter_status (*page_fn)(call *c, const mz_json *results, void *ud, bool *stop);
 
-static mz_adapter_status each_page(call *c, char *first, const char *body, int max_pages,
-                                   page_fn fn, void *ud)
+static mz_adapter_status pages_from(call *c, mz_json_doc *first_doc, char *first, const char *body,
+                                    int max_pages, page_fn fn, void *ud)
 {
     char *next = first;
     mz_adapter_status st = MZ_ADAPTER_OK;
     bool stop = false;
     for (int page = 0; next && page < max_pages && !stop; page++) {
-        mz_json_doc *d;
-        st = request(c, body ? "POST" : "GET", next, body, &d);
+        mz_json_doc *d = first_doc;
+        first_doc = NULL;
+        if (!d)
+            st = request(c, body ? "POST" : "GET", next, body, &d);
         free(next);
         next = NULL;
         if (st != MZ_ADAPTER_OK)
@@ -393,8 +405,16 @@ static mz_adapter_status each_page(call *c, char *first, const char *body, int m
             next = xstrdup(jstr(root, "next"));
         mz_json_free(d);
     }
+    mz_json_free(first_doc);
     free(next);
     return st;
+}
+
+/* pages_from without a page fetched ahead. */
+static mz_adapter_status each_page(call *c, char *first, const char *body, int max_pages,
+                                   page_fn fn, void *ud)
+{
+    return pages_from(c, NULL, first, body, max_pages, fn, ud);
 }
 
 typedef struct rollen_ud {
@@ -465,9 +485,217 @@ static mz_adapter_status history_page(call *c, const mz_json *res, void *ud, boo
     return st;
 }
 
+/* --- history prefetch
+ *
+ * Why: a sync asks for every zaak's status history (/statussen?zaak=), one
+ * request per zaak after one request per page of 100 zaken. One after
+ * another, their round trips were most of a sync's time. A page's history
+ * requests are therefore handed to a few worker threads (each with its own
+ * outbound client: keep-alive, retries, timeouts and the deadline as for
+ * any request) as soon as the page arrives, in page order, while the
+ * calling thread turns the zaken into records in order and takes each
+ * zaak's first statussen page when it gets there. The requests are the same
+ * ones (only the first page of each history is fetched ahead; later pages,
+ * rare, follow as before), the records and their order are the same, and a
+ * failed history request fails the sync at that zaak as before, with its
+ * error. After a failure no further requests are started ahead: the
+ * calling thread makes the remaining ones itself, if it gets that far.
+ * Only zaken whose history will be asked for are fetched ahead: those with
+ * a URL and, from their expanded rollen, a citizen (for a search: not
+ * another citizen). */
+#define PREFETCH_MAX_WORKERS 16
+
+typedef enum { JOB_PENDING, JOB_RUNNING, JOB_DONE } job_state;
+
+struct pf_job {
+    char *url; /* the first statussen page */
+    job_state state;
+    mz_adapter_status st;
+    mz_json_doc *doc;
+    long last_status;
+    char err[256];
+};
+
+struct prefetch {
+    zgw *z;
+    int64_t deadline;
+    pthread_mutex_t mu;
+    pthread_cond_t work; /* a page's jobs were posted, or stop */
+    pthread_cond_t done; /* a job finished */
+    pf_job *jobs;        /* the current page's jobs (owned by the page walker) */
+    size_t njobs, next;  /* next: the first job not yet taken */
+    bool failed, stop;
+    pthread_t th[PREFETCH_MAX_WORKERS];
+    int nth;
+};
+
+static mz_outbound *client(zgw *z);
+
+/* Runs one job on cli (outside the lock). */
+static void job_run(prefetch *p, mz_outbound *cli, pf_job *j)
+{
+    call wc = {p->z, cli, p->deadline, 0, j->err, sizeof j->err, NULL, NULL};
+    j->st = request(&wc, "GET", j->url, NULL, &j->doc);
+    j->last_status = wc.last_status;
+}
+
+static void *prefetch_main(void *arg)
+{
+    prefetch *p = arg;
+    mz_outbound *cli = client(p->z);
+    pthread_mutex_lock(&p->mu);
+    while (!p->stop) {
+        if (!cli || p->failed || p->next >= p->njobs) {
+            pthread_cond_wait(&p->work, &p->mu);
+            continue;
+        }
+        pf_job *j = &p->jobs[p->next++];
+        if (j->state != JOB_PENDING)
+            continue;
+        j->state = JOB_RUNNING;
+        pthread_mutex_unlock(&p->mu);
+        job_run(p, cli, j);
+        pthread_mutex_lock(&p->mu);
+        j->state = JOB_DONE;
+        if (j->st != MZ_ADAPTER_OK)
+            p->failed = true;
+        pthread_cond_broadcast(&p->done);
+    }
+    pthread_mutex_unlock(&p->mu);
+    mz_outbound_free(cli);
+    return NULL;
+}
+
+/* Starts up to `workers` threads; NULL (no prefetch: requests are made one
+ * by one) when none could be started. */
+static prefetch *prefetch_start(zgw *z, int64_t deadline, int workers)
+{
+    prefetch *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->z = z;
+    p->deadline = deadline;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->work, NULL);
+    pthread_cond_init(&p->done, NULL);
+    if (workers > PREFETCH_MAX_WORKERS)
+        workers = PREFETCH_MAX_WORKERS;
+    while (p->nth < workers && pthread_create(&p->th[p->nth], NULL, prefetch_main, p) == 0)
+        p->nth++;
+    if (p->nth == 0) {
+        pthread_mutex_destroy(&p->mu);
+        pthread_cond_destroy(&p->work);
+        pthread_cond_destroy(&p->done);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static void prefetch_stop(prefetch *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = true;
+    pthread_cond_broadcast(&p->work);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < p->nth; i++)
+        pthread_join(p->th[i], NULL);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->work);
+    pthread_cond_destroy(&p->done);
+    free(p);
+}
+
+/* Posts a page's jobs (owned by the caller until prefetch_end). */
+static void prefetch_post(prefetch *p, pf_job *jobs, size_t n)
+{
+    pthread_mutex_lock(&p->mu);
+    p->jobs = jobs;
+    p->njobs = n;
+    p->next = 0;
+    p->failed = false;
+    pthread_cond_broadcast(&p->work);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* The page is done (or failed): no job is started any more; waits for
+ * those running, then frees what they fetched. */
+static void prefetch_end(prefetch *p, pf_job *jobs, size_t n)
+{
+    pthread_mutex_lock(&p->mu);
+    p->next = p->njobs;
+    for (size_t i = 0; i < n; i++)
+        while (jobs[i].state == JOB_RUNNING)
+            pthread_cond_wait(&p->done, &p->mu);
+    p->jobs = NULL;
+    p->njobs = p->next = 0;
+    pthread_mutex_unlock(&p->mu);
+    for (size_t i = 0; i < n; i++) {
+        free(jobs[i].url);
+        mz_json_free(jobs[i].doc);
+    }
+}
+
+/* Job j's outcome, waiting for it or (not taken yet) fetching it here on
+ * c's own client. On success the first page's document is handed over. */
+static mz_adapter_status prefetch_take(call *c, pf_job *j, mz_json_doc **doc)
+{
+    prefetch *p = c->pf;
+    pthread_mutex_lock(&p->mu);
+    bool mine = j->state == JOB_PENDING;
+    if (mine)
+        j->state = JOB_RUNNING;
+    while (!mine && j->state != JOB_DONE)
+        pthread_cond_wait(&p->done, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+    if (mine) {
+        call wc = *c;
+        wc.err = j->err;
+        wc.errlen = sizeof j->err;
+        j->st = request(&wc, "GET", j->url, NULL, &j->doc);
+        j->last_status = wc.last_status;
+        pthread_mutex_lock(&p->mu);
+        j->state = JOB_DONE;
+        pthread_cond_broadcast(&p->done);
+        pthread_mutex_unlock(&p->mu);
+    }
+    c->last_status = j->last_status;
+    if (j->st != MZ_ADAPTER_OK)
+        snprintf(c->err, c->errlen, "%s", j->err);
+    *doc = j->doc;
+    j->doc = NULL;
+    return j->st;
+}
+
+/* True when emit_zaak will ask for this zaak's history (see above). */
+static bool history_wanted(const zgw *z, const mz_json *zaak, const char *bsn)
+{
+    if (!z->history || !jstr(zaak, "url"))
+        return false;
+    const mz_json *rollen = mz_json_get(mz_json_get(zaak, "_expand"), "rollen");
+    if (!rollen || rollen->type != MZ_JSON_ARRAY)
+        return false;
+    char who[10];
+    bool found = bsn_from_rollen(rollen, who);
+    bool wanted = bsn ? !found || strcmp(who, bsn) == 0 : found;
+    memset(who, 0, sizeof who);
+    return wanted;
+}
+
 static mz_adapter_status fetch_history(call *c, const char *zaak_url, history *h)
 {
-    return each_page(c, zaak_query(c->z, "statussen?", zaak_url), NULL, 100, history_page, h);
+    char *first = zaak_query(c->z, "statussen?", zaak_url);
+    mz_json_doc *doc = NULL;
+    if (c->job && strcmp(c->job->url, first) == 0) {
+        mz_adapter_status st = prefetch_take(c, c->job, &doc);
+        if (st != MZ_ADAPTER_OK) {
+            free(first);
+            return st;
+        }
+    }
+    return pages_from(c, doc, first, NULL, 100, history_page, h);
 }
 
 /* Turns one zaak (possibly with _expand) into a record and emits it.
@@ -635,9 +863,43 @@ static mz_adapter_status zaken_page(call *c, const mz_json *res, void *ud, bool 
         snprintf(c->err, c->errlen, "agency answered without a results array");
         return MZ_ADAPTER_UNAVAILABLE;
     }
+    /* The page's history requests go ahead (see "history prefetch"). */
+    size_t n = 0;
+    for (const mz_json *zaak = res->u.kids.first; zaak; zaak = zaak->next)
+        n++;
+    pf_job *jobs = NULL;
+    const mz_json **of = NULL; /* the zaak each job belongs to */
+    size_t njobs = 0;
+    if (n > 1 && c->z->concurrency > 1 && (jobs = calloc(n, sizeof *jobs)) &&
+        (of = calloc(n, sizeof *of))) {
+        for (const mz_json *zaak = res->u.kids.first; zaak; zaak = zaak->next)
+            if (history_wanted(c->z, zaak, z->bsn)) {
+                jobs[njobs].url = zaak_query(c->z, "statussen?", jstr(zaak, "url"));
+                of[njobs++] = zaak;
+            }
+        if (njobs > 1 && !c->pf)
+            c->pf = prefetch_start(c->z, c->deadline,
+                                   njobs < (size_t)c->z->concurrency ? (int)njobs
+                                                                     : (int)c->z->concurrency);
+        if (njobs > 1 && c->pf)
+            prefetch_post(c->pf, jobs, njobs);
+        else
+            njobs = 0; /* nothing ahead: one by one */
+    }
     mz_adapter_status st = MZ_ADAPTER_OK;
-    for (const mz_json *zaak = res->u.kids.first; zaak && st == MZ_ADAPTER_OK; zaak = zaak->next)
+    size_t k = 0;
+    for (const mz_json *zaak = res->u.kids.first; zaak && st == MZ_ADAPTER_OK; zaak = zaak->next) {
+        c->job = k < njobs && of[k] == zaak ? &jobs[k++] : NULL;
         st = emit_zaak(c, zaak, z->bsn, z->sink);
+    }
+    c->job = NULL;
+    if (njobs)
+        prefetch_end(c->pf, jobs, njobs);
+    else
+        for (size_t i = 0; jobs && i < n; i++)
+            free(jobs[i].url);
+    free(jobs);
+    free(of);
     return st;
 }
 
@@ -646,7 +908,10 @@ static mz_adapter_status walk(call *c, const char *first, const char *body, cons
                               mz_sink *sink)
 {
     zaken_ud ud = {bsn, sink};
-    return each_page(c, strdup(first), body, MAX_PAGES, zaken_page, &ud);
+    mz_adapter_status st = each_page(c, strdup(first), body, MAX_PAGES, zaken_page, &ud);
+    prefetch_stop(c->pf);
+    c->pf = NULL;
+    return st;
 }
 
 static mz_outbound *client(zgw *z)
@@ -661,7 +926,7 @@ static mz_adapter_status zgw_sync(void *state, mz_sink *sink, const char *cursor
     (void)cursor;
     *next_cursor = NULL;
     zgw *z = state;
-    call c = {z, client(z), deadline_ms, 0, err, errlen};
+    call c = {z, client(z), deadline_ms, 0, err, errlen, NULL, NULL};
     char url[2200];
     snprintf(url, sizeof url, "%s/zaken%s", z->zaken_url, z->expand ? "?expand=" EXPAND : "");
     mz_adapter_status st = walk(&c, url, NULL, NULL, sink);
@@ -677,7 +942,7 @@ static mz_adapter_status zgw_refresh(void *state, mz_sink *sink, const char *bsn
         snprintf(err, errlen, "invalid BSN");
         return MZ_ADAPTER_REFUSED;
     }
-    call c = {z, client(z), deadline_ms, 0, err, errlen};
+    call c = {z, client(z), deadline_ms, 0, err, errlen, NULL, NULL};
     char url[2200], body[300];
     snprintf(url, sizeof url, "%s/zaken/_zoek", z->zaken_url);
     snprintf(body, sizeof body,
@@ -693,7 +958,7 @@ static mz_adapter_status zgw_fetch(void *state, mz_sink *sink, const char *url, 
                                    char *err, size_t errlen)
 {
     zgw *z = state;
-    call c = {z, client(z), deadline_ms, 0, err, errlen};
+    call c = {z, client(z), deadline_ms, 0, err, errlen, NULL, NULL};
     char full[2200];
     snprintf(full, sizeof full, "%s%s", url, z->expand ? "?expand=" EXPAND : "");
     mz_json_doc *d;
@@ -740,14 +1005,15 @@ static char *strip_slash(const char *s)
 static void *zgw_init(const mz_agency *agency, const mz_json *s, char *err, size_t errlen)
 {
     const char *zaken, *catalogi, *client_id, *user_id, *user_repr, *tmpl;
-    long timeout;
+    long timeout, concurrency;
     if (!mz_cfg_url(s, "zakenUrl", true, &zaken, err, errlen) ||
         !mz_cfg_url(s, "catalogiUrl", true, &catalogi, err, errlen) ||
         !mz_cfg_string(s, "clientId", true, 200, &client_id, err, errlen) ||
         !mz_cfg_string(s, "userId", false, 200, &user_id, err, errlen) ||
         !mz_cfg_string(s, "userRepresentation", false, 200, &user_repr, err, errlen) ||
         !mz_cfg_url(s, "caseLinkTemplate", false, &tmpl, err, errlen) ||
-        !mz_cfg_long(s, "timeoutMs", 100, 120000, 10000, &timeout, err, errlen))
+        !mz_cfg_long(s, "timeoutMs", 100, 120000, 10000, &timeout, err, errlen) ||
+        !mz_cfg_long(s, "concurrency", 1, PREFETCH_MAX_WORKERS, 4, &concurrency, err, errlen))
         return NULL;
     bool flags[2] = {true, true};
     const char *names[2] = {"expand", "fetchHistory"};
@@ -773,6 +1039,7 @@ static void *zgw_init(const mz_agency *agency, const mz_json *s, char *err, size
     z->user_repr = strdup(user_repr ? user_repr : "MijnZaken");
     z->link_template = xstrdup(tmpl);
     z->timeout_ms = timeout;
+    z->concurrency = concurrency;
     z->expand = flags[0];
     z->history = flags[1];
     pthread_mutex_init(&z->lock, NULL);

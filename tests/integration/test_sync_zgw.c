@@ -2,7 +2,9 @@
  * test_sync_zgw.c — pull sync from a ZGW agency (the fake_zgw fixture,
  * which speaks the VNG Zaken/Catalogi APIs): full sync over several pages,
  * idempotent re-sync, a status change picked up, an unknown statustype,
- * every agency fault (no crash, error recorded, data kept, backoff grows),
+ * history requests in flight together giving the same timelines as one by
+ * one, a history request failing part-way, every agency fault (no crash,
+ * error recorded, data kept, backoff grows),
  * fresh-on-read within the deadline with the agency slow, the admin view,
  * and two service instances sharing the work.
  */
@@ -33,6 +35,7 @@ static mzt_env g_env;
 static mzt_server g_fake;
 static oas *g_oas;
 static char g_agencies[400];
+static char g_agencies_extra[400]; /* agencies only the history tests use (then deleted) */
 static char g_closed_port[16];
 
 static const char *const g_secret_env[] = {"MZ_TEST_ZGW_SECRET=" SECRET, NULL};
@@ -60,6 +63,25 @@ static void write_agencies(void)
             "\"secretEnv\":\"MZ_TEST_ZGW_SECRET\",\"timeoutMs\":500}}\n"
             "]}\n",
             p, p, p, p, g_closed_port, g_closed_port);
+    fclose(f);
+    /* The same agency twice more: history requests one by one, and one for
+     * a sync that fails part-way. */
+    snprintf(g_agencies_extra, sizeof g_agencies_extra, "%s/agencies-extra.json", g_env.dir);
+    f = fopen(g_agencies_extra, "w");
+    assert_non_null(f);
+    fprintf(
+        f,
+        "{\"agencies\":[\n"
+        "{\"id\":\"gem-serial\",\"name\":\"Gemeente Een Voor Een\",\"pollIntervalSeconds\":3600,"
+        "\"adapter\":{\"kind\":\"zgw\",\"zakenUrl\":\"http://127.0.0.1:%u/zaken/api/v1\","
+        "\"catalogiUrl\":\"http://127.0.0.1:%u/catalogi/api/v1\",\"clientId\":\"mijnzaken\","
+        "\"secretEnv\":\"MZ_TEST_ZGW_SECRET\",\"timeoutMs\":1000,\"concurrency\":1}},\n"
+        "{\"id\":\"gem-hist\",\"name\":\"Gemeente Halverwege\",\"pollIntervalSeconds\":3600,"
+        "\"adapter\":{\"kind\":\"zgw\",\"zakenUrl\":\"http://127.0.0.1:%u/zaken/api/v1\","
+        "\"catalogiUrl\":\"http://127.0.0.1:%u/catalogi/api/v1\",\"clientId\":\"mijnzaken\","
+        "\"secretEnv\":\"MZ_TEST_ZGW_SECRET\",\"timeoutMs\":1000,\"concurrency\":8}}\n"
+        "]}\n",
+        p, p, p, p);
     fclose(f);
 }
 
@@ -91,6 +113,15 @@ static int teardown(void **state)
     if (!mzt_env_teardown(&g_env))
         return -1; /* a plain BSN reached the database */
     return 0;
+}
+
+static int sync_once_from(const char *file, const char *agency)
+{
+    char env_agencies[500];
+    snprintf(env_agencies, sizeof env_agencies, "MZ_AGENCIES_FILE=%s", file);
+    const char *env[] = {env_agencies, g_secret_env[0], NULL};
+    const char *args[] = {"sync", "--agency", agency, "--once", NULL};
+    return mzt_run(&g_env, env, args);
 }
 
 static int sync_once(const char *agency)
@@ -183,6 +214,85 @@ static void test_resync_idempotent(void **state)
     assert_int_equal(q("SELECT count(*) FROM cases WHERE agency_id = 'gem'"), ZAKEN);
     assert_int_equal(q("SELECT count(*) FROM case_events"), events);
     assert_int_equal(q("SELECT runs FROM sync_state WHERE agency_id = 'gem'"), 2);
+}
+
+/* Each case's timeline in reading order, per zaak URL, for one agency:
+ * "url|group/text/at/key;..." lines, as a digest (restricted to the zaken
+ * `only` has when not NULL). */
+static char *timelines(const char *agency, const char *only)
+{
+    char sql[1500];
+    snprintf(sql, sizeof sql,
+             "SELECT md5(string_agg(line, E'\\n' ORDER BY line)) FROM (SELECT c.external_id || "
+             "'|' || c.status_group || '|' || (SELECT string_agg(concat_ws('/', e.status_group, "
+             "e.status_text, e.occurred_at, e.event_key), ';' ORDER BY e.occurred_at, e.id) "
+             "FROM case_events e WHERE e.case_id = c.id) AS line FROM cases c "
+             "WHERE c.agency_id = '%s'%s%s%s) s",
+             agency,
+             only ? " AND c.external_id IN (SELECT external_id FROM cases WHERE agency_id = '" : "",
+             only ? only : "", only ? "')" : "");
+    return mzt_query_text(&g_env, sql);
+}
+
+/* History requests in flight together (the default) and one by one give
+ * the same cases and timelines, with one statussen request per zaak. */
+static void test_concurrent_history_same_as_serial(void **state)
+{
+    (void)state;
+    mz_json_free(control("POST", "/_control/stats/reset", "{}"));
+    assert_int_equal(sync_once("gem"), 0);
+    assert_int_equal(stat_of("statusLists"), ZAKEN);
+    assert_int_equal(stat_of("list"), 3);
+    mz_json_free(control("POST", "/_control/stats/reset", "{}"));
+    assert_int_equal(sync_once_from(g_agencies_extra, "gem-serial"), 0);
+    assert_int_equal(stat_of("statusLists"), ZAKEN);
+    assert_int_equal(q("SELECT count(*) FROM cases WHERE agency_id = 'gem-serial'"), ZAKEN);
+    /* every status of every zaak, in order (the fake's zaken have 1 to 4) */
+    assert_true(q("SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id "
+                  "WHERE c.agency_id = 'gem-serial'") > ZAKEN);
+    char *a = timelines("gem", NULL), *b = timelines("gem-serial", NULL);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+}
+
+/* A history request that fails part-way through a page fails the sync
+ * with that request's error, as one-by-one requests did; the zaken before
+ * it are stored with their whole timelines, and the next run completes. */
+static void test_failing_history_request_fails_sync(void **state)
+{
+    (void)state;
+    /* the page, then 40 history requests pass; the next one answers 500 */
+    mode("{\"mode\":\"error500\",\"paths\":\"zaken\",\"after\":41,\"times\":1}");
+    int rc = sync_once_from(g_agencies_extra, "gem-hist");
+    mode("{\"mode\":\"ok\"}");
+    assert_int_not_equal(rc, 0);
+    assert_int_equal(q("SELECT consecutive_failures FROM sync_state WHERE agency_id = 'gem-hist'"),
+                     1);
+    char *err = mzt_query_text(&g_env, "SELECT last_error FROM sync_state WHERE agency_id = "
+                                       "'gem-hist'");
+    assert_non_null(err);
+    assert_non_null(strstr(err, "HTTP 500"));
+    free(err);
+    long kept = q("SELECT count(*) FROM cases WHERE agency_id = 'gem-hist'");
+    /* the zaken before the failing one (which of the requests in flight
+     * failed depends on timing, within the page's first 41 + 8) */
+    assert_true(kept >= 30 && kept < 50);
+    char *a = timelines("gem", "gem-hist"), *b = timelines("gem-hist", NULL);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    assert_int_equal(sync_once_from(g_agencies_extra, "gem-hist"), 0);
+    assert_int_equal(q("SELECT count(*) FROM cases WHERE agency_id = 'gem-hist'"), ZAKEN);
+    a = timelines("gem", NULL);
+    b = timelines("gem-hist", NULL);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    /* the other tests know only the agencies of the main file */
+    assert_true(mzt_sql(&g_env, "DELETE FROM agencies WHERE id IN ('gem-serial', 'gem-hist')"));
 }
 
 static void test_status_change_picked_up(void **state)
@@ -558,6 +668,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_sync),
         cmocka_unit_test(test_resync_idempotent),
+        cmocka_unit_test(test_concurrent_history_same_as_serial),
+        cmocka_unit_test(test_failing_history_request_fails_sync),
         cmocka_unit_test(test_status_change_picked_up),
         cmocka_unit_test(test_unknown_statustype),
         cmocka_unit_test(test_faults_keep_data_and_back_off),
