@@ -47,6 +47,7 @@ typedef enum mz_stmt {
     MZ_STMT_SUBJECT_FRESHNESS,
     MZ_STMT_SUBJECT_REFRESH_RECORD,
     MZ_STMT_INBOX_INSERT,
+    MZ_STMT_INBOX_INSERT_MANY,
     MZ_STMT_INBOX_CLAIM,
     MZ_STMT_INBOX_FAIL,
     MZ_STMT_INBOX_DONE_MANY,
@@ -109,16 +110,6 @@ bool mz_db_savepoint_row(mz_db *db);
 bool mz_db_release_row(mz_db *db);
 bool mz_db_rollback_to_row(mz_db *db);
 bool mz_db_in_tx(const mz_db *db);
-
-/* Runs n executions of one named statement as one pipeline and one
- * implicit transaction (one round trip, one commit): all happen or none.
- * values[i] are the i-th execution's text parameters. On true, results[i]
- * holds each execution's result (the caller PQclears them); on false
- * nothing was committed as far as we know (a lost connection during the
- * commit leaves that unknown) and results are NULL. Not inside a
- * transaction. Keep n small (<= 256): see db.c. */
-bool mz_db_exec_many(mz_db *db, mz_stmt id, int n, const char *const *const *values,
-                     PGresult **results);
 
 /* Runs a whole SQL script (migrations only: trusted, embedded text). */
 PGresult *mz_db_exec_script(mz_db *db, const char *sql);

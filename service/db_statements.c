@@ -183,17 +183,29 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                               "VALUES ($1, $2, $3, $4) "
                               "ON CONFLICT (agency_id, event_id) DO NOTHING RETURNING id",
                               4, false},
-    /* Claims up to $1 due rows; the claim itself pushes next_attempt_at out
-     * (a lease), so a crashed processor's rows come back after 15 s; a row
-     * takes milliseconds, a notification's fetch at most 10 s. */
+    /* The group committer's form (ingest.c): many rows in one statement,
+     * as four parallel text arrays. Returns the rows inserted; a duplicate,
+     * also one repeated inside the arrays, returns none. */
+    [MZ_STMT_INBOX_INSERT_MANY] = {"inbox_insert_many",
+                                   "INSERT INTO inbox (agency_id, kind, event_id, body) "
+                                   "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], "
+                                   "$4::text[]) "
+                                   "ON CONFLICT (agency_id, event_id) DO NOTHING "
+                                   "RETURNING agency_id, event_id",
+                                   4, false},
+    /* Claims up to $1 due rows of kind $2; the claim itself pushes
+     * next_attempt_at out (a lease), so a crashed processor's rows come back
+     * after 15 s. An event row takes well under a millisecond; a
+     * notification's fetch at most 10 s, so those are claimed one at a time
+     * (inbox.c), never more than the lease can cover. */
     [MZ_STMT_INBOX_CLAIM] =
         {"inbox_claim",
          "UPDATE inbox SET attempts = attempts + 1, "
          "next_attempt_at = now() + interval '15 seconds' WHERE id IN ("
          "SELECT id FROM inbox WHERE processed_at IS NULL AND next_attempt_at <= now() "
-         "ORDER BY id LIMIT $1::int FOR UPDATE SKIP LOCKED) "
+         "AND kind = $2 ORDER BY id LIMIT $1::int FOR UPDATE SKIP LOCKED) "
          "RETURNING id, agency_id, kind, event_id, body, attempts",
-         1, false},
+         2, false},
     [MZ_STMT_INBOX_DONE_MANY] = {"inbox_done_many",
                                  "UPDATE inbox SET processed_at = now(), error = NULL "
                                  "WHERE id = ANY ($1::bigint[])",

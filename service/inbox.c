@@ -41,23 +41,21 @@ static bool replay_emit(void *ud, const mz_case_record *rec)
     return s->sink.emit(&s->sink, rec);
 }
 
-/* Applies one row's effects and marks it done, inside the caller's
- * transaction (nothing here commits): exactly once with that commit. */
-static bool apply_row(mz_db *db, const mz_agencies *set, PGresult *rows, int i, char *err,
-                      size_t errlen)
+/* Applies one row's effects through sink (whose report is *rep), inside
+ * the caller's transaction (nothing here commits): exactly once with the
+ * commit that also marks the row done. */
+static bool apply_row(mz_store_sink *sink, mz_sync_report *rep, const mz_agencies *set,
+                      PGresult *rows, int i, char *err, size_t errlen)
 {
-    const char *id = PQgetvalue(rows, i, 0), *agency_id = PQgetvalue(rows, i, 1);
+    const char *agency_id = PQgetvalue(rows, i, 1);
     const char *kind = PQgetvalue(rows, i, 2), *event_id = PQgetvalue(rows, i, 3);
     const char *body = PQgetvalue(rows, i, 4);
     size_t len = (size_t)PQgetlength(rows, i, 4);
-    mz_sync_report rep;
-    memset(&rep, 0, sizeof rep);
-    mz_store_sink sink;
-    mz_store_sink_init(&sink, db, &rep);
-    sink.batch.limit = 0; /* the caller commits */
+    size_t invalid_before = rep->invalid;
+    rep->error[0] = '\0';
     bool ok;
     if (strcmp(kind, "event") == 0) {
-        replay_ud ud = {&sink};
+        replay_ud ud = {sink};
         ok = mz_events_replay(agency_id, event_id, body, len, replay_emit, &ud, err, errlen);
     } else {
         const mz_agency *a = mz_agencies_find(set, agency_id);
@@ -72,21 +70,21 @@ static bool apply_row(mz_db *db, const mz_agencies *set, PGresult *rows, int i, 
             snprintf(err, errlen, "stored notification has no hoofdObject");
             ok = false;
         } else {
-            mz_adapter_status st = a->ops->fetch_case(a->state, &sink.sink, url,
+            mz_adapter_status st = a->ops->fetch_case(a->state, &sink->sink, url,
                                                       mz_outbound_now_ms() + 10000, err, errlen);
             ok = st == MZ_ADAPTER_OK;
         }
         mz_json_free(d);
     }
-    if (ok && rep.invalid > 0) {
-        snprintf(err, errlen, "%zu event(s) were refused by the store", rep.invalid);
+    if (ok && rep->invalid > invalid_before) {
+        snprintf(err, errlen, "%zu event(s) were refused by the store",
+                 rep->invalid - invalid_before);
         ok = false;
     }
-    if (ok && rep.error[0]) {
-        snprintf(err, errlen, "%s", rep.error);
+    if (ok && rep->error[0]) {
+        snprintf(err, errlen, "%s", rep->error);
         ok = false;
     }
-    (void)id; /* marked done by the caller, with the batch */
     return ok;
 }
 
@@ -110,26 +108,44 @@ static void record_failure(mz_db *db, PGresult *rows, int i, const char *err)
     mz_log_end(&l);
 }
 
-/* Applies rows [0, n) inside the open transaction; false when the database
- * was lost. With savepoints, a failing row is undone alone; without them
- * (the fast path: two round trips fewer per row) any failure makes the
- * caller roll back and try again with them. */
-static bool apply_rows(mz_db *db, const mz_agencies *set, PGresult *rows, int n, bool savepoints,
-                       bool *ok, char (*errs)[256], bool *any_failed)
+/* The fast path, inside the open transaction: every row's records are
+ * queued and written with the store's set-based statements at the end
+ * (MZ_STORE_IN_TX), with no savepoints. False when any row failed or the
+ * write was refused: the caller rolls back and takes the slow path. */
+static bool apply_rows_fast(mz_db *db, const mz_agencies *set, PGresult *rows, int n, bool *ok)
 {
-    *any_failed = false;
+    mz_sync_report rep;
+    memset(&rep, 0, sizeof rep);
+    mz_store_sink sink;
+    mz_store_sink_init(&sink, db, &rep);
+    sink.batch.limit = MZ_STORE_IN_TX;
+    bool all = true;
+    char err[256];
+    for (int i = 0; i < n && all; i++)
+        all = ok[i] = apply_row(&sink, &rep, set, rows, i, err, sizeof err);
+    if (all)
+        all = mz_store_batch_write_in_tx(&sink.batch, err, sizeof err); /* empties the queue */
+    if (!all)
+        mz_store_batch_abort(&sink.batch); /* frees what is queued; rolls back */
+    return all;
+}
+
+/* The slow path, inside the open transaction: each row under a savepoint
+ * and written at once, so a failing row is undone alone. False when the
+ * database was lost. */
+static bool apply_rows_savepointed(mz_db *db, const mz_agencies *set, PGresult *rows, int n,
+                                   bool *ok, char (*errs)[256])
+{
     for (int i = 0; i < n; i++) {
-        if (savepoints && !mz_db_savepoint_row(db))
+        if (!mz_db_savepoint_row(db))
             return false;
+        mz_sync_report rep;
+        memset(&rep, 0, sizeof rep);
+        mz_store_sink sink;
+        mz_store_sink_init(&sink, db, &rep);
+        sink.batch.limit = 0; /* written at once; the caller commits */
         errs[i][0] = '\0';
-        ok[i] = apply_row(db, set, rows, i, errs[i], sizeof errs[i]);
-        if (!ok[i])
-            *any_failed = true;
-        if (!savepoints) {
-            if (!ok[i])
-                return true; /* the caller retries with savepoints */
-            continue;
-        }
+        ok[i] = apply_row(&sink, &rep, set, rows, i, errs[i], sizeof errs[i]);
         if (!(ok[i] ? mz_db_release_row(db) : mz_db_rollback_to_row(db)))
             return false;
     }
@@ -139,13 +155,14 @@ static bool apply_rows(mz_db *db, const mz_agencies *set, PGresult *rows, int n,
 /* Why one transaction for a claimed batch: a commit (a disk flush) per row
  * capped processing near the disk's commit rate; with a savepoint per row
  * a failing row is undone alone and the rest commit together. Rows rarely
- * fail, so the batch first runs without savepoints and only a batch with a
- * failure is rolled back and run again with them. */
-int mz_inbox_process(mz_db *db, const mz_agencies *set, int limit, int *failed)
+ * fail, so the batch first runs without savepoints, its records written
+ * set-based, and only a batch with a failure is rolled back and run again
+ * row by row with them. */
+static int process_kind(mz_db *db, const mz_agencies *set, const char *kind, int limit, int *failed)
 {
     char lim[16];
     snprintf(lim, sizeof lim, "%d", limit);
-    const char *v[1] = {lim};
+    const char *v[2] = {lim, kind};
     PGresult *rows = mz_db_exec(db, MZ_STMT_INBOX_CLAIM, v, NULL, NULL);
     if (!mz_db_ok(rows)) {
         PQclear(rows);
@@ -156,14 +173,10 @@ int mz_inbox_process(mz_db *db, const mz_agencies *set, int limit, int *failed)
     errbuf *errs = n ? calloc((size_t)n, sizeof *errs) : NULL;
     bool *ok = n ? calloc((size_t)n, sizeof *ok) : NULL;
     bool db_lost = n > 0 && !mz_db_begin(db);
-    bool any_failed = false;
-    if (n > 0 && !db_lost) {
-        db_lost = !apply_rows(db, set, rows, n, false, ok, errs, &any_failed);
-        if (!db_lost && any_failed) {
+    if (n > 0 && !db_lost && !apply_rows_fast(db, set, rows, n, ok)) {
+        if (mz_db_in_tx(db))
             mz_db_rollback(db);
-            db_lost =
-                !mz_db_begin(db) || !apply_rows(db, set, rows, n, true, ok, errs, &any_failed);
-        }
+        db_lost = !mz_db_begin(db) || !apply_rows_savepointed(db, set, rows, n, ok, errs);
     }
     if (n > 0 && !db_lost) {
         /* Every successful row is marked done in the same transaction as
@@ -208,6 +221,16 @@ int mz_inbox_process(mz_db *db, const mz_agencies *set, int limit, int *failed)
     return done;
 }
 
+int mz_inbox_process(mz_db *db, const mz_agencies *set, int limit, int *failed)
+{
+    int fe = 0, fn = 0;
+    int ne = process_kind(db, set, "event", limit, &fe);
+    int nn = ne < 0 ? -1 : process_kind(db, set, "notification", 1, &fn);
+    if (failed)
+        *failed = fe + fn;
+    return ne < 0 || nn < 0 ? -1 : ne + nn;
+}
+
 /* --- the processor thread */
 
 static mz_worker g_worker = MZ_WORKER_INIT;
@@ -222,7 +245,7 @@ static void *inbox_main(void *arg)
             char err[256];
             db = mz_db_connect(g_mz_config.database_url, 30000, err, sizeof err);
         }
-        int n = db ? mz_inbox_process(db, g_set, 50, NULL) : -1;
+        int n = db ? mz_inbox_process(db, g_set, 200, NULL) : -1;
         if (n < 0 && db) {
             mz_db_close(db);
             db = NULL;

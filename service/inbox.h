@@ -31,7 +31,9 @@ typedef enum mz_inbox_put {
 mz_inbox_result mz_inbox_put(mz_db *db, const char *agency_id, const char *kind,
                              const char *event_id, const char *body);
 
-/* Processes up to `limit` due rows; returns how many were processed
+/* Processes up to `limit` due event rows (one transaction) and then one
+ * due notification row (its own transaction: it fetches from the agency,
+ * up to 10 s, and the claim lease is 15 s); returns how many were processed
  * successfully (failed ones are counted in *failed when not NULL), or -1
  * when the database is unavailable. */
 int mz_inbox_process(mz_db *db, const mz_agencies *set, int limit, int *failed);

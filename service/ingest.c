@@ -5,11 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "config.h"
 #include "db.h"
 
-/* At most this many rows per transaction: enough to absorb every sender a
- * node has at once, small enough for mz_db_exec_many's pipeline. */
+/* At most this many rows per statement: enough to absorb every sender a
+ * node has at once; bodies are at most MZ_MAX_BODY_BYTES each. */
 #define MZ_INGEST_BATCH 128
 /* Requests waiting beyond this get 503 at once instead of queueing. */
 #define MZ_INGEST_QUEUE_MAX 4096
@@ -38,47 +39,83 @@ static void item_free(item *it)
     free(it);
 }
 
-/* One transaction for the batch. Rows of the same agency and event id in
- * one batch: the first inserted answers "stored", the others "duplicate",
- * exactly as if they had come one after another. */
+/* Appends s as one element of a PostgreSQL array literal. */
+static void array_elem(mz_buf *b, const char *s)
+{
+    mz_buf_putc(b, b->len ? ',' : '{');
+    mz_buf_putc(b, '"');
+    for (const char *p = s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            mz_buf_putc(b, '\\');
+        mz_buf_putc(b, *p);
+    }
+    mz_buf_putc(b, '"');
+}
+
+/* Each row alone, as without the committer: one bad row must not fail the
+ * others. The database gone makes the rest unavailable at once. */
+static void commit_one_by_one(mz_db *db, item **v, int n)
+{
+    bool down = false;
+    for (int i = 0; i < n; i++) {
+        mz_inbox_result r =
+            down ? MZ_INBOX_UNAVAILABLE
+                 : mz_inbox_put(db, v[i]->agency_id, v[i]->kind, v[i]->event_id, v[i]->body);
+        down = down || (r == MZ_INBOX_UNAVAILABLE && PQstatus(mz_db_pg(db)) != CONNECTION_OK);
+        v[i]->done(v[i]->ud, r);
+    }
+}
+
+/* One statement and one commit for the batch (autocommit). Rows of the
+ * same agency and event id in one batch: the first answers "stored", the
+ * others "duplicate", exactly as if they had come one after another. */
 static void commit_batch(mz_db *db, item **v, int n)
 {
-    const char *params[MZ_INGEST_BATCH][4];
-    const char *const *vals[MZ_INGEST_BATCH];
-    PGresult *res[MZ_INGEST_BATCH];
-    for (int i = 0; i < n; i++) {
-        params[i][0] = v[i]->agency_id;
-        params[i][1] = v[i]->kind;
-        params[i][2] = v[i]->event_id;
-        params[i][3] = v[i]->body;
-        vals[i] = params[i];
-    }
-    bool ok = db && mz_db_exec_many(db, MZ_STMT_INBOX_INSERT, n, vals, res);
-    if (!ok && db && n > 1) {
-        /* One bad row must not fail the others: fall back to one
-         * transaction per row (mz_inbox_put), as without the committer. */
-        bool down = false;
-        for (int i = 0; i < n; i++) {
-            mz_inbox_result r =
-                down ? MZ_INBOX_UNAVAILABLE
-                     : mz_inbox_put(db, v[i]->agency_id, v[i]->kind, v[i]->event_id, v[i]->body);
-            down = down || (r == MZ_INBOX_UNAVAILABLE && PQstatus(mz_db_pg(db)) != CONNECTION_OK);
-            v[i]->done(v[i]->ud, r);
-        }
-        return;
-    }
-    if (!ok) {
+    if (!db) {
         for (int i = 0; i < n; i++)
             v[i]->done(v[i]->ud, MZ_INBOX_UNAVAILABLE);
         return;
     }
+    mz_buf arr[4] = {MZ_BUF_INIT, MZ_BUF_INIT, MZ_BUF_INIT, MZ_BUF_INIT};
+    for (int i = 0; i < n; i++) {
+        array_elem(&arr[0], v[i]->agency_id);
+        array_elem(&arr[1], v[i]->kind);
+        array_elem(&arr[2], v[i]->event_id);
+        array_elem(&arr[3], v[i]->body);
+    }
+    for (int k = 0; k < 4; k++)
+        mz_buf_putc(&arr[k], '}');
+    const char *vals[4] = {arr[0].data, arr[1].data, arr[2].data, arr[3].data};
+    PGresult *res =
+        arr[3].data ? mz_db_exec(db, MZ_STMT_INBOX_INSERT_MANY, vals, NULL, NULL) : NULL;
+    for (int k = 0; k < 4; k++)
+        mz_buf_free(&arr[k]);
+    if (!mz_db_ok(res)) {
+        PQclear(res);
+        if (PQstatus(mz_db_pg(db)) != CONNECTION_OK) {
+            for (int i = 0; i < n; i++)
+                v[i]->done(v[i]->ud, MZ_INBOX_UNAVAILABLE);
+        } else {
+            commit_one_by_one(db, v, n);
+        }
+        return;
+    }
     atomic_fetch_add(&g_commits, 1);
     atomic_fetch_add(&g_rows, (unsigned long)n);
+    int rows = PQntuples(res);
+    bool taken[MZ_INGEST_BATCH] = {false}; /* returned row j answered already */
     for (int i = 0; i < n; i++) {
-        mz_inbox_result r = PQntuples(res[i]) == 1 ? MZ_INBOX_STORED : MZ_INBOX_DUPLICATE;
-        PQclear(res[i]);
+        mz_inbox_result r = MZ_INBOX_DUPLICATE;
+        for (int j = 0; j < rows; j++)
+            if (!taken[j] && strcmp(PQgetvalue(res, j, 0), v[i]->agency_id) == 0 &&
+                strcmp(PQgetvalue(res, j, 1), v[i]->event_id) == 0) {
+                taken[j] = true;
+                r = MZ_INBOX_STORED;
+                break;
+            }
         v[i]->done(v[i]->ud, r);
     }
+    PQclear(res);
 }
 
 static void *committer_main(void *arg)

@@ -6,7 +6,7 @@
  * request and a small HTTP thread pool, ingest ran at the disk's flush
  * rate times the number of threads. Here HTTP threads hand each row to one
  * committer thread and suspend the request; the committer writes everything
- * that queued up meanwhile in one pipelined transaction (mz_db_exec_many:
+ * that queued up meanwhile with one multi-row INSERT (inbox_insert_many:
  * one round trip, one flush) and then completes every request in it. An
  * acknowledgement still means the row is durable: done() runs only after
  * the commit returned.

@@ -394,11 +394,10 @@ static bool batch_json(const mz_store_batch *b, mz_buf *cases, mz_buf *events)
 
 typedef enum { SET_OK, SET_REFUSED, SET_DB_ERROR } set_result;
 
-/* Writes the queue with the two set-based statements, in a transaction
- * left open on SET_OK (the caller commits), rolled back otherwise.
- * SET_REFUSED: a statement failed on a live connection (a refused value,
- * a case named twice): the caller writes record by record instead. */
-static set_result write_set(mz_store_batch *b, size_t *applied)
+/* Runs the two set-based statements for the queue inside the open
+ * transaction. SET_REFUSED: a statement failed on a live connection (a
+ * refused value, a case named twice); the transaction is then aborted. */
+static set_result exec_set(mz_store_batch *b, size_t *applied)
 {
     mz_buf cases = MZ_BUF_INIT, events = MZ_BUF_INIT;
     if (!batch_json(b, &cases, &events)) {
@@ -407,27 +406,34 @@ static set_result write_set(mz_store_batch *b, size_t *applied)
         return SET_REFUSED;
     }
     set_result res = SET_DB_ERROR;
-    PGresult *r = NULL;
-    if (mz_db_begin(b->db)) {
-        const char *v1[1] = {cases.data};
-        r = mz_db_exec(b->db, MZ_STMT_CASE_UPSERT_MANY, v1, NULL, NULL);
-        if (mz_db_ok(r)) {
-            *applied = (size_t)PQntuples(r);
-            PQclear(r);
-            const char *v2[1] = {events.data};
-            r = mz_db_exec(b->db, MZ_STMT_CASE_EVENT_INSERT_MANY, v2, NULL, NULL);
-            if (mz_db_ok(r))
-                res = SET_OK;
-        }
-        if (res != SET_OK) {
-            if (r && PQstatus(mz_db_pg(b->db)) == CONNECTION_OK)
-                res = SET_REFUSED;
-            mz_db_rollback(b->db);
-        }
+    const char *v1[1] = {cases.data};
+    PGresult *r = mz_db_exec(b->db, MZ_STMT_CASE_UPSERT_MANY, v1, NULL, NULL);
+    if (mz_db_ok(r)) {
+        *applied = (size_t)PQntuples(r);
         PQclear(r);
+        const char *v2[1] = {events.data};
+        r = mz_db_exec(b->db, MZ_STMT_CASE_EVENT_INSERT_MANY, v2, NULL, NULL);
+        if (mz_db_ok(r))
+            res = SET_OK;
     }
+    if (res != SET_OK && r && PQstatus(mz_db_pg(b->db)) == CONNECTION_OK)
+        res = SET_REFUSED;
+    PQclear(r);
     mz_buf_free(&cases);
     mz_buf_free(&events);
+    return res;
+}
+
+/* Writes the queue with the two set-based statements, in a transaction
+ * left open on SET_OK (the caller commits), rolled back otherwise.
+ * SET_REFUSED: the caller writes record by record instead. */
+static set_result write_set(mz_store_batch *b, size_t *applied)
+{
+    if (!mz_db_begin(b->db))
+        return SET_DB_ERROR;
+    set_result res = exec_set(b, applied);
+    if (res != SET_OK)
+        mz_db_rollback(b->db);
     return res;
 }
 
@@ -486,11 +492,41 @@ static bool write_one_by_one(mz_store_batch *b, char *err, size_t errlen)
     return true;
 }
 
+bool mz_store_batch_write_in_tx(mz_store_batch *b, char *err, size_t errlen)
+{
+    if (b->pending == 0)
+        return true;
+    size_t applied = 0;
+    set_result res = exec_set(b, &applied);
+    if (res == SET_OK) {
+        b->applied += applied;
+        b->stale += b->pending - applied;
+    } else {
+        snprintf(err, errlen, "%s",
+                 res == SET_REFUSED ? "a batch statement was refused" : "database unavailable");
+    }
+    queue_clear(b);
+    return res == SET_OK;
+}
+
+static bool queued(const mz_store_batch *b, const mz_case_record *c)
+{
+    for (size_t i = 0; i < b->pending; i++)
+        if (strcmp(b->queue[i]->external_id, c->external_id) == 0 &&
+            strcmp(b->queue[i]->agency_id, c->agency_id) == 0)
+            return true;
+    return false;
+}
+
 mz_upsert_result mz_store_batch_add(mz_store_batch *b, const mz_case_record *c, char *err,
                                     size_t errlen)
 {
     if (!validate(c, err, errlen))
         return MZ_UPSERT_INVALID;
+    /* In the caller's transaction, set-based: a case already queued is
+     * written first (one statement must not name a case twice). */
+    if (b->limit == MZ_STORE_IN_TX && queued(b, c) && !mz_store_batch_write_in_tx(b, err, errlen))
+        return MZ_UPSERT_DB_ERROR;
     if (b->limit == 0) {
         /* Inside the caller's transaction and savepoint: on any error the
          * caller rolls back to its savepoint (the whole inbox row). */
@@ -522,6 +558,8 @@ mz_upsert_result mz_store_batch_add(mz_store_batch *b, const mz_case_record *c, 
 
 bool mz_store_batch_flush(mz_store_batch *b, char *err, size_t errlen)
 {
+    if (b->limit == MZ_STORE_IN_TX)
+        return mz_store_batch_write_in_tx(b, err, errlen);
     if (b->limit == 0 || b->pending == 0) {
         b->pending = 0;
         if (!mz_db_in_tx(b->db))

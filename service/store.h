@@ -98,6 +98,16 @@ typedef struct mz_store_batch {
     /* outcomes of written records, for the caller to collect */
     size_t applied, stale, invalid;
 } mz_store_batch;
+/* limit MZ_STORE_IN_TX: queue without ever writing on add (except that a
+ * record for a case already queued writes the queue first); the caller,
+ * inside its own open transaction, writes the queue with
+ * mz_store_batch_write_in_tx (no commit). Why: the inbox processor applies
+ * a claimed batch of pushes in one transaction that also marks them done;
+ * this gives it the set-based statements too. On false the transaction is
+ * aborted: the caller rolls back and writes row by row instead. */
+#define MZ_STORE_IN_TX ((size_t)-1)
+bool mz_store_batch_write_in_tx(mz_store_batch *b, char *err, size_t errlen);
+
 /* Sets up an empty batch on db (limit: see above). */
 void mz_store_batch_init(mz_store_batch *b, mz_db *db, size_t limit);
 /* limit 0: the record's outcome. Otherwise MZ_UPSERT_INVALID (validation,

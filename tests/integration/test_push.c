@@ -348,6 +348,49 @@ static void test_failing_row_in_batch(void **state)
     q("DELETE FROM inbox WHERE event_id = 'mix-3'"); /* no retries during later tests */
 }
 
+/* One body naming a case twice: the processor's set-based write must not
+ * put one case in one statement twice, and the newer state wins whatever
+ * the order, with both entries in the timeline. */
+static void test_case_twice_in_one_body(void **state)
+{
+    (void)state;
+    char a[1200], b[1200], body[2600];
+    event_body(a, sizeof a, "ref-twice-1", "decided", "2026-03-20T10:00:00Z");
+    event_body(b, sizeof b, "ref-twice-1", "in_progress", "2026-03-19T10:00:00Z");
+    snprintf(body, sizeof body, "[%s,%s]", a, b); /* newer first */
+    assert_int_equal(send_event(&g_srv, "msg-twice-1", 0, body, NULL, true), 202);
+    event_body(a, sizeof a, "ref-twice-2", "in_progress", "2026-03-19T10:00:00Z");
+    event_body(b, sizeof b, "ref-twice-2", "decided", "2026-03-20T10:00:00Z");
+    snprintf(body, sizeof body, "[%s,%s]", a, b); /* older first */
+    assert_int_equal(send_event(&g_srv, "msg-twice-2", 0, body, NULL, true), 202);
+    assert_int_equal(wait_for("SELECT count(*) FROM inbox WHERE event_id LIKE 'msg-twice-%' AND "
+                              "processed_at IS NOT NULL AND error IS NULL",
+                              2),
+                     2);
+    assert_int_equal(q("SELECT count(*) FROM cases WHERE external_id LIKE 'ref-twice-%' AND "
+                       "status_group = 'decided'"),
+                     2);
+    assert_int_equal(q("SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id "
+                       "WHERE c.external_id LIKE 'ref-twice-%'"),
+                     4);
+}
+
+/* Quotes and backslashes survive the committer's array literal. */
+static void test_escapes_survive(void **state)
+{
+    (void)state;
+    const char *body = "{\"caseReference\":\"ref-esc\",\"bsn\":\"" BSN "\","
+                       "\"title\":\"Aanvraag \\\"A\\\\B\\\" {x,y}\","
+                       "\"status\":{\"group\":\"received\",\"text\":\"Ontvangen\"},"
+                       "\"occurredAt\":\"2026-03-21T10:00:00Z\"}";
+    assert_int_equal(send_event(&g_srv, "msg-esc", 0, body, NULL, true), 202);
+    assert_int_equal(wait_for("SELECT count(*) FROM cases WHERE external_id = 'ref-esc'", 1), 1);
+    char *title = mzt_query_text(&g_env, "SELECT title FROM cases WHERE external_id = 'ref-esc'");
+    assert_non_null(title);
+    assert_string_equal(title, "Aanvraag \"A\\B\" {x,y}");
+    free(title);
+}
+
 static void test_newer_then_older(void **state)
 {
     (void)state;
@@ -641,6 +684,8 @@ int main(void)
         cmocka_unit_test(test_concurrent_duplicates),
         cmocka_unit_test(test_group_commit),
         cmocka_unit_test(test_failing_row_in_batch),
+        cmocka_unit_test(test_case_twice_in_one_body),
+        cmocka_unit_test(test_escapes_survive),
         cmocka_unit_test(test_newer_then_older),
         cmocka_unit_test(test_bad_input_changes_nothing),
         cmocka_unit_test(test_zgw_notifications),
