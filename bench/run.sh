@@ -29,6 +29,8 @@
 #                         extra read phase; the report goes to BENCH_OUT
 #   BENCH_OUT=DIR         keep the raw outputs (wrk, pgbench, logs) in DIR
 #   BENCH_KEEP=1          keep the temporary directory (printed at the end)
+#   BENCH_PG_OPTS="-c x=y" extra PostgreSQL settings (e.g. auto_explain, to see
+#                         slow plans in the cluster's server.log)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -105,7 +107,7 @@ log "starting PostgreSQL 15 (fsync on, synchronous_commit on)"
 pg_cluster_start "$PGDATA_DIR" "$SOCK" \
   -c shared_buffers=256MB -c effective_cache_size=4GB -c work_mem=16MB \
   -c maintenance_work_mem=512MB -c max_wal_size=4GB -c checkpoint_timeout=15min \
-  -c fsync=on -c synchronous_commit=on -c full_page_writes=on -c jit=off
+  -c fsync=on -c synchronous_commit=on -c full_page_writes=on -c jit=off ${BENCH_PG_OPTS:-}
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -U postgres)
 "${PSQL[@]}" -d postgres -c "CREATE DATABASE $DB"
 export MZ_DATABASE_URL="host=$SOCK user=postgres dbname=$DB"
@@ -408,6 +410,23 @@ fi
 log "push_load: $P_RPS events/s, p50 $P_P50 ms, p99 $P_P99 ms, $P_ERR errors"
 STORED=$("${PSQL[@]}" -d "$DB" -At -c "SELECT count(*) FROM inbox WHERE agency_id = 'push'")
 [ "$STORED" -ge "$P_ACC" ] || broken "push: $P_ACC acknowledged but only $STORED in the inbox"
+# The inbox processor applied events while they came in; how far it got,
+# and how long the rest (the backlog) takes to reach the case store.
+applied() { "${PSQL[@]}" -d "$DB" -At -c "SELECT count(*) FROM inbox WHERE agency_id = 'push' AND processed_at IS NOT NULL"; }
+A_DURING=$(applied)
+T_DRAIN=$(date +%s.%N)
+A_NOW=$A_DURING
+for i in $(seq 1 600); do
+  [ "$A_NOW" -ge "$STORED" ] && break
+  sleep 0.1
+  A_NOW=$(applied)
+done
+DRAIN_S=$(elapsed "$T_DRAIN")
+A_FAILED=$("${PSQL[@]}" -d "$DB" -At -c "SELECT count(*) FROM inbox WHERE agency_id = 'push' AND error IS NOT NULL")
+[ "$A_NOW" -ge "$STORED" ] || broken "inbox: only $A_NOW of $STORED applied 60 s after the load ($A_FAILED failed)"
+A_RATE_DURING=$(awk -v n="$A_DURING" -v d="$DURATION" 'BEGIN { printf "%.0f", n / d }')
+A_RATE_DRAIN=$(awk -v n="$((A_NOW - A_DURING))" -v s="$DRAIN_S" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print 0 }')
+log "inbox: $A_DURING applied during the load ($A_RATE_DURING/s), the other $((A_NOW - A_DURING)) in $DRAIN_S s ($A_RATE_DRAIN/s)"
 BODY=$("${PSQL[@]}" -d "$DB" -At -c "SELECT body FROM inbox WHERE agency_id = 'push' ORDER BY id LIMIT 1")
 stop_service push # its inbox processor would pick up pgbench's rows
 "$BUILD/bench_sql" inbox push "$BODY" >"$OUT/inbox.pgbench.sql"
@@ -495,6 +514,7 @@ TOTAL_S=$(elapsed "$T_START")
   echo
   echo "sync: $(tail -n 1 "$OUT/sync.txt" 2>/dev/null)"
   echo "RSS at start of the read instance: $RSS_START MiB; webhook: $P_ACC events acknowledged, $STORED rows in the inbox"
+  echo "inbox processing (events applied to the case store by the same service): $A_DURING during the ${DURATION} s of ingest ($A_RATE_DURING/s), the remaining $((A_NOW - A_DURING)) in $DRAIN_S s after it ($A_RATE_DRAIN/s)"
   echo "others' CPU: cores (of $(nproc)) used by processes outside the benchmark during the phase; results with more than ~0.3 are disturbed"
   echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); total run time $TOTAL_S s"
   if [ ${#BROKEN[@]} -gt 0 ]; then

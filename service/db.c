@@ -15,7 +15,8 @@ struct mz_db {
     PGconn *pg;
     char *url;
     int timeout_ms;
-    bool in_tx; /* never reconnect silently inside a transaction */
+    bool in_tx;        /* never reconnect silently inside a transaction */
+    bool custom_plans; /* mz_db_plan_each_time: kept across reconnects */
     uint8_t prepared[MZ_STMT__COUNT];
 };
 
@@ -33,14 +34,14 @@ const char *mz_db_stmt_name(mz_stmt id)
 
 /* jit=off: our statements are short OLTP queries; JIT compilation, which
  * kicks in on cost estimates alone, once cost a citizen's list ~450 ms. */
-static PGconn *open_pg(const char *url, int timeout_ms)
+static PGconn *open_pg(const char *url, int timeout_ms, bool custom_plans)
 {
-    char options[192];
+    char options[256];
     snprintf(options, sizeof options,
              "-c TimeZone=UTC -c DateStyle=ISO -c synchronous_commit=on -c jit=off "
              "-c statement_timeout=%d "
-             "-c lock_timeout=%d",
-             timeout_ms, timeout_ms);
+             "-c lock_timeout=%d%s",
+             timeout_ms, timeout_ms, custom_plans ? " -c plan_cache_mode=force_custom_plan" : "");
     const char *keys[] = {"dbname", "connect_timeout", "options", "application_name", NULL};
     const char *vals[] = {url && *url ? url : NULL, "3", options, "mijnzaken", NULL};
     if (!vals[0]) {
@@ -65,7 +66,7 @@ static void first_line(char *dst, size_t n, const char *src)
 
 mz_db *mz_db_connect(const char *url, int statement_timeout_ms, char *err, size_t errlen)
 {
-    PGconn *pg = open_pg(url, statement_timeout_ms);
+    PGconn *pg = open_pg(url, statement_timeout_ms, false);
     if (!pg || PQstatus(pg) != CONNECTION_OK) {
         first_line(err, errlen, pg ? PQerrorMessage(pg) : "out of memory");
         PQfinish(pg);
@@ -100,7 +101,7 @@ static bool reconnect(mz_db *db)
 {
     PQfinish(db->pg);
     memset(db->prepared, 0, sizeof db->prepared);
-    db->pg = open_pg(db->url, db->timeout_ms);
+    db->pg = open_pg(db->url, db->timeout_ms, db->custom_plans);
     atomic_fetch_add(&g_reconnects, 1);
     return db->pg && PQstatus(db->pg) == CONNECTION_OK;
 }
@@ -274,6 +275,15 @@ bool mz_db_rollback_to_row(mz_db *db)
 bool mz_db_in_tx(const mz_db *db)
 {
     return db->in_tx;
+}
+
+bool mz_db_plan_each_time(mz_db *db)
+{
+    db->custom_plans = true;
+    PGresult *r = PQexec(db->pg, "SET plan_cache_mode = force_custom_plan");
+    bool ok = mz_db_ok(r);
+    PQclear(r);
+    return ok;
 }
 
 PGresult *mz_db_exec_script(mz_db *db, const char *sql)

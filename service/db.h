@@ -111,6 +111,17 @@ bool mz_db_release_row(mz_db *db);
 bool mz_db_rollback_to_row(mz_db *db);
 bool mz_db_in_tx(const mz_db *db);
 
+/* Makes this connection plan every execution for the data at hand
+ * (plan_cache_mode = force_custom_plan), also after a reconnect. For the
+ * background writers (inbox processor, sync), whose tables change size by
+ * orders of magnitude: a generic plan a connection cached while the inbox
+ * was empty (a seq scan joined to the claim) took 1.5 s per claim once a
+ * backlog of 20,000 rows had built up, and the foreign-key check of a
+ * timeline entry cached as a seq scan of a then-empty cases table. They
+ * plan once per batch, so planning costs little; the HTTP read path keeps
+ * its cached plans. False when the setting could not be applied now. */
+bool mz_db_plan_each_time(mz_db *db);
+
 /* Runs a whole SQL script (migrations only: trusted, embedded text). */
 PGresult *mz_db_exec_script(mz_db *db, const char *sql);
 

@@ -370,7 +370,12 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          1, true},
     /* The batch's timeline entries (JSON array: agency_id, external_id and
      * case_event_insert's fields, plus n, their order), inserted in that
-     * order so that ids break ties as one-by-one inserts did. */
+     * order so that ids break ties as one-by-one inserts did.
+     * Why the LATERAL ... LIMIT 1 (the case key is unique anyway): it keeps
+     * the look-up an index probe per entry whatever the statistics say. As
+     * a plain join, the generic plan a connection cached while `cases` was
+     * nearly empty (a new installation) was a hash join over a sequential
+     * scan, kept as the table grew: every batch then read all cases. */
     [MZ_STMT_CASE_EVENT_INSERT_MANY] =
         {"case_event_insert_many",
          "INSERT INTO case_events (case_id, status_group, status_text, occurred_at, source, "
@@ -378,7 +383,8 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          "e.occurred_at::timestamptz, e.source, e.event_key "
          "FROM jsonb_to_recordset($1::jsonb) AS e(n int, agency_id text, external_id text, "
          "status_group text, status_text text, occurred_at text, source text, event_key text) "
-         "JOIN cases c ON c.agency_id = e.agency_id AND c.external_id = e.external_id "
+         "CROSS JOIN LATERAL (SELECT id FROM cases WHERE cases.agency_id = e.agency_id AND "
+         "cases.external_id = e.external_id LIMIT 1) c "
          "ORDER BY e.n ON CONFLICT (case_id, event_key) DO NOTHING",
          1, true},
 };

@@ -244,6 +244,8 @@ static void *inbox_main(void *arg)
         if (!db) {
             char err[256];
             db = mz_db_connect(g_mz_config.database_url, 30000, err, sizeof err);
+            if (db)
+                mz_db_plan_each_time(db);
         }
         int n = db ? mz_inbox_process(db, g_set, 200, NULL) : -1;
         if (n < 0 && db) {

@@ -90,6 +90,8 @@ static mz_db *connect_or_fail(void)
     mz_db *db = mz_db_connect(g_mz_config.database_url, 0, err, sizeof err);
     if (!db)
         fail("cannot connect to the database", err);
+    else
+        mz_db_plan_each_time(db); /* the commands write in batches (db.h) */
     return db;
 }
 

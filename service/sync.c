@@ -243,6 +243,7 @@ static void *scheduler_main(void *arg)
                 mz_worker_nap(&g_worker, 2000);
                 continue;
             }
+            mz_db_plan_each_time(db);
         }
         const char *v[3] = {owner, lease, ids.data};
         PGresult *r = mz_db_exec(db, MZ_STMT_SYNC_CLAIM, v, NULL, NULL);
