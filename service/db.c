@@ -272,6 +272,16 @@ bool mz_db_rollback_to_row(mz_db *db)
     return simple(db, "ROLLBACK TO SAVEPOINT mz_row");
 }
 
+bool mz_db_savepoint_batch(mz_db *db)
+{
+    return simple(db, "SAVEPOINT mz_batch");
+}
+
+bool mz_db_rollback_to_batch(mz_db *db)
+{
+    return simple(db, "ROLLBACK TO SAVEPOINT mz_batch");
+}
+
 bool mz_db_in_tx(const mz_db *db)
 {
     return db->in_tx;

@@ -49,6 +49,7 @@ typedef enum mz_stmt {
     MZ_STMT_INBOX_INSERT,
     MZ_STMT_INBOX_INSERT_MANY,
     MZ_STMT_INBOX_CLAIM,
+    MZ_STMT_INBOX_LOCK_EVENTS,
     MZ_STMT_INBOX_FAIL,
     MZ_STMT_INBOX_DONE_MANY,
     MZ_STMT_INBOX_RETRY_NOW,
@@ -109,6 +110,8 @@ bool mz_db_rollback_to(mz_db *db);
 bool mz_db_savepoint_row(mz_db *db);
 bool mz_db_release_row(mz_db *db);
 bool mz_db_rollback_to_row(mz_db *db);
+bool mz_db_savepoint_batch(mz_db *db);
+bool mz_db_rollback_to_batch(mz_db *db);
 bool mz_db_in_tx(const mz_db *db);
 
 /* Makes this connection plan every execution for the data at hand

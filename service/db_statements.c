@@ -206,15 +206,25 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          "AND kind = $2 ORDER BY id LIMIT $1::int FOR UPDATE SKIP LOCKED) "
          "RETURNING id, agency_id, kind, event_id, body, attempts",
          2, false},
+    /* Event rows are claimed by locking them inside the transaction that
+     * applies them (no lease write: one row version less per event; a
+     * crashed processor's locks end with its connection). attempts + 1 is
+     * this attempt's number, written with the outcome. */
+    [MZ_STMT_INBOX_LOCK_EVENTS] =
+        {"inbox_lock_events",
+         "SELECT id, agency_id, kind, event_id, body, attempts + 1 FROM inbox "
+         "WHERE processed_at IS NULL AND kind = 'event' AND next_attempt_at <= now() "
+         "ORDER BY id LIMIT $1::int FOR UPDATE SKIP LOCKED",
+         1, false},
     [MZ_STMT_INBOX_DONE_MANY] = {"inbox_done_many",
-                                 "UPDATE inbox SET processed_at = now(), error = NULL "
-                                 "WHERE id = ANY ($1::bigint[])",
-                                 1, false},
+                                 "UPDATE inbox SET processed_at = now(), error = NULL, "
+                                 "attempts = attempts + $2::int WHERE id = ANY ($1::bigint[])",
+                                 2, false},
     [MZ_STMT_INBOX_FAIL] = {"inbox_fail",
-                            "UPDATE inbox SET error = $2, "
+                            "UPDATE inbox SET error = $2, attempts = attempts + $4::int, "
                             "next_attempt_at = now() + $3::int * interval '1 second' "
                             "WHERE id = $1::bigint AND processed_at IS NULL",
-                            3, true},
+                            4, false},
     [MZ_STMT_INBOX_RETRY_NOW] = {"inbox_retry_now",
                                  "UPDATE inbox SET next_attempt_at = now() "
                                  "WHERE processed_at IS NULL AND ($1::text IS NULL OR "

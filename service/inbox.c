@@ -88,7 +88,7 @@ static bool apply_row(mz_store_sink *sink, mz_sync_report *rep, const mz_agencie
     return ok;
 }
 
-static void record_failure(mz_db *db, PGresult *rows, int i, const char *err)
+static void record_failure(mz_db *db, PGresult *rows, int i, const char *err, bool bump)
 {
     int attempts = atoi(PQgetvalue(rows, i, 5));
     /* 5 s doubling per attempt, at most an hour. */
@@ -97,7 +97,8 @@ static void record_failure(mz_db *db, PGresult *rows, int i, const char *err)
         d *= 2;
     char delay[24];
     snprintf(delay, sizeof delay, "%ld", d < 3600 ? d : 3600);
-    const char *fv[3] = {PQgetvalue(rows, i, 0), err[0] ? err : "processing failed", delay};
+    const char *fv[4] = {PQgetvalue(rows, i, 0), err[0] ? err : "processing failed", delay,
+                         bump ? "1" : "0"};
     PQclear(mz_db_exec(db, MZ_STMT_INBOX_FAIL, fv, NULL, NULL));
     mz_logline l;
     mz_log_begin(&l, MZ_LOG_WARN, "inbox row failed");
@@ -126,7 +127,7 @@ static bool apply_rows_fast(mz_db *db, const mz_agencies *set, PGresult *rows, i
     if (all)
         all = mz_store_batch_write_in_tx(&sink.batch, err, sizeof err); /* empties the queue */
     if (!all)
-        mz_store_batch_abort(&sink.batch); /* frees what is queued; rolls back */
+        mz_store_batch_discard(&sink.batch); /* the caller rolls back to its savepoint */
     return all;
 }
 
@@ -160,25 +161,34 @@ static bool apply_rows_savepointed(mz_db *db, const mz_agencies *set, PGresult *
  * row by row with them. */
 static int process_kind(mz_db *db, const mz_agencies *set, const char *kind, int limit, int *failed)
 {
+    /* Events: locked in this transaction. Notifications: leased first,
+     * committed, then applied (their fetch may take seconds). */
+    bool locked = strcmp(kind, "event") == 0;
     char lim[16];
     snprintf(lim, sizeof lim, "%d", limit);
     const char *v[2] = {lim, kind};
-    PGresult *rows = mz_db_exec(db, MZ_STMT_INBOX_CLAIM, v, NULL, NULL);
-    if (!mz_db_ok(rows)) {
-        PQclear(rows);
+    if (locked && !mz_db_begin(db))
         return -1;
+    PGresult *rows =
+        mz_db_exec(db, locked ? MZ_STMT_INBOX_LOCK_EVENTS : MZ_STMT_INBOX_CLAIM, v, NULL, NULL);
+    if (!mz_db_ok(rows) || PQntuples(rows) == 0) {
+        bool ok = mz_db_ok(rows);
+        PQclear(rows);
+        if (locked)
+            mz_db_rollback(db);
+        if (failed)
+            *failed = 0;
+        return ok ? 0 : -1;
     }
     int n = PQntuples(rows), done = 0, bad = 0;
     typedef char errbuf[256];
-    errbuf *errs = n ? calloc((size_t)n, sizeof *errs) : NULL;
-    bool *ok = n ? calloc((size_t)n, sizeof *ok) : NULL;
-    bool db_lost = n > 0 && !mz_db_begin(db);
-    if (n > 0 && !db_lost && !apply_rows_fast(db, set, rows, n, ok)) {
-        if (mz_db_in_tx(db))
-            mz_db_rollback(db);
-        db_lost = !mz_db_begin(db) || !apply_rows_savepointed(db, set, rows, n, ok, errs);
-    }
-    if (n > 0 && !db_lost) {
+    errbuf *errs = calloc((size_t)n, sizeof *errs);
+    bool *ok = calloc((size_t)n, sizeof *ok);
+    bool db_lost = !errs || !ok || (!locked && !mz_db_begin(db)) || !mz_db_savepoint_batch(db);
+    if (!db_lost && !apply_rows_fast(db, set, rows, n, ok))
+        db_lost =
+            !mz_db_rollback_to_batch(db) || !apply_rows_savepointed(db, set, rows, n, ok, errs);
+    if (!db_lost) {
         /* Every successful row is marked done in the same transaction as
          * its effects: exactly once. */
         mz_buf ids = MZ_BUF_INIT;
@@ -190,15 +200,15 @@ static int process_kind(mz_db *db, const mz_agencies *set, const char *kind, int
                 mz_buf_puts(&ids, PQgetvalue(rows, i, 0));
             }
         mz_buf_putc(&ids, '}');
-        const char *dv[1] = {ids.data};
+        const char *dv[2] = {ids.data, locked ? "1" : "0"};
         PGresult *r = mz_db_exec(db, MZ_STMT_INBOX_DONE_MANY, dv, NULL, NULL);
         db_lost = !mz_db_ok(r) || !mz_db_commit(db);
         PQclear(r);
         mz_buf_free(&ids);
     }
     if (db_lost) {
-        /* Nothing of this batch is committed; the claim lease brings the
-         * rows back. */
+        /* Nothing of this batch is committed; the rows come back (locks
+         * end with the transaction, a lease after 15 s). */
         mz_db_rollback(db);
         free(errs);
         free(ok);
@@ -211,7 +221,7 @@ static int process_kind(mz_db *db, const mz_agencies *set, const char *kind, int
             continue;
         }
         bad++;
-        record_failure(db, rows, i, errs[i]);
+        record_failure(db, rows, i, errs[i], locked);
     }
     free(errs);
     free(ok);

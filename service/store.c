@@ -593,6 +593,11 @@ bool mz_store_batch_flush(mz_store_batch *b, char *err, size_t errlen)
     return ok;
 }
 
+void mz_store_batch_discard(mz_store_batch *b)
+{
+    queue_clear(b);
+}
+
 void mz_store_batch_abort(mz_store_batch *b)
 {
     if (mz_db_in_tx(b->db))

@@ -117,6 +117,8 @@ mz_upsert_result mz_store_batch_add(mz_store_batch *b, const mz_case_record *rec
                                     size_t errlen);
 /* Writes and commits what is queued (and commits an open transaction). */
 bool mz_store_batch_flush(mz_store_batch *b, char *err, size_t errlen);
+/* Drops what is queued; the open transaction is the caller's to end. */
+void mz_store_batch_discard(mz_store_batch *b);
 /* Drops what is queued and rolls back an open transaction. */
 void mz_store_batch_abort(mz_store_batch *b);
 

@@ -343,8 +343,13 @@ static void test_failing_row_in_batch(void **state)
                        "processed_at IS NOT NULL AND error IS NULL"),
                      4);
     assert_int_equal(q("SELECT count(*) FROM inbox WHERE event_id = 'mix-3' AND "
-                       "processed_at IS NULL AND error IS NOT NULL"),
+                       "processed_at IS NULL AND error IS NOT NULL AND attempts = 1 AND "
+                       "next_attempt_at > now()"),
                      1);
+    /* each attempt counted once, with its outcome */
+    assert_int_equal(q("SELECT count(*) FROM inbox WHERE event_id LIKE 'mix-%' AND "
+                       "processed_at IS NOT NULL AND attempts = 1"),
+                     4);
     q("DELETE FROM inbox WHERE event_id = 'mix-3'"); /* no retries during later tests */
 }
 
