@@ -14,6 +14,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -500,6 +501,16 @@ static void log_event(mz_log_level lvl, const char *msg, const char *origin, int
     mz_log_end(&l);
 }
 
+/* Frees a header list after wiping it: it holds Authorization and any
+ * secret header values the adapter was configured with. */
+static void headers_free(struct curl_slist *h)
+{
+    for (struct curl_slist *n = h; n; n = n->next)
+        if (n->data)
+            OPENSSL_cleanse(n->data, strlen(n->data));
+    curl_slist_free_all(h);
+}
+
 mz_outbound_status mz_outbound_request(mz_outbound *c, const char *method, const char *url,
                                        const char *const *headers, const char *body,
                                        size_t body_len, bool idempotent, int64_t deadline_ms,
@@ -525,7 +536,7 @@ mz_outbound_status mz_outbound_request(mz_outbound *c, const char *method, const
     bool have_expect = false;
     for (size_t i = 0; headers && headers[i]; i++) {
         if (!header_is_safe(headers[i])) {
-            curl_slist_free_all(hdrs);
+            headers_free(hdrs);
             parsed_free(&p);
             set_error(out, "malformed request header");
             return MZ_OUT_REFUSED;
@@ -579,7 +590,7 @@ mz_outbound_status mz_outbound_request(mz_outbound *c, const char *method, const
             if (!out->body) { /* an empty body is still a body */
                 out->body = calloc(1, 1);
                 if (!out->body) {
-                    curl_slist_free_all(hdrs);
+                    headers_free(hdrs);
                     parsed_free(&p);
                     set_error(out, "out of memory");
                     return MZ_OUT_TRANSPORT;
@@ -628,12 +639,12 @@ mz_outbound_status mz_outbound_request(mz_outbound *c, const char *method, const
     if (st != MZ_OUT_OK)
         log_event(MZ_LOG_WARN, "outbound: request failed", origin, out->attempts, out);
 
-    curl_slist_free_all(hdrs);
+    headers_free(hdrs);
     parsed_free(&p);
     return st;
 
 oom:
-    curl_slist_free_all(hdrs);
+    headers_free(hdrs);
     parsed_free(&p);
     set_error(out, "out of memory");
     return MZ_OUT_TRANSPORT;
