@@ -3,13 +3,14 @@
  *
  * Why: an agency that got a 2xx from us will not send again, so anything we
  * acknowledge must survive a crash. Handlers write the (pseudonymised) body
- * to `inbox` and commit (synchronous_commit=on) before answering; a
- * processor thread then turns rows into cases through the same store as
- * pulls. Each row is processed in one transaction that also marks it done,
- * so its effects happen exactly once. A failing row keeps its error and is
- * retried with backoff until it succeeds; `mijnzaken inbox reprocess`
- * retries everything now. Claims use FOR UPDATE SKIP LOCKED, so several
- * instances share the inbox.
+ * to `inbox` and commit (synchronous_commit=on) before answering (through
+ * the group committer, ingest.h); a processor thread then turns rows into
+ * cases through the same store as pulls. A row's effects commit in the
+ * same transaction that marks it done, so they happen exactly once; event
+ * rows go 200 to a transaction, set-based. A failing row keeps its error
+ * and is retried with backoff until it succeeds; `mijnzaken inbox
+ * reprocess` retries everything now. Rows are taken with FOR UPDATE SKIP
+ * LOCKED, so several instances share the inbox.
  *
  * Ownership: the processor owns its thread and connection.
  */
