@@ -21,6 +21,13 @@ struct mz_db {
 };
 
 static atomic_ulong g_reconnects;
+static atomic_int g_open, g_busy; /* connections held; running a statement */
+
+void mz_db_stats(int *open, int *busy)
+{
+    *open = atomic_load(&g_open);
+    *busy = atomic_load(&g_busy);
+}
 
 unsigned long mz_db_reconnects(void)
 {
@@ -79,6 +86,7 @@ mz_db *mz_db_connect(const char *url, int statement_timeout_ms, char *err, size_
     }
     db->pg = pg;
     db->url = strdup(url ? url : "");
+    atomic_fetch_add(&g_open, 1);
     db->timeout_ms = statement_timeout_ms;
     return db;
 }
@@ -87,6 +95,7 @@ void mz_db_close(mz_db *db)
 {
     if (!db)
         return;
+    atomic_fetch_sub(&g_open, 1);
     PQfinish(db->pg);
     free(db->url);
     free(db);
@@ -191,7 +200,9 @@ PGresult *mz_db_exec(mz_db *db, mz_stmt id, const char *const *values, const int
         if (connection_lost(db) && (db->in_tx || !reconnect(db)))
             return NULL;
         if (prepare(db, id)) {
+            atomic_fetch_add(&g_busy, 1);
             PGresult *r = PQexecPrepared(db->pg, d->name, d->nparams, values, lengths, formats, 0);
+            atomic_fetch_sub(&g_busy, 1);
             if (r && !connection_lost(db))
                 return r;
             PQclear(r);

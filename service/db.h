@@ -131,6 +131,10 @@ PGresult *mz_db_exec_script(mz_db *db, const char *sql);
 /* The name and parameter count of a statement (for tests and errors). */
 const char *mz_db_stmt_name(mz_stmt id);
 
+/* Connections this process holds, and how many are running a statement
+ * right now (metrics: the "pool" is one connection per worker thread). */
+void mz_db_stats(int *open, int *busy);
+
 /* Number of reconnects since start (metrics). */
 unsigned long mz_db_reconnects(void);
 

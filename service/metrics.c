@@ -159,6 +159,15 @@ void mz_metrics_render(mz_buf *b)
                   "# HELP mz_db_reconnects_total Database reconnections.\n"
                   "# TYPE mz_db_reconnects_total counter\nmz_db_reconnects_total %lu\n",
                   mz_db_reconnects());
+    int open, busy;
+    mz_db_stats(&open, &busy);
+    mz_buf_printf(b,
+                  "# HELP mz_db_connections Database connections this process holds (one per "
+                  "worker thread and background task).\n# TYPE mz_db_connections gauge\n"
+                  "mz_db_connections %d\n"
+                  "# HELP mz_db_connections_busy Of those, running a statement at the scrape.\n"
+                  "# TYPE mz_db_connections_busy gauge\nmz_db_connections_busy %d\n",
+                  open, busy);
     unsigned long commits, rows;
     mz_ingest_stats(&commits, &rows);
     mz_buf_printf(b,

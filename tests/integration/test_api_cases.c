@@ -534,6 +534,11 @@ static void test_http_behaviour(void **state)
     assert_non_null(strstr(r.body, "mz_http_request_duration_seconds_bucket{method=\"GET\","
                                    "route=\"/api/v1/me/cases\",le=\"+Inf\"}"));
     assert_non_null(strstr(r.body, "mz_database_up 1"));
+    /* this scrape's own thread holds a connection (mz_database_up) */
+    const char *conns = strstr(r.body, "\nmz_db_connections ");
+    assert_non_null(conns);
+    assert_true(atoi(conns + strlen("\nmz_db_connections ")) >= 1);
+    assert_non_null(strstr(r.body, "\nmz_db_connections_busy "));
     assert_non_null(strstr(r.body, "mz_cases{agency=\"uwv-test\"} 10"));
     assert_non_null(strstr(r.body, "mz_inbox_pending{agency=\"gemeente-test\"} 0"));
     mzt_resp_free(&r);
