@@ -16,6 +16,29 @@
     "(extract(epoch FROM c.status_changed_at) * 1000000)::bigint, "                                \
     "a.contact_professional_phone, c.external_id"
 
+/* The case upsert, one record (case_upsert) or a batch (case_upsert_many):
+ * the same columns and the same out-of-order rule, written once. */
+#define CASE_INSERT_INTO                                                                           \
+    "INSERT INTO cases (agency_id, external_id, subject_key, case_number, title, "                 \
+    "case_type_code, case_type_label, status_group, status_text, status_changed_at, "              \
+    "registered_on, planned_end_on, legal_deadline_on, closed_on, result_text, action_text, "      \
+    "action_url, action_due_on, deep_link_url, source_url, source_updated_at, last_source) "
+#define CASE_ON_CONFLICT                                                                           \
+    "ON CONFLICT (agency_id, external_id) DO UPDATE SET "                                          \
+    "subject_key = EXCLUDED.subject_key, case_number = EXCLUDED.case_number, "                     \
+    "title = EXCLUDED.title, case_type_code = EXCLUDED.case_type_code, "                           \
+    "case_type_label = EXCLUDED.case_type_label, status_group = EXCLUDED.status_group, "           \
+    "status_text = EXCLUDED.status_text, status_changed_at = EXCLUDED.status_changed_at, "         \
+    "registered_on = EXCLUDED.registered_on, planned_end_on = EXCLUDED.planned_end_on, "           \
+    "legal_deadline_on = EXCLUDED.legal_deadline_on, closed_on = EXCLUDED.closed_on, "             \
+    "result_text = EXCLUDED.result_text, action_text = EXCLUDED.action_text, "                     \
+    "action_url = EXCLUDED.action_url, action_due_on = EXCLUDED.action_due_on, "                   \
+    "deep_link_url = EXCLUDED.deep_link_url, source_url = EXCLUDED.source_url, "                   \
+    "source_updated_at = EXCLUDED.source_updated_at, last_source = EXCLUDED.last_source, "         \
+    "last_synced_at = now(), updated_at = now() "                                                  \
+    "WHERE cases.source_updated_at <= EXCLUDED.source_updated_at "                                 \
+    "RETURNING id"
+
 const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
     /* One migrator at a time, across every instance (key: "mijnzaken"). */
     [MZ_STMT_MIGRATION_LOCK] = {"migration_lock", "SELECT pg_advisory_lock(7233610001)", 0, false},
@@ -49,28 +72,11 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
      * stored one changes nothing and returns no row. */
     [MZ_STMT_CASE_UPSERT] =
         {"case_upsert",
-         "INSERT INTO cases (agency_id, external_id, subject_key, case_number, title, "
-         "case_type_code, case_type_label, status_group, status_text, status_changed_at, "
-         "registered_on, planned_end_on, legal_deadline_on, closed_on, result_text, action_text, "
-         "action_url, action_due_on, deep_link_url, source_url, source_updated_at, last_source) "
+         CASE_INSERT_INTO
          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::status_group, $9, $10::timestamptz, $11::date, "
          "$12::date, $13::date, coalesce($14::date, CASE WHEN $8 IN ('closed', 'withdrawn') "
          "THEN ($10::timestamptz AT TIME ZONE 'Europe/Amsterdam')::date END), $15, $16, $17, "
-         "$18::date, $19, $20, $21::timestamptz, $22) "
-         "ON CONFLICT (agency_id, external_id) DO UPDATE SET "
-         "subject_key = EXCLUDED.subject_key, case_number = EXCLUDED.case_number, "
-         "title = EXCLUDED.title, case_type_code = EXCLUDED.case_type_code, "
-         "case_type_label = EXCLUDED.case_type_label, status_group = EXCLUDED.status_group, "
-         "status_text = EXCLUDED.status_text, status_changed_at = EXCLUDED.status_changed_at, "
-         "registered_on = EXCLUDED.registered_on, planned_end_on = EXCLUDED.planned_end_on, "
-         "legal_deadline_on = EXCLUDED.legal_deadline_on, closed_on = EXCLUDED.closed_on, "
-         "result_text = EXCLUDED.result_text, action_text = EXCLUDED.action_text, "
-         "action_url = EXCLUDED.action_url, action_due_on = EXCLUDED.action_due_on, "
-         "deep_link_url = EXCLUDED.deep_link_url, source_url = EXCLUDED.source_url, "
-         "source_updated_at = EXCLUDED.source_updated_at, last_source = EXCLUDED.last_source, "
-         "last_synced_at = now(), updated_at = now() "
-         "WHERE cases.source_updated_at <= EXCLUDED.source_updated_at "
-         "RETURNING id",
+         "$18::date, $19, $20, $21::timestamptz, $22) " CASE_ON_CONFLICT,
          22, true},
     [MZ_STMT_CASE_EVENT_INSERT] =
         {"case_event_insert",
@@ -346,10 +352,7 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
      * batch record by record). */
     [MZ_STMT_CASE_UPSERT_MANY] =
         {"case_upsert_many",
-         "INSERT INTO cases (agency_id, external_id, subject_key, case_number, title, "
-         "case_type_code, case_type_label, status_group, status_text, status_changed_at, "
-         "registered_on, planned_end_on, legal_deadline_on, closed_on, result_text, action_text, "
-         "action_url, action_due_on, deep_link_url, source_url, source_updated_at, last_source) "
+         CASE_INSERT_INTO
          "SELECT r.agency_id, r.external_id, decode(r.subject_key, 'hex'), r.case_number, r.title, "
          "r.case_type_code, r.case_type_label, r.status_group::status_group, r.status_text, "
          "r.status_changed_at::timestamptz, r.registered_on::date, r.planned_end_on::date, "
@@ -362,21 +365,8 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          "case_type_label text, status_group text, status_text text, status_changed_at text, "
          "registered_on text, planned_end_on text, legal_deadline_on text, closed_on text, "
          "result_text text, action_text text, action_url text, action_due_on text, "
-         "deep_link_url text, source_url text, source_updated_at text, last_source text) "
-         "ON CONFLICT (agency_id, external_id) DO UPDATE SET "
-         "subject_key = EXCLUDED.subject_key, case_number = EXCLUDED.case_number, "
-         "title = EXCLUDED.title, case_type_code = EXCLUDED.case_type_code, "
-         "case_type_label = EXCLUDED.case_type_label, status_group = EXCLUDED.status_group, "
-         "status_text = EXCLUDED.status_text, status_changed_at = EXCLUDED.status_changed_at, "
-         "registered_on = EXCLUDED.registered_on, planned_end_on = EXCLUDED.planned_end_on, "
-         "legal_deadline_on = EXCLUDED.legal_deadline_on, closed_on = EXCLUDED.closed_on, "
-         "result_text = EXCLUDED.result_text, action_text = EXCLUDED.action_text, "
-         "action_url = EXCLUDED.action_url, action_due_on = EXCLUDED.action_due_on, "
-         "deep_link_url = EXCLUDED.deep_link_url, source_url = EXCLUDED.source_url, "
-         "source_updated_at = EXCLUDED.source_updated_at, last_source = EXCLUDED.last_source, "
-         "last_synced_at = now(), updated_at = now() "
-         "WHERE cases.source_updated_at <= EXCLUDED.source_updated_at "
-         "RETURNING id",
+         "deep_link_url text, source_url text, source_updated_at text, last_source "
+         "text) " CASE_ON_CONFLICT,
          1, true},
     /* The batch's timeline entries (JSON array: agency_id, external_id and
      * case_event_insert's fields, plus n, their order), inserted in that
