@@ -191,18 +191,11 @@ static void write_agencies(void)
     fclose(f);
 }
 
-/* Control API of a fake; returns the parsed response (caller frees). */
+/* Control API of a fake; the parsed response (caller frees). */
 static mz_json_doc *control_of(mzt_server *fake, const char *method, const char *path,
                                const char *body)
 {
-    mzt_resp r;
-    assert_true(mzt_http(fake, method, path, NULL, NULL, body, &r));
-    if (r.status >= 300)
-        fail_msg("fake %s %s -> %ld: %s", method, path, r.status, r.body);
-    char err[128];
-    mz_json_limits lim = {.max_depth = 64, .max_nodes = 1000000};
-    mz_json_doc *d = mz_json_parse(r.body, r.body_len, &lim, err, sizeof err);
-    mzt_resp_free(&r);
+    mz_json_doc *d = mzt_fake_control(fake, method, path, body);
     assert_non_null(d);
     return d;
 }
@@ -279,21 +272,17 @@ static int sync_once(const char *agency)
 
 static long stat_on(mzt_server *fake, const char *name)
 {
-    mz_json_doc *d = control_of(fake, "GET", "/_control/stats", NULL);
-    int64_t v = -1;
-    mz_json_int64(mz_json_get(mz_json_root(d), name), &v);
-    mz_json_free(d);
-    return (long)v;
+    return mzt_fake_stat(fake, name);
 }
 
 static long stat_of(const char *name)
 {
-    return stat_on(&g_fake, name);
+    return mzt_fake_stat(&g_fake, name);
 }
 
 static void mode(const char *json)
 {
-    mz_json_free(control("POST", "/_control/mode", json));
+    assert_true(mzt_fake_mode(&g_fake, json));
 }
 
 static long q(const char *sql)

@@ -133,33 +133,22 @@ static int sync_once(const char *agency)
     return mzt_run(&g_env, env, args);
 }
 
-/* Control API of the fake; returns the parsed response (caller frees). */
+/* Control API of the fake; the parsed response (caller frees). */
 static mz_json_doc *control(const char *method, const char *path, const char *body)
 {
-    mzt_resp r;
-    assert_true(mzt_http(&g_fake, method, path, NULL, NULL, body, &r));
-    if (r.status >= 300)
-        fail_msg("fake %s %s -> %ld: %s", method, path, r.status, r.body);
-    char err[128];
-    mz_json_limits lim = {.max_depth = 64, .max_nodes = 1000000};
-    mz_json_doc *d = mz_json_parse(r.body, r.body_len, &lim, err, sizeof err);
-    mzt_resp_free(&r);
+    mz_json_doc *d = mzt_fake_control(&g_fake, method, path, body);
     assert_non_null(d);
     return d;
 }
 
 static long stat_of(const char *name)
 {
-    mz_json_doc *d = control("GET", "/_control/stats", NULL);
-    int64_t v = -1;
-    mz_json_int64(mz_json_get(mz_json_root(d), name), &v);
-    mz_json_free(d);
-    return (long)v;
+    return mzt_fake_stat(&g_fake, name);
 }
 
 static void mode(const char *json)
 {
-    mz_json_free(control("POST", "/_control/mode", json));
+    assert_true(mzt_fake_mode(&g_fake, json));
 }
 
 static long q(const char *sql)

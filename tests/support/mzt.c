@@ -18,6 +18,7 @@
 #include "auth.h"
 #include "crypto.h"
 #include "db.h"
+#include "json.h"
 
 extern char **environ;
 
@@ -523,4 +524,43 @@ mz_db *mzt_store_open(const mzt_env *e)
     if (!db)
         fprintf(stderr, "mzt_store_open: %s\n", err);
     return db;
+}
+
+mz_json_doc *mzt_fake_control(const mzt_server *fake, const char *method, const char *path,
+                              const char *body)
+{
+    mzt_resp r;
+    if (!mzt_http(fake, method, path, NULL, NULL, body, &r)) {
+        fprintf(stderr, "fake %s %s: no answer\n", method, path);
+        return NULL;
+    }
+    mz_json_doc *d = NULL;
+    if (r.status >= 300) {
+        fprintf(stderr, "fake %s %s -> %ld: %s\n", method, path, r.status, r.body);
+    } else {
+        char err[128];
+        mz_json_limits lim = {.max_depth = 64, .max_nodes = 1000000};
+        d = mz_json_parse(r.body, r.body_len, &lim, err, sizeof err);
+        if (!d)
+            fprintf(stderr, "fake %s %s: %s\n", method, path, err);
+    }
+    mzt_resp_free(&r);
+    return d;
+}
+
+bool mzt_fake_mode(const mzt_server *fake, const char *json)
+{
+    mz_json_doc *d = mzt_fake_control(fake, "POST", "/_control/mode", json);
+    mz_json_free(d);
+    return d != NULL;
+}
+
+long mzt_fake_stat(const mzt_server *fake, const char *name)
+{
+    mz_json_doc *d = mzt_fake_control(fake, "GET", "/_control/stats", NULL);
+    int64_t v = -1;
+    if (d)
+        mz_json_int64(mz_json_get(mz_json_root(d), name), &v);
+    mz_json_free(d);
+    return (long)v;
 }

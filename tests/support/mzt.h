@@ -91,6 +91,16 @@ bool mzt_http(const mzt_server *s, const char *method, const char *path, const c
 bool mzt_header(const mzt_resp *r, const char *name, char *out, size_t outlen);
 void mzt_resp_free(mzt_resp *r);
 
+/* The control API of a fake agency (tests/fixtures/fake_zgw.c): the
+ * parsed JSON answer (free with mz_json_free), or NULL with a message on
+ * stderr when the request failed or answered >= 300. */
+struct mz_json_doc *mzt_fake_control(const mzt_server *fake, const char *method, const char *path,
+                                     const char *body);
+/* Sets the fake's fault mode (POST /_control/mode with a JSON body). */
+bool mzt_fake_mode(const mzt_server *fake, const char *json);
+/* One counter of GET /_control/stats, or -1. */
+long mzt_fake_stat(const mzt_server *fake, const char *name);
+
 /* Mints a token with the env's private key (alg RS256) from a claims
  * object; malloc'd. Use mzt_claims for the usual claims. */
 char *mzt_token_raw(const mzt_env *e, const char *alg, const char *claims_json);
