@@ -606,13 +606,21 @@ static long long rekey_inbox(mz_db *db, const rk_set *set)
         }
         int n = PQntuples(page);
         for (int i = 0; i < n; i++) {
-            char *body = PQgetvalue(page, i, 1); /* ours to modify until PQclear */
+            size_t len = (size_t)PQgetlength(page, i, 1);
+            char *body = malloc(len + 1); /* a copy: PGresult storage is read-only */
+            if (!body) {
+                mz_log_msg_str(MZ_LOG_ERROR, "rekey failed", "error", "out of memory");
+                PQclear(page);
+                return -1;
+            }
+            memcpy(body, PQgetvalue(page, i, 1), len + 1);
+            const char *end = body + len;
             bool dirty = false;
             for (char *p = strstr(body, marker); p; p = strstr(p, marker)) {
                 p += ml;
                 unsigned char key[SHA_LEN];
                 char hex[2 * SHA_LEN + 1];
-                if (strlen(p) < 2 * SHA_LEN)
+                if ((size_t)(end - p) < 2 * SHA_LEN)
                     break;
                 memcpy(hex, p, 2 * SHA_LEN);
                 hex[2 * SHA_LEN] = '\0';
@@ -624,10 +632,13 @@ static long long rekey_inbox(mz_db *db, const rk_set *set)
                 }
                 p += 2 * SHA_LEN;
             }
-            if (!dirty)
+            if (!dirty) {
+                free(body);
                 continue;
+            }
             const char *uv[2] = {PQgetvalue(page, i, 0), body};
             PGresult *u = mz_db_exec(db, MZ_STMT_REKEY_INBOX_SET, uv, NULL, NULL);
+            free(body);
             bool ok = u && PQresultStatus(u) == PGRES_COMMAND_OK;
             if (!ok) {
                 log_db_error("rekey failed", MZ_STMT_REKEY_INBOX_SET, u);
