@@ -44,7 +44,7 @@ static void stored(mz_req *r, mz_inbox_result res, unsigned status, const char *
         return;
     }
     if (res == MZ_INBOX_STORED)
-        mz_inbox_wake();
+        mz_inbox_wake(status == 204); /* 204: a notification, 202: events */
     if (json) {
         mz_buf b = MZ_BUF_INIT;
         mz_buf_puts(&b, json);

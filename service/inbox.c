@@ -241,29 +241,47 @@ int mz_inbox_process(mz_db *db, const mz_agencies *set, int limit, int *failed)
     return ne < 0 || nn < 0 ? -1 : ne + nn;
 }
 
-/* --- the processor thread */
+/* --- the processor threads */
 
-static mz_worker g_worker = MZ_WORKER_INIT;
+/* Event rows are pure CPU and go 200 to a transaction on one thread. A
+ * notification row means fetching the zaak from the agency (up to 10 s),
+ * so a few threads take those one at a time side by side: a burst of
+ * notifications is not N fetches in a row. Adapters are thread-safe
+ * (adapter.h); SKIP LOCKED keeps two threads off one row. */
+#define MZ_INBOX_NOTIFICATION_THREADS 4
+
+typedef struct loop {
+    mz_worker w;
+    bool events;
+} loop;
+
+static loop g_loops[1 + MZ_INBOX_NOTIFICATION_THREADS] = {
+    {MZ_WORKER_INIT, true},  {MZ_WORKER_INIT, false}, {MZ_WORKER_INIT, false},
+    {MZ_WORKER_INIT, false}, {MZ_WORKER_INIT, false},
+};
+#define NLOOPS ((int)(sizeof g_loops / sizeof g_loops[0]))
 static const mz_agencies *g_set;
 
-static void *inbox_main(void *arg)
+static void *loop_main(void *arg)
 {
-    (void)arg;
+    loop *l = arg;
     mz_db *db = NULL;
-    while (!mz_worker_stopping(&g_worker)) {
+    while (!mz_worker_stopping(&l->w)) {
         if (!db) {
             char err[256];
             db = mz_db_connect(g_mz_config.database_url, 30000, err, sizeof err);
             if (db)
                 mz_db_plan_each_time(db);
         }
-        int n = db ? mz_inbox_process(db, g_set, 200, NULL) : -1;
+        int n = !db         ? -1
+                : l->events ? process_kind(db, g_set, "event", 200, NULL)
+                            : process_kind(db, g_set, "notification", 1, NULL);
         if (n < 0 && db) {
             mz_db_close(db);
             db = NULL;
         }
         if (n <= 0) /* else more may be waiting */
-            mz_worker_nap(&g_worker, n < 0 ? 2000 : 1000);
+            mz_worker_nap(&l->w, n < 0 ? 2000 : 1000);
     }
     mz_db_close(db);
     return NULL;
@@ -272,15 +290,21 @@ static void *inbox_main(void *arg)
 bool mz_inbox_start(const mz_agencies *set)
 {
     g_set = set;
-    return mz_worker_start(&g_worker, inbox_main, NULL);
+    bool ok = true;
+    for (int i = 0; i < NLOOPS; i++)
+        ok = mz_worker_start(&g_loops[i].w, loop_main, &g_loops[i]) && ok;
+    return ok;
 }
 
-void mz_inbox_wake(void)
+void mz_inbox_wake(bool notification)
 {
-    mz_worker_wake(&g_worker);
+    for (int i = 0; i < NLOOPS; i++)
+        if (g_loops[i].events != notification)
+            mz_worker_wake(&g_loops[i].w);
 }
 
 void mz_inbox_stop(void)
 {
-    mz_worker_stop(&g_worker);
+    for (int i = 0; i < NLOOPS; i++)
+        mz_worker_stop(&g_loops[i].w);
 }

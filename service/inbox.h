@@ -40,7 +40,9 @@ mz_inbox_result mz_inbox_put(mz_db *db, const char *agency_id, const char *kind,
 int mz_inbox_process(mz_db *db, const mz_agencies *set, int limit, int *failed);
 
 bool mz_inbox_start(const mz_agencies *set);
-void mz_inbox_wake(void);
+/* There is a new row: wakes the thread for events, or those for
+ * notifications. */
+void mz_inbox_wake(bool notification);
 void mz_inbox_stop(void);
 
 #endif

@@ -584,6 +584,44 @@ static void test_zgw_notifications(void **state)
 
 /* --- crash test: SIGKILL mid-burst */
 
+/* Notifications are applied side by side: each means fetching the zaak, so
+ * with the agency slow, several fetches must be waiting at once. */
+static void test_notifications_side_by_side(void **state)
+{
+    (void)state;
+    mzt_resp r;
+    assert_true(mzt_http(&g_fake, "GET", "/_control/zaken", NULL, NULL, NULL, &r));
+    char urls[4][300];
+    const char *u = strstr(r.body, "\"url\":\"");
+    for (int i = 0; i < 5; i++) { /* zaken 2..5: the first one is test_zgw_notifications' */
+        assert_non_null(u);
+        if (i > 0)
+            snprintf(urls[i - 1], sizeof urls[i - 1], "%.*s", (int)(strchr(u + 7, '"') - (u + 7)),
+                     u + 7);
+        u = strstr(u + 7, "\"url\":\"");
+    }
+    mzt_resp_free(&r);
+    mz_json_free(mzt_fake_control(&g_fake, "POST", "/_control/stats/reset", NULL));
+    assert_true(mzt_fake_mode(&g_fake, "{\"mode\":\"slow\",\"paths\":\"zaken\",\"delayMs\":300}"));
+    for (int i = 0; i < 4; i++) {
+        char body[2600];
+        snprintf(body, sizeof body,
+                 "{\"kanaal\":\"zaken\",\"hoofdObject\":\"%s\",\"resource\":\"zaak\","
+                 "\"resourceUrl\":\"%s\",\"actie\":\"partial_update\","
+                 "\"aanmaakdatum\":\"2026-03-02T10:00:00Z\"}",
+                 urls[i], urls[i]);
+        assert_int_equal(notify(NRC_AUTH, body), 204);
+    }
+    char sql[1600];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM cases WHERE external_id IN ('%s', '%s', '%s', '%s')", urls[0],
+             urls[1], urls[2], urls[3]);
+    long got = wait_long(sql, 4, 60);
+    assert_true(mzt_fake_mode(&g_fake, "{\"mode\":\"ok\"}"));
+    assert_int_equal(got, 4);
+    assert_true(mzt_fake_stat(&g_fake, "slowConcurrentMax") >= 2);
+}
+
 typedef struct burst {
     mzt_server *srv;
     int thread, n;
@@ -694,6 +732,7 @@ int main(void)
         cmocka_unit_test(test_newer_then_older),
         cmocka_unit_test(test_bad_input_changes_nothing),
         cmocka_unit_test(test_zgw_notifications),
+        cmocka_unit_test(test_notifications_side_by_side),
         cmocka_unit_test(test_crash_mid_burst),
         cmocka_unit_test(test_database_down_is_503),
     };
