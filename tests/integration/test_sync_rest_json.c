@@ -91,6 +91,31 @@ static const struct {
     "\"bsn\":\"/_expand/rollen/0/betrokkeneIdentificatie/inpBsn\","                                \
     "\"caseNumber\":\"/identificatie\","
 
+/* Every mapped field (rj and rj-loose), their timeline and status groups. */
+#define FIELDS_FULL                                                                                \
+    FIELDS_COMMON "\"title\":\"/omschrijving\","                                                   \
+                  "\"status\":\"/_expand/status/_expand/statustype/omschrijving\","                \
+                  "\"statusText\":\"/_expand/status/_expand/statustype/statustekst\","             \
+                  "\"statusChangedAt\":\"/_expand/status/datumStatusGezet\","                      \
+                  "\"caseTypeCode\":\"/_expand/zaaktype/identificatie\","                          \
+                  "\"caseTypeLabel\":\"/_expand/zaaktype/omschrijving\","                          \
+                  "\"registeredOn\":\"/registratiedatum\","                                        \
+                  "\"plannedEndOn\":\"/einddatumGepland\","                                        \
+                  "\"legalDeadlineOn\":\"/uiterlijkeEinddatumAfdoening\","                         \
+                  "\"closedOn\":\"/einddatum\","                                                   \
+                  "\"result\":\"/_expand/resultaat/_expand/resultaattype/omschrijving\","          \
+                  "\"sourceUrl\":\"/url\","                                                        \
+                  "\"timeline\":\"/_expand/rollen\""
+#define TIMELINE_FIELDS                                                                            \
+    "\"timelineFields\":{\"status\":\"/omschrijvingGeneriek\","                                    \
+    "\"at\":\"/registratiedatum\",\"text\":\"/roltoelichting\"}"
+#define STATUS_GROUPS                                                                              \
+    "\"Ontvangen\":\"received\",\"Melding ontvangen\":\"received\","                               \
+    "\"Aanvraag ontvangen\":\"received\","                                                         \
+    "\"Aanvullende gegevens nodig\":\"action_required\","                                          \
+    "\"Besluit genomen\":\"decided\",\"Besluit verzonden\":\"decided\","                           \
+    "\"Afgehandeld\":\"closed\",\"initiator\":\"received\""
+
 /* The CRS headers as plain strings (every agency but rj). */
 #define CRS_PLAIN "{\"Accept-Crs\":\"" CRS "\",\"Content-Crs\":\"" CRS "\"}"
 
@@ -123,57 +148,18 @@ static void write_agencies(void)
              "{\"Accept-Crs\":{\"valueEnv\":\"" CRS_ENV "\"},"
              "\"Content-Crs\":{\"valueFile\":\"%s\"}}",
              g_crs_file);
-    put_agency(f, "rj", g_fake.port, rj_headers,
-               FIELDS_COMMON "\"title\":\"/omschrijving\","
-                             "\"status\":\"/_expand/status/_expand/statustype/omschrijving\","
-                             "\"statusText\":\"/_expand/status/_expand/statustype/statustekst\","
-                             "\"statusChangedAt\":\"/_expand/status/datumStatusGezet\","
-                             "\"caseTypeCode\":\"/_expand/zaaktype/identificatie\","
-                             "\"caseTypeLabel\":\"/_expand/zaaktype/omschrijving\","
-                             "\"registeredOn\":\"/registratiedatum\","
-                             "\"plannedEndOn\":\"/einddatumGepland\","
-                             "\"legalDeadlineOn\":\"/uiterlijkeEinddatumAfdoening\","
-                             "\"closedOn\":\"/einddatum\","
-                             "\"result\":\"/_expand/resultaat/_expand/resultaattype/omschrijving\","
-                             "\"sourceUrl\":\"/url\","
-                             "\"timeline\":\"/_expand/rollen\"",
+    put_agency(f, "rj", g_fake.port, rj_headers, FIELDS_FULL,
                ",\"searchPath\":\"/zaken/_zoek?expand=" EXPAND "\","
-               "\"searchBsnField\":\"rol__betrokkeneIdentificatie__natuurlijkPersoon__inpBsn\","
-               "\"timelineFields\":{\"status\":\"/omschrijvingGeneriek\","
-               "\"at\":\"/registratiedatum\",\"text\":\"/roltoelichting\"}",
-               "\"Ontvangen\":\"received\",\"Melding ontvangen\":\"received\","
-               "\"Aanvraag ontvangen\":\"received\","
-               "\"Aanvullende gegevens nodig\":\"action_required\","
-               "\"Besluit genomen\":\"decided\",\"Besluit verzonden\":\"decided\","
-               "\"Afgehandeld\":\"closed\",\"initiator\":\"received\"",
-               false);
+               "\"searchBsnField\":\"rol__betrokkeneIdentificatie__natuurlijkPersoon__"
+               "inpBsn\"," TIMELINE_FIELDS,
+               STATUS_GROUPS, false);
     /* rj-loose: the same, but its search field is one the agency ignores,
      * so its "search" answers everyone's zaken: only the searched citizen's
      * may end up under their pseudonym. */
-    put_agency(f, "rj-loose", g_fake.port, CRS_PLAIN,
-               FIELDS_COMMON "\"title\":\"/omschrijving\","
-                             "\"status\":\"/_expand/status/_expand/statustype/omschrijving\","
-                             "\"statusText\":\"/_expand/status/_expand/statustype/statustekst\","
-                             "\"statusChangedAt\":\"/_expand/status/datumStatusGezet\","
-                             "\"caseTypeCode\":\"/_expand/zaaktype/identificatie\","
-                             "\"caseTypeLabel\":\"/_expand/zaaktype/omschrijving\","
-                             "\"registeredOn\":\"/registratiedatum\","
-                             "\"plannedEndOn\":\"/einddatumGepland\","
-                             "\"legalDeadlineOn\":\"/uiterlijkeEinddatumAfdoening\","
-                             "\"closedOn\":\"/einddatum\","
-                             "\"result\":\"/_expand/resultaat/_expand/resultaattype/omschrijving\","
-                             "\"sourceUrl\":\"/url\","
-                             "\"timeline\":\"/_expand/rollen\"",
+    put_agency(f, "rj-loose", g_fake.port, CRS_PLAIN, FIELDS_FULL,
                ",\"searchPath\":\"/zaken/_zoek?expand=" EXPAND "\","
-               "\"searchBsnField\":\"bsn\","
-               "\"timelineFields\":{\"status\":\"/omschrijvingGeneriek\","
-               "\"at\":\"/registratiedatum\",\"text\":\"/roltoelichting\"}",
-               "\"Ontvangen\":\"received\",\"Melding ontvangen\":\"received\","
-               "\"Aanvraag ontvangen\":\"received\","
-               "\"Aanvullende gegevens nodig\":\"action_required\","
-               "\"Besluit genomen\":\"decided\",\"Besluit verzonden\":\"decided\","
-               "\"Afgehandeld\":\"closed\",\"initiator\":\"received\"",
-               false);
+               "\"searchBsnField\":\"bsn\"," TIMELINE_FIELDS,
+               STATUS_GROUPS, false);
     /* rj-partial: statusChangedAt points at einddatum, which only closed
      * zaken have (null otherwise); the status is the zaak's own omschrijving,
      * so a value that is itself a group name can be tested. */

@@ -419,11 +419,14 @@ static const char *freshness_of(const mz_json *root, const char *agency)
     return NULL;
 }
 
-static void serve_env(char *agencies_kv, size_t n, const char **env)
+/* Starts the service on the test's agencies file, with up to two extra
+ * "K=V" settings (NULL for none). */
+static void start_serving(mzt_server *s, const char *extra1, const char *extra2)
 {
-    snprintf(agencies_kv, n, "MZ_AGENCIES_FILE=%s", g_agencies);
-    env[0] = agencies_kv;
-    env[1] = g_secret_env[0];
+    char kv[500];
+    snprintf(kv, sizeof kv, "MZ_AGENCIES_FILE=%s", g_agencies);
+    const char *env[] = {kv, g_secret_env[0], extra1, extra1 ? extra2 : NULL, NULL};
+    assert_true(mzt_server_start(s, &g_env, env));
 }
 
 static mz_json_doc *get_cases(mzt_server *s, const char *token, long *ms)
@@ -447,11 +450,8 @@ static mz_json_doc *get_cases(mzt_server *s, const char *token, long *ms)
 static void test_fresh_on_read(void **state)
 {
     (void)state;
-    char kv[500];
-    const char *env[] = {NULL, NULL, "MZ_REFRESH_AFTER=0", "MZ_REFRESH_DEADLINE_MS=1500", NULL};
-    serve_env(kv, sizeof kv, env);
     mzt_server s;
-    assert_true(mzt_server_start(&s, &g_env, env));
+    start_serving(&s, "MZ_REFRESH_AFTER=0", "MZ_REFRESH_DEADLINE_MS=1500");
     char *tok = mzt_citizen_token(&g_env, "999990019");
     mz_json_free(control("POST", "/_control/stats/reset", "{}"));
     long ms;
@@ -482,11 +482,8 @@ static void test_fresh_on_read(void **state)
 static void test_admin_view(void **state)
 {
     (void)state;
-    char kv[500];
-    const char *env[] = {NULL, NULL, NULL};
-    serve_env(kv, sizeof kv, env);
     mzt_server s;
-    assert_true(mzt_server_start(&s, &g_env, env));
+    start_serving(&s, NULL, NULL);
     char *admin = mzt_staff_token(&g_env, "[\"admin\"]");
     char *citizen = mzt_citizen_token(&g_env, "999990019");
     char *prof = mzt_staff_token(&g_env, "[\"professional\"]");
@@ -541,12 +538,9 @@ static void test_two_instances_share_work(void **state)
                                 "lease_until = NULL, lease_owner = NULL"));
     mz_json_free(control("POST", "/_control/stats/reset", "{}"));
     long cases = q("SELECT count(*) FROM cases");
-    char kv[500];
-    const char *env[] = {NULL, NULL, NULL};
-    serve_env(kv, sizeof kv, env);
     mzt_server a, b;
-    assert_true(mzt_server_start(&a, &g_env, env));
-    assert_true(mzt_server_start(&b, &g_env, env));
+    start_serving(&a, NULL, NULL);
+    start_serving(&b, NULL, NULL);
     for (int i = 0; i < 200 && q("SELECT count(*) FROM sync_state WHERE runs = 0") > 0; i++)
         usleep(100 * 1000);
     usleep(1500 * 1000); /* time for a second (wrong) round, if any */
@@ -583,11 +577,8 @@ static void *inflight_get(void *p)
 static void test_graceful_shutdown(void **state)
 {
     (void)state;
-    char kv[500];
-    const char *env[] = {NULL, NULL, "MZ_REFRESH_AFTER=0", "MZ_REFRESH_DEADLINE_MS=1500", NULL};
-    serve_env(kv, sizeof kv, env);
     mzt_server s;
-    assert_true(mzt_server_start(&s, &g_env, env));
+    start_serving(&s, "MZ_REFRESH_AFTER=0", "MZ_REFRESH_DEADLINE_MS=1500");
     char *tok = mzt_citizen_token(&g_env, "999993653");
     mode("{\"mode\":\"slow\",\"delayMs\":3000}");
     inflight f = {&s, tok, 0};
@@ -618,11 +609,8 @@ static void test_sync_resumes_after_kill(void **state)
                                 "'gem'"));
     long runs = q("SELECT runs FROM sync_state WHERE agency_id = 'gem'");
     mode("{\"mode\":\"slow\",\"delayMs\":300,\"paths\":\"zaken\"}");
-    char kv[500];
-    const char *env[] = {NULL, NULL, "MZ_SYNC_LEASE_SECONDS=4", NULL};
-    serve_env(kv, sizeof kv, env);
     mzt_server s;
-    assert_true(mzt_server_start(&s, &g_env, env));
+    start_serving(&s, "MZ_SYNC_LEASE_SECONDS=4", NULL);
     for (int i = 0; i < 100 && q("SELECT count(*) FROM sync_state WHERE agency_id = 'gem' AND "
                                  "lease_owner IS NOT NULL") == 0;
          i++)
@@ -636,7 +624,7 @@ static void test_sync_resumes_after_kill(void **state)
     assert_int_equal(q("SELECT runs FROM sync_state WHERE agency_id = 'gem'"), runs);
     mode("{\"mode\":\"ok\"}");
     char *before = mzt_query_text(&g_env, "SELECT now()::text");
-    assert_true(mzt_server_start(&s, &g_env, env));
+    start_serving(&s, "MZ_SYNC_LEASE_SECONDS=4", NULL);
     for (int i = 0; i < 300 && q("SELECT runs FROM sync_state WHERE agency_id = 'gem'") == runs;
          i++)
         usleep(100 * 1000);
