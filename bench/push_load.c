@@ -125,7 +125,8 @@ int main(int argc, char **argv)
     printf("push_load: %d senders, %.1f s: %zu accepted (%.0f events/s), %ld errors, "
            "p50 %.2f ms, p99 %.2f ms\n",
            threads, elapsed, total, (double)total / elapsed, errors,
-           total ? all[total / 2] * 1000 : 0, total ? all[(size_t)((double)total * 0.99)] * 1000 : 0);
+           total ? all[total / 2] * 1000 : 0,
+           total ? all[(size_t)((double)total * 0.99)] * 1000 : 0);
     free(all);
     free(w);
     free(t);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A quick developer loop: builds one build directory (default `build`,
-# RelWithDebInfo; MZ_SANITIZE=1 → `build-asan` with ASan+UBSan), starts a
+# RelWithDebInfo; MZ_SANITIZE=1 → `build-asan` with ASan+UBSan;
+# MZ_TSAN=1 → `build-tsan` with ThreadSanitizer), starts a
 # throwaway PostgreSQL and runs the ctest programs whose names match the
 # given regular expression (all when none is given). The full test command
 # is scripts/test.sh; this one is for iterating on a few tests.
@@ -8,7 +9,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc 2>/dev/null || echo 2)
-if [ "${MZ_SANITIZE:-0}" = 1 ]; then
+if [ "${MZ_TSAN:-0}" = 1 ]; then
+  B=${MZ_BUILD_DIR:-build-tsan}
+  cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Debug -DMZ_TSAN=ON >/dev/null
+elif [ "${MZ_SANITIZE:-0}" = 1 ]; then
   B=${MZ_BUILD_DIR:-build-asan}
   cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Debug -DMZ_SANITIZE=ON >/dev/null
 else
@@ -28,4 +32,5 @@ mkdir -p "$MZ_TEST_TMPDIR"
 export MZ_TEST_PGDATA="$PGTMP/data"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
   ctest --test-dir "$B" --output-on-failure -j"$JOBS" ${1:+-R "$1"}

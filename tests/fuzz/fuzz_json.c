@@ -76,8 +76,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mz_buf w2 = MZ_BUF_INIT;
     mz_json_write(&w2, mz_json_root(d2));
     if (w1.len != w2.len || memcmp(w1.data, w2.data, w1.len) != 0) {
-        fprintf(stderr, "round trip differs:\n1: %.*s\n2: %.*s\n", (int)(w1.len < 400 ? w1.len : 400),
-                w1.data, (int)(w2.len < 400 ? w2.len : 400), w2.data);
+        fprintf(stderr, "round trip differs:\n1: %.*s\n2: %.*s\n",
+                (int)(w1.len < 400 ? w1.len : 400), w1.data, (int)(w2.len < 400 ? w2.len : 400),
+                w2.data);
         abort();
     }
 

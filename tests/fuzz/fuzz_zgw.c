@@ -31,8 +31,8 @@
 #include "json.h"
 #include "yamljson.h"
 
-static const mz_json_limits g_zgw_lim = {.max_depth = 32, .max_nodes = 4000000,
-                                         .max_string = 65536};
+static const mz_json_limits g_zgw_lim = {
+    .max_depth = 32, .max_nodes = 4000000, .max_string = 65536};
 
 static size_t walk(const mz_json *v, unsigned depth)
 {
@@ -136,8 +136,8 @@ static void look_like_adapter(const mz_json *zaak)
         g_sink++;
     g_sink += jstr(stt, "statustekst") ? 1u : 0u;
     g_sink += jstr(mz_json_get(ex, "zaaktype"), "identificatie") ? 1u : 0u;
-    const mz_json *rt = mz_json_get(mz_json_get(mz_json_get(ex, "resultaat"), "_expand"),
-                                    "resultaattype");
+    const mz_json *rt =
+        mz_json_get(mz_json_get(mz_json_get(ex, "resultaat"), "_expand"), "resultaattype");
     g_sink += jstr(rt, "omschrijving") ? 1u : 0u;
     const mz_json *ind = mz_json_get(mz_json_get(zaak, "opschorting"), "indicatie");
     if (ind && ind->type == MZ_JSON_BOOL && ind->u.boolean)
@@ -213,8 +213,8 @@ static void fuzz_yaml_part(const char *text, size_t len)
     }
     /* Limits wide enough for anything the converter can produce from this
      * input: the claim is that the output is JSON, not that it is small. */
-    mz_json_limits lim = {.max_depth = 1u << 30, .max_nodes = (size_t)1 << 40,
-                          .max_string = (size_t)1 << 40};
+    mz_json_limits lim = {
+        .max_depth = 1u << 30, .max_nodes = (size_t)1 << 40, .max_string = (size_t)1 << 40};
     char perr[160] = "";
     mz_json_doc *d = mz_json_parse(json, strlen(json), &lim, perr, sizeof perr);
     if (!d)
