@@ -196,6 +196,8 @@ PGresult *mz_db_exec(mz_db *db, mz_stmt id, const char *const *values, const int
                      const int *formats)
 {
     const mz_stmt_def *d = &mz_stmt_defs[id];
+    if (d->nparams > 0 && !values) /* libpq would bind every parameter as NULL */
+        return db && db->pg ? PQmakeEmptyPGresult(db->pg, PGRES_FATAL_ERROR) : NULL;
     for (int attempt = 0; attempt < 2; attempt++) {
         if (connection_lost(db) && (db->in_tx || !reconnect(db)))
             return NULL;

@@ -1,6 +1,7 @@
 /*
  * db_statements.h — the statement table (defined in db_statements.c).
- * Internal to db.c; tests read it to check every statement prepares.
+ * Internal to db.c; tests/integration/test_statements.c prepares every
+ * statement against the migrated schema and checks its parameter count.
  */
 #ifndef MZ_DB_STATEMENTS_H
 #define MZ_DB_STATEMENTS_H

@@ -1,0 +1,121 @@
+/*
+ * test_statements.c — the statement table checks itself (after the GNU
+ * Taler exchange, whose result specs are checked against the schema): every
+ * statement in db_statements.c is prepared against the fully migrated
+ * schema, and Postgres' own description of it must agree with the table.
+ *
+ * Why: a statement is otherwise first prepared when its caller runs. A typo
+ * in a rarely used one (purge, rekey) would fail at 3 a.m. in production,
+ * not in CI. Checked here:
+ *   - every slot of the table is filled, names are unique and are valid
+ *     prepared-statement names (they are also used in logs and metrics);
+ *   - the statement prepares (parses, names existing tables and columns,
+ *     types check);
+ *   - the number of parameters Postgres infers equals the table's nparams
+ *     (the count mz_db_exec passes to libpq);
+ *   - mz_db_exec refuses a call without values for a statement that has
+ *     parameters (libpq would bind them all as NULL).
+ */
+// clang-format off
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+// clang-format on
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "db_statements.h"
+#include "mzt.h"
+
+static mzt_env g_env;
+static mz_db *g_db;
+
+static int setup(void **state)
+{
+    (void)state;
+    if (!mzt_env_setup(&g_env, "statements"))
+        return -1;
+    char err[200];
+    g_db = mz_db_connect(g_env.db_url, 0, err, sizeof err);
+    return g_db ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    mz_db_close(g_db);
+    return mzt_env_teardown(&g_env) ? 0 : -1;
+}
+
+static void test_table_is_complete_and_names_unique(void **state)
+{
+    (void)state;
+    for (int i = 0; i < MZ_STMT__COUNT; i++) {
+        const mz_stmt_def *d = &mz_stmt_defs[i];
+        assert_non_null(d->name);
+        assert_non_null(d->sql);
+        assert_true(d->nparams >= 0 && d->nparams <= 100);
+        assert_string_equal(mz_db_stmt_name((mz_stmt)i), d->name);
+        for (const char *p = d->name; *p; p++)
+            assert_true((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_');
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(mz_stmt_defs[j].name, d->name);
+    }
+}
+
+static void test_every_statement_prepares_with_its_parameter_count(void **state)
+{
+    (void)state;
+    PGconn *pg = mz_db_pg(g_db);
+    int bad = 0;
+    for (int i = 0; i < MZ_STMT__COUNT; i++) {
+        const mz_stmt_def *d = &mz_stmt_defs[i];
+        char name[100];
+        snprintf(name, sizeof name, "check_%s", d->name);
+        PGresult *r = PQprepare(pg, name, d->sql, 0, NULL);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            fprintf(stderr, "statement %s does not prepare: %s", d->name, PQresultErrorMessage(r));
+            bad++;
+            PQclear(r);
+            continue;
+        }
+        PQclear(r);
+        r = PQdescribePrepared(pg, name);
+        assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+        if (PQnparams(r) != d->nparams) {
+            fprintf(stderr, "statement %s: the table says %d parameters, Postgres sees %d\n",
+                    d->name, d->nparams, PQnparams(r));
+            bad++;
+        }
+        PQclear(r);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* mz_db_exec refuses a call whose statement expects parameters it was not
+ * given: the table's count is what it passes to Postgres, so a mismatch
+ * between table and SQL is caught above; here the wrong count is a NULL
+ * value array for a statement with parameters. */
+static void test_exec_refuses_missing_parameters(void **state)
+{
+    (void)state;
+    PGresult *r = mz_db_exec(g_db, MZ_STMT_CASE_GET_ANY, NULL, NULL, NULL);
+    assert_non_null(r);
+    assert_false(mz_db_ok(r));
+    PQclear(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_table_is_complete_and_names_unique),
+        cmocka_unit_test(test_every_statement_prepares_with_its_parameter_count),
+        cmocka_unit_test(test_exec_refuses_missing_parameters),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
