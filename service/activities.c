@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "auth.h"
 #include "json.h"
 
@@ -35,8 +36,8 @@ const mz_activity *mz_activities(size_t *n)
 
 static char *keep(const char *s)
 {
-    char *d = strdup(s);
-    g_owned = realloc(g_owned, (g_nowned + 1) * sizeof *g_owned);
+    char *d = mz_xstrdup(s);
+    g_owned = mz_xreallocarray(g_owned, g_nowned + 1, sizeof *g_owned);
     g_owned[g_nowned++] = d;
     return d;
 }
@@ -73,7 +74,7 @@ bool mz_activities_load(const char *path, char *err, size_t errlen)
         mz_json_free(d);
         return false;
     }
-    g_list = calloc(list->u.kids.count + 1, sizeof *g_list);
+    g_list = mz_xcalloc(list->u.kids.count + 1, sizeof *g_list);
     g_list[g_n++] = builtin[0]; /* the self-view always exists */
     size_t i = 0;
     for (const mz_json *a = list->u.kids.first; a; a = a->next, i++) {

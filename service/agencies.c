@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "auth.h" /* mz_read_file */
 #include "buf.h"
 #include "store.h"
@@ -141,7 +142,7 @@ char *mz_secret_resolve_len(const mz_json *obj, const char *name, bool required,
             snprintf(err, errlen, "%s: environment variable %s is not set", envf, env);
             return NULL;
         }
-        val = strdup(v);
+        val = mz_xstrdup(v);
         if (len)
             *len = strlen(val);
     } else {
@@ -164,11 +165,6 @@ char *mz_secret_resolve_len(const mz_json *obj, const char *name, bool required,
     return val;
 }
 
-static char *dup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
 static bool parse_agency(mz_agency *a, const mz_json *o, bool init_adapters, char *err,
                          size_t errlen)
 {
@@ -183,10 +179,10 @@ static bool parse_agency(mz_agency *a, const mz_json *o, bool init_adapters, cha
         snprintf(err, errlen, "id: must be 1-63 of a-z, 0-9 and '-' (not first)");
         return false;
     }
-    a->id = strdup(id);
+    a->id = mz_xstrdup(id);
     if (!mz_cfg_string(o, "name", true, 200, &name, err, errlen))
         return false;
-    a->name = strdup(name);
+    a->name = mz_xstrdup(name);
     const mz_json *contact = mz_json_get(o, "contact");
     if (contact && contact->type != MZ_JSON_OBJECT) {
         snprintf(err, errlen, "contact: must be an object");
@@ -195,13 +191,13 @@ static bool parse_agency(mz_agency *a, const mz_json *o, bool init_adapters, cha
     if (contact) {
         if (!mz_cfg_url(contact, "url", false, &s, err, errlen))
             return false;
-        a->contact_url = dup_or_null(s);
+        a->contact_url = mz_xstrdup(s);
         if (!mz_cfg_string(contact, "phone", false, 40, &s, err, errlen))
             return false;
-        a->contact_phone = dup_or_null(s);
+        a->contact_phone = mz_xstrdup(s);
         if (!mz_cfg_string(contact, "professionalPhone", false, 40, &s, err, errlen))
             return false;
-        a->contact_professional_phone = dup_or_null(s);
+        a->contact_professional_phone = mz_xstrdup(s);
     }
     if (!mz_cfg_long(o, "pollIntervalSeconds", 10, 86400, 300, &a->poll_interval, err, errlen))
         return false;
@@ -220,7 +216,7 @@ static bool parse_agency(mz_agency *a, const mz_json *o, bool init_adapters, cha
             snprintf(err, errlen, "statusGroups: must be an object of text -> status group");
             return false;
         }
-        a->status_map = calloc(sg->u.kids.count ? sg->u.kids.count : 1, sizeof *a->status_map);
+        a->status_map = mz_xcalloc(sg->u.kids.count ? sg->u.kids.count : 1, sizeof *a->status_map);
         for (const mz_json *k = sg->u.kids.first; k; k = k->next) {
             const char *g = mz_json_string(k, NULL);
             if (!g || !mz_status_group_valid(g)) {
@@ -229,8 +225,8 @@ static bool parse_agency(mz_agency *a, const mz_json *o, bool init_adapters, cha
                          "action_required, on_hold, decided, closed, withdrawn");
                 return false;
             }
-            a->status_map[a->n_status_map].text = strdup(k->key);
-            a->status_map[a->n_status_map].group = strdup(g);
+            a->status_map[a->n_status_map].text = mz_xstrdup(k->key);
+            a->status_map[a->n_status_map].group = mz_xstrdup(g);
             a->n_status_map++;
         }
     }
@@ -263,7 +259,7 @@ static bool parse_agency(mz_agency *a, const mz_json *o, bool init_adapters, cha
         snprintf(err, errlen, "adapter.%.200s", e2);
         return false;
     }
-    a->kind = strdup(kind);
+    a->kind = mz_xstrdup(kind);
     a->ops = mz_adapter_find(kind);
     if (!a->ops) {
         snprintf(err, errlen, "adapter.kind: unknown kind; known: %s", mz_adapter_kinds());
@@ -328,8 +324,8 @@ mz_agencies *mz_agencies_parse(const char *text, size_t len, bool init_adapters,
         mz_json_free(doc);
         return NULL;
     }
-    mz_agencies *set = calloc(1, sizeof *set);
-    set->items = calloc(list->u.kids.count, sizeof *set->items);
+    mz_agencies *set = mz_xcalloc(1, sizeof *set);
+    set->items = mz_xcalloc(list->u.kids.count, sizeof *set->items);
     size_t i = 0;
     for (const mz_json *o = list->u.kids.first; o; o = o->next, i++) {
         char e2[300];

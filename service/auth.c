@@ -1,4 +1,5 @@
 #include "auth.h"
+#include "alloc.h"
 
 #include <errno.h>
 #include <jwt.h>
@@ -33,10 +34,10 @@ char *mz_read_file(const char *path, size_t *len, size_t max)
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    char *buf = malloc(max + 1);
-    size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
+    char *buf = mz_xmalloc(max + 1);
+    size_t n = fread(buf, 1, max + 1, f);
     fclose(f);
-    if (!buf || n > max) {
+    if (n > max) {
         free(buf);
         return NULL;
     }
@@ -88,8 +89,8 @@ bool mz_auth_init(const char *public_key_file, const char *alg, const char *issu
     cache_clear();
     free(g_issuer);
     free(g_audience);
-    g_issuer = strdup(issuer ? issuer : "");
-    g_audience = strdup(audience ? audience : "");
+    g_issuer = mz_xstrdup(issuer ? issuer : "");
+    g_audience = mz_xstrdup(audience ? audience : "");
     return true;
 }
 

@@ -1,16 +1,10 @@
 #include "buf.h"
+#include "alloc.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void oom(void)
-{
-    static const char msg[] = "{\"level\":\"fatal\",\"msg\":\"out of memory\"}\n";
-    (void)!fwrite(msg, 1, sizeof msg - 1, stderr);
-    abort();
-}
 
 void mz_buf_reserve(mz_buf *b, size_t extra)
 {
@@ -19,13 +13,10 @@ void mz_buf_reserve(mz_buf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + extra + 1) {
         if (cap > SIZE_MAX / 2)
-            oom();
+            mz_oom();
         cap *= 2;
     }
-    char *p = realloc(b->data, cap);
-    if (!p)
-        oom();
-    b->data = p;
+    b->data = mz_xreallocarray(b->data, cap, 1);
     b->cap = cap;
 }
 

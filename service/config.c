@@ -1,4 +1,5 @@
 #include "config.h"
+#include "alloc.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -87,7 +88,7 @@ bool mz_config_load(mz_config *c, char *err, size_t errlen)
         void *field = (char *)c + e->offset;
         switch (e->type) {
         case T_STR:
-            *(char **)field = v ? strdup(v) : NULL;
+            *(char **)field = mz_xstrdup(v);
             break;
         case T_LONG: {
             char *end;

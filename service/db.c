@@ -1,4 +1,5 @@
 #include "db.h"
+#include "alloc.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -79,13 +80,9 @@ mz_db *mz_db_connect(const char *url, int statement_timeout_ms, char *err, size_
         PQfinish(pg);
         return NULL;
     }
-    mz_db *db = calloc(1, sizeof *db);
-    if (!db) {
-        PQfinish(pg);
-        return NULL;
-    }
+    mz_db *db = mz_xcalloc(1, sizeof *db);
     db->pg = pg;
-    db->url = strdup(url ? url : "");
+    db->url = mz_xstrdup(url ? url : "");
     atomic_fetch_add(&g_open, 1);
     db->timeout_ms = statement_timeout_ms;
     return db;

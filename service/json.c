@@ -18,6 +18,7 @@
  * a bad \u escape, and the input length for a premature end.
  */
 #include "json.h"
+#include "alloc.h"
 
 #include "buf.h"
 
@@ -66,9 +67,7 @@ static void *arena_alloc(mz_json_doc *doc, size_t n)
              * current block so the latter's free space stays in use. */
             if (n > SIZE_MAX - sizeof(mz_arena_block))
                 return NULL;
-            mz_arena_block *big = malloc(sizeof(mz_arena_block) + n);
-            if (!big)
-                return NULL;
+            mz_arena_block *big = mz_xmalloc(sizeof(mz_arena_block) + n);
             big->used = n;
             big->cap = n;
             if (b) {
@@ -80,9 +79,7 @@ static void *arena_alloc(mz_json_doc *doc, size_t n)
             }
             return (char *)big->data;
         }
-        mz_arena_block *nb = malloc(sizeof(mz_arena_block) + cap);
-        if (!nb)
-            return NULL;
+        mz_arena_block *nb = mz_xmalloc(sizeof(mz_arena_block) + cap);
         nb->next = doc->blocks;
         nb->used = 0;
         nb->cap = cap;
@@ -281,12 +278,7 @@ static int open_container(mz_json_parser *ps, mz_json_type type)
         return 0;
     if (ps->depth == ps->stack_cap) {
         size_t cap = ps->stack_cap ? ps->stack_cap * 2 : 16;
-        mz_json_frame *st = realloc(ps->stack, cap * sizeof *st);
-        if (!st) {
-            fail(ps, "out of memory");
-            return 0;
-        }
-        ps->stack = st;
+        ps->stack = mz_xreallocarray(ps->stack, cap, sizeof *ps->stack);
         ps->stack_cap = cap;
     }
     mz_json_frame *f = &ps->stack[ps->depth++];
@@ -319,12 +311,7 @@ static bool has_duplicate_names(mz_json_parser *ps, const mz_json *obj)
         return false;
     }
     if (n > ps->scratch_cap) {
-        const mz_json **s = realloc(ps->scratch, n * sizeof *s);
-        if (!s) {
-            fail(ps, "out of memory");
-            return true;
-        }
-        ps->scratch = s;
+        ps->scratch = mz_xreallocarray(ps->scratch, n, sizeof *ps->scratch);
         ps->scratch_cap = n;
     }
     size_t i = 0;
@@ -580,11 +567,7 @@ mz_json_doc *mz_json_parse(const char *text, size_t len, const mz_json_limits *l
     ps.max_nodes = lim && lim->max_nodes ? lim->max_nodes : MZ_JSON_DEFAULT_NODES;
     ps.max_string = lim && lim->max_string ? lim->max_string : MZ_JSON_DEFAULT_STRING;
 
-    ps.doc = calloc(1, sizeof *ps.doc);
-    if (!ps.doc) {
-        set_err(err, errlen, "out of memory", 0);
-        return NULL;
-    }
+    ps.doc = mz_xcalloc(1, sizeof *ps.doc);
     ps.doc->next_cap = MZ_ARENA_FIRST;
     ps.h = yajl_alloc(&mz_json_callbacks, NULL, &ps);
     if (!ps.h) {

@@ -1,4 +1,5 @@
 #include "static_files.h"
+#include "alloc.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -85,7 +86,7 @@ static bool load_dir(const char *root, const char *rel, char *err, size_t errlen
         if (!data)
             continue;
         sfile *f = &g_files[g_n++];
-        f->path = strdup(relp);
+        f->path = mz_xstrdup(relp);
         f->data = data;
         f->len = len;
         f->type = type;
@@ -103,7 +104,7 @@ bool mz_static_load(const char *dir, char *err, size_t errlen)
     mz_static_free();
     if (!dir || !*dir)
         return true;
-    g_files = calloc(MAX_FILES, sizeof *g_files);
+    g_files = mz_xcalloc(MAX_FILES, sizeof *g_files);
     if (!load_dir(dir, "", err, errlen)) {
         mz_static_free();
         return false;

@@ -7,6 +7,7 @@
  * of the output and checked for duplicates when the mapping closes.
  */
 #include "yamljson.h"
+#include "alloc.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -76,9 +77,7 @@ static void *grow(void *p, size_t *cap, size_t need, size_t elem)
     size_t n = *cap ? *cap : 16;
     while (n < need)
         n *= 2;
-    void *q = realloc(p, n * elem);
-    if (!q)
-        abort(); /* like mz_buf: allocation failure is not recoverable here */
+    void *q = mz_xreallocarray(p, n, elem);
     *cap = n;
     return q;
 }
@@ -269,9 +268,7 @@ static const mz_yj_span *duplicate_key(mz_yj *c, size_t start)
     size_t n = c->nkeys - start;
     if (n < 2)
         return NULL;
-    mz_yj_key *k = malloc(n * sizeof *k);
-    if (!k)
-        abort();
+    mz_yj_key *k = mz_xreallocarray(NULL, n, sizeof *k);
     for (size_t i = 0; i < n; i++) {
         k[i].p = c->out.data + c->keys[start + i].off;
         k[i].len = c->keys[start + i].len;
