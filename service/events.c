@@ -1,5 +1,6 @@
 #include "events.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,96 @@ typedef struct fields {
     const char *action_text, *action_url, *action_due, *result, *link;
 } fields;
 
+/* The pushed event's fields, in canonical order: one list that both reads
+ * (read_event) and writes (write_canonical) follow, so the two cannot drift.
+ * `in` names the enclosing object (NULL: the event itself); an object is
+ * optional unless one of its fields is required with `in_required`. The
+ * subject (bsn as received, subjectKey once stored) is handled apart: it
+ * is the one field that changes form between the two. */
+typedef enum check { C_TEXT, C_DATE, C_DATETIME, C_URL, C_GROUP } check;
+
+typedef struct field_def {
+    const char *in, *key, *path;
+    bool required, in_required;
+    size_t max;
+    check check;
+    size_t off;
+} field_def;
+
+#define F(in, key, path, req, in_req, max, chk, member)                                            \
+    {                                                                                              \
+        in, key, path, req, in_req, max, chk, offsetof(fields, member)                             \
+    }
+static const field_def k_fields[] = {
+    F(NULL, "title", "title", true, false, 500, C_TEXT, title),
+    F(NULL, "caseNumber", "caseNumber", false, false, 200, C_TEXT, case_number),
+    F("caseType", "code", "caseType.code", false, false, 200, C_TEXT, type_code),
+    F("caseType", "label", "caseType.label", false, false, 500, C_TEXT, type_label),
+    F("status", "group", "status.group", true, true, 40, C_GROUP, group),
+    F("status", "text", "status.text", true, true, 500, C_TEXT, text),
+    F(NULL, "occurredAt", "occurredAt", true, false, 40, C_DATETIME, occurred),
+    F("dates", "registered", "dates.registered", false, false, 10, C_DATE, registered),
+    F("dates", "plannedEnd", "dates.plannedEnd", false, false, 10, C_DATE, planned),
+    F("dates", "legalDeadline", "dates.legalDeadline", false, false, 10, C_DATE, deadline),
+    F("dates", "closed", "dates.closed", false, false, 10, C_DATE, closed),
+    F("actionRequired", "text", "actionRequired.text", true, false, 2000, C_TEXT, action_text),
+    F("actionRequired", "url", "actionRequired.url", false, false, 2000, C_URL, action_url),
+    F("actionRequired", "dueDate", "actionRequired.dueDate", false, false, 10, C_DATE, action_due),
+    F(NULL, "result", "result", false, false, 2000, C_TEXT, result),
+    F(NULL, "link", "link", false, false, 2000, C_URL, link),
+};
+#undef F
+#define N_FIELDS (sizeof k_fields / sizeof k_fields[0])
+
+static const char **field_at(fields *f, const field_def *d)
+{
+    return (const char **)(void *)((char *)f + d->off);
+}
+
+static const char *field_of(const fields *f, const field_def *d)
+{
+    return *(const char *const *)(const void *)((const char *)f + d->off);
+}
+
+static bool check_ok(ctx *c, const field_def *d, const char *v)
+{
+    if (!v)
+        return true;
+    switch (d->check) {
+    case C_DATE:
+        return date_ok(c, d->path, v);
+    case C_DATETIME:
+        return mz_valid_datetime(v) ? true : fail(c, d->path, "must be an RFC 3339 date-time");
+    case C_URL:
+        return url_ok(c, d->path, v);
+    case C_GROUP:
+        return mz_status_group_valid(v) ? true
+                                        : fail(c, d->path,
+                                               "must be one of received, in_progress, "
+                                               "action_required, on_hold, decided, closed, "
+                                               "withdrawn");
+    case C_TEXT:
+        break;
+    }
+    return true;
+}
+
+/* The subject: a BSN as pushed (11-proof), or its pseudonym once stored. */
+static bool read_subject(ctx *c, const mz_json *e, bool stored, fields *f)
+{
+    if (stored) {
+        if (!str(c, e, "subjectKey", "subjectKey", true, 64, &f->subject_hex) ||
+            strlen(f->subject_hex) != 64)
+            return fail(c, "subjectKey", "must be 64 hex digits");
+        return true;
+    }
+    if (!str(c, e, "bsn", "bsn", true, 9, &f->bsn))
+        return false;
+    if (!mz_bsn_valid(f->bsn, strlen(f->bsn)))
+        return fail(c, "bsn", "is not a valid BSN (9 digits passing the 11-proof)");
+    return true;
+}
+
 static bool read_event(ctx *c, const mz_json *e, bool stored, fields *f)
 {
     memset(f, 0, sizeof *f);
@@ -141,57 +232,27 @@ static bool read_event(ctx *c, const mz_json *e, bool stored, fields *f)
         snprintf(c->err, c->errlen, "%s: must be an object", c->where);
         return false;
     }
-    const mz_json *st, *ct, *dates, *act;
-    if (!str(c, e, "caseReference", "caseReference", true, 1000, &f->ref))
+    if (!str(c, e, "caseReference", "caseReference", true, 1000, &f->ref) ||
+        !read_subject(c, e, stored, f))
         return false;
-    if (stored) {
-        if (!str(c, e, "subjectKey", "subjectKey", true, 64, &f->subject_hex) ||
-            strlen(f->subject_hex) != 64)
-            return fail(c, "subjectKey", "must be 64 hex digits");
-    } else {
-        if (!str(c, e, "bsn", "bsn", true, 9, &f->bsn))
+    const char *in = NULL;
+    const mz_json *o = e;
+    for (size_t i = 0; i < N_FIELDS; i++) {
+        const field_def *d = &k_fields[i];
+        if (d->in && (!in || strcmp(in, d->in) != 0)) { /* the first field of an object */
+            in = d->in;
+            if (!obj(c, e, d->in, d->in_required, &o))
+                return false;
+        } else if (!d->in) {
+            in = NULL;
+            o = e;
+        }
+        if (!o) /* an optional object that is absent */
+            continue;
+        if (!str(c, o, d->key, d->path, d->required, d->max, field_at(f, d)) ||
+            !check_ok(c, d, *field_at(f, d)))
             return false;
-        if (!mz_bsn_valid(f->bsn, strlen(f->bsn)))
-            return fail(c, "bsn", "is not a valid BSN (9 digits passing the 11-proof)");
     }
-    if (!str(c, e, "title", "title", true, 500, &f->title) ||
-        !str(c, e, "caseNumber", "caseNumber", false, 200, &f->case_number) ||
-        !obj(c, e, "caseType", false, &ct) ||
-        (ct && (!str(c, ct, "code", "caseType.code", false, 200, &f->type_code) ||
-                !str(c, ct, "label", "caseType.label", false, 500, &f->type_label))) ||
-        !obj(c, e, "status", true, &st) ||
-        !str(c, st, "group", "status.group", true, 40, &f->group))
-        return false;
-    if (!mz_status_group_valid(f->group))
-        return fail(c, "status.group",
-                    "must be one of received, in_progress, action_required, on_hold, decided, "
-                    "closed, withdrawn");
-    if (!str(c, st, "text", "status.text", true, 500, &f->text) ||
-        !str(c, e, "occurredAt", "occurredAt", true, 40, &f->occurred))
-        return false;
-    if (!mz_valid_datetime(f->occurred))
-        return fail(c, "occurredAt", "must be an RFC 3339 date-time");
-    if (!obj(c, e, "dates", false, &dates) ||
-        (dates &&
-         (!str(c, dates, "registered", "dates.registered", false, 10, &f->registered) ||
-          !str(c, dates, "plannedEnd", "dates.plannedEnd", false, 10, &f->planned) ||
-          !str(c, dates, "legalDeadline", "dates.legalDeadline", false, 10, &f->deadline) ||
-          !str(c, dates, "closed", "dates.closed", false, 10, &f->closed) ||
-          !date_ok(c, "dates.registered", f->registered) ||
-          !date_ok(c, "dates.plannedEnd", f->planned) ||
-          !date_ok(c, "dates.legalDeadline", f->deadline) ||
-          !date_ok(c, "dates.closed", f->closed))))
-        return false;
-    if (!obj(c, e, "actionRequired", false, &act) ||
-        (act && (!str(c, act, "text", "actionRequired.text", true, 2000, &f->action_text) ||
-                 !str(c, act, "url", "actionRequired.url", false, 2000, &f->action_url) ||
-                 !str(c, act, "dueDate", "actionRequired.dueDate", false, 10, &f->action_due) ||
-                 !url_ok(c, "actionRequired.url", f->action_url) ||
-                 !date_ok(c, "actionRequired.dueDate", f->action_due))))
-        return false;
-    if (!str(c, e, "result", "result", false, 2000, &f->result) ||
-        !str(c, e, "link", "link", false, 2000, &f->link) || !url_ok(c, "link", f->link))
-        return false;
     return true;
 }
 
@@ -204,6 +265,34 @@ static void put(mz_buf *b, const char *key, const char *v, bool *first)
     *first = false;
     mz_json_key(b, key);
     mz_json_cstr(b, v);
+}
+
+/* Writes the fields of the object that starts at k_fields[i] (or the one
+ * top-level field there) and returns the index after it. An object with no
+ * field set is left out. */
+static size_t put_entry(mz_buf *b, const fields *f, size_t i, bool *first)
+{
+    const field_def *d = &k_fields[i];
+    if (!d->in) {
+        put(b, d->key, field_of(f, d), first);
+        return i + 1;
+    }
+    size_t end = i;
+    bool any = false;
+    while (end < N_FIELDS && k_fields[end].in && strcmp(k_fields[end].in, d->in) == 0)
+        any |= field_of(f, &k_fields[end++]) != NULL;
+    if (!any)
+        return end;
+    if (!*first)
+        mz_buf_putc(b, ',');
+    *first = false;
+    mz_json_key(b, d->in);
+    mz_buf_putc(b, '{');
+    bool inner = true;
+    for (size_t k = i; k < end; k++)
+        put(b, k_fields[k].key, field_of(f, &k_fields[k]), &inner);
+    mz_buf_putc(b, '}');
+    return end;
 }
 
 static void write_canonical(mz_buf *b, const fields *f)
@@ -221,40 +310,8 @@ static void write_canonical(mz_buf *b, const fields *f)
     mz_buf_putc(b, '{');
     put(b, "caseReference", f->ref, &first);
     put(b, "subjectKey", hex, &first);
-    put(b, "title", f->title, &first);
-    put(b, "caseNumber", f->case_number, &first);
-    if (f->type_code || f->type_label) {
-        mz_buf_puts(b, ",\"caseType\":{");
-        bool f2 = true;
-        put(b, "code", f->type_code, &f2);
-        put(b, "label", f->type_label, &f2);
-        mz_buf_putc(b, '}');
-    }
-    mz_buf_puts(b, ",\"status\":{");
-    bool f3 = true;
-    put(b, "group", f->group, &f3);
-    put(b, "text", f->text, &f3);
-    mz_buf_putc(b, '}');
-    put(b, "occurredAt", f->occurred, &first);
-    if (f->registered || f->planned || f->deadline || f->closed) {
-        mz_buf_puts(b, ",\"dates\":{");
-        bool f4 = true;
-        put(b, "registered", f->registered, &f4);
-        put(b, "plannedEnd", f->planned, &f4);
-        put(b, "legalDeadline", f->deadline, &f4);
-        put(b, "closed", f->closed, &f4);
-        mz_buf_putc(b, '}');
-    }
-    if (f->action_text) {
-        mz_buf_puts(b, ",\"actionRequired\":{");
-        bool f5 = true;
-        put(b, "text", f->action_text, &f5);
-        put(b, "url", f->action_url, &f5);
-        put(b, "dueDate", f->action_due, &f5);
-        mz_buf_putc(b, '}');
-    }
-    put(b, "result", f->result, &first);
-    put(b, "link", f->link, &first);
+    for (size_t i = 0; i < N_FIELDS;)
+        i = put_entry(b, f, i, &first);
     mz_buf_putc(b, '}');
 }
 
