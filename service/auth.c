@@ -151,6 +151,103 @@ static bool aud_ok(const mz_json *aud, const char *ours)
     return false;
 }
 
+/* exp (required), nbf and iat, each within MZ_AUTH_LEEWAY of now. */
+static bool check_times(const mz_json *root, int64_t now, int64_t *exp, const char **reason)
+{
+    int64_t nbf, iat;
+    if (!num_claim(root, "exp", true, exp, reason, "token has no exp claim",
+                   "token exp claim is not a number") ||
+        !num_claim(root, "nbf", false, &nbf, reason, NULL, "token nbf claim is not a number") ||
+        !num_claim(root, "iat", false, &iat, reason, NULL, "token iat claim is not a number"))
+        return false;
+    if (*exp <= now - MZ_AUTH_LEEWAY)
+        *reason = "token expired";
+    else if (nbf != INT64_MIN && nbf > now + MZ_AUTH_LEEWAY)
+        *reason = "token not yet valid (nbf)";
+    else if (iat != INT64_MIN && iat > now + MZ_AUTH_LEEWAY)
+        *reason = "token issued in the future (iat)";
+    else
+        return true;
+    return false;
+}
+
+/* iss equal to ours, and ours among aud. */
+static bool check_issuer_audience(const mz_json *root, const mz_auth_settings *s,
+                                  const char **reason)
+{
+    size_t n;
+    const char *iss = mz_json_string(mz_json_get(root, "iss"), &n);
+    if (!iss || n != strlen(s->issuer) || strcmp(iss, s->issuer) != 0)
+        *reason = "token issuer not accepted";
+    else if (!aud_ok(mz_json_get(root, "aud"), s->audience))
+        *reason = "token audience not accepted";
+    else
+        return true;
+    return false;
+}
+
+/* roles: an array of strings; unknown roles are ignored. */
+static bool read_roles(const mz_json *root, mz_principal *out, const char **reason)
+{
+    const mz_json *roles = mz_json_get(root, "roles");
+    if (!roles)
+        return true;
+    if (roles->type != MZ_JSON_ARRAY) {
+        *reason = "token roles claim is not an array";
+        return false;
+    }
+    for (const mz_json *e = roles->u.kids.first; e; e = e->next) {
+        const char *r = mz_json_string(e, NULL);
+        if (!r) {
+            *reason = "token roles claim holds a non-string";
+            return false;
+        }
+        if (strcmp(r, "professional") == 0)
+            out->roles |= MZ_ROLE_PROFESSIONAL;
+        else if (strcmp(r, "admin") == 0)
+            out->roles |= MZ_ROLE_ADMIN;
+    }
+    return true;
+}
+
+/* sub (required), roles, org, and bsn (a citizen: never with staff roles). */
+static bool read_identity(const mz_json *root, mz_principal *out, const char **reason)
+{
+    size_t n;
+    const char *sub = mz_json_string(mz_json_get(root, "sub"), &n);
+    if (!sub || n == 0 || n >= sizeof out->sub) {
+        *reason = "token has no valid sub claim";
+        return false;
+    }
+    memcpy(out->sub, sub, n + 1);
+    if (!read_roles(root, out, reason))
+        return false;
+    const mz_json *org = mz_json_get(root, "org");
+    if (org) {
+        const char *o = mz_json_string(org, &n);
+        if (!o || n == 0 || n >= sizeof out->org) {
+            *reason = "token org claim is not a string of 1 to 200 characters";
+            return false;
+        }
+        memcpy(out->org, o, n + 1);
+    }
+    const mz_json *bsn = mz_json_get(root, "bsn");
+    if (!bsn)
+        return true;
+    const char *b = mz_json_string(bsn, &n);
+    if (!b || !mz_bsn_valid(b, n)) {
+        *reason = "token bsn claim is not a valid BSN";
+        return false;
+    }
+    if (out->roles) {
+        *reason = "token carries both a bsn and staff roles";
+        return false;
+    }
+    memcpy(out->bsn, b, 10);
+    out->has_bsn = true;
+    return true;
+}
+
 bool mz_auth_check_claims(const char *claims_json, size_t len, int64_t now,
                           const mz_auth_settings *s, mz_principal *out, const char **reason)
 {
@@ -163,93 +260,17 @@ bool mz_auth_check_claims(const char *claims_json, size_t len, int64_t now,
         return false;
     }
     const mz_json *root = mz_json_root(doc);
+    int64_t exp = 0;
     bool ok = false;
-    int64_t exp, nbf, iat;
-    if (root->type != MZ_JSON_OBJECT) {
+    if (root->type != MZ_JSON_OBJECT)
         *reason = "token claims are not an object";
-        goto done;
-    }
-    if (!num_claim(root, "exp", true, &exp, reason, "token has no exp claim",
-                   "token exp claim is not a number"))
-        goto done;
-    if (!num_claim(root, "nbf", false, &nbf, reason, NULL, "token nbf claim is not a number"))
-        goto done;
-    if (!num_claim(root, "iat", false, &iat, reason, NULL, "token iat claim is not a number"))
-        goto done;
-    if (exp <= now - MZ_AUTH_LEEWAY) {
-        *reason = "token expired";
-        goto done;
-    }
-    if (nbf != INT64_MIN && nbf > now + MZ_AUTH_LEEWAY) {
-        *reason = "token not yet valid (nbf)";
-        goto done;
-    }
-    if (iat != INT64_MIN && iat > now + MZ_AUTH_LEEWAY) {
-        *reason = "token issued in the future (iat)";
-        goto done;
-    }
-    size_t n;
-    const char *iss = mz_json_string(mz_json_get(root, "iss"), &n);
-    if (!iss || n != strlen(s->issuer) || strcmp(iss, s->issuer) != 0) {
-        *reason = "token issuer not accepted";
-        goto done;
-    }
-    if (!aud_ok(mz_json_get(root, "aud"), s->audience)) {
-        *reason = "token audience not accepted";
-        goto done;
-    }
-    const char *sub = mz_json_string(mz_json_get(root, "sub"), &n);
-    if (!sub || n == 0 || n >= sizeof out->sub) {
-        *reason = "token has no valid sub claim";
-        goto done;
-    }
-    memcpy(out->sub, sub, n + 1);
-    const mz_json *roles = mz_json_get(root, "roles");
-    if (roles) {
-        if (roles->type != MZ_JSON_ARRAY) {
-            *reason = "token roles claim is not an array";
-            goto done;
-        }
-        for (const mz_json *e = roles->u.kids.first; e; e = e->next) {
-            const char *r = mz_json_string(e, &n);
-            if (!r) {
-                *reason = "token roles claim holds a non-string";
-                goto done;
-            }
-            if (strcmp(r, "professional") == 0)
-                out->roles |= MZ_ROLE_PROFESSIONAL;
-            else if (strcmp(r, "admin") == 0)
-                out->roles |= MZ_ROLE_ADMIN;
-        }
-    }
-    const mz_json *org = mz_json_get(root, "org");
-    if (org) {
-        const char *o = mz_json_string(org, &n);
-        if (!o || n == 0 || n >= sizeof out->org) {
-            *reason = "token org claim is not a string of 1 to 200 characters";
-            goto done;
-        }
-        memcpy(out->org, o, n + 1);
-    }
-    const mz_json *bsn = mz_json_get(root, "bsn");
-    if (bsn) {
-        const char *b = mz_json_string(bsn, &n);
-        if (!b || !mz_bsn_valid(b, n)) {
-            *reason = "token bsn claim is not a valid BSN";
-            goto done;
-        }
-        if (out->roles) {
-            *reason = "token carries both a bsn and staff roles";
-            goto done;
-        }
-        memcpy(out->bsn, b, 10);
-        out->has_bsn = true;
-    }
-    out->exp = exp;
-    ok = true;
-done:
+    else
+        ok = check_times(root, now, &exp, reason) && check_issuer_audience(root, s, reason) &&
+             read_identity(root, out, reason);
     mz_json_free(doc);
-    if (!ok)
+    if (ok)
+        out->exp = exp;
+    else
         memset(out, 0, sizeof *out);
     return ok;
 }
