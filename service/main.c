@@ -1,11 +1,10 @@
 /*
  * main.c — the mijnzaken executable: subcommand dispatch.
  *
- *   serve       run the HTTP service
- *   migrate     apply pending database migrations
- *   seed-demo   load the demo agencies and cases
- *   init-dev    create development keys (JWT key pair, pseudonym key)
- *   dev-token   print a token signed with the development key
+ * The subcommands are one table (k_commands, at the end of this file, after
+ * redis's command table): the usage text, the dispatch and the test that
+ * runs `mijnzaken --help` (test_cli) all read it, so a command cannot be
+ * dispatched without being documented, or documented without existing.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -39,28 +38,7 @@
 #include "static_files.h"
 #include "sync.h"
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "mijnzaken %s — case-status aggregation for Dutch public services\n\n"
-            "Usage: mijnzaken <command> [options]\n\n"
-            "Commands:\n"
-            "  serve                       run the HTTP service (MZ_LISTEN)\n"
-            "  migrate                     apply pending database migrations\n"
-            "  seed-demo                   load demo agencies and cases (idempotent)\n"
-            "  sync --agency ID --once     sync one agency now (MZ_AGENCIES_FILE)\n"
-            "  check-config                validate MZ_AGENCIES_FILE and exit\n"
-            "  inbox reprocess [--agency ID]  retry every unprocessed inbox row now\n"
-            "  purge [--dry-run]           apply the retention periods (MZ_RETENTION_*)\n"
-            "  rekey --old-key-file F [--new-key-file F] [--bsn-prefix DIGITS]\n"
-            "                              re-key the BSN pseudonyms after a key rotation\n"
-            "  init-dev --dir DIR          create development keys in DIR if missing\n"
-            "  dev-token (--bsn BSN | --role professional|admin) [--sub ID] [--ttl SECONDS]\n"
-            "                              print a token signed with MZ_JWT_PRIVATE_KEY_FILE\n"
-            "  --help, --version\n\n",
-            MZ_VERSION);
-    mz_config_print_help(out);
-}
+static void usage(FILE *out);
 
 static int fail(const char *msg, const char *detail)
 {
@@ -483,6 +461,81 @@ static int cmd_serve(void)
     return 0;
 }
 
+/* Commands that take no options refuse any. */
+static int no_options(const char *name, int argc, char **argv)
+{
+    if (argc == 0)
+        return 0;
+    fprintf(stderr, "unknown option %s for %s; see mijnzaken --help\n", argv[0], name);
+    return 2;
+}
+
+static int run_serve(int argc, char **argv)
+{
+    int rc = no_options("serve", argc, argv);
+    return rc ? rc : cmd_serve();
+}
+
+static int run_migrate(int argc, char **argv)
+{
+    int rc = no_options("migrate", argc, argv);
+    return rc ? rc : cmd_migrate();
+}
+
+static int run_seed(int argc, char **argv)
+{
+    int rc = no_options("seed-demo", argc, argv);
+    return rc ? rc : cmd_seed();
+}
+
+static int run_check_config(int argc, char **argv)
+{
+    int rc = no_options("check-config", argc, argv);
+    return rc ? rc : cmd_check_config();
+}
+
+typedef struct command {
+    const char *name;
+    const char *args; /* shown after the name in the usage text */
+    const char *help;
+    int (*run)(int argc, char **argv); /* the arguments after the command's name */
+} command;
+
+static const command k_commands[] = {
+    {"serve", "", "run the HTTP service (MZ_LISTEN)", run_serve},
+    {"migrate", "", "apply pending database migrations", run_migrate},
+    {"seed-demo", "", "load demo agencies and cases (idempotent)", run_seed},
+    {"sync", "--agency ID --once", "sync one agency now (MZ_AGENCIES_FILE)", cmd_sync},
+    {"check-config", "", "validate MZ_AGENCIES_FILE and exit", run_check_config},
+    {"inbox", "reprocess [--agency ID]", "retry every unprocessed inbox row now", cmd_inbox},
+    {"purge", "[--dry-run]", "apply the retention periods (MZ_RETENTION_*)", mz_cmd_purge},
+    {"rekey", "--old-key-file F [--new-key-file F] [--bsn-prefix DIGITS]",
+     "re-key the BSN pseudonyms after a key rotation", mz_cmd_rekey},
+    {"init-dev", "--dir DIR", "create development keys in DIR if missing", cmd_init_dev},
+    {"dev-token", "(--bsn BSN | --role professional|admin) [--sub ID] [--ttl SECONDS]",
+     "print a token signed with MZ_JWT_PRIVATE_KEY_FILE", cmd_dev_token},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "mijnzaken %s — case-status aggregation for Dutch public services\n\n"
+            "Usage: mijnzaken <command> [options]\n\n"
+            "Commands:\n",
+            MZ_VERSION);
+    for (size_t i = 0; i < sizeof k_commands / sizeof k_commands[0]; i++) {
+        const command *c = &k_commands[i];
+        int w = fprintf(out, "  %s%s%s", c->name, *c->args ? " " : "", c->args);
+        if (w > 30)
+            fprintf(out, "\n%30s", "");
+        else
+            fprintf(out, "%*s", 30 - w, "");
+        fprintf(out, "%s\n", c->help);
+    }
+    fprintf(out, "  --help, --version\n\n");
+    mz_config_print_help(out);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -494,34 +547,17 @@ int main(int argc, char **argv)
         printf("mijnzaken %s\n", MZ_VERSION);
         return 0;
     }
+    const command *c = NULL;
+    for (size_t i = 0; i < sizeof k_commands / sizeof k_commands[0] && !c; i++)
+        if (strcmp(argv[1], k_commands[i].name) == 0)
+            c = &k_commands[i];
+    if (!c) {
+        fprintf(stderr, "unknown command '%s'; see mijnzaken --help\n", argv[1]);
+        return 2;
+    }
     if (!load_config())
         return 1;
-    int rc;
-    const char *cmd = argv[1];
-    if (strcmp(cmd, "serve") == 0)
-        rc = cmd_serve();
-    else if (strcmp(cmd, "migrate") == 0)
-        rc = cmd_migrate();
-    else if (strcmp(cmd, "seed-demo") == 0)
-        rc = cmd_seed();
-    else if (strcmp(cmd, "sync") == 0)
-        rc = cmd_sync(argc - 2, argv + 2);
-    else if (strcmp(cmd, "purge") == 0)
-        rc = mz_cmd_purge(argc - 2, argv + 2);
-    else if (strcmp(cmd, "rekey") == 0)
-        rc = mz_cmd_rekey(argc - 2, argv + 2);
-    else if (strcmp(cmd, "inbox") == 0)
-        rc = cmd_inbox(argc - 2, argv + 2);
-    else if (strcmp(cmd, "check-config") == 0)
-        rc = cmd_check_config();
-    else if (strcmp(cmd, "init-dev") == 0)
-        rc = cmd_init_dev(argc - 2, argv + 2);
-    else if (strcmp(cmd, "dev-token") == 0)
-        rc = cmd_dev_token(argc - 2, argv + 2);
-    else {
-        fprintf(stderr, "unknown command '%s'; see mijnzaken --help\n", cmd);
-        rc = 2;
-    }
+    int rc = c->run(argc - 2, argv + 2);
     mz_config_free(&g_mz_config);
     return rc;
 }
