@@ -8,7 +8,13 @@
 
 mz_config g_mz_config;
 
-typedef enum { T_STR, T_LONG, T_BOOL } cfg_type;
+/* T_ENUM: a string that must be one of `choices`; T_HOSTPORT: a string
+ * of the form host:port (mz_config_listen). Every check of a variable's
+ * value lives in this table, so --help, the README test and the loader
+ * cannot disagree about what is accepted. */
+typedef enum { T_STR, T_LONG, T_BOOL, T_ENUM, T_HOSTPORT } cfg_type;
+
+#define MAX_CHOICES 6
 
 typedef struct cfg_entry {
     const char *name;
@@ -17,65 +23,117 @@ typedef struct cfg_entry {
     const char *def; /* NULL: unset */
     long min, max;   /* for T_LONG */
     const char *help;
+    const char *choices[MAX_CHOICES]; /* for T_ENUM, NULL-terminated */
 } cfg_entry;
 
 #define S(field) offsetof(mz_config, field)
+/* One entry: name, type, offset (S(field)), default, min, max (T_LONG), help, and for
+ * T_ENUM `.choices = {...}`. */
+#define V(n, t, off, d, lo, hi, h, ...)                                                            \
+    {                                                                                              \
+        .name = n, .type = t, .offset = off, .def = d, .min = lo, .max = hi, .help = h,            \
+        __VA_ARGS__                                                                                \
+    }
 
 static const cfg_entry table[] = {
-    {"MZ_DATABASE_URL", T_STR, S(database_url), "", 0, 0,
-     "libpq connection string; empty uses libpq's PG* defaults (the run command points it at its "
-     "embedded cluster)"},
-    {"MZ_DATABASE_READ_URL", T_STR, S(database_read_url), NULL, 0, 0,
-     "optional libpq connection string of a read replica"},
-    {"MZ_LISTEN", T_STR, S(listen), "127.0.0.1:8080", 0, 0, "host:port to listen on"},
-    {"MZ_JWT_PUBLIC_KEY_FILE", T_STR, S(jwt_public_key_file), NULL, 0, 0,
-     "PEM public key that verifies tokens (required by serve)"},
-    {"MZ_JWT_PRIVATE_KEY_FILE", T_STR, S(jwt_private_key_file), NULL, 0, 0,
-     "development only: PEM private key used by dev-token"},
-    {"MZ_JWT_ALG", T_STR, S(jwt_alg), "RS256", 0, 0, "pinned token algorithm: RS256 or ES256"},
-    {"MZ_JWT_ISSUER", T_STR, S(jwt_issuer), "https://login.mijnzaken.example", 0, 0,
-     "required iss claim"},
-    {"MZ_JWT_AUDIENCE", T_STR, S(jwt_audience), "mijnzaken", 0, 0,
-     "audience that the aud claim must contain"},
-    {"MZ_AGENCIES_FILE", T_STR, S(agencies_file), NULL, 0, 0, "agencies configuration (JSON)"},
-    {"MZ_PSEUDONYM_KEY_FILE", T_STR, S(pseudonym_key_file), NULL, 0, 0,
-     "key for the keyed BSN pseudonym (HMAC-SHA256); required"},
-    {"MZ_REFRESH_AFTER", T_LONG, S(refresh_after), "300", 0, 86400,
-     "seconds after which a citizen's read refreshes an agency's data"},
-    {"MZ_REFRESH_DEADLINE_MS", T_LONG, S(refresh_deadline_ms), "1500", 0, 60000,
-     "milliseconds a citizen's read waits for agencies before serving from the store"},
-    {"MZ_REFRESH_MAX_INFLIGHT", T_LONG, S(refresh_max_inflight), "64", 0, 10000,
-     "most agency refreshes running at once; beyond it reads are served from the store"},
-    {"MZ_DEV_MODE", T_BOOL, S(dev_mode), "0", 0, 0,
-     "1 enables development-only features (demo login); never in production"},
-    {"MZ_THREADS", T_LONG, S(threads), "0", 0, 256, "HTTP worker threads; 0 = one per core"},
-    {"MZ_MAX_CONNECTIONS", T_LONG, S(max_connections), "1024", 1, 65536,
-     "maximum concurrent HTTP connections"},
-    {"MZ_PER_IP_CONNECTIONS", T_LONG, S(per_ip_connections), "128", 0, 65536,
-     "maximum concurrent connections per client IP; 0 = no per-IP limit (behind a load "
-     "balancer all clients share its address: raise it there)"},
-    {"MZ_CONNECTION_TIMEOUT", T_LONG, S(connection_timeout), "15", 1, 3600,
-     "seconds an idle connection is kept"},
-    {"MZ_MAX_BODY_BYTES", T_LONG, S(max_body_bytes), "65536", 1024, 16777216,
-     "largest accepted request body"},
-    {"MZ_LOG_LEVEL", T_STR, S(log_level), "info", 0, 0, "debug, info, warn or error"},
-    {"MZ_PORTAL_DIR", T_STR, S(portal_dir), MZ_PORTAL_DEFAULT_DIR, 0, 0,
-     "the portal's built files (portal/dist), served at /; empty = no portal"},
-    {"MZ_ORGANISATION", T_STR, S(organisation), "MijnZaken", 0, 0,
-     "organisation recorded in the processing log for reads by this service's users (a "
-     "professional token's org claim takes precedence)"},
-    {"MZ_PROCESSING_ACTIVITIES_FILE", T_STR, S(activities_file), NULL, 0, 0,
-     "processing activities (JSON); unset = the built-in list"},
-    {"MZ_SYNC_LEASE_SECONDS", T_LONG, S(sync_lease_seconds), "120", 4, 3600,
-     "how long a claimed sync stays claimed without renewal (a crashed instance's agency is "
-     "picked up again after this)"},
-    {"MZ_RETENTION_CLOSED_DAYS", T_LONG, S(retention_closed_days), "730", 1, 36500,
-     "purge removes cases closed longer ago than this many days"},
-    {"MZ_RETENTION_LOG_DAYS", T_LONG, S(retention_log_days), "730", 1, 36500,
-     "purge removes processing-log and audit records older than this many days"},
-    {"MZ_RETENTION_INBOX_DAYS", T_LONG, S(retention_inbox_days), "30", 1, 36500,
-     "purge removes processed inbox rows older than this many days"},
+    V("MZ_DATABASE_URL", T_STR, S(database_url), "", 0, 0,
+      "libpq connection string; empty uses libpq's PG* defaults (the run command points it at its "
+      "embedded cluster)"),
+    V("MZ_DATABASE_READ_URL", T_STR, S(database_read_url), NULL, 0, 0,
+      "optional libpq connection string of a read replica"),
+    V("MZ_LISTEN", T_HOSTPORT, S(listen), "127.0.0.1:8080", 0, 0, "host:port to listen on"),
+    V("MZ_JWT_PUBLIC_KEY_FILE", T_STR, S(jwt_public_key_file), NULL, 0, 0,
+      "PEM public key that verifies tokens (required by serve)"),
+    V("MZ_JWT_PRIVATE_KEY_FILE", T_STR, S(jwt_private_key_file), NULL, 0, 0,
+      "development only: PEM private key used by dev-token"),
+    V("MZ_JWT_ALG", T_ENUM, S(jwt_alg), "RS256", 0, 0, "pinned token algorithm: RS256 or ES256",
+      .choices = {"RS256", "ES256", NULL}),
+    V("MZ_JWT_ISSUER", T_STR, S(jwt_issuer), "https://login.mijnzaken.example", 0, 0,
+      "required iss claim"),
+    V("MZ_JWT_AUDIENCE", T_STR, S(jwt_audience), "mijnzaken", 0, 0,
+      "audience that the aud claim must contain"),
+    V("MZ_AGENCIES_FILE", T_STR, S(agencies_file), NULL, 0, 0, "agencies configuration (JSON)"),
+    V("MZ_PSEUDONYM_KEY_FILE", T_STR, S(pseudonym_key_file), NULL, 0, 0,
+      "key for the keyed BSN pseudonym (HMAC-SHA256); required"),
+    V("MZ_REFRESH_AFTER", T_LONG, S(refresh_after), "300", 0, 86400,
+      "seconds after which a citizen's read refreshes an agency's data"),
+    V("MZ_REFRESH_DEADLINE_MS", T_LONG, S(refresh_deadline_ms), "1500", 0, 60000,
+      "milliseconds a citizen's read waits for agencies before serving from the store"),
+    V("MZ_REFRESH_MAX_INFLIGHT", T_LONG, S(refresh_max_inflight), "64", 0, 10000,
+      "most agency refreshes running at once; beyond it reads are served from the store"),
+    V("MZ_DEV_MODE", T_BOOL, S(dev_mode), "0", 0, 0,
+      "1 enables development-only features (demo login); never in production"),
+    V("MZ_THREADS", T_LONG, S(threads), "0", 0, 256, "HTTP worker threads; 0 = one per core"),
+    V("MZ_MAX_CONNECTIONS", T_LONG, S(max_connections), "1024", 1, 65536,
+      "maximum concurrent HTTP connections"),
+    V("MZ_PER_IP_CONNECTIONS", T_LONG, S(per_ip_connections), "128", 0, 65536,
+      "maximum concurrent connections per client IP; 0 = no per-IP limit (behind a load "
+      "balancer all clients share its address: raise it there)"),
+    V("MZ_CONNECTION_TIMEOUT", T_LONG, S(connection_timeout), "15", 1, 3600,
+      "seconds an idle connection is kept"),
+    V("MZ_MAX_BODY_BYTES", T_LONG, S(max_body_bytes), "65536", 1024, 16777216,
+      "largest accepted request body"),
+    V("MZ_LOG_LEVEL", T_ENUM, S(log_level), "info", 0, 0, "debug, info, warn or error",
+      .choices = {"debug", "info", "warn", "error", NULL}),
+    V("MZ_PORTAL_DIR", T_STR, S(portal_dir), MZ_PORTAL_DEFAULT_DIR, 0, 0,
+      "the portal's built files (portal/dist), served at /; empty = no portal"),
+    V("MZ_ORGANISATION", T_STR, S(organisation), "MijnZaken", 0, 0,
+      "organisation recorded in the processing log for reads by this service's users (a "
+      "professional token's org claim takes precedence)"),
+    V("MZ_PROCESSING_ACTIVITIES_FILE", T_STR, S(activities_file), NULL, 0, 0,
+      "processing activities (JSON); unset = the built-in list"),
+    V("MZ_SYNC_LEASE_SECONDS", T_LONG, S(sync_lease_seconds), "120", 4, 3600,
+      "how long a claimed sync stays claimed without renewal (a crashed instance's agency is "
+      "picked up again after this)"),
+    V("MZ_RETENTION_CLOSED_DAYS", T_LONG, S(retention_closed_days), "730", 1, 36500,
+      "purge removes cases closed longer ago than this many days"),
+    V("MZ_RETENTION_LOG_DAYS", T_LONG, S(retention_log_days), "730", 1, 36500,
+      "purge removes processing-log and audit records older than this many days"),
+    V("MZ_RETENTION_INBOX_DAYS", T_LONG, S(retention_inbox_days), "30", 1, 36500,
+      "purge removes processed inbox rows older than this many days"),
 };
+
+/* "a, b or c" from an entry's choices. */
+static void choices_text(const cfg_entry *e, char *out, size_t outlen)
+{
+    size_t n = 0, len = 0;
+    while (n < MAX_CHOICES && e->choices[n])
+        n++;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && len < outlen; i++)
+        len += (size_t)snprintf(out + len, outlen - len, "%s%s",
+                                i == 0       ? ""
+                                : i + 1 == n ? " or "
+                                             : ", ",
+                                e->choices[i]);
+}
+
+static bool valid_choice(const cfg_entry *e, const char *v)
+{
+    for (size_t i = 0; i < MAX_CHOICES && e->choices[i]; i++)
+        if (strcmp(v, e->choices[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Checks one string-valued entry; false with a message naming it. */
+static bool check_string(const mz_config *c, const cfg_entry *e, const char *v, char *err,
+                         size_t errlen)
+{
+    if (e->type == T_ENUM && (!v || !valid_choice(e, v))) {
+        char list[200];
+        choices_text(e, list, sizeof list);
+        snprintf(err, errlen, "%s must be %s", e->name, list);
+        return false;
+    }
+    char host[256];
+    unsigned port;
+    if (e->type == T_HOSTPORT && !mz_config_listen(c, host, &port)) {
+        snprintf(err, errlen, "%s must be host:port", e->name);
+        return false;
+    }
+    return true;
+}
 
 bool mz_config_load(mz_config *c, char *err, size_t errlen)
 {
@@ -88,7 +146,13 @@ bool mz_config_load(mz_config *c, char *err, size_t errlen)
         void *field = (char *)c + e->offset;
         switch (e->type) {
         case T_STR:
+        case T_ENUM:
+        case T_HOSTPORT:
             *(char **)field = mz_xstrdup(v);
+            if (!check_string(c, e, v, err, errlen)) {
+                mz_config_free(c);
+                return false;
+            }
             break;
         case T_LONG: {
             char *end;
@@ -113,25 +177,13 @@ bool mz_config_load(mz_config *c, char *err, size_t errlen)
             break;
         }
     }
-    if (strcmp(c->jwt_alg, "RS256") && strcmp(c->jwt_alg, "ES256")) {
-        snprintf(err, errlen, "MZ_JWT_ALG must be RS256 or ES256");
-        mz_config_free(c);
-        return false;
-    }
-    char host[256];
-    unsigned port;
-    if (!mz_config_listen(c, host, &port)) {
-        snprintf(err, errlen, "MZ_LISTEN must be host:port");
-        mz_config_free(c);
-        return false;
-    }
     return true;
 }
 
 void mz_config_free(mz_config *c)
 {
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (table[i].type == T_STR) {
+        if (table[i].type != T_LONG && table[i].type != T_BOOL) {
             char **p = (char **)((char *)c + table[i].offset);
             free(*p);
             *p = NULL;

@@ -186,6 +186,17 @@ static void test_bad_alg_and_listen(void **state)
                              "host:65536", "host:-1", "host:80x", "host:abc"};
     for (size_t i = 0; i < sizeof listens / sizeof *listens; i++)
         load_bad("MZ_LISTEN", listens[i]);
+    /* enumerated settings are checked by the table when loaded, not later */
+    const char *levels[] = {"loud", "INFO", "warning", "info "};
+    for (size_t i = 0; i < sizeof levels / sizeof *levels; i++)
+        load_bad("MZ_LOG_LEVEL", levels[i]);
+    const char *good[] = {"debug", "info", "warn", "error"};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        mz_config c;
+        load_ok(&c, "MZ_LOG_LEVEL", good[i]);
+        assert_string_equal(c.log_level, good[i]);
+        mz_config_free(&c);
+    }
 }
 
 static void test_listen_split(void **state)
