@@ -15,8 +15,10 @@
  *
  * Ownership: mz_agencies_load returns a set the caller frees with
  * mz_agencies_free (which also frees every adapter state). Pointers into
- * it live as long as the set. g_mz_agencies is the serving process's set,
- * set once at start-up (NULL when no file is configured).
+ * it live as long as the set. g_mz_agencies is the serving process's set
+ * (NULL when no file is configured): loaded at start-up and swapped by
+ * SIGHUP through mz_agencies_publish, so threads read it with
+ * mz_agencies_current, never directly (see below).
  */
 #ifndef MZ_AGENCIES_H
 #define MZ_AGENCIES_H
