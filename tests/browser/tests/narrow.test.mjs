@@ -87,7 +87,7 @@ describe('small screens (375 and 320 px)', { timeout: 180000 }, () => {
     });
     await loginAsCitizen(page, CITIZEN);
     await page.locator('.mz-overdue').first().waitFor();
-    await atEveryWidth(page, 'mijn zaken', t, { shot: 'overview-375' });
+    await atEveryWidth(page, 'mijn zaken', t, { shot: 'overview-overdue-375' });
 
     await page.getByLabel('Toon zaken van').selectOption({ index: 1 });
     await page.getByRole('button', { name: 'Toon zaken' }).click();
