@@ -143,10 +143,13 @@ describe('small screens (375 and 320 px)', { timeout: 180000 }, () => {
     // Stacked: every cell on its own line, label beside the value.
     const cells = await page.locator('table tbody tr').first().locator('td').evaluateAll((tds) => tds.map((td) => {
       const b = td.getBoundingClientRect();
-      return { top: b.top, bottom: b.bottom, left: b.left, label: window.getComputedStyle(td, '::before').content };
+      return { top: b.top, bottom: b.bottom, left: b.left + parseFloat(window.getComputedStyle(td).paddingLeft), label: window.getComputedStyle(td, '::before').content };
     }));
     assert.equal(cells.length, 4);
-    for (let i = 1; i < cells.length; i++) assert.ok(cells[i].top >= cells[i - 1].bottom - 1, `cell ${i + 1} starts below cell ${i}`);
+    for (let i = 1; i < cells.length; i++) {
+      assert.ok(cells[i].top >= cells[i - 1].bottom - 1, `cell ${i + 1} starts below cell ${i}`);
+      assert.ok(Math.abs(cells[i].left - cells[0].left) < 1, `cell ${i + 1} lines up with the first (${cells[i].left} vs ${cells[0].left})`);
+    }
     assert.deepEqual(cells.map((c) => c.label), ['"Datum en tijd"', '"Organisatie"', '"Doel"', '"Resultaat"']);
     await atEveryWidth(page, 'wie heeft mijn gegevens bekeken', t, { shot: 'access-log-375' });
     expectClean(page);
