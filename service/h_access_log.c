@@ -3,7 +3,8 @@
  * data was looked at, by which organisation and for which purpose — never
  * who (the employee is only in the audit record). Their own views are left
  * out. Newest first, paginated with an opaque cursor. Reading it is itself
- * a read of their data, and logged as such.
+ * a read of their data, and logged as such. Each entry says whether it was
+ * recorded under this service's own organisation ("operator").
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -77,8 +78,16 @@ void mz_h_me_access_log(mz_req *r)
             mz_buf_putc(&b, ',');
         mz_buf_puts(&b, "{\"at\":");
         mz_json_ts(&b, res, i, 1);
+        const char *org = PQgetvalue(res, i, 2);
         mz_buf_puts(&b, ",\"organisation\":");
-        mz_json_cstr(&b, PQgetvalue(res, i, 2));
+        mz_json_cstr(&b, org);
+        /* Recorded under this service's own organisation (MZ_ORGANISATION;
+         * e.g. a professional whose token named none): the portal then
+         * points the citizen at whoever runs MijnZaken, since the name alone
+         * (by default "MijnZaken") says nothing about whom to ask. */
+        const char *own = g_mz_config.organisation;
+        mz_buf_puts(&b, own && *own && strcmp(org, own) == 0 ? ",\"operator\":true"
+                                                             : ",\"operator\":false");
         mz_buf_puts(&b, ",\"purpose\":{\"id\":");
         mz_json_cstr(&b, PQgetvalue(res, i, 3));
         mz_buf_puts(&b, ",\"name\":");

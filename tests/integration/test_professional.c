@@ -3,8 +3,9 @@
  * search by BSN in the body with a configured purpose, case detail, roles,
  * one processing-log record per read (trace context continued), the
  * employee only in the audit record, the citizen's access log, no data
- * without a log record (503 when the log cannot be written), and the list
- * of purposes a professional may name (built in, and from a file).
+ * without a log record (503 when the log cannot be written), the list
+ * of purposes a professional may name (built in, and from a file), and the
+ * access log's mark for look-ups recorded under this service's own name.
  */
 // clang-format off
 #include <stdarg.h>
@@ -447,6 +448,47 @@ static void test_processing_activities_configured(void **state)
     assert_int_equal(mzt_server_stop(&s), 0);
 }
 
+/* A professional token without an org claim is recorded under this
+ * service's organisation (MZ_ORGANISATION); the citizen's access log marks
+ * such entries "operator", by comparing with the configuration of the
+ * server that answers. */
+static void test_access_log_operator(void **state)
+{
+    (void)state;
+    char claims[512];
+    long now = (long)time(NULL);
+    snprintf(claims, sizeof claims,
+             "{\"iss\":\"https://login.test.example\",\"aud\":\"mijnzaken-test\",\"sub\":"
+             "\"" EMPLOYEE "\",\"iat\":%ld,\"exp\":%ld,\"roles\":[\"professional\"]}",
+             now, now + 600);
+    char *no_org = mzt_token_raw(&g_env, "RS256", claims);
+    assert_non_null(no_org);
+    assert_int_equal(call("POST", "/api/v1/cases/search", no_org,
+                          "{\"bsn\":\"" BSN_B "\",\"purpose\":\"doorverwijzen\"}", NULL, NULL),
+                     200);
+    free(no_org);
+    mzt_resp r;
+    assert_int_equal(call("GET", "/api/v1/me/access-log", g_citizen_b, NULL, NULL, &r), 200);
+    /* newest first: the look-up without org, then the one by ORG */
+    const char *own = strstr(r.body, "\"organisation\":\"MijnZaken Test\",\"operator\":true");
+    const char *other = strstr(r.body, "\"organisation\":\"" ORG "\",\"operator\":false");
+    assert_non_null(own);
+    assert_non_null(other);
+    assert_true(own < other);
+    assert_null(strstr(r.body, "\"operator\":true,\"purpose\":{\"id\":\"klantvraag\""));
+    mzt_resp_free(&r);
+
+    /* The same records, read from a service run by ORG itself */
+    const char *vars[] = {"MZ_ORGANISATION=" ORG, NULL};
+    mzt_server s;
+    assert_true(mzt_server_start(&s, &g_env, vars));
+    assert_int_equal(call_at(&s, "GET", "/api/v1/me/access-log", g_citizen_b, NULL, NULL, &r), 200);
+    assert_non_null(strstr(r.body, "\"organisation\":\"MijnZaken Test\",\"operator\":false"));
+    assert_non_null(strstr(r.body, "\"organisation\":\"" ORG "\",\"operator\":true"));
+    mzt_resp_free(&r);
+    assert_int_equal(mzt_server_stop(&s), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -458,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_no_unlogged_access),
         cmocka_unit_test(test_processing_activities),
         cmocka_unit_test(test_processing_activities_configured),
+        cmocka_unit_test(test_access_log_operator),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -52,8 +52,31 @@ export function navigate(path, { replace = false, focus = true } = {}) {
   return render({ focus });
 }
 
+// The header's tagline and the footer speak to the citizen ("uw zaken");
+// a contact-centre employee looks at someone else's cases.
+const CHROME_TEXT = {
+  citizen: {
+    'mz-tagline': 'Uw zaken bij de overheid op één plek',
+    'mz-footer-about': 'MijnZaken laat de stand van uw zaken zien. De organisatie die uw zaak behandelt, blijft verantwoordelijk voor uw zaak en neemt de besluiten.',
+    'mz-footer-questions': 'Neem contact op met de organisatie die uw zaak behandelt. U vindt de contactgegevens bij elke zaak.',
+    'mz-footer-privacy-heading': 'Uw privacy',
+    'mz-footer-privacy': 'Uw burgerservicenummer wordt niet opgeslagen. Iedere keer dat een organisatie uw zaken bekijkt, wordt dat vastgelegd. U kunt zelf zien wie dat was.',
+  },
+  professional: {
+    'mz-tagline': 'Zaken van burgers bij de overheid op één plek',
+    'mz-footer-about': 'MijnZaken laat de stand van de zaken van een burger zien. De organisatie die de zaak behandelt, blijft verantwoordelijk voor de zaak en neemt de besluiten.',
+    'mz-footer-questions': 'Verwijs de burger naar de organisatie die de zaak behandelt. Bij elke organisatie staat de lijn voor professionals.',
+    'mz-footer-privacy-heading': 'Privacy',
+    'mz-footer-privacy': 'Het burgerservicenummer wordt niet opgeslagen. Elke opzoeking wordt vastgelegd, met het doel. De burger kan zien welke organisatie de zaken heeft bekeken.',
+  },
+};
+
 function updateChrome(route) {
   const r = token() ? role() : null;
+  for (const [elId, text] of Object.entries(CHROME_TEXT[r === 'professional' ? 'professional' : 'citizen'])) {
+    const el = document.getElementById(elId);
+    if (el && el.textContent !== text) el.textContent = text;
+  }
   const session = document.getElementById('mz-session');
   const nav = document.getElementById('mz-nav');
   clear(session);

@@ -1,7 +1,7 @@
 // Building blocks shared by the pages. NL Design System (Utrecht) classes
 // for the standard components, mz-* for the portal's own.
 import { h, icon, id, safeUrl } from './dom.js';
-import { STATUS, caseDates, date, day, dueHint, statusOf, whenUpdated } from './format.js';
+import { STATUS, caseDates, date, day, dueHint, overdue, plural, statusOf, whenUpdated } from './format.js';
 
 export function heading(level, text, props = {}) {
   return h(`h${level}`, { class: [`utrecht-heading-${level}`, props.class], id: props.id, tabindex: props.tabindex }, text);
@@ -92,7 +92,7 @@ export function statusLine(status, { small = false } = {}) {
 }
 
 /** The action the citizen must take, highlighted. */
-export function actionBlock(action, agencyName, { headingLevel = 4, compact = false } = {}) {
+export function actionBlock(action, agencyName, { headingLevel = 4, compact = false, professional = false } = {}) {
   if (!action || !action.text) return null;
   const due = action.dueDate;
   const hint = due ? dueHint(due) : '';
@@ -100,11 +100,53 @@ export function actionBlock(action, agencyName, { headingLevel = 4, compact = fa
   return h('div', { class: ['mz-action', compact ? 'mz-action--compact' : null] },
     h('div', { class: 'mz-action__icon' }, icon('warning')),
     h('div', { class: 'mz-action__body' },
-      h(`h${headingLevel}`, { class: 'mz-action__title' }, 'Actie nodig: ', h('span', { class: 'mz-action__text' }, action.text)),
+      h(`h${headingLevel}`, { class: 'mz-action__title' }, professional ? 'Actie van de burger nodig: ' : 'Actie nodig: ', h('span', { class: 'mz-action__text' }, action.text)),
       due ? h('p', { class: ['mz-action__due', late ? 'mz-action__due--late' : null] },
         icon('clock', 'mz-icon--inline'), 'Uiterlijk ', h('time', { datetime: due }, h('strong', null, date(due))),
         hint ? ` (${hint})` : '') : null,
-      safeUrl(action.url) ? buttonLink(action.url, agencyName ? `Regel dit bij ${agencyName}` : 'Regel dit bij de organisatie', { external: true }) : null));
+      // The action's link leads into the citizen's own account at the
+      // organisation: of no use to a professional, who is told where instead.
+      professional ? para(`De burger regelt dit bij ${agencyName || 'de organisatie'}.`)
+        : safeUrl(action.url) ? buttonLink(action.url, agencyName ? `Regel dit bij ${agencyName}` : 'Regel dit bij de organisatie', { external: true }) : null));
+}
+
+/**
+ * "Termijn verstreken": the legal deadline of a case that waits for a
+ * decision has passed (computed here, from the date, for today in
+ * Amsterdam). compact: the short note on a case card; otherwise the full
+ * explanation on the case's page. professional: worded for the contact
+ * centre (what to tell the citizen).
+ */
+export function overdueNote(c, { compact = false, professional = false } = {}) {
+  const late = overdue(c);
+  if (!late) return null;
+  const agency = c.agency?.name || 'de organisatie';
+  const when = h('time', { datetime: late.date }, date(late.date));
+  const onHold = c.status?.group === 'on_hold';
+  if (compact) {
+    return h('div', { class: 'mz-overdue mz-overdue--compact' },
+      icon('clock', 'mz-overdue__icon'),
+      h('p', { class: 'mz-overdue__text' },
+        h('strong', { class: 'mz-overdue__title' }, 'Termijn verstreken'), ' ',
+        h('span', null, `${agency} had uiterlijk `, when, ' moeten beslissen. ',
+          onHold ? 'De behandeling is opgeschort; vraag de organisatie naar de nieuwe datum.'
+            : 'Neem contact op en vraag wanneer u een besluit krijgt.')));
+  }
+  const ago = late.days === 1 ? 'gisteren' : `${plural(late.days, 'dag', 'dagen')} geleden`;
+  const body = professional
+    ? [para(`${agency} had uiterlijk `, h('strong', null, when), ` moeten beslissen. Die wettelijke termijn is ${ago} verstreken.`),
+      onHold ? para('De behandeling is opgeschort. Daardoor kan de termijn later liggen.') : null,
+      para(`Verwijs de burger naar ${agency} om te vragen wanneer er een besluit komt. Gaat het om een aanvraag of een bezwaar, dan kan de burger de organisatie schriftelijk in gebreke stellen.`)]
+    : [para(`${agency} had uiterlijk `, h('strong', null, when), ` moeten beslissen over uw zaak. Die wettelijke termijn is ${ago} verstreken.`),
+      onHold ? para('De behandeling is opgeschort. Daardoor kan de termijn later liggen. Vraag de organisatie naar de nieuwe datum.') : null,
+      h('p', { class: 'utrecht-paragraph mz-overdue__what' }, h('strong', null, 'Wat kunt u doen? '),
+        `Neem contact op met ${agency} en vraag wanneer u een besluit krijgt. U vindt de contactgegevens op deze pagina.`),
+      para('Gaat het om een aanvraag of een bezwaar? Dan kunt u de organisatie schriftelijk in gebreke stellen: een ingebrekestelling. ',
+        'Beslist de organisatie daarna binnen 2 weken nog niet, dan heeft u meestal recht op een dwangsom (een vergoeding per dag) en kunt u in beroep gaan bij de rechter. ',
+        'Meer hierover leest u op rijksoverheid.nl (zoek op ‘ingebrekestelling’).')];
+  const box = alert('warning', 'Termijn verstreken', ...body);
+  box.classList.add('mz-overdue');
+  return box;
 }
 
 export function resultBlock(result, closedDate, label = 'Uitkomst') {
@@ -116,7 +158,7 @@ export function resultBlock(result, closedDate, label = 'Uitkomst') {
 }
 
 /** The case's dates as a description list, each with its meaning. */
-export function datesList(dates, { explain = false, compact = false } = {}) {
+export function datesList(dates, { explain = false, compact = false, late = false } = {}) {
   const items = caseDates(dates);
   if (!items.length) return null;
   return h('dl', { class: ['mz-dates', compact ? 'mz-dates--compact' : null] },
@@ -125,6 +167,7 @@ export function datesList(dates, { explain = false, compact = false } = {}) {
       h('dd', { class: 'mz-dates__value' },
         h('time', { datetime: d.date }, d.text),
         d.tag ? h('span', { class: 'mz-tag' }, d.tag) : null,
+        late && d.key === 'legalDeadline' ? h('span', { class: 'mz-tag mz-tag--late' }, 'verstreken') : null,
         explain && d.explain ? h('span', { class: 'mz-dates__explain' }, d.explain) : null))));
 }
 
@@ -139,9 +182,10 @@ export function caseCard(c, { href, headingLevel = 3, showProfessional = false }
       h(`h${headingLevel}`, { class: 'mz-case__title', id: hid },
         h('a', { class: 'mz-case__link', href, 'data-nav': '' }, c.title || 'Zaak zonder titel')),
       statusLine(c.status)),
+    overdueNote(c, { compact: true }),
     action ? actionBlock(action, agency, { headingLevel: headingLevel + 1, compact: true }) : null,
     resultBlock(c.result, c.dates?.closed?.date, resultLabel(c)),
-    datesList(c.dates, { compact: true }),
+    datesList(c.dates, { compact: true, late: Boolean(overdue(c)) }),
     h('div', { class: 'mz-case__foot' },
       c.caseNumber ? h('p', { class: 'mz-case__number' }, 'Zaaknummer ', h('span', { class: 'mz-nowrap' }, c.caseNumber)) : h('span'),
       showProfessional ? null : h('a', { class: 'utrecht-link utrecht-link--html-a mz-case__more', href, 'data-nav': '' },
@@ -155,7 +199,7 @@ export function resultLabel(c) {
 
 /** Per organisation whose information may be out of date: one line each.
  * With more than two (and a panel listing them, detailsId), one sentence. */
-export function freshnessNotice(sources, agencyFilter, detailsId) {
+export function freshnessNotice(sources, agencyFilter, detailsId, { professional = false } = {}) {
   const affected = (sources || []).filter((s) => s && s.freshness && s.freshness !== 'fresh' && (!agencyFilter || s.agency?.id === agencyFilter));
   if (!affected.length) return null;
   const nameOf = (s) => s.agency?.name || 'een organisatie';
@@ -177,15 +221,17 @@ export function freshnessNotice(sources, agencyFilter, detailsId) {
     }
     return h('li', { 'data-agency': s.agency?.id || '' },
       when ? ['De informatie van ', h('strong', null, name), ` kan verouderd zijn; laatst bijgewerkt ${when}.`]
-        : ['Van ', h('strong', null, name), ' is nog geen actuele informatie. Mogelijk zijn er daar zaken die hier nog niet staan.']);
+        : ['Wij hebben nog geen informatie van ', h('strong', null, name), ' ontvangen. ',
+          professional ? 'Mogelijk heeft de burger daar zaken die hier nog niet staan.' : 'Mogelijk heeft u daar zaken die hier nog niet staan.']);
   });
   return alert('warning', 'Niet alle informatie is actueel',
     h('ul', { class: 'utrecht-unordered-list mz-freshness' }, lines),
-    para('Heeft u haast of twijfelt u? Neem dan contact op met de organisatie zelf.'));
+    para(professional ? 'Twijfelt u? Neem dan contact op met de organisatie zelf, via de lijn voor professionals.'
+      : 'Heeft u haast of twijfelt u? Neem dan contact op met de organisatie zelf.'));
 }
 
 /** The history of a case, oldest first, with the expected next step. */
-export function timeline(entries, c) {
+export function timeline(entries, c, { professional = false } = {}) {
   const list = Array.isArray(entries) ? entries.slice() : [];
   list.sort((a, b) => String(a.occurredAt).localeCompare(String(b.occurredAt)));
   const items = list.map((e, i) => {
@@ -200,8 +246,10 @@ export function timeline(entries, c) {
   if (c && c.isOpen !== false) {
     const planned = c.dates?.plannedEnd?.date;
     const deadline = c.dates?.legalDeadline?.date;
-    const when = planned ? ['verwacht rond ', h('strong', null, date(planned)), ' (indicatief)'] :
-      deadline ? ['uiterlijk ', h('strong', null, date(deadline)), ' (wettelijke termijn)'] : ['de organisatie laat het u weten'];
+    const when = overdue(c) ? ['de wettelijke termijn (', h('strong', null, date(deadline)), ') is verstreken'] :
+      planned ? ['verwacht rond ', h('strong', null, date(planned)), ' (indicatief)'] :
+      deadline ? ['uiterlijk ', h('strong', null, date(deadline)), ' (wettelijke termijn)'] :
+      [professional ? 'de organisatie laat het de burger weten' : 'de organisatie laat het u weten'];
     items.push(h('li', { class: 'mz-timeline__item mz-timeline__item--next' },
       h('span', { class: 'mz-timeline__marker' }),
       h('p', { class: 'mz-timeline__when' }, 'Volgende stap'),

@@ -58,12 +58,33 @@ export function whenUpdated(iso) {
   return dateTime(iso);
 }
 
-/** Whole days from today (Amsterdam) until an ISO date; negative = past. */
-export function daysUntil(isoDate) {
+/** Whole days from today (Amsterdam) until an ISO date; negative = past.
+ * now: the moment that counts as "now" (tests pass one). */
+export function daysUntil(isoDate, now = new Date()) {
   const d = parseDay(isoDate);
   if (!d) return null;
-  const today = parseDay(fmtIsoDay.format(new Date()));
+  const today = parseDay(fmtIsoDay.format(now));
   return Math.round((d - today) / 86400000);
+}
+
+/** Groups in which the organisation has still to decide. */
+const UNDECIDED = new Set(['received', 'in_progress', 'action_required', 'on_hold']);
+
+/**
+ * The legal deadline of an open case that still waits for a decision has
+ * passed: { date, days } (days: how many days ago), else null. The deadline
+ * day itself still counts (the organisation may decide on it), and "today"
+ * is the calendar day in Amsterdam, whatever the browser's time zone. An
+ * unknown status group counts as undecided: better one note too many than
+ * a missed one, and the note tells the citizen to ask.
+ */
+export function overdue(c, now = new Date()) {
+  if (!c || c.isOpen === false) return null;
+  const group = c.status?.group;
+  if (group && !UNDECIDED.has(group) && Object.prototype.hasOwnProperty.call(STATUS, group)) return null;
+  const deadline = c.dates?.legalDeadline?.date;
+  const n = daysUntil(deadline, now);
+  return n !== null && n < 0 ? { date: deadline, days: -n } : null;
 }
 
 /** 'nog 7 dagen', 'morgen', 'vandaag', 'de termijn is verstreken' */

@@ -14,6 +14,21 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
+/** A day as YYYY-MM-DD, counted from today in Amsterdam (negative: past). */
+function amsterdamDay(offsetDays) {
+  const today = new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', timeZone: 'Europe/Amsterdam' }).format(new Date());
+  const d = new Date(`${today}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + offsetDays);
+  return d.toISOString().slice(0, 10);
+}
+
+/** '2026-03-01' → '1 maart 2026', as the portal writes dates. */
+function dutchDate(iso) {
+  return new Intl.DateTimeFormat('nl-NL', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${iso}T00:00:00Z`));
+}
+
+const legalDeadline = (date) => ({ date, meaning: 'legal_deadline', label: 'Uiterste beslisdatum (wettelijke termijn)' });
+
 async function agenciesShown(page) {
   const names = await page.locator('.mz-case__agency').allInnerTexts();
   return names.map((n) => n.replace(/^Organisatie:\s*/i, '').trim().toLowerCase());
@@ -135,6 +150,123 @@ describe('citizen', { timeout: 120000 }, () => {
     await page.context().close();
   });
 
+  test('an open case whose legal deadline has passed says "Termijn verstreken" and what to do', async (t) => {
+    const past = amsterdamDay(-12);
+    const page = await newPage(browser);
+    // Whatever the demo holds: the first open case gets a deadline that has
+    // passed, the second one that ends today (not passed: the organisation
+    // may still decide today), a third one a passed deadline but a decision;
+    // the first closed case a passed deadline too (closed: nothing to flag).
+    let overdueId = null;
+    await page.route('**/api/v1/me/cases?*', async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      const status = new URL(route.request().url()).searchParams.get('status');
+      const [a, b, c] = body.items;
+      if (status === 'open') {
+        assert.ok(a && b, 'the demo citizen has at least two open cases');
+        a.status = { ...a.status, group: 'in_progress' };
+        a.dates = { ...a.dates, legalDeadline: legalDeadline(past) };
+        overdueId = a.id;
+        b.status = { ...b.status, group: 'in_progress' };
+        b.dates = { ...b.dates, legalDeadline: legalDeadline(amsterdamDay(0)) };
+        if (c) {
+          c.status = { ...c.status, group: 'decided' };
+          c.dates = { ...c.dates, legalDeadline: legalDeadline(past) };
+        }
+      } else if (a) {
+        a.dates = { ...a.dates, legalDeadline: legalDeadline(past) };
+      }
+      await route.fulfill({ response: res, json: body });
+    });
+    await page.route('**/api/v1/me/cases/*', async (route) => {
+      const res = await route.fetch();
+      const c = await res.json();
+      if (c.id === overdueId) {
+        c.status = { ...c.status, group: 'in_progress' };
+        c.dates = { ...c.dates, legalDeadline: legalDeadline(past) };
+      }
+      await route.fulfill({ response: res, json: c });
+    });
+    await loginAsCitizen(page, CITIZEN);
+
+    const open = page.locator('section.mz-section--open');
+    const card = open.locator('.mz-case').first();
+    const agency = (await card.locator('.mz-case__agency').textContent()).replace(/^Organisatie:\s*/i, '').trim(); // (shown in capitals)
+    const note = await card.locator('.mz-overdue').innerText();
+    assert.match(note, /^Termijn verstreken/);
+    assert.ok(note.includes(`${agency} had uiterlijk ${dutchDate(past)} moeten beslissen`), note);
+    assert.match(note, /Neem contact op en vraag wanneer u een besluit krijgt/);
+    assert.match(await card.locator('.mz-dates__item--legal_deadline').innerText(), /verstreken/);
+    assert.equal(await open.locator('.mz-overdue').count(), 1, 'only the case whose deadline passed (not today\'s, not a decided one)');
+    assert.equal(await page.locator('section.mz-section--closed .mz-overdue').count(), 0, 'never a closed case');
+    await checkA11y(page, 'mijn zaken (termijn verstreken)', t);
+
+    await card.locator('.mz-case__link').click();
+    await page.locator('.mz-timeline').waitFor();
+    const alertBox = page.locator('.utrecht-alert.mz-overdue');
+    const text = await alertBox.innerText();
+    assert.match(text, /^Termijn verstreken/);
+    assert.ok(text.includes(`${agency} had uiterlijk ${dutchDate(past)} moeten beslissen over uw zaak`), text);
+    assert.match(text, /12 dagen geleden verstreken/);
+    assert.ok(text.includes(`Neem contact op met ${agency} en vraag wanneer u een besluit krijgt`), text);
+    assert.match(text, /ingebrekestelling/);
+    assert.match(text, /dwangsom/);
+    assert.equal(await alertBox.locator('a').count(), 0, 'no links to other sites in the note');
+    assert.match(await page.locator('.mz-timeline__item--next').innerText(), new RegExp(`wettelijke termijn \\(${dutchDate(past)}\\) is verstreken`));
+    assert.match(await page.locator('.mz-dates').innerText(), /verstreken/);
+    await checkA11y(page, 'zaak (termijn verstreken)', t);
+    await screenshot(page, 'detail-overdue', t);
+    expectClean(page);
+    await page.context().close();
+  });
+
+  test('the "Toon zaken van" select shows its arrow', async () => {
+    const page = await newPage(browser);
+    await loginAsCitizen(page, CITIZEN);
+    const select = page.getByLabel('Toon zaken van');
+    const style = await select.evaluate((el) => {
+      const cs = window.getComputedStyle(el);
+      return { image: cs.backgroundImage, appearance: cs.appearance, paddingRight: parseFloat(cs.paddingRight), repeat: cs.backgroundRepeat };
+    });
+    assert.equal(style.appearance, 'none', 'the browser\'s own arrow is off (Utrecht select)...');
+    const url = /url\("?([^")]+)"?\)/.exec(style.image)?.[1];
+    assert.ok(url, `...so the select has an arrow of its own (background-image: ${style.image})`);
+    assert.equal(style.repeat, 'no-repeat');
+    assert.ok(style.paddingRight >= 40, `room for the arrow (${style.paddingRight}px)`);
+    // The image loads under the page's CSP (img-src 'self') and is an image.
+    const loaded = await page.evaluate(async (src) => {
+      const img = new Image();
+      img.src = src;
+      try { await img.decode(); } catch { return 0; }
+      return img.naturalWidth;
+    }, url);
+    assert.ok(loaded > 0, `the arrow ${url} loads`);
+    assert.equal(new URL(url).origin, new URL(BASE_URL).origin, 'from the service itself');
+    expectClean(page);
+    await page.context().close();
+  });
+
+  test('a source without any information yet is named in plain Dutch', async () => {
+    const page = await newPage(browser);
+    let name = null;
+    await page.route('**/api/v1/me/cases?*', async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      body.sources.forEach((s, i) => {
+        s.freshness = i === 0 ? 'stale' : 'fresh';
+        if (i === 0) { s.lastSyncedAt = null; name = s.agency.name; }
+      });
+      await route.fulfill({ response: res, json: body });
+    });
+    await loginAsCitizen(page, CITIZEN);
+    const text = await page.locator('.utrecht-alert--warning').first().innerText();
+    assert.ok(text.includes(`Wij hebben nog geen informatie van ${name} ontvangen. Mogelijk heeft u daar zaken die hier nog niet staan.`), text);
+    assert.doesNotMatch(text, /is nog geen actuele informatie/);
+    expectClean(page);
+    await page.context().close();
+  });
+
   test('a slow answer shows that the cases are being fetched', async () => {
     const page = await newPage(browser);
     await loginAsCitizen(page, CITIZEN);
@@ -217,8 +349,48 @@ describe('citizen', { timeout: 120000 }, () => {
     assert.match(first, /Doorverwijzen van de burger naar de organisatie die de zaak behandelt/);
     assert.match(first, /\d{1,2} [a-z]+ \d{4} om \d{2}:\d{2}/);
     assert.match(first, /Gegevens bekeken/);
+    assert.doesNotMatch(first, /beheerder van MijnZaken/, 'a look-up by the organisation in the token is not MijnZaken\'s own');
+    // Whom to ask: the organisation, whoever runs MijnZaken, the AP.
+    const help = page.locator('section[aria-labelledby="klopt-er-iets-niet"]');
+    assert.match(await help.innerText(), /Neem dan contact op met de organisatie die in de lijst staat/);
+    const mail = help.locator('a[href^="mailto:"]');
+    assert.equal(await mail.count(), 1, 'an e-mail address for MijnZaken itself');
+    assert.match(await help.innerText(), /Neem dan contact op met de beheerder van MijnZaken: \S+@\S+/);
+    assert.equal(await help.getByRole('link', { name: /autoriteitpersoonsgegevens\.nl/ }).getAttribute('href'), 'https://autoriteitpersoonsgegevens.nl/');
+    assert.match(await help.innerText(), /klacht indienen bij de Autoriteit Persoonsgegevens/);
     await checkA11y(page, 'wie heeft mijn gegevens bekeken', t);
     await screenshot(page, 'access-log', t);
+    expectClean(page);
+    await page.context().close();
+  });
+
+  test('a look-up recorded under MijnZaken\'s own name says it was the operator', async (t) => {
+    // The service marks such entries (a professional token without an org
+    // claim, recorded under MZ_ORGANISATION) with operator: true.
+    const citizen = await apiToken({ bsn: CITIZEN });
+    const res = await fetch(`${BASE_URL}/api/v1/me/access-log`, { headers: { Authorization: `Bearer ${citizen}` } });
+    assert.equal(res.status, 200);
+    for (const e of (await res.json()).items) assert.equal(typeof e.operator, 'boolean', 'every entry says whether it is the operator\'s');
+    const page = await newPage(browser);
+    await page.route('**/api/v1/me/access-log*', async (route) => {
+      const r = await route.fetch();
+      const body = await r.json();
+      body.items.unshift({ at: new Date().toISOString(), organisation: 'MijnZaken', operator: true, purpose: { id: 'klantvraag', name: 'Beantwoorden van een vraag van de burger over de eigen zaken' }, outcome: 'success' });
+      await route.fulfill({ response: r, json: body });
+    });
+    await loginAsCitizen(page, CITIZEN);
+    await page.goto(`${BASE_URL}/inzage`);
+    const rows = page.locator('table tbody tr');
+    await rows.first().waitFor();
+    const cell = rows.first().locator('td[data-label="Organisatie"]');
+    assert.equal(await cell.innerText(), 'MijnZaken\nDit is de beheerder van MijnZaken.');
+    const n = await rows.count();
+    for (let i = 1; i < n; i++) {
+      // The real entries: the demo's professional token names its organisation.
+      assert.doesNotMatch(await rows.nth(i).locator('td[data-label="Organisatie"]').innerText(), /beheerder/);
+    }
+    assert.match(await page.locator('section[aria-labelledby="klopt-er-iets-niet"]').innerText(), /Was het volgens de lijst de beheerder van MijnZaken/);
+    await checkA11y(page, 'wie heeft mijn gegevens bekeken (beheerder)', t);
     expectClean(page);
     await page.context().close();
   });

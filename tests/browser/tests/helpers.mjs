@@ -112,3 +112,108 @@ export async function apiToken(body) {
   assert.equal(res.status, 200, 'the demo login answers (is the service running with MZ_DEV_MODE=1?)');
   return (await res.json()).token;
 }
+
+/**
+ * WCAG 1.4.10 (reflow) at the page's current width: asserts that
+ * - the page does not scroll sideways;
+ * - no visible element's content is wider than its box (scrollWidth >
+ *   clientWidth), and no text runs out of any box around it (such as
+ *   wrapped lines in a table cell of fixed height: they land on the next
+ *   cell);
+ * - no text sticks out of the viewport;
+ * - no two pieces of text overlap: the line boxes of every visible text node
+ *   (Range.getClientRects) are compared pairwise, each trimmed to its middle
+ *   half vertically (so that tight line-heights, where glyph boxes of
+ *   adjacent lines touch, do not count) and by 1 px horizontally;
+ * - the cells of each table row do not intersect.
+ * Hidden and visually hidden text (display: none, visibility: hidden,
+ * clipped) is left out. Returns what it checked, for the diagnostics.
+ */
+export async function checkReflow(page, name, t) {
+  const r = await page.evaluate(() => {
+    const problems = [];
+    const vw = document.documentElement.clientWidth;
+    const label = (el) => {
+      const cls = typeof el.className === 'string' && el.className ? `.${el.className.trim().split(/\s+/).slice(0, 2).join('.')}` : '';
+      return `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${cls}`;
+    };
+    const hiddenCache = new Map();
+    const hidden = (el) => {
+      if (!el || el === document.documentElement) return false;
+      if (hiddenCache.has(el)) return hiddenCache.get(el);
+      const cs = window.getComputedStyle(el);
+      const v = cs.display === 'none' || cs.visibility === 'hidden' || cs.visibility === 'collapse'
+        || (cs.clipPath && cs.clipPath !== 'none') || (cs.clip && cs.clip !== 'auto')
+        || (cs.position === 'absolute' && el.getBoundingClientRect().bottom < 0) // off-screen (the skip link)
+        || hidden(el.parentElement);
+      hiddenCache.set(el, v);
+      return v;
+    };
+    if (document.documentElement.scrollWidth > vw) {
+      problems.push(`the page scrolls sideways: ${document.documentElement.scrollWidth}px content in ${vw}px`);
+    }
+    let boxes = 0;
+    for (const el of document.body.querySelectorAll('*')) {
+      if (!(el instanceof HTMLElement) || hidden(el)) continue;
+      if (['INPUT', 'SELECT', 'TEXTAREA', 'OPTION', 'SCRIPT', 'STYLE', 'NOSCRIPT'].includes(el.tagName)) continue;
+      const cs = window.getComputedStyle(el);
+      if (cs.display === 'inline' || cs.display === 'contents') continue;
+      boxes += 1;
+      if (el.scrollWidth > el.clientWidth + 1) {
+        problems.push(`${label(el)} is too narrow for its content (${el.scrollWidth}px in ${el.clientWidth}px): "${el.textContent.trim().slice(0, 60)}"`);
+      }
+    }
+    const texts = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const node = walker.currentNode;
+      const text = node.textContent.replace(/\s+/g, ' ').trim();
+      if (!text || hidden(node.parentElement)) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      for (const b of range.getClientRects()) {
+        if (b.width < 1 || b.height < 1) continue;
+        if (b.left < -1 || b.right > vw + 1) problems.push(`text outside the screen (${Math.round(b.left)}..${Math.round(b.right)}px of ${vw}px): "${text.slice(0, 60)}"`);
+        const box = { node, text, x1: b.left + 1, x2: b.right - 1, y1: b.top + b.height / 4, y2: b.bottom - b.height / 4 };
+        texts.push(box);
+        // The text stays inside every box around it.
+        for (let el = node.parentElement; el && el !== document.body; el = el.parentElement) {
+          const d = window.getComputedStyle(el).display;
+          if (d === 'inline' || d === 'contents') continue;
+          const r = el.getBoundingClientRect();
+          if (box.y2 > r.bottom + 1 || box.y1 < r.top - 1 || box.x2 > r.right + 1 || box.x1 < r.left - 1) {
+            problems.push(`text spills out of ${label(el)}: "${text.slice(0, 60)}"`);
+            break;
+          }
+        }
+      }
+    }
+    for (let i = 0; i < texts.length; i++) {
+      for (let j = i + 1; j < texts.length; j++) {
+        const a = texts[i];
+        const b = texts[j];
+        if (a.node === b.node) continue;
+        if (a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2) {
+          problems.push(`text overlaps: "${a.text.slice(0, 50)}" and "${b.text.slice(0, 50)}"`);
+        }
+      }
+    }
+    for (const tr of document.querySelectorAll('tr')) {
+      const cells = [...tr.children].filter((c) => !hidden(c)).map((c) => ({ c, b: c.getBoundingClientRect() }));
+      for (let i = 0; i < cells.length; i++) {
+        for (let j = i + 1; j < cells.length; j++) {
+          const a = cells[i].b;
+          const b = cells[j].b;
+          if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) {
+            problems.push(`table cells overlap: "${cells[i].c.textContent.trim().slice(0, 40)}" and "${cells[j].c.textContent.trim().slice(0, 40)}"`);
+          }
+        }
+      }
+    }
+    return { problems: [...new Set(problems)], boxes, texts: texts.length, width: vw };
+  });
+  const line = `reflow ${name} at ${r.width}px: ${r.problems.length} problems (${r.boxes} boxes, ${r.texts} text lines checked)`;
+  if (t) t.diagnostic(line); else console.log(line);
+  assert.deepEqual(r.problems, [], `layout problems on ${name} at ${r.width}px:\n${r.problems.join('\n')}`);
+  return r;
+}

@@ -15,6 +15,17 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
+/** No citizen wording ("uw zaak", "Uw burgerservicenummer") anywhere on the page. */
+async function assertProfessionalWording(page) {
+  const text = await page.locator('body').innerText();
+  const citizen = text.match(/\b[Uu]w (zaak|zaken|burgerservicenummer|privacy|gegevens)\b/g);
+  assert.equal(citizen, null, `citizen wording on a professional page: ${citizen}`);
+  const footer = await page.locator('footer').innerText();
+  assert.match(footer, /Het burgerservicenummer wordt niet opgeslagen/);
+  assert.match(footer, /Verwijs de burger naar de organisatie die de zaak behandelt/);
+  assert.match(await page.locator('.mz-brand__tagline').innerText(), /^Zaken van burgers bij de overheid/);
+}
+
 /** Records every request, to check that no BSN ever travels in a URL. */
 function recordRequests(page) {
   const seen = [];
@@ -39,6 +50,7 @@ describe('professional', { timeout: 120000 }, () => {
     await page.getByLabel('Beantwoorden van een vraag van de burger over de eigen zaken').check();
     await page.getByRole('button', { name: 'Zaken opzoeken' }).click();
     await page.locator('.mz-pro-group').first().waitFor();
+    await assertProfessionalWording(page);
 
     const groups = page.locator('.mz-pro-group');
     assert.ok(await groups.count() >= 2, 'results from more than one organisation');
@@ -62,6 +74,9 @@ describe('professional', { timeout: 120000 }, () => {
     assert.ok(get, 'the case was opened with its purpose');
     assert.match(await page.locator('.mz-logged').innerText(), /vastgelegd met het doel: Beantwoorden van een vraag/);
     assert.match(await page.locator('.mz-contact').innerText(), /Lijn voor professionals/);
+    // Worded for the contact centre, not for the citizen: header, page, footer.
+    await assertProfessionalWording(page);
+    assert.match(await page.locator('.mz-source').innerText(), /zelf over de zaak zegt/);
     await checkA11y(page, 'medewerker: zaak', t);
     await screenshot(page, 'professional-detail', t);
 
@@ -169,7 +184,13 @@ describe('professional', { timeout: 120000 }, () => {
     assert.match(await summary.innerText(), /Vul het burgerservicenummer in/);
     assert.match(await summary.innerText(), /Kies waarom u de zaken opzoekt/);
     assert.equal(await page.getByLabel('Burgerservicenummer (BSN)').getAttribute('aria-invalid'), 'true');
+    // The summary is no wider than the form it summarises, and lines up with it.
+    const box = await summary.boundingBox();
+    const form = await page.locator('.mz-pro__form').boundingBox();
+    assert.ok(box.width <= form.width + 1, `summary ${box.width}px wide, form ${form.width}px`);
+    assert.ok(Math.abs(box.x - form.x) <= 1, 'summary and form start at the same place');
     await checkA11y(page, 'medewerker: foutmeldingen', t);
+    await screenshot(page, 'professional-errors', t);
 
     await page.getByLabel('Burgerservicenummer (BSN)').fill('12345');
     await page.getByLabel(/Doorverwijzen van de burger/).check();
@@ -204,6 +225,54 @@ describe('professional', { timeout: 120000 }, () => {
     await page.getByRole('heading', { level: 1, name: 'Zaken van een burger opzoeken' }).waitFor();
     assert.equal(await page.getByLabel('Burgerservicenummer (BSN)').inputValue(), '', 'the previous BSN is gone');
     expectClean(page, [/status of 401/]);
+    await page.context().close();
+  });
+
+  test('a case with an action and a passed deadline, and a source without information, in professional words', async (t) => {
+    const page = await newPage(browser);
+    const past = new Date(Date.now() - 20 * 86400000).toISOString().slice(0, 10);
+    let name = null;
+    await page.route('**/api/v1/cases/search', async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      body.sources.forEach((s, i) => {
+        s.freshness = i === 0 ? 'stale' : 'fresh';
+        if (i === 0) { s.lastSyncedAt = null; name = s.agency.name; }
+      });
+      await route.fulfill({ response: res, json: body });
+    });
+    await page.route(/\/api\/v1\/cases\/[0-9a-f-]{36}\?/, async (route) => {
+      const res = await route.fetch();
+      const c = await res.json();
+      c.isOpen = true;
+      c.status = { ...c.status, group: 'action_required' };
+      c.action = { text: 'Stuur uw loonstroken op.', url: 'https://www.example.org/upload', dueDate: null };
+      c.dates = { ...c.dates, legalDeadline: { date: past, meaning: 'legal_deadline', label: 'Uiterste beslisdatum (wettelijke termijn)' } };
+      await route.fulfill({ response: res, json: c });
+    });
+    await loginAsProfessional(page);
+    await page.getByLabel('Burgerservicenummer (BSN)').fill(BSN);
+    await page.locator('input[name="purpose"]').first().check();
+    await page.getByRole('button', { name: 'Zaken opzoeken' }).click();
+    await page.locator('.mz-pro-group').first().waitFor();
+    const fresh = await page.locator('.mz-results .utrecht-alert--warning').innerText();
+    assert.ok(fresh.includes(`Wij hebben nog geen informatie van ${name} ontvangen. Mogelijk heeft de burger daar zaken die hier nog niet staan.`), fresh);
+    assert.doesNotMatch(fresh, /is nog geen actuele informatie|Heeft u haast/);
+
+    await page.locator('.mz-pro-case__link').first().click();
+    await page.locator('.mz-timeline').waitFor();
+    const action = await page.locator('.mz-action').innerText();
+    assert.match(action, /^Actie van de burger nodig: Stuur uw loonstroken op\./);
+    assert.match(action, /De burger regelt dit bij /);
+    assert.equal(await page.locator('.mz-action a').count(), 0, 'no link into the citizen\'s own account');
+    const late = await page.locator('.utrecht-alert.mz-overdue').innerText();
+    assert.match(late, /^Termijn verstreken/);
+    assert.match(late, /Verwijs de burger naar .* om te vragen wanneer er een besluit komt/);
+    assert.doesNotMatch(late, /uw zaak|kunt u/);
+    assert.doesNotMatch(await page.locator('.mz-timeline').innerText(), /laat het u weten/);
+    await assertProfessionalWording(page);
+    await checkA11y(page, 'medewerker: zaak met actie en verstreken termijn', t);
+    expectClean(page);
     await page.context().close();
   });
 

@@ -1,8 +1,9 @@
 // "Wie heeft mijn gegevens bekeken": the citizen's access log.
 import { api, query } from '../api.js';
 import { announce, h } from '../dom.js';
-import { alert, button, lead, pageTitle, para } from '../components.js';
+import { alert, button, extLink, lead, pageTitle, para } from '../components.js';
 import { dateTime, plural } from '../format.js';
+import { DPA, OPERATOR } from '../operator.js';
 
 const PAGE_SIZE = 20;
 const OUTCOME = { success: 'Gegevens bekeken', not_found: 'Geen gegevens gevonden', error: 'Niet gelukt' };
@@ -15,9 +16,7 @@ export async function accessLogView(ctx) {
     lead('Hier ziet u wanneer een organisatie uw zaken in MijnZaken heeft bekeken, en waarom.'),
     para('Medewerkers van een klantcontactcentrum mogen uw zaken alleen bekijken als zij u daarmee helpen, bijvoorbeeld als u belt met een vraag. Elke keer wordt vastgelegd wie het was, wanneer en met welk doel. U ziet hier de organisatie; welke medewerker het was, legt de organisatie zelf vast. Uw eigen bezoeken staan hier niet bij.'),
   ];
-  const help = h('section', { class: 'mz-panel mz-panel--quiet', 'aria-labelledby': 'vertrouwt-u-het-niet' },
-    h('h2', { class: 'utrecht-heading-3', id: 'vertrouwt-u-het-niet' }, 'Klopt er iets niet?'),
-    para('Ziet u een inzage die u niet herkent? Neem dan contact op met de organisatie die in de lijst staat. U kunt ook een klacht indienen bij de Autoriteit Persoonsgegevens.'));
+  const help = helpPanel();
 
   if (!first.items.length) {
     ctx.show(...intro,
@@ -45,7 +44,9 @@ export async function accessLogView(ctx) {
     for (const e of items) {
       const row = h('tr', { class: 'utrecht-table__row' },
         h('td', { class: 'utrecht-table__cell', 'data-label': 'Datum en tijd' }, h('time', { datetime: e.at }, dateTime(e.at))),
-        h('td', { class: 'utrecht-table__cell', 'data-label': 'Organisatie' }, e.organisation || 'Onbekend'),
+        h('td', { class: 'utrecht-table__cell', 'data-label': 'Organisatie' },
+          h('span', null, e.organisation || 'Onbekende organisatie',
+            e.operator === true ? h('span', { class: 'mz-table__note' }, `Dit is ${OPERATOR.name}.`) : null)),
         h('td', { class: 'utrecht-table__cell', 'data-label': 'Doel' }, e.purpose?.name || e.purpose?.id || 'Onbekend'),
         h('td', { class: 'utrecht-table__cell', 'data-label': 'Resultaat' }, OUTCOME[e.outcome] || e.outcome || ''));
       body.append(row);
@@ -88,4 +89,20 @@ export async function accessLogView(ctx) {
       h('h2', { class: 'utrecht-heading-2', id: 'inzagen' }, 'Inzagen'),
       count, table, more),
     help);
+}
+
+/** Whom to ask: the organisation in the list, whoever runs MijnZaken (its
+ * own look-ups, or when in doubt), and the Autoriteit Persoonsgegevens. */
+function helpPanel() {
+  const mail = OPERATOR.privacyEmail
+    ? h('a', { class: 'utrecht-link utrecht-link--html-a', href: `mailto:${OPERATOR.privacyEmail}` }, OPERATOR.privacyEmail) : null;
+  const page = OPERATOR.privacyUrl ? extLink(OPERATOR.privacyUrl, 'privacy bij MijnZaken') : null;
+  const operatorContact = mail && page ? [mail, ' of ', page] : mail || page;
+  return h('section', { class: 'mz-panel mz-panel--quiet mz-access-help', 'aria-labelledby': 'klopt-er-iets-niet' },
+    h('h2', { class: 'utrecht-heading-3', id: 'klopt-er-iets-niet' }, 'Klopt er iets niet?'),
+    para('Ziet u een inzage die u niet herkent? Neem dan contact op met de organisatie die in de lijst staat, en vraag naar de functionaris voor gegevensbescherming.'),
+    para(`Was het volgens de lijst ${OPERATOR.name}, of weet u niet bij wie u moet zijn? Neem dan contact op met ${OPERATOR.name}`,
+      operatorContact ? [': ', operatorContact, '.'] : '.'),
+    para(`Komt u er met de organisatie niet uit? Dan kunt u een klacht indienen bij de ${DPA.name}: `,
+      extLink(DPA.url, DPA.host)));
 }

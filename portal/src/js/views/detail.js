@@ -2,9 +2,10 @@
 import { api, ApiError, query } from '../api.js';
 import { h, icon } from '../dom.js';
 import {
-  actionBlock, breadcrumb, buttonLink, datesList, extLink, heading, pageTitle, para, resultBlock, resultLabel, statusLine, telLink, timeline,
+  actionBlock, breadcrumb, buttonLink, datesList, extLink, heading, overdueNote, pageTitle, para, resultBlock, resultLabel, statusLine, telLink,
+  timeline,
 } from '../components.js';
-import { STATUS, VIA, whenUpdated } from '../format.js';
+import { STATUS, VIA, overdue, whenUpdated } from '../format.js';
 import { caseNotFoundView } from './errors.js';
 import { loadPurposes, purposeName } from './professional.js';
 
@@ -57,23 +58,24 @@ function renderCase(ctx, c, { professional, purpose }) {
       statusExplain && !professional ? h('p', { class: 'utrecht-paragraph mz-muted' }, statusExplain) : null),
     professional ? h('p', { class: 'mz-logged' }, icon('lock', 'mz-icon--inline'),
       'Deze inzage is vastgelegd met het doel: ', h('strong', null, purposeName(purpose)), '.') : null,
-    action ? actionBlock(action, agency, { headingLevel: 2 }) : null,
+    overdueNote(c, { professional }),
+    action ? actionBlock(action, agency, { headingLevel: 2, professional }) : null,
     resultBlock(c.result, c.dates?.closed?.date, resultLabel(c)),
     h('div', { class: 'mz-layout' },
       h('div', { class: 'mz-layout__main' },
         h('section', { class: 'mz-section', 'aria-labelledby': 'verloop' },
           heading(2, professional ? 'Verloop van de zaak' : 'Verloop van uw zaak', { id: 'verloop' }),
-          timeline(c.timeline, c)),
+          timeline(c.timeline, c, { professional })),
         h('section', { class: 'mz-section', 'aria-labelledby': 'gegevens' },
           heading(2, 'Gegevens van de zaak', { id: 'gegevens' }),
           h('dl', { class: 'mz-facts' },
             fact('Organisatie', agency),
             c.caseNumber ? fact('Zaaknummer', c.caseNumber) : null,
             c.caseType?.label ? fact('Soort zaak', c.caseType.label) : null),
-          datesList(c.dates, { explain: true }))),
+          datesList(c.dates, { explain: true, late: Boolean(overdue(c)) }))),
       h('aside', { class: 'mz-layout__aside', 'aria-label': 'Contact en bron' },
         contactPanel(c, agency, professional),
-        sourcePanel(c, agency))));
+        sourcePanel(c, agency, professional))));
 }
 
 function fact(label, value) {
@@ -102,7 +104,7 @@ function contactPanel(c, agency, professional) {
     c.links?.agencyPage ? h('div', { class: 'mz-actions' }, buttonLink(c.links.agencyPage, `Bekijk de zaak bij ${agency}`, { primary: false, external: true })) : null);
 }
 
-function sourcePanel(c, agency) {
+function sourcePanel(c, agency, professional) {
   const via = VIA[c.source?.via] || 'opgehaald bij de organisatie';
   return h('section', { class: 'mz-panel mz-panel--quiet mz-source', 'aria-labelledby': 'bron' },
     h('h2', { class: 'utrecht-heading-3', id: 'bron' }, 'Bron en actualiteit'),
@@ -110,5 +112,5 @@ function sourcePanel(c, agency) {
       fact('Bron', agency),
       fact('Manier', via.charAt(0).toUpperCase() + via.slice(1)),
       c.source?.lastSyncedAt ? fact('Laatst bijgewerkt', h('time', { datetime: c.source.lastSyncedAt }, whenUpdated(c.source.lastSyncedAt))) : null),
-    h('p', { class: 'utrecht-paragraph mz-small' }, `Wat ${agency} zelf over uw zaak zegt, gaat altijd voor.`));
+    h('p', { class: 'utrecht-paragraph mz-small' }, `Wat ${agency} zelf over ${professional ? 'de' : 'uw'} zaak zegt, gaat altijd voor.`));
 }

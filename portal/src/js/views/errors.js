@@ -44,7 +44,9 @@ export function caseNotFoundView(ctx, back, backText) {
     iconName: 'search',
     body: [
       lead('Wij kunnen deze zaak niet vinden.'),
-      para('Misschien is de zaak verwijderd, of hoort zij niet bij u. Ziet u een zaak niet die u wel verwacht? Neem dan contact op met de organisatie die de zaak behandelt.'),
+      para(role() === 'professional'
+        ? 'Misschien is de zaak verwijderd. Zoek de zaken van de burger opnieuw op. Staat de zaak er niet bij? Verwijs de burger dan naar de organisatie die de zaak behandelt.'
+        : 'Misschien is de zaak verwijderd, of hoort zij niet bij u. Ziet u een zaak niet die u wel verwacht? Neem dan contact op met de organisatie die de zaak behandelt.'),
     ],
     actions: [buttonLink(back, backText, { nav: true })],
   });
@@ -66,14 +68,17 @@ export function forbiddenView(ctx, home) {
 
 export function unavailableView(ctx, err) {
   const wait = err?.retryAfter && err.retryAfter <= 600 ? err.retryAfter : null;
+  const pro = token() && role() === 'professional';
   errorPage(ctx, {
-    title: 'Uw gegevens zijn nu niet beschikbaar',
+    title: pro ? 'De gegevens zijn nu niet beschikbaar' : 'Uw gegevens zijn nu niet beschikbaar',
     iconName: 'refresh',
     tone: 'warning',
     body: [
-      lead('Het lukt op dit moment niet om uw gegevens op te halen. Dit ligt niet aan u.'),
+      lead(pro ? 'Het lukt op dit moment niet om de gegevens op te halen. Dit ligt niet aan u.'
+        : 'Het lukt op dit moment niet om uw gegevens op te halen. Dit ligt niet aan u.'),
       para(wait ? `Probeer het over ${wait < 60 ? 'een minuut' : `${Math.ceil(wait / 60)} minuten`} opnieuw.` : 'Probeer het over een paar minuten opnieuw.',
-        ' Heeft u haast? Neem dan contact op met de organisatie die uw zaak behandelt.'),
+        pro ? ' Heeft de burger haast? Verwijs dan naar de organisatie die de zaak behandelt.'
+          : ' Heeft u haast? Neem dan contact op met de organisatie die uw zaak behandelt.'),
     ],
     actions: [button('Probeer het opnieuw', { onclick: () => ctx.rerender(), iconName: 'refresh' })],
   });

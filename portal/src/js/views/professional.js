@@ -244,7 +244,7 @@ export function professionalView(ctx) {
       heading2,
       h('p', { class: 'mz-logged' }, icon('lock', 'mz-icon--inline'),
         `Zaken bij het BSN dat eindigt op ${last.bsn.slice(-3)}. Deze opzoeking is vastgelegd met het doel: `, h('strong', null, purposeName(purpose)), '.'),
-      freshnessNotice(sources),
+      freshnessNotice(sources, null, null, { professional: true }),
       items.length ? null : para('Bij de aangesloten organisaties zijn geen zaken bekend voor dit burgerservicenummer. Controleer het nummer met de burger.'),
       [...groups.values()].map((g) => agencyGroup(g, purpose)),
       more));
