@@ -13,11 +13,11 @@
  * id) that names another subject is refused as a conflict: nothing of it
  * is written (no case change, no timeline entry), the conflict is counted
  * in case_conflicts (our case id, agency, source, when, how often) and
- * logged without any identifier but the agency and our case id. Why: the
- * store is the last line of defence against an adapter or agency that
- * credits a case to the wrong person; moving a case to whoever the last
- * record named showed one citizen's case to another. A genuine transfer at
- * the agency is resolved by an operator (docs/security.md).
+ * logged without any identifier but the agency and (the start of) our case
+ * id. Why: the store is the last line of defence against an adapter or
+ * agency that credits a case to the wrong person; moving a case to whoever
+ * the last record named showed one citizen's case to another. A genuine
+ * transfer at the agency is resolved by an operator (docs/security.md).
  *
  * Ownership: records and their strings belong to the caller; nothing is
  * retained after the call returns (a batch queues its own copies).
