@@ -12,6 +12,15 @@
  * HTTP worker doing a fresh-on-read at once; operations must be thread-safe
  * (each call makes its own outbound client; shared caches take a lock).
  *
+ * Whose case: a record carries the subject the agency's own data proves
+ * entitled to see the case, never merely the subject searched for. A
+ * search answer (refresh_subject) is evidence of nothing: some systems
+ * ignore filter parameters they do not support and answer with everyone's
+ * cases. An item whose entitled subject is not the searched one, or that
+ * names none, is skipped (mz_sink_skip), never credited to the searcher.
+ * Each kind documents what it takes as proof (zgw.c: a rol in one of the
+ * agency's subjectRoles; rest_json.c: the item's bsn field).
+ *
  * The BSN: refresh_subject receives the plain BSN from the request at hand
  * (the citizen's token or the professional's POST body). Adapters may send
  * it to the agency (in a request body, never in a URL when the agency
@@ -33,14 +42,38 @@
 
 typedef struct mz_agency mz_agency; /* agencies.h */
 
+/* Why an adapter did not turn an item into a record. The names are fixed
+ * codes (shown in the admin view and /metrics), never data from the item.
+ * Why skip rather than fail: one bad record must not fail the run for
+ * every citizen of the agency (a whole-request failure still fails it). */
+typedef enum mz_skip_reason {
+    MZ_SKIP_NO_SUBJECT,       /* no_subject: no natural person in an entitling role (or no BSN) */
+    MZ_SKIP_NOT_SUBJECT,      /* not_subject: a search answer holding a case that is not provably
+                               * the searched person's */
+    MZ_SKIP_URL_OUTSIDE_BASE, /* url_outside_base: it points outside the agency's base URLs */
+    MZ_SKIP_INCOMPLETE, /* incomplete: a required field missing or unusable (no URL, no date) */
+    MZ_SKIP__COUNT
+} mz_skip_reason;
+
+const char *mz_skip_reason_name(mz_skip_reason r);
+
 /* Where an adapter delivers records. emit returns false to stop the run
  * (e.g. the database went away); the adapter then returns MZ_ADAPTER_ABORTED. */
 typedef struct mz_sink mz_sink;
 struct mz_sink {
     bool (*emit)(mz_sink *s, const mz_case_record *rec);
     void *ud;
-    size_t skipped; /* adapters count items they could not turn into a record */
+    size_t skipped;               /* items the adapter could not turn into a record */
+    size_t skips[MZ_SKIP__COUNT]; /* the same by reason */
 };
+
+/* Counts an item the adapter skips. */
+static inline void mz_sink_skip(mz_sink *s, mz_skip_reason r)
+{
+    s->skipped++;
+    if (r < MZ_SKIP__COUNT)
+        s->skips[r]++;
+}
 
 typedef enum mz_adapter_status {
     MZ_ADAPTER_OK,

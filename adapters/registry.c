@@ -43,3 +43,20 @@ const char *mz_adapter_status_name(mz_adapter_status s)
     }
     return "unknown";
 }
+
+const char *mz_skip_reason_name(mz_skip_reason r)
+{
+    switch (r) {
+    case MZ_SKIP_NO_SUBJECT:
+        return "no_subject";
+    case MZ_SKIP_NOT_SUBJECT:
+        return "not_subject";
+    case MZ_SKIP_URL_OUTSIDE_BASE:
+        return "url_outside_base";
+    case MZ_SKIP_INCOMPLETE:
+        return "incomplete";
+    case MZ_SKIP__COUNT:
+        break;
+    }
+    return "other";
+}

@@ -7,7 +7,9 @@
  *   listPath         GET path of the full listing (scheduled sync); optional
  *   searchPath       POST path searching one citizen's cases, with body
  *                    {"<searchBsnField>": "<bsn>"} (default field "bsn"):
- *                    the BSN travels in a body, never in a URL; optional
+ *                    the BSN travels in a body, never in a URL; optional.
+ *                    The answer is not trusted: only items whose `bsn`
+ *                    field is the searched BSN are kept (see emit_item)
  *   itemsPointer     JSON pointer to the array of cases in a page ("" = root)
  *   nextPointer      JSON pointer to the next page's URL (absolute, or a
  *                    path under baseUrl); absent/null/empty ends paging
@@ -235,19 +237,26 @@ static mz_adapter_status fetch(run *x, const char *method, const char *url, cons
 static mz_adapter_status emit_item(run *x, const mz_json *it, const char *known_bsn, mz_sink *sink)
 {
     rj *r = x->r;
-    /* In a search answer an item that names another citizen is not the
-     * searched citizen's case, whatever the agency's search returned. */
-    const char *item_bsn = text_at(it, r->ptr[F_BSN]);
-    if (known_bsn && item_bsn && strcmp(item_bsn, known_bsn) != 0) {
-        sink->skipped++;
+    /* Whose case: the item's own bsn field is the proof (this kind has no
+     * notion of roles: the agency's API is expected to name the person the
+     * case is for). An item without one, or naming someone other than the
+     * searched citizen, is skipped: a search answer proves nothing by
+     * itself (an API may ignore the search field and answer with every
+     * case). */
+    const char *bsn = text_at(it, r->ptr[F_BSN]);
+    if (!bsn || !mz_bsn_valid(bsn, strlen(bsn))) {
+        mz_sink_skip(sink, MZ_SKIP_NO_SUBJECT);
         return MZ_ADAPTER_OK;
     }
-    const char *bsn = known_bsn ? known_bsn : item_bsn;
+    if (known_bsn && strcmp(bsn, known_bsn) != 0) {
+        mz_sink_skip(sink, MZ_SKIP_NOT_SUBJECT);
+        return MZ_ADAPTER_OK;
+    }
     const char *ext = text_at(it, r->ptr[F_EXTERNAL_ID]);
     const char *status = text_at(it, r->ptr[F_STATUS]);
     const char *at = text_at(it, r->ptr[F_STATUS_CHANGED_AT]);
-    if (!bsn || !mz_bsn_valid(bsn, strlen(bsn)) || !ext || !status || !at) {
-        sink->skipped++;
+    if (!ext || !status || !at) {
+        mz_sink_skip(sink, MZ_SKIP_INCOMPLETE);
         return MZ_ADAPTER_OK;
     }
     mz_case_event ev[100];

@@ -13,8 +13,8 @@
  *   registratiedatum/startdatum → registered; einddatumGepland → planned
  *     end (indicative); uiterlijkeEinddatumAfdoening → legal deadline;
  *     einddatum → closed; resultaat → resultaattype.omschrijving.
- *   The citizen: the natuurlijk_persoon rol (initiator first) inpBsn, only
- *     to compute the pseudonym; never stored or logged.
+ *   The citizen (whose case it is): see "entitlement" below; the BSN
+ *     only to compute the pseudonym, never stored or logged.
  *   Timeline: /statussen?zaak= (each status's URL is its event key).
  *
  * Requests: ZGW JWT client auth (HS256 with client_id and secret; iss,
@@ -28,6 +28,29 @@
  * missing expansions are fetched one by one. The status histories of a
  * page's zaken are fetched `concurrency` (default 4) at a time, ahead of
  * their turn (see "history prefetch" below).
+ *
+ * Entitlement (whose case a zaak is): only the zaak's own rollen prove it,
+ * never the question asked. The owner is the natural person (a valid
+ * inpBsn, betrokkeneType natuurlijk_persoon) in a rol whose
+ * omschrijvingGeneriek is one of the agency's `subjectRoles` (default
+ * ["initiator"]; a witness or other belanghebbende matched by a BSN filter
+ * is not entitled), and whose `zaak` is this zaak. Several: the earliest
+ * role in subjectRoles wins, then the lowest BSN (one owner per case,
+ * the same whoever asks). The rollen come from `_expand.rollen` when it
+ * holds all of the zaak's rollen, else from every page of
+ * /rollen?zaak=<url> (no other filter: a filter the server ignores must
+ * not change the outcome). A zaak without an owner is skipped
+ * (no_subject); in a search answer, so is a zaak whose owner is not the
+ * searched citizen (not_subject): some systems ignore the BSN filter and
+ * answer with every zaak. The same rule for a sync, a search and a
+ * notification's fetch.
+ *
+ * Per-record problems skip that zaak and the run goes on: a URL outside
+ * the configured base URLs (the zaak's own, or one it makes us fetch:
+ * status, resultaat, a type, a rollen page) is url_outside_base; a zaak
+ * without a URL or without any date is incomplete. A failure of a request
+ * (agency down, 5xx, 401/403) still fails the run: it is not the record's
+ * fault, and the run is retried with backoff.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -58,12 +81,20 @@ typedef struct type_info {
     bool eind;
 } type_info;
 
+/* Rol.omschrijvingGeneriek (Zaken API 1.5.1, Rol_omschrijvingGeneriekEnum). */
+static const char *const ROLE_NAMES[] = {"adviseur",        "behandelaar",   "belanghebbende",
+                                         "beslisser",       "initiator",     "klantcontacter",
+                                         "zaakcoordinator", "mede_initiator"};
+#define N_ROLES ((int)(sizeof ROLE_NAMES / sizeof ROLE_NAMES[0]))
+
 typedef struct zgw {
     const mz_agency *agency;
     char *zaken_url, *catalogi_url, *client_id, *secret, *user_id, *user_repr, *link_template;
     long timeout_ms;
     long concurrency; /* history requests in flight at once during a walk (1: one by one) */
     bool expand, history;
+    int roles[N_ROLES]; /* subjectRoles: indices into ROLE_NAMES, in order of precedence */
+    int nroles;
     pthread_mutex_t lock; /* guards cache and token */
     type_info *cache;
     size_t ncache, capcache;
@@ -146,6 +177,7 @@ typedef struct call {
     size_t errlen;
     prefetch *pf; /* history prefetch of a sync or search walk, or NULL */
     pf_job *job;  /* the prefetched history of the zaak being turned into a record, or NULL */
+    bool outside; /* the last refusal was a URL outside the base URLs (a per-record problem) */
 } call;
 
 static mz_adapter_status request(call *c, const char *method, const char *url, const char *body,
@@ -154,6 +186,7 @@ static mz_adapter_status request(call *c, const char *method, const char *url, c
     *doc = NULL;
     if (!mz_outbound_allowed(c->cli, url)) {
         snprintf(c->err, c->errlen, "agency returned a URL outside its configured base URLs");
+        c->outside = true;
         return MZ_ADAPTER_REFUSED;
     }
     char *auth = bearer(c->z);
@@ -352,29 +385,70 @@ static char *zaak_query(const zgw *z, const char *resource_and_query, const char
     return mz_buf_steal(&u, NULL);
 }
 
-/* The BSN of the zaak's natuurlijk persoon (initiator preferred), into out[10]. */
-static bool bsn_from_rollen(const mz_json *rollen, char out[10])
+/* The owner of a zaak (see "entitlement" above), built up from its rollen. */
+typedef struct owner {
+    int rank; /* position in z->roles of the owner's role; z->nroles = no owner (yet) */
+    char bsn[10];
+} owner;
+
+static void owner_init(const zgw *z, owner *o)
 {
-    bool found = false;
-    for (const mz_json *r = rollen ? rollen->u.kids.first : NULL; r; r = r->next) {
-        const char *type = jstr(r, "betrokkeneType");
-        if (!type || strcmp(type, "natuurlijk_persoon") != 0)
+    o->rank = z->nroles;
+    o->bsn[0] = '\0';
+}
+
+static bool owner_found(const zgw *z, const owner *o)
+{
+    return o->rank < z->nroles;
+}
+
+static void owner_clear(owner *o)
+{
+    memset(o, 0, sizeof *o);
+}
+
+/* Takes the entitled natural persons of a list of rollen into o: only
+ * rollen of this zaak (their `zaak` field), natuurlijk_persoon with a
+ * valid inpBsn, in one of the agency's subjectRoles. */
+static void owner_consider(const zgw *z, owner *o, const mz_json *rollen, const char *zaak_url)
+{
+    if (!rollen || rollen->type != MZ_JSON_ARRAY)
+        return;
+    for (const mz_json *r = rollen->u.kids.first; r; r = r->next) {
+        const char *type = jstr(r, "betrokkeneType"), *of = jstr(r, "zaak");
+        const char *gen = jstr(r, "omschrijvingGeneriek");
+        if (!type || strcmp(type, "natuurlijk_persoon") != 0 || !of || strcmp(of, zaak_url) != 0 ||
+            !gen)
+            continue;
+        int rank = 0;
+        while (rank < z->nroles && strcmp(ROLE_NAMES[z->roles[rank]], gen) != 0)
+            rank++;
+        if (rank == z->nroles || rank > o->rank)
             continue;
         size_t n;
         const char *b =
             mz_json_string(mz_json_get(mz_json_get(r, "betrokkeneIdentificatie"), "inpBsn"), &n);
         if (!b || !mz_bsn_valid(b, n))
             continue;
-        const char *gen = jstr(r, "omschrijvingGeneriek");
-        if (!found || (gen && strcmp(gen, "initiator") == 0)) {
-            memcpy(out, b, 9);
-            out[9] = '\0';
-            found = true;
-            if (gen && strcmp(gen, "initiator") == 0)
-                break;
+        if (rank < o->rank || memcmp(b, o->bsn, 9) < 0) {
+            memcpy(o->bsn, b, 9);
+            o->bsn[9] = '\0';
+            o->rank = rank;
         }
     }
-    return found;
+}
+
+/* True when the zaak's `_expand.rollen` holds all of its rollen: as many
+ * as its `rollen` URL list names (when it has that list). */
+static const mz_json *expanded_rollen(const mz_json *zaak)
+{
+    const mz_json *ex = mz_json_get(mz_json_get(zaak, "_expand"), "rollen");
+    if (!ex || ex->type != MZ_JSON_ARRAY)
+        return NULL;
+    const mz_json *urls = mz_json_get(zaak, "rollen");
+    if (urls && (urls->type != MZ_JSON_ARRAY || urls->u.kids.count != ex->u.kids.count))
+        return NULL;
+    return ex;
 }
 
 /* Follows a paginated ZGW list from `first` (malloc'd; taken over), GET, or
@@ -418,26 +492,30 @@ static mz_adapter_status each_page(call *c, char *first, const char *body, int m
 }
 
 typedef struct rollen_ud {
-    char *out;
-    bool *found;
+    const char *zaak_url;
+    owner *o;
 } rollen_ud;
 
 static mz_adapter_status rollen_page(call *c, const mz_json *res, void *ud, bool *stop)
 {
-    (void)c;
     rollen_ud *r = ud;
-    if (res && res->type == MZ_JSON_ARRAY)
-        *r->found = bsn_from_rollen(res, r->out);
-    *stop = *r->found;
+    owner_consider(c->z, r->o, res, r->zaak_url);
+    *stop = false; /* every page: a later one may hold a better-placed rol */
     return MZ_ADAPTER_OK;
 }
 
-static mz_adapter_status fetch_rollen_bsn(call *c, const char *zaak_url, char out[10], bool *found)
+/* The zaak's owner from its expanded rollen when complete, else from every
+ * page of /rollen?zaak=<url>. */
+static mz_adapter_status zaak_owner(call *c, const mz_json *zaak, const char *zaak_url, owner *o)
 {
-    *found = false;
-    rollen_ud ud = {out, found};
-    return each_page(c, zaak_query(c->z, "rollen?betrokkeneType=natuurlijk_persoon&", zaak_url),
-                     NULL, 100, rollen_page, &ud);
+    owner_init(c->z, o);
+    const mz_json *ex = expanded_rollen(zaak);
+    if (ex) {
+        owner_consider(c->z, o, ex, zaak_url);
+        return MZ_ADAPTER_OK;
+    }
+    rollen_ud ud = {zaak_url, o};
+    return each_page(c, zaak_query(c->z, "rollen?", zaak_url), NULL, 100, rollen_page, &ud);
 }
 
 typedef struct history {
@@ -501,8 +579,8 @@ static mz_adapter_status history_page(call *c, const mz_json *res, void *ud, boo
  * error. After a failure no further requests are started ahead: the
  * calling thread makes the remaining ones itself, if it gets that far.
  * Only zaken whose history will be asked for are fetched ahead: those with
- * a URL and, from their expanded rollen, a citizen (for a search: not
- * another citizen). */
+ * a URL and, from their complete expanded rollen, an owner (for a search:
+ * the searched citizen). */
 #define PREFETCH_MAX_WORKERS 16
 
 typedef enum { JOB_PENDING, JOB_RUNNING, JOB_DONE } job_state;
@@ -534,7 +612,7 @@ static mz_outbound *client(zgw *z);
 /* Runs one job on cli (outside the lock). */
 static void job_run(prefetch *p, mz_outbound *cli, pf_job *j)
 {
-    call wc = {p->z, cli, p->deadline, 0, j->err, sizeof j->err, NULL, NULL};
+    call wc = {p->z, cli, p->deadline, 0, j->err, sizeof j->err, NULL, NULL, false};
     j->st = request(&wc, "GET", j->url, NULL, &j->doc);
     j->last_status = wc.last_status;
 }
@@ -672,15 +750,15 @@ static mz_adapter_status prefetch_take(call *c, pf_job *j, mz_json_doc **doc)
 /* True when emit_zaak will ask for this zaak's history (see above). */
 static bool history_wanted(const zgw *z, const mz_json *zaak, const char *bsn)
 {
-    if (!z->history || !jstr(zaak, "url"))
+    const char *url = jstr(zaak, "url");
+    const mz_json *rollen = expanded_rollen(zaak);
+    if (!z->history || !url || !rollen)
         return false;
-    const mz_json *rollen = mz_json_get(mz_json_get(zaak, "_expand"), "rollen");
-    if (!rollen || rollen->type != MZ_JSON_ARRAY)
-        return false;
-    char who[10];
-    bool found = bsn_from_rollen(rollen, who);
-    bool wanted = bsn ? !found || strcmp(who, bsn) == 0 : found;
-    memset(who, 0, sizeof who);
+    owner o;
+    owner_init(z, &o);
+    owner_consider(z, &o, rollen, url);
+    bool wanted = owner_found(z, &o) && (!bsn || strcmp(o.bsn, bsn) == 0);
+    owner_clear(&o);
     return wanted;
 }
 
@@ -698,40 +776,43 @@ static mz_adapter_status fetch_history(call *c, const char *zaak_url, history *h
     return pages_from(c, doc, first, NULL, 100, history_page, h);
 }
 
-/* Turns one zaak (possibly with _expand) into a record and emits it.
- * bsn: known from the request (refresh_subject), or NULL to look it up. */
+/* Turns one zaak (possibly with _expand) into a record and emits it, or
+ * skips it (counted by reason). bsn: the searched citizen
+ * (refresh_subject), who must be the zaak's owner; NULL otherwise. */
 static mz_adapter_status emit_zaak(call *c, const mz_json *zaak, const char *bsn, mz_sink *sink)
 {
+    c->outside = false;
     const char *url = jstr(zaak, "url");
     if (!url) {
-        sink->skipped++;
+        mz_sink_skip(sink, MZ_SKIP_INCOMPLETE);
+        return MZ_ADAPTER_OK;
+    }
+    if (!mz_outbound_allowed(c->cli, url)) { /* another system's zaak */
+        mz_sink_skip(sink, MZ_SKIP_URL_OUTSIDE_BASE);
         return MZ_ADAPTER_OK;
     }
     const mz_json *ex = mz_json_get(zaak, "_expand");
     char who[10];
-    if (bsn) {
-        /* A search answer must only hold the searched citizen's zaken; if
-         * the rollen say otherwise, the zaak is not theirs: skip it. */
-        const mz_json *rollen = mz_json_get(ex, "rollen");
-        char other[10];
-        if (rollen && rollen->type == MZ_JSON_ARRAY && bsn_from_rollen(rollen, other) &&
-            strcmp(other, bsn) != 0) {
-            sink->skipped++;
+    {
+        owner o;
+        mz_adapter_status ost = zaak_owner(c, zaak, url, &o);
+        if (ost == MZ_ADAPTER_REFUSED && c->outside) {
+            owner_clear(&o);
+            mz_sink_skip(sink, MZ_SKIP_URL_OUTSIDE_BASE);
             return MZ_ADAPTER_OK;
         }
-        snprintf(who, sizeof who, "%s", bsn);
-    } else {
-        bool found = false;
-        const mz_json *rollen = mz_json_get(ex, "rollen");
-        if (rollen && rollen->type == MZ_JSON_ARRAY)
-            found = bsn_from_rollen(rollen, who);
-        else {
-            mz_adapter_status st = fetch_rollen_bsn(c, url, who, &found);
-            if (st != MZ_ADAPTER_OK)
-                return st;
+        if (ost != MZ_ADAPTER_OK) {
+            owner_clear(&o);
+            return ost;
         }
-        if (!found) { /* not about a citizen we can serve */
-            sink->skipped++;
+        mz_skip_reason why = !owner_found(c->z, &o)           ? MZ_SKIP_NO_SUBJECT
+                             : bsn && strcmp(o.bsn, bsn) != 0 ? MZ_SKIP_NOT_SUBJECT
+                                                              : MZ_SKIP__COUNT;
+        memcpy(who, o.bsn, sizeof who);
+        owner_clear(&o);
+        if (why != MZ_SKIP__COUNT) {
+            memset(who, 0, sizeof who);
+            mz_sink_skip(sink, why);
             return MZ_ADAPTER_OK;
         }
     }
@@ -833,7 +914,7 @@ static mz_adapter_status emit_zaak(call *c, const mz_json *zaak, const char *bsn
                 h.ev[i].status_text = rec.status_text;
             }
         if (!changed) {
-            sink->skipped++; /* no date at all: nothing to order by */
+            mz_sink_skip(sink, MZ_SKIP_INCOMPLETE); /* no date at all: nothing to order by */
         } else {
             mz_pseudonym(who, 9, rec.subject_key);
             if (!sink->emit(sink, &rec))
@@ -841,6 +922,12 @@ static mz_adapter_status emit_zaak(call *c, const mz_json *zaak, const char *bsn
         }
     }
     memset(who, 0, sizeof who);
+    if (st == MZ_ADAPTER_REFUSED && c->outside) {
+        /* This zaak made us fetch a URL outside the base URLs (its status,
+         * resultaat, a type, ...): refused, and the zaak alone skipped. */
+        mz_sink_skip(sink, MZ_SKIP_URL_OUTSIDE_BASE);
+        st = MZ_ADAPTER_OK;
+    }
     history_free(&h);
     type_clear(&zt);
     type_clear(&stt);
@@ -926,7 +1013,7 @@ static mz_adapter_status zgw_sync(void *state, mz_sink *sink, const char *cursor
     (void)cursor;
     *next_cursor = NULL;
     zgw *z = state;
-    call c = {z, client(z), deadline_ms, 0, err, errlen, NULL, NULL};
+    call c = {z, client(z), deadline_ms, 0, err, errlen, NULL, NULL, false};
     char url[2200];
     snprintf(url, sizeof url, "%s/zaken%s", z->zaken_url, z->expand ? "?expand=" EXPAND : "");
     mz_adapter_status st = walk(&c, url, NULL, NULL, sink);
@@ -942,7 +1029,7 @@ static mz_adapter_status zgw_refresh(void *state, mz_sink *sink, const char *bsn
         snprintf(err, errlen, "invalid BSN");
         return MZ_ADAPTER_REFUSED;
     }
-    call c = {z, client(z), deadline_ms, 0, err, errlen, NULL, NULL};
+    call c = {z, client(z), deadline_ms, 0, err, errlen, NULL, NULL, false};
     char url[2200], body[300];
     snprintf(url, sizeof url, "%s/zaken/_zoek", z->zaken_url);
     snprintf(body, sizeof body,
@@ -958,7 +1045,7 @@ static mz_adapter_status zgw_fetch(void *state, mz_sink *sink, const char *url, 
                                    char *err, size_t errlen)
 {
     zgw *z = state;
-    call c = {z, client(z), deadline_ms, 0, err, errlen, NULL, NULL};
+    call c = {z, client(z), deadline_ms, 0, err, errlen, NULL, NULL, false};
     char full[2200];
     snprintf(full, sizeof full, "%s%s", url, z->expand ? "?expand=" EXPAND : "");
     mz_json_doc *d;
@@ -1002,6 +1089,48 @@ static char *strip_slash(const char *s)
     return d;
 }
 
+/* `subjectRoles`: the roles (Rol.omschrijvingGeneriek) that make a natural
+ * person entitled to see a zaak, in order of precedence; default
+ * ["initiator"]. A non-empty array of distinct values of the Zaken API's
+ * enum; anything else is refused (a typo must not silently entitle no one,
+ * or everyone). */
+static bool subject_roles(const mz_json *s, int *roles, int *n, char *err, size_t errlen)
+{
+    const mz_json *v = mz_json_get(s, "subjectRoles");
+    *n = 0;
+    if (!v) {
+        for (int i = 0; i < N_ROLES; i++)
+            if (strcmp(ROLE_NAMES[i], "initiator") == 0)
+                roles[(*n)++] = i;
+        return true;
+    }
+    if (v->type != MZ_JSON_ARRAY || v->u.kids.count == 0 || v->u.kids.count > N_ROLES) {
+        snprintf(err, errlen,
+                 "subjectRoles: must be a non-empty array of Rol.omschrijvingGeneriek values");
+        return false;
+    }
+    for (const mz_json *e = v->u.kids.first; e; e = e->next) {
+        const char *name = mz_json_string(e, NULL);
+        int k = 0;
+        while (name && k < N_ROLES && strcmp(ROLE_NAMES[k], name) != 0)
+            k++;
+        if (!name || k == N_ROLES) {
+            snprintf(err, errlen,
+                     "subjectRoles[%d]: must be one of adviseur, behandelaar, belanghebbende, "
+                     "beslisser, initiator, klantcontacter, zaakcoordinator, mede_initiator",
+                     *n);
+            return false;
+        }
+        for (int i = 0; i < *n; i++)
+            if (roles[i] == k) {
+                snprintf(err, errlen, "subjectRoles[%d]: %s is listed twice", *n, ROLE_NAMES[k]);
+                return false;
+            }
+        roles[(*n)++] = k;
+    }
+    return true;
+}
+
 static void *zgw_init(const mz_agency *agency, const mz_json *s, char *err, size_t errlen)
 {
     const char *zaken, *catalogi, *client_id, *user_id, *user_repr, *tmpl;
@@ -1026,10 +1155,15 @@ static void *zgw_init(const mz_agency *agency, const mz_json *s, char *err, size
         if (v)
             flags[i] = v->u.boolean;
     }
+    int roles[N_ROLES], nroles;
+    if (!subject_roles(s, roles, &nroles, err, errlen))
+        return NULL;
     char *secret = mz_secret_resolve(s, "secret", true, err, errlen);
     if (!secret)
         return NULL;
     zgw *z = calloc(1, sizeof *z);
+    memcpy(z->roles, roles, sizeof roles);
+    z->nroles = nroles;
     z->agency = agency;
     z->zaken_url = strip_slash(zaken);
     z->catalogi_url = strip_slash(catalogi);

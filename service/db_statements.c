@@ -17,7 +17,13 @@
     "a.contact_professional_phone, c.external_id"
 
 /* The case upsert, one record (case_upsert) or a batch (case_upsert_many):
- * the same columns and the same out-of-order rule, written once. */
+ * the same columns and the same out-of-order rule, written once.
+ * subject_key is never updated: a case belongs to the subject it was first
+ * stored for, and a record naming another subject changes nothing (no row
+ * returned, like a stale one; the store tells the two apart with
+ * case_conflict_record(_many) and records the conflict). Why: an update
+ * that moved the case to whoever the last record named let one citizen's
+ * case move to another on a wrong or unfiltered agency answer. */
 #define CASE_INSERT_INTO                                                                           \
     "INSERT INTO cases (agency_id, external_id, subject_key, case_number, title, "                 \
     "case_type_code, case_type_label, status_group, status_text, status_changed_at, "              \
@@ -37,6 +43,7 @@
     "source_updated_at = EXCLUDED.source_updated_at, last_source = EXCLUDED.last_source, "         \
     "last_synced_at = now(), updated_at = now() "                                                  \
     "WHERE cases.source_updated_at <= EXCLUDED.source_updated_at "                                 \
+    "AND cases.subject_key = EXCLUDED.subject_key "                                                \
     "RETURNING id"
 
 const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
@@ -78,13 +85,27 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          "THEN ($10::timestamptz AT TIME ZONE 'Europe/Amsterdam')::date END), $15, $16, $17, "
          "$18::date, $19, $20, $21::timestamptz, $22) " CASE_ON_CONFLICT,
          22, true},
+    /* Only into the case of the record's own subject ($8): a record refused
+     * as a conflict adds nothing to the owner's timeline. */
     [MZ_STMT_CASE_EVENT_INSERT] =
         {"case_event_insert",
          "INSERT INTO case_events (case_id, status_group, status_text, occurred_at, source, "
          "event_key) SELECT id, $3::status_group, $4, $5::timestamptz, $6, $7 FROM cases "
-         "WHERE agency_id = $1 AND external_id = $2 "
+         "WHERE agency_id = $1 AND external_id = $2 AND subject_key = $8 "
          "ON CONFLICT (case_id, event_key) DO NOTHING",
-         7, true},
+         8, true},
+    /* A record that was not applied: when the stored case belongs to
+     * another subject than the record's ($3), counts the conflict (one row
+     * per case) and returns the case id; no row when it was merely stale.
+     * $1 agency, $2 external id, $3 subject key (binary), $4 source. */
+    [MZ_STMT_CASE_CONFLICT_RECORD] =
+        {"case_conflict_record",
+         "INSERT INTO case_conflicts (case_id, agency_id, last_source) "
+         "SELECT id, agency_id, $4 FROM cases WHERE agency_id = $1 AND external_id = $2 "
+         "AND subject_key <> $3 "
+         "ON CONFLICT (case_id) DO UPDATE SET detections = case_conflicts.detections + 1, "
+         "last_detected_at = now(), last_source = EXCLUDED.last_source RETURNING case_id",
+         4, false},
     /* $1 subject key (binary), $2 agency or NULL, $3 'open'/'closed' or NULL,
      * $4/$5 keyset cursor (sort key in µs, id) or NULL, $6 limit. */
     [MZ_STMT_CASES_LIST] =
@@ -127,15 +148,25 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          "WHERE agency_id = $3 AND (lease_until IS NULL OR lease_until < now()) "
          "RETURNING agency_id, cursor, consecutive_failures",
          3, false},
-    /* $1 agency, $2 owner, $3 cursor, $4 next run in s, $5 ms, $6 seen, $7 applied */
+    /* $1 agency, $2 owner, $3 cursor, $4 next run in s, $5 ms, $6 seen, $7 applied,
+     * $8 records skipped, $9 their reasons (JSON object: reason -> count) */
     [MZ_STMT_SYNC_FINISH_OK] =
         {"sync_finish_ok",
          "UPDATE sync_state SET lease_owner = NULL, lease_until = NULL, cursor = $3, "
          "last_success_at = now(), last_error = NULL, consecutive_failures = 0, "
          "next_run_at = now() + $4::int * interval '1 second', last_duration_ms = $5::int, "
-         "last_seen = $6::int, last_applied = $7::int, runs = runs + 1 "
+         "last_seen = $6::int, last_applied = $7::int, runs = runs + 1, "
+         "last_skipped = $8::int, last_skip_reasons = $9::jsonb "
          "WHERE agency_id = $1 AND lease_owner = $2",
-         7, true},
+         9, true},
+    /* $1 agency, $2 JSON object reason -> count (mz_sync_skips_json). */
+    [MZ_STMT_SYNC_SKIPS_ADD] = {"sync_skips_add",
+                                "INSERT INTO sync_skips (agency_id, reason, total) "
+                                "SELECT $1, key, value::bigint FROM jsonb_each_text($2::jsonb) "
+                                "WHERE value::bigint > 0 "
+                                "ON CONFLICT (agency_id, reason) DO UPDATE SET "
+                                "total = sync_skips.total + EXCLUDED.total, last_at = now()",
+                                2, false},
     /* $1 agency, $2 owner, $3 error, $4 next run in s, $5 ms */
     [MZ_STMT_SYNC_FINISH_FAIL] =
         {"sync_finish_fail",
@@ -160,6 +191,28 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          "coalesce(s.lease_until > now(), false), "
          "(SELECT count(*) FROM cases c WHERE c.agency_id = a.id), s.last_duration_ms, "
          "s.last_seen, s.last_applied, coalesce(s.runs, 0) "
+         "FROM agencies a LEFT JOIN sync_state s ON s.agency_id = a.id ORDER BY a.id",
+         0, true},
+    /* The admin view's (and /metrics') ownership and skip figures per
+     * agency: the last successful sync's skipped records and reasons, the
+     * running skip totals by reason (JSON object), the cases in conflict,
+     * all detections, the latest, and the 10 most recent conflicts (JSON
+     * array; our case ids only). */
+    [MZ_STMT_AGENCIES_TRUST] =
+        {"agencies_trust",
+         "SELECT a.id, s.last_skipped, s.last_skip_reasons::text, "
+         "(SELECT coalesce(jsonb_object_agg(k.reason, k.total), '{}'::jsonb) FROM sync_skips k "
+         "WHERE k.agency_id = a.id)::text, "
+         "(SELECT count(*) FROM case_conflicts x WHERE x.agency_id = a.id), "
+         "(SELECT coalesce(sum(x.detections), 0) FROM case_conflicts x WHERE x.agency_id = a.id), "
+         "(SELECT max(x.last_detected_at) FROM case_conflicts x WHERE x.agency_id = a.id), "
+         "(SELECT coalesce(jsonb_agg(jsonb_build_object('caseId', x.case_id, 'source', "
+         "x.last_source, 'detections', x.detections, 'firstDetectedAt', "
+         "to_char(x.first_detected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+         "'lastDetectedAt', to_char(x.last_detected_at AT TIME ZONE 'UTC', "
+         "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')) ORDER BY x.last_detected_at DESC, x.case_id), "
+         "'[]'::jsonb) FROM (SELECT * FROM case_conflicts y WHERE y.agency_id = a.id "
+         "ORDER BY y.last_detected_at DESC, y.case_id LIMIT 10) x)::text "
          "FROM agencies a LEFT JOIN sync_state s ON s.agency_id = a.id ORDER BY a.id",
          0, true},
     /* $1 subject key: per enabled agency, the citizen's last refresh and
@@ -382,9 +435,27 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          "event_key) SELECT c.id, e.status_group::status_group, e.status_text, "
          "e.occurred_at::timestamptz, e.source, e.event_key "
          "FROM jsonb_to_recordset($1::jsonb) AS e(n int, agency_id text, external_id text, "
-         "status_group text, status_text text, occurred_at text, source text, event_key text) "
+         "subject_key text, status_group text, status_text text, occurred_at text, source text, "
+         "event_key text) "
          "CROSS JOIN LATERAL (SELECT id FROM cases WHERE cases.agency_id = e.agency_id AND "
-         "cases.external_id = e.external_id LIMIT 1) c "
+         "cases.external_id = e.external_id AND cases.subject_key = decode(e.subject_key, 'hex') "
+         "LIMIT 1) c "
          "ORDER BY e.n ON CONFLICT (case_id, event_key) DO NOTHING",
          1, true},
+    /* case_conflict_record for a batch ($1: case_upsert_many's JSON array),
+     * run when fewer rows were applied than sent: each record whose stored
+     * case belongs to another subject is a conflict. A batch never names a
+     * case twice, so no row is updated twice. */
+    [MZ_STMT_CASE_CONFLICT_RECORD_MANY] =
+        {"case_conflict_record_many",
+         "INSERT INTO case_conflicts (case_id, agency_id, last_source) "
+         "SELECT c.id, c.agency_id, r.last_source FROM jsonb_to_recordset($1::jsonb) AS "
+         "r(agency_id text, external_id text, subject_key text, last_source text) "
+         "CROSS JOIN LATERAL (SELECT id, agency_id FROM cases WHERE cases.agency_id = "
+         "r.agency_id AND cases.external_id = r.external_id AND cases.subject_key <> "
+         "decode(r.subject_key, 'hex') LIMIT 1) c "
+         "ON CONFLICT (case_id) DO UPDATE SET detections = case_conflicts.detections + 1, "
+         "last_detected_at = now(), last_source = EXCLUDED.last_source "
+         "RETURNING case_id, agency_id, last_source",
+         1, false},
 };

@@ -2,6 +2,11 @@
  * h_agencies.c — the admin view of agencies: GET /api/v1/agencies (sync
  * health per agency) and POST /api/v1/agencies/{agencyId}/sync (run a sync
  * now). Both for tokens whose roles contain "admin".
+ *
+ * Per agency, besides sync health and the inbox: "skips" (records the last
+ * successful sync did not store, by reason, and running totals) and
+ * "conflicts" (cases a source named another subject for: refused, the case
+ * kept by its owner; our case ids only, to resolve them by).
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +27,34 @@ static void int_or_null(mz_buf *b, const char *v)
     mz_buf_puts(b, v ? v : "null");
 }
 
+/* `,"skips":{...},"conflicts":{...}` for agency id from the agencies_trust
+ * rows (JSON members built by Postgres: valid JSON by construction). */
+static void trust_json(mz_buf *b, const PGresult *t, const char *id)
+{
+    int k = 0;
+    while (k < PQntuples(t) && strcmp(PQgetvalue(t, k, 0), id) != 0)
+        k++;
+    bool have = k < PQntuples(t);
+    mz_buf_puts(b, ",\"skips\":{\"lastRun\":");
+    int_or_null(b, have ? col(t, k, 1) : NULL);
+    mz_buf_puts(b, ",\"lastRunReasons\":");
+    mz_buf_puts(b, have && col(t, k, 2) ? col(t, k, 2) : "{}");
+    mz_buf_puts(b, ",\"totals\":");
+    mz_buf_puts(b, have ? PQgetvalue(t, k, 3) : "{}");
+    mz_buf_puts(b, "},\"conflicts\":{\"cases\":");
+    mz_buf_puts(b, have ? PQgetvalue(t, k, 4) : "0");
+    mz_buf_puts(b, ",\"detections\":");
+    mz_buf_puts(b, have ? PQgetvalue(t, k, 5) : "0");
+    mz_buf_puts(b, ",\"lastDetectedAt\":");
+    if (have)
+        mz_json_ts(b, t, k, 6);
+    else
+        mz_buf_puts(b, "null");
+    mz_buf_puts(b, ",\"recent\":");
+    mz_buf_puts(b, have ? PQgetvalue(t, k, 7) : "[]");
+    mz_buf_putc(b, '}');
+}
+
 void mz_h_agencies_list(mz_req *r)
 {
     mz_db *db = mz_db_thread_read();
@@ -35,6 +68,14 @@ void mz_h_agencies_list(mz_req *r)
     if (!mz_db_ok(inbox)) {
         PQclear(res);
         PQclear(inbox);
+        mz_reply_unavailable(r, "the case store is unavailable; try again shortly");
+        return;
+    }
+    PGresult *trust = mz_db_exec(db, MZ_STMT_AGENCIES_TRUST, NULL, NULL, NULL);
+    if (!mz_db_ok(trust)) {
+        PQclear(res);
+        PQclear(inbox);
+        PQclear(trust);
         mz_reply_unavailable(r, "the case store is unavailable; try again shortly");
         return;
     }
@@ -91,11 +132,14 @@ void mz_h_agencies_list(mz_req *r)
             mz_json_ts(&b, inbox, k, 3);
         else
             mz_buf_puts(&b, "null");
-        mz_buf_puts(&b, "}}");
+        mz_buf_putc(&b, '}');
+        trust_json(&b, trust, id);
+        mz_buf_putc(&b, '}');
     }
     mz_buf_puts(&b, "]}");
     PQclear(res);
     PQclear(inbox);
+    PQclear(trust);
     mz_reply_json(r, 200, &b);
 }
 

@@ -146,10 +146,10 @@ static int cmd_sync(int argc, char **argv)
         if (!mz_sync_agency_once(db, a, mz_instance_id(), &rep))
             fail("cannot sync", rep.error);
         else {
-            printf("agency %s: %s, %zu seen, %zu applied, %zu stale, %zu invalid, %zu skipped, "
-                   "%lld ms\n",
+            printf("agency %s: %s, %zu seen, %zu applied, %zu stale, %zu invalid, %zu conflicts, "
+                   "%zu skipped, %lld ms\n",
                    a->id, mz_adapter_status_name(rep.status), rep.seen, rep.applied, rep.stale,
-                   rep.invalid, rep.skipped, (long long)rep.duration_ms);
+                   rep.invalid, rep.conflicts, rep.skipped, (long long)rep.duration_ms);
             rc = rep.status == MZ_ADAPTER_OK ? 0 : 1;
         }
     }

@@ -8,6 +8,7 @@
 
 #include "db.h"
 #include "ingest.h"
+#include "json.h"
 
 #define MAX_ROUTES 64
 #define CLASSES    6 /* index 0 unused; 1xx..5xx */
@@ -51,6 +52,47 @@ static void route_labels(mz_buf *b, const mz_route *all, size_t n, size_t i)
                   i < n ? all[i].pattern : "(other)");
 }
 
+/* Records not stored (by reason, running totals) and ownership conflicts,
+ * per agency (agencies_trust). Reasons are fixed codes ([a-z_], checked by
+ * the table), safe as label values. */
+static void trust_metrics(mz_buf *b, const PGresult *t)
+{
+    mz_buf_puts(b, "# HELP mz_sync_skipped_records_total Records a sync or refresh did not store, "
+                   "per agency and reason.\n# TYPE mz_sync_skipped_records_total counter\n");
+    for (int r = 0; r < PQntuples(t); r++) {
+        char err[64];
+        const char *txt = PQgetvalue(t, r, 3);
+        mz_json_doc *d = mz_json_parse(txt, strlen(txt), NULL, err, sizeof err);
+        const mz_json *o = d ? mz_json_root(d) : NULL;
+        for (const mz_json *k = o && o->type == MZ_JSON_OBJECT ? o->u.kids.first : NULL; k;
+             k = k->next) {
+            int64_t v = 0;
+            if (mz_json_int64(k, &v))
+                mz_buf_printf(b,
+                              "mz_sync_skipped_records_total{agency=\"%s\",reason=\"%s\"} %lld\n",
+                              PQgetvalue(t, r, 0), k->key, (long long)v);
+        }
+        mz_json_free(d);
+    }
+    mz_buf_puts(b, "# HELP mz_sync_last_run_skipped_records Records the last successful sync did "
+                   "not store, per agency.\n# TYPE mz_sync_last_run_skipped_records gauge\n");
+    for (int r = 0; r < PQntuples(t); r++)
+        if (!PQgetisnull(t, r, 1))
+            mz_buf_printf(b, "mz_sync_last_run_skipped_records{agency=\"%s\"} %s\n",
+                          PQgetvalue(t, r, 0), PQgetvalue(t, r, 1));
+    mz_buf_puts(b, "# HELP mz_case_conflicts_total Records refused because they named another "
+                   "subject for a stored case, per agency (drops when such a case is deleted).\n"
+                   "# TYPE mz_case_conflicts_total counter\n");
+    for (int r = 0; r < PQntuples(t); r++)
+        mz_buf_printf(b, "mz_case_conflicts_total{agency=\"%s\"} %s\n", PQgetvalue(t, r, 0),
+                      PQgetvalue(t, r, 5));
+    mz_buf_puts(b, "# HELP mz_case_conflict_cases Stored cases some source named another subject "
+                   "for, per agency.\n# TYPE mz_case_conflict_cases gauge\n");
+    for (int r = 0; r < PQntuples(t); r++)
+        mz_buf_printf(b, "mz_case_conflict_cases{agency=\"%s\"} %s\n", PQgetvalue(t, r, 0),
+                      PQgetvalue(t, r, 4));
+}
+
 /* Per-agency sync and inbox state, read from the database at scrape time
  * (so every instance reports the shared truth). */
 static void agency_metrics(mz_buf *b)
@@ -58,6 +100,7 @@ static void agency_metrics(mz_buf *b)
     mz_db *db = mz_db_thread_read();
     PGresult *s = db ? mz_db_exec(db, MZ_STMT_AGENCIES_ADMIN, NULL, NULL, NULL) : NULL;
     PGresult *in = db ? mz_db_exec(db, MZ_STMT_INBOX_STATS, NULL, NULL, NULL) : NULL;
+    PGresult *trust = db ? mz_db_exec(db, MZ_STMT_AGENCIES_TRUST, NULL, NULL, NULL) : NULL;
     mz_buf_printf(b,
                   "# HELP mz_database_up Whether the database answered this scrape.\n"
                   "# TYPE mz_database_up gauge\nmz_database_up %d\n",
@@ -106,8 +149,11 @@ static void agency_metrics(mz_buf *b)
             mz_buf_printf(b, "mz_inbox_failing{agency=\"%s\"} %s\n", PQgetvalue(in, r, 0),
                           PQgetvalue(in, r, 2));
     }
+    if (mz_db_ok(trust))
+        trust_metrics(b, trust);
     PQclear(s);
     PQclear(in);
+    PQclear(trust);
 }
 
 void mz_metrics_render(mz_buf *b)

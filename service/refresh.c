@@ -76,6 +76,7 @@ static void *job_main(void *arg)
         mz_adapter_status st = j->agency->ops->refresh_subject(j->agency->state, &sink.sink, j->bsn,
                                                                j->deadline_ms, err, sizeof err);
         ok = mz_store_sink_finish(&sink, st == MZ_ADAPTER_OK) && st == MZ_ADAPTER_OK;
+        mz_sync_record_skips(db, j->agency->id, &rep); /* e.g. other people's zaken refused */
         const char *v[3] = {j->agency->id, (const char *)j->key, ok ? "true" : "false"};
         const int lens[3] = {0, MZ_PSEUDONYM_LEN, 0};
         const int fmts[3] = {0, 1, 0};

@@ -8,6 +8,17 @@
  * older than what is stored (source_updated_at; out-of-order safe), and its
  * timeline events always, deduplicated by event key (idempotent).
  *
+ * Ownership of a case: a case belongs to the subject (pseudonym) it was
+ * first stored for, for good. A record for a known case (agency, external
+ * id) that names another subject is refused as a conflict: nothing of it
+ * is written (no case change, no timeline entry), the conflict is counted
+ * in case_conflicts (our case id, agency, source, when, how often) and
+ * logged without any identifier but the agency and (the start of) our case
+ * id. Why: the store is the last line of defence against an adapter or
+ * agency that credits a case to the wrong person; moving a case to whoever
+ * the last record named showed one citizen's case to another. A genuine
+ * transfer at the agency is resolved by an operator (docs/security.md).
+ *
  * Ownership: records and their strings belong to the caller; nothing is
  * retained after the call returns (a batch queues its own copies).
  */
@@ -59,7 +70,8 @@ typedef enum mz_upsert_result {
     MZ_UPSERT_STALE,    /* older than the stored row: case unchanged, events added */
     MZ_UPSERT_INVALID,  /* the record failed validation: nothing written; err names the field */
     MZ_UPSERT_DB_ERROR, /* database unavailable or statement failed: nothing written */
-    MZ_UPSERT_QUEUED    /* batches only: valid, queued; the outcome comes with the batch */
+    MZ_UPSERT_QUEUED,   /* batches only: valid, queued; the outcome comes with the batch */
+    MZ_UPSERT_CONFLICT  /* the case belongs to another subject: refused, conflict recorded */
 } mz_upsert_result;
 
 /* True when s is one of the seven status groups. */
@@ -83,8 +95,8 @@ mz_upsert_result mz_store_upsert_case(mz_db *db, const mz_case_record *rec, char
  *
  * Outcomes are known only once a batch is written: mz_store_batch_add
  * answers MZ_UPSERT_QUEUED for a queued record, and the counters below
- * (applied, stale, invalid) grow when batches are written; the caller reads
- * and resets them. */
+ * (applied, stale, invalid, conflicts) grow when batches are written; the
+ * caller reads and resets them. */
 #define MZ_STORE_BATCH 200
 typedef struct mz_store_batch {
     mz_db *db;
@@ -96,7 +108,7 @@ typedef struct mz_store_batch {
     mz_case_record **queue;
     size_t cap;
     /* outcomes of written records, for the caller to collect */
-    size_t applied, stale, invalid;
+    size_t applied, stale, invalid, conflicts;
 } mz_store_batch;
 /* limit MZ_STORE_IN_TX: queue without ever writing on add (except that a
  * record for a case already queued writes the queue first); the caller,

@@ -37,7 +37,8 @@ static void collect(mz_store_sink *ss)
     ss->rep->applied += ss->batch.applied;
     ss->rep->stale += ss->batch.stale;
     ss->rep->invalid += ss->batch.invalid;
-    ss->batch.applied = ss->batch.stale = ss->batch.invalid = 0;
+    ss->rep->conflicts += ss->batch.conflicts;
+    ss->batch.applied = ss->batch.stale = ss->batch.invalid = ss->batch.conflicts = 0;
 }
 
 static bool store_emit(mz_sink *s, const mz_case_record *rec)
@@ -59,6 +60,9 @@ static bool store_emit(mz_sink *s, const mz_case_record *rec)
     case MZ_UPSERT_INVALID:
         rep->invalid++;
         return true;
+    case MZ_UPSERT_CONFLICT: /* refused and recorded by the store; the run goes on */
+        rep->conflicts++;
+        return true;
     case MZ_UPSERT_QUEUED:
         return true;
     case MZ_UPSERT_DB_ERROR:
@@ -73,6 +77,7 @@ void mz_store_sink_init(mz_store_sink *s, mz_db *db, mz_sync_report *rep)
     s->sink.emit = store_emit;
     s->sink.ud = NULL;
     s->sink.skipped = 0;
+    memset(s->sink.skips, 0, sizeof s->sink.skips);
     mz_store_batch_init(&s->batch, db, MZ_STORE_BATCH);
     s->rep = rep;
     s->lease_agency = NULL;
@@ -85,6 +90,8 @@ bool mz_store_sink_finish(mz_store_sink *s, bool ok)
     char err[200];
     bool flushed = mz_store_batch_flush(&s->batch, err, sizeof err);
     collect(s);
+    s->rep->skipped = s->sink.skipped;
+    memcpy(s->rep->skips, s->sink.skips, sizeof s->rep->skips);
     if (!flushed) {
         mz_store_batch_abort(&s->batch);
         /* On a failed run what it wrote so far is still a valid state of
@@ -95,6 +102,43 @@ bool mz_store_sink_finish(mz_store_sink *s, bool ok)
         return false;
     }
     return true;
+}
+
+size_t mz_sync_skips_json(const mz_sync_report *rep, mz_buf *out)
+{
+    size_t total = 0;
+    mz_buf_putc(out, '{');
+    struct {
+        const char *name;
+        size_t n;
+    } all[MZ_SKIP__COUNT + 2];
+    for (int i = 0; i < MZ_SKIP__COUNT; i++)
+        all[i].name = mz_skip_reason_name((mz_skip_reason)i), all[i].n = rep->skips[i];
+    all[MZ_SKIP__COUNT].name = "invalid";
+    all[MZ_SKIP__COUNT].n = rep->invalid;
+    all[MZ_SKIP__COUNT + 1].name = "conflict";
+    all[MZ_SKIP__COUNT + 1].n = rep->conflicts;
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (!all[i].n)
+            continue;
+        if (total)
+            mz_buf_putc(out, ',');
+        mz_json_key(out, all[i].name);
+        mz_buf_printf(out, "%zu", all[i].n);
+        total += all[i].n;
+    }
+    mz_buf_putc(out, '}');
+    return total;
+}
+
+void mz_sync_record_skips(mz_db *db, const char *agency_id, const mz_sync_report *rep)
+{
+    mz_buf j = MZ_BUF_INIT;
+    if (mz_sync_skips_json(rep, &j) > 0) {
+        const char *v[2] = {agency_id, j.data};
+        PQclear(mz_db_exec(db, MZ_STMT_SYNC_SKIPS_ADD, v, NULL, NULL));
+    }
+    mz_buf_free(&j);
 }
 
 /* --- one agency */
@@ -145,6 +189,7 @@ static void log_run(const mz_agency *a, const mz_sync_report *rep)
     mz_log_int(&l, "applied", (int64_t)rep->applied);
     mz_log_int(&l, "stale", (int64_t)rep->stale);
     mz_log_int(&l, "invalid", (int64_t)rep->invalid);
+    mz_log_int(&l, "conflicts", (int64_t)rep->conflicts);
     mz_log_int(&l, "skipped", (int64_t)rep->skipped);
     mz_log_int(&l, "duration_ms", rep->duration_ms);
     if (rep->status != MZ_ADAPTER_OK)
@@ -165,20 +210,25 @@ static bool run_claimed(mz_db *db, const mz_agency *a, const char *owner, const 
     int64_t deadline = t0 + (int64_t)MZ_SYNC_MAX_RUN_SECONDS * 1000;
     char err[256] = "";
     rep->status = a->ops->sync(a->state, &sink.sink, cursor, &next, deadline, err, sizeof err);
-    rep->skipped = sink.sink.skipped;
     if (!mz_store_sink_finish(&sink, rep->status == MZ_ADAPTER_OK) && rep->status == MZ_ADAPTER_OK)
         rep->status = MZ_ADAPTER_ABORTED;
     if (rep->status != MZ_ADAPTER_OK && !rep->error[0])
         snprintf(rep->error, sizeof rep->error, "%s", err[0] ? err : "sync failed");
     rep->duration_ms = mz_outbound_now_ms() - t0;
-    char ms[24], seen[24], applied[24], delay[24];
+    char ms[24], seen[24], applied[24], delay[24], skipped[24];
     snprintf(ms, sizeof ms, "%lld", (long long)rep->duration_ms);
     snprintf(seen, sizeof seen, "%zu", rep->seen);
     snprintf(applied, sizeof applied, "%zu", rep->applied);
+    /* Skipped records (adapter skips, refused and conflicting records) do
+     * not fail a run: it succeeds "with skips", recorded with its reasons. */
+    mz_buf reasons = MZ_BUF_INIT;
+    snprintf(skipped, sizeof skipped, "%zu", mz_sync_skips_json(rep, &reasons));
+    mz_sync_record_skips(db, a->id, rep);
     PGresult *r;
     if (rep->status == MZ_ADAPTER_OK) {
         snprintf(delay, sizeof delay, "%ld", a->poll_interval);
-        const char *v[7] = {a->id, owner, next ? next : cursor, delay, ms, seen, applied};
+        const char *v[9] = {a->id,   owner,   next ? next : cursor, delay, ms, seen,
+                            applied, skipped, reasons.data};
         r = mz_db_exec(db, MZ_STMT_SYNC_FINISH_OK, v, NULL, NULL);
     } else {
         snprintf(delay, sizeof delay, "%ld", mz_sync_backoff(a->poll_interval, failures + 1));
@@ -187,6 +237,7 @@ static bool run_claimed(mz_db *db, const mz_agency *a, const char *owner, const 
     }
     bool ok = mz_db_ok(r);
     PQclear(r);
+    mz_buf_free(&reasons);
     free(next);
     log_run(a, rep);
     return ok;

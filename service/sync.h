@@ -23,6 +23,7 @@
 
 #include "adapter.h"
 #include "agencies.h"
+#include "buf.h"
 #include "db.h"
 
 /* A run may take at most this long (the adapter's deadline). */
@@ -31,10 +32,23 @@
 typedef struct mz_sync_report {
     mz_adapter_status status;
     size_t seen, applied, stale, invalid;
-    size_t skipped; /* items the adapter could not use (no citizen, not theirs, no date) */
+    size_t conflicts;             /* refused by the store: the case belongs to another subject */
+    size_t skipped;               /* items the adapter could not use (mz_skip_reason) */
+    size_t skips[MZ_SKIP__COUNT]; /* the same by reason */
     int64_t duration_ms;
     char error[256];
 } mz_sync_report;
+
+/* The records a run did not store, by reason, as a JSON object of fixed
+ * codes ("no_subject", "not_subject", "url_outside_base", "incomplete",
+ * plus the store's "invalid" and "conflict") to counts, zero counts left
+ * out; into out. Returns the total. */
+size_t mz_sync_skips_json(const mz_sync_report *rep, mz_buf *out);
+
+/* Adds a run's skips to the agency's running totals (sync_skips, for
+ * /metrics); nothing when there were none. Syncs and fresh-on-read
+ * refreshes both count. */
+void mz_sync_record_skips(mz_db *db, const char *agency_id, const mz_sync_report *rep);
 
 /* Claims (unless already claimed by owner), runs and finishes one agency.
  * false when it could not be claimed (leased elsewhere) or the database
@@ -58,7 +72,8 @@ typedef struct mz_store_sink {
 void mz_store_sink_init(mz_store_sink *s, mz_db *db, mz_sync_report *rep);
 /* Commits what is pending (after the adapter returned OK); false on error,
  * with the reason in rep->error. On failure runs, call with ok = false to
- * roll back what is pending instead. */
+ * roll back what is pending instead. Either way the adapter's skip counts
+ * are copied into the report. */
 bool mz_store_sink_finish(mz_store_sink *s, bool ok);
 
 /* The scheduler thread (serve). */

@@ -3,7 +3,7 @@
  * them, and YAML → JSON (service/yamljson.c).
  *
  * The adapter's own mapping (zaak → mz_case_record: emit_zaak, type_fill,
- * bsn_from_rollen, ...) is static in adapters/zgw.c and needs an outbound
+ * owner_consider, ...) is static in adapters/zgw.c and needs an outbound
  * client, so this target fuzzes what the adapter does with every response
  * body: mz_json_parse with its limits (depth 32, 4,000,000 nodes, strings
  * 64 KiB), then a walk over the whole tree checking the parser's promises

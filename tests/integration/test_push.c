@@ -126,16 +126,22 @@ static long send_event(mzt_server *srv, const char *id, long ts_offset, const ch
     return st;
 }
 
-static void event_body(char *out, size_t n, const char *ref, const char *group, const char *at)
+static void event_body_for(char *out, size_t n, const char *bsn, const char *ref, const char *group,
+                           const char *at)
 {
     snprintf(out, n,
-             "{\"caseReference\":\"%s\",\"bsn\":\"" BSN "\",\"title\":\"Aanvraag %s\","
+             "{\"caseReference\":\"%s\",\"bsn\":\"%s\",\"title\":\"Aanvraag %s\","
              "\"caseNumber\":\"%s\",\"status\":{\"group\":\"%s\",\"text\":\"Status %s\"},"
              "\"occurredAt\":\"%s\",\"dates\":{\"registered\":\"2026-03-01\","
              "\"legalDeadline\":\"2026-05-01\"},\"actionRequired\":{\"text\":\"Stuur het "
              "formulier\",\"url\":\"https://agency.test/form\",\"dueDate\":\"2026-04-01\"},"
              "\"link\":\"https://agency.test/cases/%s\"}",
-             ref, ref, ref, group, group, at, ref);
+             ref, bsn, ref, ref, group, group, at, ref);
+}
+
+static void event_body(char *out, size_t n, const char *ref, const char *group, const char *at)
+{
+    event_body_for(out, n, BSN, ref, group, at);
 }
 
 /* Waits until the SQL count reaches want (or `seconds`). */
@@ -419,6 +425,62 @@ static void test_newer_then_older(void **state)
     assert_int_equal(q("SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id "
                        "WHERE c.external_id = 'ref-order'"),
                      2);
+}
+
+/* A pushed event naming another subject for a case stored for someone
+ * else goes through the same store: refused as a conflict (the case, its
+ * subject and its timeline unchanged, the conflict recorded with our case
+ * id), while the other event of the same body applies. A conflict is final:
+ * the inbox row is done, not retried. */
+static void test_other_subject_is_a_conflict(void **state)
+{
+    (void)state;
+    char own[1200], other[1200], good[1200], body[2600];
+    event_body(own, sizeof own, "ref-owner", "in_progress", "2026-03-11T10:00:00Z");
+    assert_int_equal(send_event(&g_srv, "msg-owner-1", 0, own, NULL, true), 202);
+    assert_int_equal(wait_for("SELECT count(*) FROM inbox WHERE event_id = 'msg-owner-1' AND "
+                              "processed_at IS NOT NULL",
+                              1),
+                     1);
+    const char *snap = "SELECT md5(c.subject_key || c.status_group::text || c.title || "
+                       "(SELECT count(*) FROM case_events e WHERE e.case_id = c.id)::text) "
+                       "FROM cases c WHERE external_id = 'ref-owner'";
+    char *before = mzt_query_text(&g_env, snap);
+    assert_non_null(before);
+    /* newer, so only the subject stands in its way */
+    event_body_for(other, sizeof other, "999993653", "ref-owner", "decided",
+                   "2026-03-12T10:00:00Z");
+    event_body(good, sizeof good, "ref-owner-next", "received", "2026-03-12T10:00:00Z");
+    snprintf(body, sizeof body, "[%s,%s]", other, good);
+    assert_int_equal(send_event(&g_srv, "msg-owner-2", 0, body, NULL, true), 202);
+    assert_int_equal(wait_for("SELECT count(*) FROM inbox WHERE event_id = 'msg-owner-2' AND "
+                              "processed_at IS NOT NULL AND error IS NULL",
+                              1),
+                     1);
+    char *after = mzt_query_text(&g_env, snap);
+    assert_non_null(after);
+    assert_string_equal(before, after);
+    assert_int_equal(q("SELECT count(*) FROM cases WHERE external_id = 'ref-owner-next'"), 1);
+    assert_int_equal(q("SELECT count(*) FROM case_conflicts x JOIN cases c ON c.id = x.case_id "
+                       "WHERE c.external_id = 'ref-owner' AND x.last_source = 'webhook' AND "
+                       "x.detections = 1 AND x.agency_id = 'gem'"),
+                     1);
+    /* the other citizen sees nothing of it; the owner still does */
+    char *tok = mzt_citizen_token(&g_env, "999993653");
+    mzt_resp r;
+    assert_true(mzt_http(&g_srv, "GET", "/api/v1/me/cases", tok, NULL, NULL, &r));
+    assert_int_equal(r.status, 200);
+    assert_null(strstr(r.body, "ref-owner"));
+    mzt_resp_free(&r);
+    free(tok);
+    tok = mzt_citizen_token(&g_env, BSN);
+    assert_true(mzt_http(&g_srv, "GET", "/api/v1/me/cases", tok, NULL, NULL, &r));
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"caseNumber\":\"ref-owner\""));
+    mzt_resp_free(&r);
+    free(tok);
+    free(before);
+    free(after);
 }
 
 static void test_bad_input_changes_nothing(void **state)
@@ -730,6 +792,7 @@ int main(void)
         cmocka_unit_test(test_case_twice_in_one_body),
         cmocka_unit_test(test_escapes_survive),
         cmocka_unit_test(test_newer_then_older),
+        cmocka_unit_test(test_other_subject_is_a_conflict),
         cmocka_unit_test(test_bad_input_changes_nothing),
         cmocka_unit_test(test_zgw_notifications),
         cmocka_unit_test(test_notifications_side_by_side),

@@ -5,7 +5,9 @@
  * a value Postgres refuses costs that record only (the batch is written
  * again record by record); a case named twice in one batch, and stale
  * records, come out as they would one by one; the sink's counts are the
- * per-record outcomes.
+ * per-record outcomes; a record naming another subject for a stored case
+ * is a conflict on every path (single, set-based batch, record-by-record
+ * fallback): nothing of it is written, and it is counted.
  *
  * How "the same" is checked: two agencies get the same records, one through
  * mz_store_upsert_case (one transaction per record, the reference), one
@@ -49,7 +51,7 @@ static int setup(void **state)
     return mzt_sql(&g_env, "INSERT INTO agencies (id, name, adapter_kind) VALUES "
                            "('ref', 'Reference', 'zgw'), ('bat', 'Batched', 'zgw'), "
                            "('bad', 'Refused values', 'zgw'), ('dup', 'Twice', 'zgw'), "
-                           "('ref2', 'Twice reference', 'zgw')")
+                           "('ref2', 'Twice reference', 'zgw'), ('own', 'Owners', 'zgw')")
                ? 0
                : -1;
 }
@@ -278,6 +280,74 @@ static void test_failed_run_keeps_queued(void **state)
                      10);
 }
 
+/* Even records get another subject (an agency "transfer"). */
+static void other_subject_even(gen *g, int i)
+{
+    if (i % 2 == 0)
+        mz_pseudonym("111222333", 9, g->rec.subject_key);
+}
+
+/* ... and record 13 a value Postgres refuses: the batch is written again
+ * record by record, where conflicts are found one at a time. */
+static void other_subject_even_refuse_13(gen *g, int i)
+{
+    other_subject_even(g, i);
+    if (i == 13)
+        g->rec.registered_on = "2026-02-30";
+}
+
+static char *owned_digest(void)
+{
+    return mzt_query_text(&g_env, "SELECT md5(string_agg(concat_ws('|', c.external_id, "
+                                  "encode(c.subject_key, 'hex'), c.status_text, "
+                                  "c.status_changed_at, (SELECT count(*) FROM case_events e "
+                                  "WHERE e.case_id = c.id)), ',' ORDER BY c.external_id)) "
+                                  "FROM cases c WHERE c.agency_id = 'own' AND "
+                                  "c.external_id ~ '/0000[02468]$'");
+}
+
+static void test_other_subject_is_a_conflict(void **state)
+{
+    (void)state;
+    gen g;
+    char err[200];
+    for (int i = 0; i < 10; i++) {
+        gen_record(&g, "own", i, 0);
+        assert_int_equal(mz_store_upsert_case(g_db, &g.rec, err, sizeof err), MZ_UPSERT_APPLIED);
+    }
+    char *before = owned_digest();
+    assert_non_null(before);
+    /* one record, newer, another subject */
+    gen_record(&g, "own", 4, 1);
+    other_subject_even(&g, 4);
+    assert_int_equal(mz_store_upsert_case(g_db, &g.rec, err, sizeof err), MZ_UPSERT_CONFLICT);
+    assert_false(mz_db_in_tx(g_db));
+    /* set-based: 0..9 (the even ones conflict) and new ones 10..14 */
+    mz_sync_report rep = sink_write("own", 0, 15, 1, other_subject_even);
+    assert_int_equal(rep.conflicts, 5);
+    assert_int_equal(rep.applied, 5 + 5);
+    assert_int_equal(rep.stale, 0);
+    /* record by record (a refused value in the batch) */
+    rep = sink_write("own", 0, 15, 2, other_subject_even_refuse_13);
+    assert_int_equal(rep.conflicts, 5);
+    assert_int_equal(rep.invalid, 1);
+    assert_int_equal(rep.applied, 5 + 4); /* 1, 3, .. 9; 10, 11, 12, 14 (their own subject) */
+    char *after = owned_digest();
+    assert_string_equal(before, after);
+    /* one row per case, every detection counted: case 4 three times */
+    assert_int_equal(count("SELECT count(*) FROM case_conflicts x JOIN cases c ON c.id = x.case_id "
+                           "WHERE c.agency_id = 'own'"),
+                     5);
+    assert_int_equal(count("SELECT x.detections FROM case_conflicts x JOIN cases c ON "
+                           "c.id = x.case_id WHERE c.external_id LIKE '%/00004' AND "
+                           "c.agency_id = 'own'"),
+                     3);
+    assert_int_equal(count("SELECT sum(detections) FROM case_conflicts WHERE agency_id = 'own'"),
+                     11);
+    free(before);
+    free(after);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_refused_value_costs_one_record),
         cmocka_unit_test(test_case_twice_in_one_batch),
         cmocka_unit_test(test_failed_run_keeps_queued),
+        cmocka_unit_test(test_other_subject_is_a_conflict),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

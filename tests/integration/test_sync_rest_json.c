@@ -5,7 +5,9 @@
  * the statusGroups mapping checked case by case, idempotent re-sync, records
  * missing a required field skipped, a `next` URL outside baseUrl refused,
  * every agency fault (error recorded, data kept), and fresh-on-read through
- * the body-based searchPath.
+ * the body-based searchPath; a search answer (or listing) whose items carry
+ * no BSN credits nobody (the item's bsn field is this kind's only proof of
+ * whose case it is).
  *
  * The agency-specific headers go through the adapter's `headers` setting:
  * the fake speaks ZGW, whose zaken list, read and _zoek insist on
@@ -167,6 +169,15 @@ static void write_agencies(void)
                FIELDS_COMMON "\"title\":\"/identificatie\",\"status\":\"/omschrijving\","
                              "\"statusChangedAt\":\"/einddatum\"",
                "", "\"Bewonersvergunning zone A\":\"decided\"", false);
+    /* rj-nobsn: the agency names nobody in its items (the bsn pointer finds
+     * nothing) and ignores the search field: its "search" answers every
+     * zaak, none of which may be credited to the searching citizen. */
+    put_agency(f, "rj-nobsn", g_fake.port, CRS_PLAIN,
+               "\"externalId\":\"/url\",\"bsn\":\"/bsn\",\"title\":\"/omschrijving\","
+               "\"status\":\"/_expand/status/_expand/statustype/omschrijving\","
+               "\"statusChangedAt\":\"/_expand/status/datumStatusGezet\"",
+               ",\"searchPath\":\"/zaken/_zoek?expand=" EXPAND "\",\"searchBsnField\":\"bsn\"", "",
+               false);
     /* rj-alt: the second fake, whose next links point at the first. */
     put_agency(f, "rj-alt", g_fake_alt.port, CRS_PLAIN,
                FIELDS_COMMON "\"title\":\"/omschrijving\","
@@ -659,9 +670,10 @@ static void test_fresh_on_read_search(void **state)
     snprintf(kv, sizeof kv, "MZ_AGENCIES_FILE=%s", g_agencies);
     const char *env[] = {
         kv, g_token_kv, g_crs_kv, "MZ_REFRESH_AFTER=0", "MZ_REFRESH_DEADLINE_MS=4000", NULL};
-    /* rj-loose is only read through its search here, not synced */
+    /* rj-loose is only read through its search here, not synced (nor is
+     * rj-nobsn, whose first sync is a test of its own) */
     assert_true(mzt_sql(&g_env, "UPDATE sync_state SET next_run_at = now() + interval '1 day' "
-                                "WHERE agency_id = 'rj-loose'"));
+                                "WHERE agency_id IN ('rj-loose', 'rj-nobsn')"));
     mzt_server s;
     assert_true(mzt_server_start(&s, &g_env, env));
     char *tok = mzt_citizen_token(&g_env, BSN_B);
@@ -716,6 +728,44 @@ static void test_fresh_on_read_search(void **state)
     assert_int_equal(mzt_server_stop(&s), 0);
 }
 
+/* Items without a subject: the listing skips them all (no_subject) and
+ * succeeds; the search (which the agency ignores, answering every zaak)
+ * credits none of them to the searching citizen. */
+static void test_items_without_bsn_credit_nobody(void **state)
+{
+    (void)state;
+    assert_int_equal(sync_once("rj-nobsn"), 0);
+    assert_int_equal(q("SELECT count(*) FROM cases WHERE agency_id = 'rj-nobsn'"), 0);
+    assert_true(q("SELECT (last_skip_reasons->>'no_subject')::int FROM sync_state WHERE "
+                  "agency_id = 'rj-nobsn'") >= ZAKEN);
+    assert_int_equal(q("SELECT consecutive_failures FROM sync_state WHERE agency_id = 'rj-nobsn'"),
+                     0);
+    long skipped = q("SELECT total FROM sync_skips WHERE agency_id = 'rj-nobsn' AND "
+                     "reason = 'no_subject'");
+    char kv[500];
+    snprintf(kv, sizeof kv, "MZ_AGENCIES_FILE=%s", g_agencies);
+    const char *env[] = {
+        kv, g_token_kv, g_crs_kv, "MZ_REFRESH_AFTER=0", "MZ_REFRESH_DEADLINE_MS=4000", NULL};
+    assert_true(mzt_sql(&g_env, "UPDATE sync_state SET next_run_at = now() + interval '1 day'"));
+    mzt_server s;
+    assert_true(mzt_server_start(&s, &g_env, env));
+    char *tok = mzt_citizen_token(&g_env, BSN_B);
+    mz_json_free(control("POST", "/_control/stats/reset", "{}"));
+    char *body;
+    mz_json_doc *d = get_cases(&s, tok, &body);
+    const char *fr = freshness_of(mz_json_root(d), "rj-nobsn");
+    assert_non_null(fr);
+    assert_string_equal(fr, "fresh"); /* the search ran and succeeded */
+    mz_json_free(d);
+    free(body);
+    assert_true(stat_of("zoek") >= 1);
+    assert_int_equal(q("SELECT count(*) FROM cases WHERE agency_id = 'rj-nobsn'"), 0);
+    assert_true(q("SELECT total FROM sync_skips WHERE agency_id = 'rj-nobsn' AND "
+                  "reason = 'no_subject'") >= skipped + ZAKEN);
+    free(tok);
+    assert_int_equal(mzt_server_stop(&s), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -725,6 +775,7 @@ int main(void)
         cmocka_unit_test(test_next_outside_base_refused),
         cmocka_unit_test(test_faults_keep_data),
         cmocka_unit_test(test_fresh_on_read_search),
+        cmocka_unit_test(test_items_without_bsn_credit_nobody),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -7,6 +7,13 @@
  * error recorded, data kept, backoff grows),
  * fresh-on-read within the deadline with the agency slow, the admin view,
  * and two service instances sharing the work.
+ *
+ * Whose case (the data exposure of the ownership issue): an agency that
+ * ignores the BSN filter and expand hands nobody someone else's zaak; a
+ * BSN match in a non-entitling role (a witness) credits nobody; a transfer
+ * at the agency leaves the case with its owner as a conflict (admin view,
+ * /metrics) until an operator deletes it; a zaak with a URL outside the
+ * agency's base is skipped and counted while the run succeeds.
  */
 // clang-format off
 #include <stdarg.h>
@@ -30,12 +37,16 @@
 
 #define SECRET "fake-zgw-test-secret"
 #define ZAKEN  250
+/* Citizens with no zaken at the fake's start (the fake's own are for the
+ * three default BSNs). */
+#define BSN_A "111222333"
+#define BSN_B "123456782"
 
 static mzt_env g_env;
 static mzt_server g_fake;
 static oas *g_oas;
 static char g_agencies[400];
-static char g_agencies_extra[400]; /* agencies only the history tests use (then deleted) */
+static char g_agencies_extra[400]; /* agencies only some tests use (history ones then deleted) */
 static char g_closed_port[16];
 
 static const char *const g_secret_env[] = {"MZ_TEST_ZGW_SECRET=" SECRET, NULL};
@@ -65,7 +76,8 @@ static void write_agencies(void)
             p, p, p, p, g_closed_port, g_closed_port);
     fclose(f);
     /* The same agency twice more: history requests one by one, and one for
-     * a sync that fails part-way. */
+     * a sync that fails part-way; and once with belanghebbende as an
+     * entitling role (the ownership tests). */
     snprintf(g_agencies_extra, sizeof g_agencies_extra, "%s/agencies-extra.json", g_env.dir);
     f = fopen(g_agencies_extra, "w");
     assert_non_null(f);
@@ -79,9 +91,14 @@ static void write_agencies(void)
         "{\"id\":\"gem-hist\",\"name\":\"Gemeente Halverwege\",\"pollIntervalSeconds\":3600,"
         "\"adapter\":{\"kind\":\"zgw\",\"zakenUrl\":\"http://127.0.0.1:%u/zaken/api/v1\","
         "\"catalogiUrl\":\"http://127.0.0.1:%u/catalogi/api/v1\",\"clientId\":\"mijnzaken\","
-        "\"secretEnv\":\"MZ_TEST_ZGW_SECRET\",\"timeoutMs\":1000,\"concurrency\":8}}\n"
+        "\"secretEnv\":\"MZ_TEST_ZGW_SECRET\",\"timeoutMs\":1000,\"concurrency\":8}},\n"
+        "{\"id\":\"gem-roles\",\"name\":\"Gemeente Belanghebbenden\",\"pollIntervalSeconds\":3600,"
+        "\"adapter\":{\"kind\":\"zgw\",\"zakenUrl\":\"http://127.0.0.1:%u/zaken/api/v1\","
+        "\"catalogiUrl\":\"http://127.0.0.1:%u/catalogi/api/v1\",\"clientId\":\"mijnzaken\","
+        "\"secretEnv\":\"MZ_TEST_ZGW_SECRET\",\"timeoutMs\":1000,"
+        "\"subjectRoles\":[\"initiator\",\"belanghebbende\"]}}\n"
         "]}\n",
-        p, p, p, p);
+        p, p, p, p, p, p);
     fclose(f);
 }
 
@@ -281,7 +298,8 @@ static void test_failing_history_request_fails_sync(void **state)
     free(a);
     free(b);
     /* the other tests know only the agencies of the main file */
-    assert_true(mzt_sql(&g_env, "DELETE FROM agencies WHERE id IN ('gem-serial', 'gem-hist')"));
+    assert_true(mzt_sql(&g_env, "DELETE FROM agencies WHERE id IN ('gem-serial', 'gem-hist', "
+                                "'gem-roles')"));
 }
 
 static void test_status_change_picked_up(void **state)
@@ -640,6 +658,362 @@ static void test_sync_resumes_after_kill(void **state)
     assert_int_equal(mzt_server_stop(&s), 0);
 }
 
+/* ------------------------------------------------------------------ */
+/* Whose case                                                          */
+
+static void quirks(const char *json)
+{
+    mz_json_free(control("POST", "/_control/quirks", json));
+}
+
+/* Adds a zaak at the fake; its URL and identificatie (malloc'd). */
+static void add_zaak(const char *body, char **url, char **ident)
+{
+    mz_json_doc *z = control("POST", "/_control/add", body);
+    const char *u = mz_json_string(mz_json_get(mz_json_root(z), "url"), NULL);
+    const char *i = mz_json_string(mz_json_get(mz_json_root(z), "identificatie"), NULL);
+    assert_non_null(u);
+    assert_non_null(i);
+    *url = strdup(u);
+    if (ident)
+        *ident = strdup(i);
+    mz_json_free(z);
+}
+
+static long cases_with_url(const char *agency, const char *url)
+{
+    char sql[800];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM cases WHERE agency_id = '%s' AND external_id = '%s'", agency,
+             url);
+    return q(sql);
+}
+
+static char *case_id_of(const char *agency, const char *url)
+{
+    char sql[800];
+    snprintf(sql, sizeof sql, "SELECT id FROM cases WHERE agency_id = '%s' AND external_id = '%s'",
+             agency, url);
+    return mzt_query_text(&g_env, sql);
+}
+
+/* GET path as the given token, contract-checked; the body (malloc'd), *status. */
+static char *get_checked(mzt_server *s, const char *path, const char *pattern, const char *token,
+                         long *status)
+{
+    mzt_resp r;
+    assert_true(mzt_http(s, "GET", path, token, NULL, NULL, &r));
+    char ct[64] = "", err[512];
+    mzt_header(&r, "content-type", ct, sizeof ct);
+    if (pattern &&
+        !oas_check(g_oas, "GET", pattern, (int)r.status, ct, r.body, r.body_len, err, sizeof err))
+        fail_msg("contract of %s: %s", path, err);
+    *status = r.status;
+    char *body = r.body;
+    r.body = NULL;
+    mzt_resp_free(&r);
+    return body ? body : strdup("");
+}
+
+/* A citizen's case list (fresh on read), body. */
+static char *my_cases(mzt_server *s, const char *bsn)
+{
+    char *tok = mzt_citizen_token(&g_env, bsn);
+    long st;
+    char *body = get_checked(s, "/api/v1/me/cases", "/api/v1/me/cases", tok, &st);
+    assert_int_equal(st, 200);
+    free(tok);
+    return body;
+}
+
+static long my_case_status(mzt_server *s, const char *bsn, const char *case_id)
+{
+    char *tok = mzt_citizen_token(&g_env, bsn);
+    char path[200];
+    snprintf(path, sizeof path, "/api/v1/me/cases/%s", case_id);
+    long st;
+    free(get_checked(s, path, "/api/v1/me/cases/{caseId}", tok, &st));
+    free(tok);
+    return st;
+}
+
+/* The admin view (contract-checked) and /metrics, bodies. */
+static char *admin_view(mzt_server *s)
+{
+    char *tok = mzt_staff_token(&g_env, "[\"admin\"]");
+    long st;
+    char *body = get_checked(s, "/api/v1/agencies", "/api/v1/agencies", tok, &st);
+    assert_int_equal(st, 200);
+    free(tok);
+    return body;
+}
+
+static char *metrics_of(mzt_server *s)
+{
+    long st;
+    char *body = get_checked(s, "/metrics", NULL, NULL, &st);
+    assert_int_equal(st, 200);
+    return body;
+}
+
+/* The admin view's item for one agency, parsed. */
+static mz_json_doc *admin_item(const char *body, const char *agency, const mz_json **item)
+{
+    char err[200];
+    mz_json_limits lim = {.max_depth = 64, .max_nodes = 1000000};
+    mz_json_doc *d = mz_json_parse(body, strlen(body), &lim, err, sizeof err);
+    assert_non_null(d);
+    *item = NULL;
+    for (const mz_json *it = mz_json_get(mz_json_root(d), "items")->u.kids.first; it; it = it->next)
+        if (strcmp(mz_json_string(mz_json_get(it, "id"), NULL), agency) == 0)
+            *item = it;
+    assert_non_null(*item);
+    return d;
+}
+
+static int64_t int_at(const mz_json *o, const char *a, const char *b)
+{
+    int64_t v = -1;
+    const mz_json *x = mz_json_get(o, a);
+    assert_true(mz_json_int64(b ? mz_json_get(x, b) : x, &v));
+    return v;
+}
+
+/* The reported exposure: an agency whose _zoek ignores the BSN filter and
+ * answers without _expand. Before the fix the searching citizen got every
+ * zaak in the answer (each moved to them: "B saw A's WW-uitkering, A got
+ * 404 for their own case"). Now only a zaak whose rollen (fetched, as
+ * nothing was expanded) name the searched citizen as initiator is theirs. */
+static void test_search_ignoring_filter_and_expand(void **state)
+{
+    (void)state;
+    char *url;
+    add_zaak("{\"bsn\":\"" BSN_A "\",\"omschrijving\":\"WW-uitkering\"}", &url, NULL);
+    quirks("{\"ignoreBsnFilter\":true,\"ignoreExpand\":true}");
+    long subjects = q("SELECT count(DISTINCT subject_key) FROM cases WHERE agency_id = 'gem'");
+    long cases = q("SELECT count(*) FROM cases WHERE agency_id = 'gem'");
+    long not_subject =
+        q("SELECT coalesce(sum(total), 0) FROM sync_skips WHERE agency_id = 'gem' AND reason = "
+          "'not_subject'");
+    mzt_server s;
+    start_serving(&s, "MZ_REFRESH_AFTER=0", "MZ_REFRESH_DEADLINE_MS=8000");
+    mz_json_free(control("POST", "/_control/stats/reset", "{}"));
+    char *a = my_cases(&s, BSN_A);
+    assert_non_null(strstr(a, "WW-uitkering"));
+    assert_true(stat_of("rolLists") > ZAKEN); /* the rollen of every zaak were fetched */
+    char *id = case_id_of("gem", url);
+    assert_non_null(id);
+    char *b = my_cases(&s, BSN_B);
+    assert_null(strstr(b, "WW-uitkering"));
+    assert_non_null(strstr(b, "\"items\":[]")); /* B has no zaken at all */
+    assert_int_equal(my_case_status(&s, BSN_A, id), 200);
+    assert_int_equal(my_case_status(&s, BSN_B, id), 404);
+    /* nobody's case moved: one case and one subject (A) more, no other */
+    assert_int_equal(q("SELECT count(*) FROM cases WHERE agency_id = 'gem'"), cases + 1);
+    assert_int_equal(q("SELECT count(DISTINCT subject_key) FROM cases WHERE agency_id = 'gem'"),
+                     subjects + 1);
+    /* every zaak of the two answers but A's own was refused, and counted */
+    long now = q("SELECT coalesce(sum(total), 0) FROM sync_skips WHERE agency_id = 'gem' AND "
+                 "reason = 'not_subject'");
+    assert_true(now - not_subject >= 2 * ZAKEN);
+    char *m = metrics_of(&s);
+    assert_non_null(
+        strstr(m, "mz_sync_skipped_records_total{agency=\"gem\",reason=\"not_subject\"}"));
+    free(m);
+    quirks("{\"ignoreBsnFilter\":false,\"ignoreExpand\":false}");
+    free(a);
+    free(b);
+    free(id);
+    free(url);
+    assert_int_equal(mzt_server_stop(&s), 0);
+}
+
+/* The BSN filter matches any rol: a witness (belanghebbende) is found by
+ * it, but only the initiator is entitled (the default subjectRoles). A zaak
+ * whose only natural person is a belanghebbende belongs to no one, unless
+ * the agency's subjectRoles entitle that role. */
+static void test_witness_not_credited(void **state)
+{
+    (void)state;
+    char *with_witness, *only_witness;
+    add_zaak("{\"bsn\":\"" BSN_A "\",\"omschrijving\":\"Bezwaar met getuige\",\"extraBsn\":\"" BSN_B
+             "\",\"extraRol\":\"belanghebbende\"}",
+             &with_witness, NULL);
+    add_zaak("{\"bsn\":\"" BSN_B "\",\"rol\":\"belanghebbende\",\"omschrijving\":\"Alleen "
+             "belanghebbende\"}",
+             &only_witness, NULL);
+    mzt_server s;
+    start_serving(&s, "MZ_REFRESH_AFTER=0", "MZ_REFRESH_DEADLINE_MS=8000");
+    char *b = my_cases(&s, BSN_B);
+    assert_null(strstr(b, "Bezwaar met getuige"));
+    assert_null(strstr(b, "Alleen belanghebbende"));
+    char *a = my_cases(&s, BSN_A);
+    assert_non_null(strstr(a, "Bezwaar met getuige"));
+    assert_null(strstr(a, "Alleen belanghebbende"));
+    assert_int_equal(mzt_server_stop(&s), 0);
+    assert_int_equal(cases_with_url("gem", only_witness), 0);
+    /* a scheduled sync: the same rule, the zaak skipped as no_subject */
+    assert_int_equal(sync_once("gem"), 0);
+    assert_int_equal(cases_with_url("gem", only_witness), 0);
+    assert_int_equal(cases_with_url("gem", with_witness), 1);
+    assert_true(q("SELECT (last_skip_reasons->>'no_subject')::int FROM sync_state WHERE "
+                  "agency_id = 'gem'") >= 1);
+    /* an agency entitling belanghebbenden too: the initiator still owns the
+     * first zaak (earlier in subjectRoles), the belanghebbende the second */
+    assert_int_equal(sync_once_from(g_agencies_extra, "gem-roles"), 0);
+    assert_int_equal(cases_with_url("gem-roles", only_witness), 1);
+    char sql[1200];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM cases r JOIN cases g ON g.external_id = r.external_id AND "
+             "g.agency_id = 'gem' WHERE r.agency_id = 'gem-roles' AND r.subject_key = "
+             "g.subject_key AND r.external_id = '%s'",
+             with_witness);
+    assert_int_equal(q(sql), 1);
+    assert_true(mzt_sql(&g_env, "DELETE FROM agencies WHERE id = 'gem-roles'"));
+    free(a);
+    free(b);
+    free(with_witness);
+    free(only_witness);
+}
+
+/* A transfer at the agency (the initiator rol now names B): the case stays
+ * with A, the newer record is refused (no change, no timeline entry), the
+ * sync succeeds, and the conflict shows in the admin view and /metrics
+ * with our case id. Resolving it (deleting the case, docs/security.md)
+ * lets the next sync store it for B. */
+static void test_transfer_is_a_conflict(void **state)
+{
+    (void)state;
+    char *url, *ident;
+    add_zaak("{\"bsn\":\"" BSN_A "\",\"omschrijving\":\"Verhuizing\",\"zaaktype\":0}", &url,
+             &ident);
+    assert_int_equal(sync_once("gem"), 0);
+    char *id = case_id_of("gem", url);
+    assert_non_null(id);
+    char sql[900];
+    snprintf(sql, sizeof sql,
+             "SELECT md5(c.subject_key || c.status_text || c.status_changed_at::text || "
+             "(SELECT count(*) FROM case_events e WHERE e.case_id = c.id)::text) FROM cases c "
+             "WHERE c.id = '%s'",
+             id);
+    char *before = mzt_query_text(&g_env, sql);
+    char body[200];
+    snprintf(body, sizeof body, "{\"identificatie\":\"%s\",\"bsn\":\"" BSN_B "\"}", ident);
+    mz_json_free(control("POST", "/_control/transfer", body));
+    snprintf(body, sizeof body, "{\"identificatie\":\"%s\"}", ident);
+    mz_json_free(control("POST", "/_control/advance", body)); /* newer: it would apply */
+    assert_int_equal(sync_once("gem"), 0);
+    char *after = mzt_query_text(&g_env, sql);
+    assert_non_null(before);
+    assert_non_null(after);
+    assert_string_equal(before, after);
+    char csql[300];
+    snprintf(csql, sizeof csql,
+             "SELECT detections FROM case_conflicts WHERE case_id = '%s' AND agency_id = 'gem' "
+             "AND last_source = 'poll'",
+             id);
+    assert_int_equal(q(csql), 1);
+    assert_true(q("SELECT (last_skip_reasons->>'conflict')::int FROM sync_state WHERE "
+                  "agency_id = 'gem'") == 1);
+    mzt_server s;
+    start_serving(&s, NULL, NULL);
+    char *v = admin_view(&s);
+    const mz_json *item;
+    mz_json_doc *d = admin_item(v, "gem", &item);
+    assert_int_equal(int_at(item, "conflicts", "cases"), 1);
+    assert_int_equal(int_at(item, "conflicts", "detections"), 1);
+    const mz_json *recent = mz_json_get(mz_json_get(item, "conflicts"), "recent");
+    assert_non_null(recent);
+    assert_int_equal(recent->u.kids.count, 1);
+    assert_string_equal(mz_json_string(mz_json_get(recent->u.kids.first, "caseId"), NULL), id);
+    assert_int_equal(int_at(mz_json_get(item, "skips"), "lastRunReasons", "conflict"), 1);
+    mz_json_free(d);
+    assert_null(strstr(v, BSN_A));
+    assert_null(strstr(v, BSN_B));
+    char *m = metrics_of(&s);
+    assert_non_null(strstr(m, "mz_case_conflicts_total{agency=\"gem\"} 1\n"));
+    assert_non_null(strstr(m, "mz_case_conflict_cases{agency=\"gem\"} 1\n"));
+    free(m);
+    free(v);
+    /* A still has it, B does not (no refresh here: only what is stored) */
+    assert_int_equal(my_case_status(&s, BSN_A, id), 200);
+    assert_int_equal(my_case_status(&s, BSN_B, id), 404);
+    assert_int_equal(mzt_server_stop(&s), 0);
+    /* the log line names the agency and the start of our case id, never a
+     * subject (the whole uuid could look like a BSN to log scans) */
+    char log[400], want[80];
+    snprintf(log, sizeof log, "%s/commands.log", g_env.dir);
+    snprintf(want, sizeof want, "\"case_id_prefix\":\"%.8s\"", id);
+    char *text = mzt_slurp(log, NULL);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "case ownership conflict"));
+    assert_non_null(strstr(text, want));
+    assert_null(strstr(text, id));
+    free(text);
+
+    /* The operator resolves the transfer: the case goes, the next sync
+     * stores it for B. */
+    snprintf(sql, sizeof sql, "DELETE FROM cases WHERE id = '%s'", id);
+    assert_true(mzt_sql(&g_env, sql));
+    assert_int_equal(q(csql), -1); /* the conflict went with it */
+    assert_int_equal(sync_once("gem"), 0);
+    char *id2 = case_id_of("gem", url);
+    assert_non_null(id2);
+    start_serving(&s, NULL, NULL);
+    assert_int_equal(my_case_status(&s, BSN_B, id2), 200);
+    assert_int_equal(my_case_status(&s, BSN_A, id2), 404);
+    assert_int_equal(mzt_server_stop(&s), 0);
+    free(id2);
+    free(before);
+    free(after);
+    free(id);
+    free(url);
+    free(ident);
+}
+
+/* One zaak whose status lives outside the agency's base URLs among good
+ * ones: refused and skipped, the run succeeds, the rest is stored, and
+ * the skip shows with its reason in the admin view and /metrics. */
+static void test_out_of_base_url_skipped(void **state)
+{
+    (void)state;
+    char *bad, *good;
+    add_zaak("{\"bsn\":\"999990019\",\"omschrijving\":\"Status elders\",\"foreignStatus\":true}",
+             &bad, NULL);
+    add_zaak("{\"bsn\":\"999990019\",\"omschrijving\":\"Gewone zaak\"}", &good, NULL);
+    long failures = q("SELECT consecutive_failures FROM sync_state WHERE agency_id = 'gem'");
+    assert_int_equal(failures, 0);
+    assert_int_equal(sync_once("gem"), 0);
+    assert_int_equal(cases_with_url("gem", bad), 0);
+    assert_int_equal(cases_with_url("gem", good), 1);
+    assert_int_equal(q("SELECT count(*) FROM sync_state WHERE agency_id = 'gem' AND "
+                       "last_error IS NULL AND consecutive_failures = 0"),
+                     1);
+    assert_int_equal(q("SELECT (last_skip_reasons->>'url_outside_base')::int FROM sync_state "
+                       "WHERE agency_id = 'gem'"),
+                     1);
+    assert_true(q("SELECT last_skipped FROM sync_state WHERE agency_id = 'gem'") >= 1);
+    mzt_server s;
+    start_serving(&s, NULL, NULL);
+    char *v = admin_view(&s);
+    const mz_json *item;
+    mz_json_doc *d = admin_item(v, "gem", &item);
+    assert_int_equal(int_at(mz_json_get(item, "skips"), "lastRunReasons", "url_outside_base"), 1);
+    assert_true(int_at(mz_json_get(item, "skips"), "totals", "url_outside_base") >= 1);
+    assert_true(int_at(item, "skips", "lastRun") >= 1);
+    assert_true(mz_json_get(mz_json_get(item, "sync"), "lastError")->type == MZ_JSON_NULL);
+    mz_json_free(d);
+    free(v);
+    char *m = metrics_of(&s);
+    assert_non_null(
+        strstr(m, "mz_sync_skipped_records_total{agency=\"gem\",reason=\"url_outside_base\"} 1\n"));
+    assert_non_null(strstr(m, "mz_sync_last_run_skipped_records{agency=\"gem\"}"));
+    free(m);
+    assert_int_equal(mzt_server_stop(&s), 0);
+    free(bad);
+    free(good);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -655,6 +1029,10 @@ int main(void)
         cmocka_unit_test(test_two_instances_share_work),
         cmocka_unit_test(test_sync_resumes_after_kill),
         cmocka_unit_test(test_graceful_shutdown),
+        cmocka_unit_test(test_search_ignoring_filter_and_expand),
+        cmocka_unit_test(test_witness_not_credited),
+        cmocka_unit_test(test_transfer_is_a_conflict),
+        cmocka_unit_test(test_out_of_base_url_skipped),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -332,12 +332,44 @@ static void test_rest_json_headers(void **state)
     rmdir(dir);
 }
 
+/* subjectRoles (zgw): who is entitled to see a zaak. Strict: a typo must
+ * not silently entitle no one (or anyone). */
+#define ZGW_ROLES(roles)                                                                           \
+    "{\"agencies\":[{\"id\":\"a\",\"name\":\"A\",\"adapter\":{\"kind\":\"zgw\","                   \
+    "\"zakenUrl\":\"http://x/zaken\",\"catalogiUrl\":\"http://x/c\",\"clientId\":\"c\","           \
+    "\"secretEnv\":\"VOORBEELD_ZGW_SECRET\",\"subjectRoles\":" roles "}}]}"
+
+static void test_zgw_subject_roles(void **state)
+{
+    (void)state;
+    set_secrets();
+    static const char *const ok[] = {ZGW_ROLES("[\"initiator\"]"),
+                                     ZGW_ROLES("[\"initiator\",\"mede_initiator\"]"),
+                                     ZGW_ROLES("[\"belanghebbende\"]")};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        char err[512] = "";
+        mz_agencies *a = mz_agencies_parse(ok[i], strlen(ok[i]), true, err, sizeof err);
+        if (!a)
+            fail_msg("refused (%s): %s", err, ok[i]);
+        mz_agencies_free(a);
+    }
+    expect_refused(ZGW_ROLES("[]"), "(a): adapter.subjectRoles: must be a non-empty array");
+    expect_refused(ZGW_ROLES("\"initiator\""), "adapter.subjectRoles: must be a non-empty array");
+    expect_refused(ZGW_ROLES("[\"Initiator\"]"), "adapter.subjectRoles[0]: must be one of");
+    expect_refused(ZGW_ROLES("[\"initiator\",\"getuige\"]"),
+                   "adapter.subjectRoles[1]: must be one of");
+    expect_refused(ZGW_ROLES("[\"initiator\",1]"), "adapter.subjectRoles[1]: must be one of");
+    expect_refused(ZGW_ROLES("[\"initiator\",\"initiator\"]"),
+                   "adapter.subjectRoles[1]: initiator is listed twice");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_example_is_valid),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_rest_json_headers),
+        cmocka_unit_test(test_zgw_subject_roles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
