@@ -253,15 +253,18 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                              "$8::timestamptz, clock_timestamp(), $9)",
                              9, false},
     /* The same plus the audit record, in one statement (atomic, one round
-     * trip): $10 actor kind, $11 actor id, $12 endpoint. */
+     * trip): $10 actor kind, $11 actor id, $12 endpoint. The audit record
+     * points at its processing-log record by that record's own id (006):
+     * the trace id is the caller's and need not be unique. */
     [MZ_STMT_PLOG_AUDIT_INSERT] = {"plog_audit_insert",
                                    "WITH p AS (INSERT INTO processing_log (trace_id, span_id, "
                                    "parent_span_id, activity_id, activity_name, organisation, "
                                    "subject_key, started_at, ended_at, outcome) VALUES ($1, $2, "
                                    "$3, $4, $5, $6, $7, $8::timestamptz, clock_timestamp(), $9) "
-                                   "RETURNING trace_id) INSERT INTO audit_log (trace_id, "
-                                   "actor_kind, actor_id, organisation, endpoint) SELECT "
-                                   "trace_id, $10, $11, $6, $12 FROM p",
+                                   "RETURNING id, trace_id) INSERT INTO audit_log ("
+                                   "processing_log_id, trace_id, actor_kind, actor_id, "
+                                   "organisation, endpoint) SELECT id, trace_id, $10, $11, $6, "
+                                   "$12 FROM p",
                                    12, false},
     /* The citizen's view of who looked: $1 subject key, $2 the self-view
      * activity (left out), $3 before this id or NULL, $4 limit. */
