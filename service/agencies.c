@@ -7,6 +7,7 @@
 
 #include "auth.h" /* mz_read_file */
 #include "buf.h"
+#include "outbound.h"
 #include "store.h"
 
 mz_agencies *g_mz_agencies;
@@ -393,6 +394,17 @@ bool mz_agencies_store(const mz_agencies *set, mz_db *db, char *err, size_t errl
             return false;
     }
     return true;
+}
+
+size_t mz_agency_base_urls(const mz_agency *a, const char **out)
+{
+    size_t n = 0;
+    if (a && a->state && a->ops && a->ops->base_urls)
+        n = a->ops->base_urls(a->state, out, MZ_OUTBOUND_MAX_BASES);
+    if (n > MZ_OUTBOUND_MAX_BASES)
+        n = MZ_OUTBOUND_MAX_BASES;
+    out[n] = NULL;
+    return n;
 }
 
 const char *mz_agency_map_status(const mz_agency *a, const char *text)

@@ -285,6 +285,27 @@ static bool base_parse(const char *url, base_url *b)
     return true;
 }
 
+bool mz_outbound_url_under(const char *const *bases, const char *url)
+{
+    if (!bases)
+        return false;
+    parsed_url p;
+    if (!parse_url(url, &p))
+        return false;
+    bool ok = false;
+    if (path_is_safe(p.path)) {
+        for (int i = 0; !ok && i < MZ_OUTBOUND_MAX_BASES && bases[i]; i++) {
+            base_url b;
+            if (base_parse(bases[i], &b)) {
+                ok = matches_base(&b, &p);
+                base_free(&b);
+            }
+        }
+    }
+    parsed_free(&p);
+    return ok;
+}
+
 /* ---- client ---- */
 
 mz_outbound *mz_outbound_new(const mz_outbound_opts *opts)

@@ -68,6 +68,13 @@ void mz_outbound_free(mz_outbound *c);
 /* True when url may be requested by this client (see the rules above). */
 bool mz_outbound_allowed(const mz_outbound *c, const char *url);
 
+/* The same rule without a client: true when url is under one of bases
+ * (NULL-terminated, at most MZ_OUTBOUND_MAX_BASES; a base that does not
+ * parse matches nothing). For checks at intake, before any request is made
+ * (a pushed notification's zaak URL): what passes here is what a client
+ * with these bases would request. */
+bool mz_outbound_url_under(const char *const *bases, const char *url);
+
 /* Performs one logical request (with retries when idempotent).
  * headers: NULL-terminated "Name: value" strings, or NULL. body may be NULL.
  * deadline_ms: absolute CLOCK_MONOTONIC milliseconds (mz_outbound_now_ms()

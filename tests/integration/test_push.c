@@ -505,7 +505,9 @@ static void test_bad_input_changes_nothing(void **state)
     assert_int_equal(q("SELECT count(*) FROM inbox"), before);
 }
 
-static long notify(const char *auth, const char *body)
+/* Sends a notification; the answer is checked against the contract and
+ * kept in *keep when not NULL. */
+static long notify_resp(const char *auth, const char *body, mzt_resp *keep)
 {
     char h[300];
     snprintf(h, sizeof h, "Authorization: %s", auth);
@@ -520,8 +522,26 @@ static long notify(const char *auth, const char *body)
                    r.status == 204 ? 0 : r.body_len, err, sizeof err))
         fail_msg("contract: %ld: %s", r.status, err);
     long st = r.status;
-    mzt_resp_free(&r);
+    if (keep)
+        *keep = r;
+    else
+        mzt_resp_free(&r);
     return st;
+}
+
+static long notify(const char *auth, const char *body)
+{
+    return notify_resp(auth, body, NULL);
+}
+
+/* Copies t into out with "{P}" replaced by ":<port>". */
+static void with_port(char *out, size_t n, const char *t, unsigned port)
+{
+    const char *m = strstr(t, "{P}");
+    if (m)
+        snprintf(out, n, "%.*s:%u%s", (int)(m - t), t, port, m + 3);
+    else
+        snprintf(out, n, "%s", t);
 }
 
 static void test_zgw_notifications(void **state)
@@ -557,14 +577,55 @@ static void test_zgw_notifications(void **state)
     snprintf(sql, sizeof sql, "SELECT count(*) FROM cases WHERE external_id = '%s'", url);
     assert_int_equal(wait_for(sql, 1), 1);
     assert_int_equal(q("SELECT count(*) FROM inbox WHERE kind = 'notification'"), 1);
-    /* hoofdObject on another host: acknowledged, but never fetched */
-    snprintf(body, sizeof body,
-             "{\"kanaal\":\"zaken\",\"hoofdObject\":\"http://127.0.0.2:%u/zaken/api/v1/zaken/"
-             "00000000-0000-4000-8000-000000000000\",\"resource\":\"zaak\",\"resourceUrl\":"
-             "\"http://127.0.0.2/x\",\"actie\":\"update\",\"aanmaakdatum\":"
-             "\"2026-03-01T10:00:00Z\"}",
+    /* A zaak outside the agency's base URLs could never be fetched (the
+     * adapter's client refuses it): refused at intake with 400 naming the
+     * field, nothing kept — not acknowledged and retried forever. */
+    long kept = q("SELECT count(*) FROM inbox");
+    static const struct {
+        const char *hoofd, *resource, *res_url, *field;
+    } outside[] = {
+        {"http://127.0.0.2{P}/zaken/api/v1/zaken/00000000-0000-4000-8000-000000000000", "zaak",
+         "http://127.0.0.2{P}/zaken/api/v1/zaken/00000000-0000-4000-8000-000000000000",
+         "hoofdObject"},
+        {"http://127.0.0.1{P}/zaken/api/v2/zaken/1", "status", "http://127.0.0.1{P}/x",
+         "hoofdObject"},
+        {"http://127.0.0.1{P}/zaken/api/v1/../../admin/zaken/1", "resultaat",
+         "http://127.0.0.1{P}/zaken/api/v1/resultaten/1", "hoofdObject"},
+        {"https://127.0.0.1{P}/zaken/api/v1/zaken/1", "zaak",
+         "https://127.0.0.1{P}/zaken/api/v1/zaken/1", "hoofdObject"},
+        /* for resource zaak, resourceUrl is the zaak too */
+        {"http://127.0.0.1{P}/zaken/api/v1/zaken/1", "zaak", "http://evil.test{P}/zaken/1",
+         "resourceUrl"},
+    };
+    for (size_t i = 0; i < sizeof outside / sizeof outside[0]; i++) {
+        char hoofd[300], res_url[300];
+        with_port(hoofd, sizeof hoofd, outside[i].hoofd, g_fake.port);
+        with_port(res_url, sizeof res_url, outside[i].res_url, g_fake.port);
+        snprintf(body, sizeof body,
+                 "{\"kanaal\":\"zaken\",\"hoofdObject\":\"%s\",\"resource\":\"%s\","
+                 "\"resourceUrl\":\"%s\",\"actie\":\"update\",\"aanmaakdatum\":"
+                 "\"2026-03-01T10:00:00Z\"}",
+                 hoofd, outside[i].resource, res_url);
+        assert_int_equal(notify_resp(NRC_AUTH, body, &r), 400);
+        char want[120];
+        snprintf(want, sizeof want, "%s: is not under this agency's configured base URLs",
+                 outside[i].field);
+        if (!strstr(r.body, want))
+            fail_msg("case %zu: %s lacks '%s'", i, r.body, want);
+        assert_null(strstr(r.body, "127.0.0.2")); /* the detail never quotes the body */
+        mzt_resp_free(&r);
+    }
+    assert_int_equal(q("SELECT count(*) FROM inbox"), kept);
+    /* A row such a notification left before intake checked (stored
+     * directly): the processor's fetch is refused, and it keeps its error. */
+    snprintf(sql, sizeof sql,
+             "INSERT INTO inbox (agency_id, kind, event_id, body) VALUES ('gem', "
+             "'notification', 'legacy-outside', '{\"kanaal\":\"zaken\",\"hoofdObject\":"
+             "\"http://127.0.0.2:%u/zaken/api/v1/zaken/00000000-0000-4000-8000-000000000000\","
+             "\"resource\":\"zaak\",\"resourceUrl\":\"http://127.0.0.2/x\",\"actie\":"
+             "\"update\",\"aanmaakdatum\":\"2026-03-01T10:00:00Z\"}')",
              g_fake.port);
-    assert_int_equal(notify(NRC_AUTH, body), 204);
+    assert_true(mzt_sql(&g_env, sql));
     assert_int_equal(wait_for("SELECT count(*) FROM inbox WHERE kind = 'notification' AND "
                               "error LIKE '%outside%'",
                               1),

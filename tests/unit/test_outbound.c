@@ -257,7 +257,10 @@ typedef struct url_case {
     bool allowed;
 } url_case;
 
-static void check_cases(const mz_outbound *c, const url_case *cases, size_t n)
+/* Checks each case with the client and, when bases is not NULL, with the
+ * client-less form intake uses (mz_outbound_url_under): the same rule. */
+static void check_cases(const mz_outbound *c, const char *const *bases, const url_case *cases,
+                        size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         char url[256];
@@ -270,6 +273,9 @@ static void check_cases(const mz_outbound *c, const url_case *cases, size_t n)
         bool got = mz_outbound_allowed(c, url);
         if (got != cases[i].allowed)
             fail_msg("%s: expected %s", url, cases[i].allowed ? "allowed" : "refused");
+        if (bases && mz_outbound_url_under(bases, url) != cases[i].allowed)
+            fail_msg("%s: expected %s without a client", url,
+                     cases[i].allowed ? "allowed" : "refused");
     }
 }
 
@@ -340,7 +346,8 @@ static void test_allowed_table(void **state)
         {"http://agency.example/zaken/x", false},
         {"https://agency.example.evil/zaken/x", false},
     };
-    check_cases(c, cases, sizeof cases / sizeof cases[0]);
+    const char *const bases[] = {b0, b1, b2, NULL};
+    check_cases(c, bases, cases, sizeof cases / sizeof cases[0]);
 
     /* other port */
     char url[128];
@@ -349,6 +356,12 @@ static void test_allowed_table(void **state)
     assert_false(mz_outbound_allowed(c, url));
     assert_false(mz_outbound_allowed(c, NULL));
     assert_false(mz_outbound_allowed(NULL, b0));
+    assert_false(mz_outbound_url_under(bases, url));
+    assert_false(mz_outbound_url_under(bases, NULL));
+    /* no bases: nothing is under them (fail closed) */
+    const char *const none[] = {NULL};
+    assert_false(mz_outbound_url_under(none, b0));
+    assert_false(mz_outbound_url_under(NULL, b0));
     mz_outbound_free(c);
 }
 
