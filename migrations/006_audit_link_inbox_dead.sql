@@ -23,3 +23,15 @@ UPDATE audit_log a SET processing_log_id = p.id
 CREATE UNIQUE INDEX audit_log_processing_log_idx ON audit_log (processing_log_id);
 ALTER TABLE audit_log ADD CONSTRAINT audit_log_processing_log_id_required
   CHECK (processing_log_id IS NOT NULL) NOT VALID;
+
+-- 2. Inbox rows that keep failing are given up after MZ_INBOX_MAX_ATTEMPTS
+--    attempts instead of being retried (at most hourly) forever: dead_at is
+--    set with the last error kept, the processor no longer takes them, and
+--    the admin view and /metrics show them. `mijnzaken inbox reprocess`
+--    gives them one more attempt (it clears dead_at). Processed rows never
+--    have dead_at. The pending index leaves them out, so claims do not step
+--    over a growing heap of dead rows (004's reasoning).
+ALTER TABLE inbox ADD COLUMN dead_at timestamptz;
+DROP INDEX inbox_pending_idx;
+CREATE INDEX inbox_pending_idx ON inbox (kind, id) WHERE processed_at IS NULL AND dead_at IS NULL;
+CREATE INDEX inbox_dead_idx ON inbox (agency_id, dead_at DESC) WHERE dead_at IS NOT NULL;

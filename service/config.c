@@ -74,6 +74,9 @@ static const cfg_entry table[] = {
      "purge removes processing-log and audit records older than this many days"},
     {"MZ_RETENTION_INBOX_DAYS", T_LONG, S(retention_inbox_days), "30", 1, 36500,
      "purge removes processed inbox rows older than this many days"},
+    {"MZ_INBOX_MAX_ATTEMPTS", T_LONG, S(inbox_max_attempts), "10", 1, 1000,
+     "attempts after which a pushed update that keeps failing is given up (kept with its error, "
+     "shown in the admin view and metrics; `inbox reprocess` tries it again)"},
 };
 
 bool mz_config_load(mz_config *c, char *err, size_t errlen)

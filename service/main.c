@@ -50,7 +50,7 @@ static void usage(FILE *out)
             "  seed-demo                   load demo agencies and cases (idempotent)\n"
             "  sync --agency ID --once     sync one agency now (MZ_AGENCIES_FILE)\n"
             "  check-config                validate MZ_AGENCIES_FILE and exit\n"
-            "  inbox reprocess [--agency ID]  retry every unprocessed inbox row now\n"
+            "  inbox reprocess [--agency ID]  retry unprocessed inbox rows now (given up too)\n"
             "  purge [--dry-run]           apply the retention periods (MZ_RETENTION_*)\n"
             "  rekey --old-key-file F [--new-key-file F] [--bsn-prefix DIGITS]\n"
             "                              re-key the BSN pseudonyms after a key rotation\n"
