@@ -279,6 +279,13 @@ static bool parse_agency(mz_agency *a, const mz_json *o, bool init_adapters, cha
             snprintf(err, errlen, "adapter.%.250s", e2);
             return false;
         }
+        /* Configuration time for the outbound address rule (outbound.h): a
+         * base whose name resolves to an internal address now permits
+         * exactly that address later; any other internal one is refused. */
+        const char *bases[MZ_OUTBOUND_MAX_BASES + 1];
+        mz_agency_base_urls(a, bases);
+        for (size_t i = 0; bases[i]; i++)
+            mz_outbound_permit_base(bases[i]);
     }
     return true;
 }
