@@ -44,11 +44,11 @@ mz_notification_result mz_notification_accept(const char *body, size_t len,
                     (strcmp(resource, "zaak") == 0 || strcmp(resource, "status") == 0 ||
                      strcmp(resource, "resultaat") == 0);
     /* Only what we keep is checked: other kanalen name other APIs. */
-    const char *outside = !relevant                              ? NULL
-                          : !mz_outbound_url_under(bases, hoofd) ? "hoofdObject"
-                          : strcmp(resource, "zaak") == 0 && !mz_outbound_url_under(bases, v[3])
-                              ? "resourceUrl"
-                              : NULL;
+    const char *outside = NULL;
+    if (relevant && !mz_outbound_url_under(bases, hoofd))
+        outside = "hoofdObject";
+    else if (relevant && strcmp(resource, "zaak") == 0 && !mz_outbound_url_under(bases, v[3]))
+        outside = "resourceUrl";
     if (outside) {
         snprintf(err, errlen, "%s: is not under this agency's configured base URLs", outside);
         mz_json_free(d);
