@@ -563,7 +563,8 @@ int mz_outbound_permit_base(const char *url)
 /* libcurl's open-socket callback: the one place a connection starts. */
 typedef struct conn_guard {
     const char *host; /* the request's URL host */
-    bool refused;     /* an address was refused */
+    int refused;      /* addresses refused */
+    int allowed;      /* addresses a socket was opened for */
 } conn_guard;
 
 static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *address)
@@ -571,10 +572,15 @@ static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct cur
     conn_guard *g = clientp;
     if (purpose != CURLSOCKTYPE_IPCXN ||
         !mz_outbound_connect_allowed(g->host, &address->addr, address->addrlen)) {
-        g->refused = true;
+        g->refused++;
         return CURL_SOCKET_BAD;
     }
-    return socket(address->family, address->socktype, address->protocol);
+    g->allowed++;
+    int type = address->socktype;
+#ifdef SOCK_CLOEXEC
+    type |= SOCK_CLOEXEC; /* not inherited by anything the process starts */
+#endif
+    return socket(address->family, type, address->protocol);
 }
 
 /* ---- client ---- */
@@ -910,7 +916,7 @@ mz_outbound_status mz_outbound_request(mz_outbound *c, const char *method, const
             } else if (a.body.oom) {
                 set_error(out, "out of memory receiving from %s", origin);
                 st = MZ_OUT_TRANSPORT;
-            } else if (a.rc == CURLE_COULDNT_CONNECT && a.guard.refused) {
+            } else if (a.rc == CURLE_COULDNT_CONNECT && a.guard.refused && !a.guard.allowed) {
                 /* every address was internal and not permitted: nothing
                  * was sent, and trying again changes nothing */
                 set_error(out, "address not allowed: %s resolves to an internal address", origin);
