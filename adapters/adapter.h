@@ -100,6 +100,12 @@ typedef struct mz_adapter_ops {
     /* One case by the URL the agency knows it by (notifications). */
     mz_adapter_status (*fetch_case)(void *state, mz_sink *sink, const char *url,
                                     int64_t deadline_ms, char *err, size_t errlen);
+    /* The base URLs this adapter's outbound clients may request (their
+     * allow-list, outbound.h): up to max into out, returns how many. The
+     * strings belong to the state. Lets intake refuse a pushed URL that
+     * fetch_case would refuse anyway (agencies.h, mz_agency_base_urls);
+     * an adapter without it has every such URL refused. */
+    size_t (*base_urls)(const void *state, const char **out, size_t max);
     void (*free)(void *state);
 } mz_adapter_ops;
 

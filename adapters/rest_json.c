@@ -342,9 +342,21 @@ static mz_adapter_status walk(run *x, const char *path, const char *body, const 
     return st;
 }
 
+/* The one list of what this adapter may request: its clients' allow-list,
+ * and what intake checks a pushed case URL against. */
+static size_t rj_base_urls(const void *state, const char **out, size_t max)
+{
+    const rj *r = state;
+    if (max < 1)
+        return 0;
+    out[0] = r->base;
+    return 1;
+}
+
 static mz_outbound *client(rj *r)
 {
-    mz_outbound_opts o = {.bases = {r->base}, .timeout_ms = r->timeout_ms};
+    mz_outbound_opts o = {.timeout_ms = r->timeout_ms};
+    rj_base_urls(r, o.bases, MZ_OUTBOUND_MAX_BASES);
     return mz_outbound_new(&o);
 }
 
@@ -641,5 +653,6 @@ const mz_adapter_ops mz_adapter_rest_json = {
     .sync = rj_sync,
     .refresh_subject = rj_refresh,
     .fetch_case = rj_fetch,
+    .base_urls = rj_base_urls,
     .free = rj_free,
 };

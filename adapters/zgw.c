@@ -1001,9 +1001,22 @@ static mz_adapter_status walk(call *c, const char *first, const char *body, cons
     return st;
 }
 
+/* The one list of what this adapter may request: its clients' allow-list,
+ * and what intake checks a notification's zaak URL against. */
+static size_t zgw_base_urls(const void *state, const char **out, size_t max)
+{
+    const zgw *z = state;
+    const char *b[2] = {z->zaken_url, z->catalogi_url};
+    size_t n = 0;
+    for (; n < 2 && n < max; n++)
+        out[n] = b[n];
+    return n;
+}
+
 static mz_outbound *client(zgw *z)
 {
-    mz_outbound_opts o = {.bases = {z->zaken_url, z->catalogi_url}, .timeout_ms = z->timeout_ms};
+    mz_outbound_opts o = {.timeout_ms = z->timeout_ms};
+    zgw_base_urls(z, o.bases, MZ_OUTBOUND_MAX_BASES);
     return mz_outbound_new(&o);
 }
 
@@ -1186,5 +1199,6 @@ const mz_adapter_ops mz_adapter_zgw = {
     .sync = zgw_sync,
     .refresh_subject = zgw_refresh,
     .fetch_case = zgw_fetch,
+    .base_urls = zgw_base_urls,
     .free = zgw_free,
 };

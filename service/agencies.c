@@ -8,6 +8,7 @@
 #include "alloc.h"
 #include "auth.h" /* mz_read_file */
 #include "buf.h"
+#include "outbound.h"
 #include "store.h"
 
 mz_agencies *g_mz_agencies;
@@ -274,6 +275,13 @@ static bool parse_agency(mz_agency *a, const mz_json *o, bool init_adapters, cha
             snprintf(err, errlen, "adapter.%.250s", e2);
             return false;
         }
+        /* Configuration time for the outbound address rule (outbound.h): a
+         * base whose name resolves to an internal address now permits
+         * exactly that address later; any other internal one is refused. */
+        const char *bases[MZ_OUTBOUND_MAX_BASES + 1];
+        mz_agency_base_urls(a, bases);
+        for (size_t i = 0; bases[i]; i++)
+            mz_outbound_permit_base(bases[i]);
     }
     return true;
 }
@@ -389,6 +397,17 @@ bool mz_agencies_store(const mz_agencies *set, mz_db *db, char *err, size_t errl
             return false;
     }
     return true;
+}
+
+size_t mz_agency_base_urls(const mz_agency *a, const char **out)
+{
+    size_t n = 0;
+    if (a && a->state && a->ops && a->ops->base_urls)
+        n = a->ops->base_urls(a->state, out, MZ_OUTBOUND_MAX_BASES);
+    if (n > MZ_OUTBOUND_MAX_BASES)
+        n = MZ_OUTBOUND_MAX_BASES;
+    out[n] = NULL;
+    return n;
 }
 
 const char *mz_agency_map_status(const mz_agency *a, const char *text)

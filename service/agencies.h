@@ -72,6 +72,13 @@ bool mz_agencies_store(const mz_agencies *a, mz_db *db, char *err, size_t errlen
 /* An agency id: 1-63 of a-z, 0-9 and '-' (not first). */
 bool mz_agency_id_valid(const char *s);
 
+/* The base URLs the agency's adapter may request (its outbound clients'
+ * allow-list, adapter.h base_urls) as a NULL-terminated list in out, which
+ * holds MZ_OUTBOUND_MAX_BASES + 1; returns how many. 0 (nothing allowed)
+ * when the adapter is not initialised or cannot say. The strings belong to
+ * the agency's adapter state. */
+size_t mz_agency_base_urls(const mz_agency *a, const char **out);
+
 /* The configured status group for an agency's status text, or NULL. */
 const char *mz_agency_map_status(const mz_agency *a, const char *text);
 

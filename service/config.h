@@ -46,6 +46,7 @@ typedef struct mz_config {
     long retention_closed_days; /* purge: cases closed longer ago */
     long retention_log_days;    /* purge: processing log and audit records */
     long retention_inbox_days;  /* purge: processed inbox rows */
+    long inbox_max_attempts;    /* an inbox row is given up after this many failed attempts */
 } mz_config;
 
 /* Reads every variable in the table; on error writes a message naming the

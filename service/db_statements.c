@@ -257,14 +257,14 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
      * after 15 s. An event row takes well under a millisecond; a
      * notification's fetch at most 10 s, so those are claimed one at a time
      * (inbox.c), never more than the lease can cover. */
-    [MZ_STMT_INBOX_CLAIM] =
-        {"inbox_claim",
-         "UPDATE inbox SET attempts = attempts + 1, "
-         "next_attempt_at = now() + interval '15 seconds' WHERE id IN ("
-         "SELECT id FROM inbox WHERE processed_at IS NULL AND next_attempt_at <= now() "
-         "AND kind = $2 ORDER BY id LIMIT $1::int FOR UPDATE SKIP LOCKED) "
-         "RETURNING id, agency_id, kind, event_id, body, attempts",
-         2, false},
+    [MZ_STMT_INBOX_CLAIM] = {"inbox_claim",
+                             "UPDATE inbox SET attempts = attempts + 1, "
+                             "next_attempt_at = now() + interval '15 seconds' WHERE id IN ("
+                             "SELECT id FROM inbox WHERE processed_at IS NULL AND dead_at IS NULL "
+                             "AND next_attempt_at <= now() "
+                             "AND kind = $2 ORDER BY id LIMIT $1::int FOR UPDATE SKIP LOCKED) "
+                             "RETURNING id, agency_id, kind, event_id, body, attempts",
+                             2, false},
     /* Event rows are claimed by locking them inside the transaction that
      * applies them (no lease write: one row version less per event; a
      * crashed processor's locks end with its connection). attempts + 1 is
@@ -272,30 +272,52 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
     [MZ_STMT_INBOX_LOCK_EVENTS] =
         {"inbox_lock_events",
          "SELECT id, agency_id, kind, event_id, body, attempts + 1 FROM inbox "
-         "WHERE processed_at IS NULL AND kind = 'event' AND next_attempt_at <= now() "
+         "WHERE processed_at IS NULL AND dead_at IS NULL AND kind = 'event' "
+         "AND next_attempt_at <= now() "
          "ORDER BY id LIMIT $1::int FOR UPDATE SKIP LOCKED",
          1, false},
     [MZ_STMT_INBOX_DONE_MANY] = {"inbox_done_many",
                                  "UPDATE inbox SET processed_at = now(), error = NULL, "
                                  "attempts = attempts + $2::int WHERE id = ANY ($1::bigint[])",
                                  2, false},
+    /* $5 MZ_INBOX_MAX_ATTEMPTS: a row whose attempts reach it is given up
+     * (006) — no claim takes it again until a reprocess. Decided on the
+     * stored count, and a given-up row stays so, whatever order two
+     * attempts' outcomes arrive in. Returns whether it is given up. */
     [MZ_STMT_INBOX_FAIL] = {"inbox_fail",
                             "UPDATE inbox SET error = $2, attempts = attempts + $4::int, "
-                            "next_attempt_at = now() + $3::int * interval '1 second' "
-                            "WHERE id = $1::bigint AND processed_at IS NULL",
-                            4, false},
+                            "next_attempt_at = now() + $3::int * interval '1 second', "
+                            "dead_at = coalesce(dead_at, CASE WHEN attempts + $4::int >= "
+                            "$5::int THEN now() END) "
+                            "WHERE id = $1::bigint AND processed_at IS NULL "
+                            "RETURNING dead_at IS NOT NULL",
+                            5, false},
+    /* By hand (`inbox reprocess`): every unprocessed row now, given-up ones
+     * too (one more attempt each; a failure gives them up again). */
     [MZ_STMT_INBOX_RETRY_NOW] = {"inbox_retry_now",
-                                 "UPDATE inbox SET next_attempt_at = now() "
+                                 "UPDATE inbox SET next_attempt_at = now(), dead_at = NULL "
                                  "WHERE processed_at IS NULL AND ($1::text IS NULL OR "
                                  "agency_id = $1::text) RETURNING id",
                                  1, true},
     [MZ_STMT_INBOX_STATS] =
         {"inbox_stats",
-         "SELECT a.id, count(i.id) FILTER (WHERE i.processed_at IS NULL), "
-         "count(i.id) FILTER (WHERE i.processed_at IS NULL AND i.error IS NOT NULL), "
-         "min(i.received_at) FILTER (WHERE i.processed_at IS NULL) "
+         "SELECT a.id, count(i.id) FILTER (WHERE i.processed_at IS NULL AND i.dead_at IS NULL), "
+         "count(i.id) FILTER (WHERE i.processed_at IS NULL AND i.dead_at IS NULL AND "
+         "i.error IS NOT NULL), "
+         "min(i.received_at) FILTER (WHERE i.processed_at IS NULL AND i.dead_at IS NULL), "
+         "count(i.id) FILTER (WHERE i.processed_at IS NULL AND i.dead_at IS NOT NULL) "
          "FROM agencies a LEFT JOIN inbox i ON i.agency_id = a.id GROUP BY a.id ORDER BY a.id",
          0, true},
+    /* The admin view's last given-up rows: per agency the newest $1, with
+     * their kind, attempts, when and the last error (texts the service
+     * wrote; inbox.c keeps BSN-like numbers out). */
+    [MZ_STMT_INBOX_DEAD_RECENT] =
+        {"inbox_dead_recent",
+         "SELECT agency_id, kind, attempts, dead_at, error FROM (SELECT agency_id, kind, "
+         "attempts, dead_at, error, row_number() OVER (PARTITION BY agency_id ORDER BY "
+         "dead_at DESC, id DESC) AS n FROM inbox WHERE dead_at IS NOT NULL AND "
+         "processed_at IS NULL) d WHERE n <= $1::int ORDER BY agency_id, dead_at DESC",
+         1, true},
     /* Processing log (Logboek Dataverwerkingen): $1 trace, $2 span, $3 parent
      * span or NULL, $4 activity id, $5 activity name, $6 organisation, $7
      * subject key (binary), $8 started, $9 outcome; ended now. */
@@ -306,15 +328,18 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                              "$8::timestamptz, clock_timestamp(), $9)",
                              9, false},
     /* The same plus the audit record, in one statement (atomic, one round
-     * trip): $10 actor kind, $11 actor id, $12 endpoint. */
+     * trip): $10 actor kind, $11 actor id, $12 endpoint. The audit record
+     * points at its processing-log record by that record's own id (006):
+     * the trace id is the caller's and need not be unique. */
     [MZ_STMT_PLOG_AUDIT_INSERT] = {"plog_audit_insert",
                                    "WITH p AS (INSERT INTO processing_log (trace_id, span_id, "
                                    "parent_span_id, activity_id, activity_name, organisation, "
                                    "subject_key, started_at, ended_at, outcome) VALUES ($1, $2, "
                                    "$3, $4, $5, $6, $7, $8::timestamptz, clock_timestamp(), $9) "
-                                   "RETURNING trace_id) INSERT INTO audit_log (trace_id, "
-                                   "actor_kind, actor_id, organisation, endpoint) SELECT "
-                                   "trace_id, $10, $11, $6, $12 FROM p",
+                                   "RETURNING id, trace_id) INSERT INTO audit_log ("
+                                   "processing_log_id, trace_id, actor_kind, actor_id, "
+                                   "organisation, endpoint) SELECT id, trace_id, $10, $11, $6, "
+                                   "$12 FROM p",
                                    12, false},
     /* The citizen's view of who looked: $1 subject key, $2 the self-view
      * activity (left out), $3 before this id or NULL, $4 limit. */

@@ -1,7 +1,8 @@
 /*
  * h_agencies.c — the admin view of agencies: GET /api/v1/agencies (sync
- * health per agency) and POST /api/v1/agencies/{agencyId}/sync (run a sync
- * now). Both for tokens whose roles contain "admin".
+ * health per agency, inbox backlog and given-up rows) and POST
+ * /api/v1/agencies/{agencyId}/sync (run a sync now). Both for tokens whose
+ * roles contain "admin".
  *
  * Per agency, besides sync health and the inbox: "skips" (records the last
  * successful sync did not store, by reason, and running totals) and
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "agencies.h"
+#include "bsn.h"
 #include "cases_json.h"
 #include "db.h"
 #include "handlers.h"
@@ -55,6 +57,37 @@ static void trust_json(mz_buf *b, const PGresult *t, const char *id)
     mz_buf_putc(b, '}');
 }
 
+/* How many of the agency's inbox rows were given up, and the newest few
+ * (kind, attempts, when, the last error) from `recent` (inbox_dead_recent,
+ * ordered by agency). The error texts are the service's own; one holding a
+ * BSN-like number is withheld here too, whatever wrote it. */
+#define RECENT_DEAD 3
+static void inbox_dead_json(mz_buf *b, const char *dead, const PGresult *recent, const char *id)
+{
+    mz_buf_puts(b, ",\"dead\":");
+    mz_buf_puts(b, dead ? dead : "0");
+    mz_buf_puts(b, ",\"recentDead\":[");
+    bool first = true;
+    for (int i = 0; recent && i < PQntuples(recent); i++) {
+        if (strcmp(PQgetvalue(recent, i, 0), id) != 0)
+            continue;
+        const char *err = col(recent, i, 4);
+        if (err && mz_contains_bsn_like(err, strlen(err)))
+            err = "processing failed (detail withheld)";
+        mz_buf_puts(b, first ? "{\"kind\":" : ",{\"kind\":");
+        first = false;
+        mz_json_cstr(b, PQgetvalue(recent, i, 1));
+        mz_buf_puts(b, ",\"attempts\":");
+        mz_buf_puts(b, PQgetvalue(recent, i, 2));
+        mz_buf_puts(b, ",\"deadAt\":");
+        mz_json_ts(b, recent, i, 3);
+        mz_buf_puts(b, ",\"error\":");
+        mz_json_cstr(b, err);
+        mz_buf_putc(b, '}');
+    }
+    mz_buf_putc(b, ']');
+}
+
 void mz_h_agencies_list(mz_req *r)
 {
     mz_db *db = mz_db_thread_read();
@@ -65,9 +98,15 @@ void mz_h_agencies_list(mz_req *r)
         return;
     }
     PGresult *inbox = mz_db_exec(db, MZ_STMT_INBOX_STATS, NULL, NULL, NULL);
-    if (!mz_db_ok(inbox)) {
+    char nrecent[8];
+    snprintf(nrecent, sizeof nrecent, "%d", RECENT_DEAD);
+    const char *dv[1] = {nrecent};
+    PGresult *dead =
+        mz_db_ok(inbox) ? mz_db_exec(db, MZ_STMT_INBOX_DEAD_RECENT, dv, NULL, NULL) : NULL;
+    if (!mz_db_ok(inbox) || !mz_db_ok(dead)) {
         PQclear(res);
         PQclear(inbox);
+        PQclear(dead);
         mz_reply_unavailable(r, "the case store is unavailable; try again shortly");
         return;
     }
@@ -75,6 +114,7 @@ void mz_h_agencies_list(mz_req *r)
     if (!mz_db_ok(trust)) {
         PQclear(res);
         PQclear(inbox);
+        PQclear(dead);
         PQclear(trust);
         mz_reply_unavailable(r, "the case store is unavailable; try again shortly");
         return;
@@ -132,6 +172,7 @@ void mz_h_agencies_list(mz_req *r)
             mz_json_ts(&b, inbox, k, 3);
         else
             mz_buf_puts(&b, "null");
+        inbox_dead_json(&b, have ? PQgetvalue(inbox, k, 4) : NULL, dead, id);
         mz_buf_putc(&b, '}');
         trust_json(&b, trust, id);
         mz_buf_putc(&b, '}');
@@ -140,6 +181,7 @@ void mz_h_agencies_list(mz_req *r)
     PQclear(res);
     PQclear(inbox);
     PQclear(trust);
+    PQclear(dead);
     mz_reply_json(r, 200, &b);
 }
 

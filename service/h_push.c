@@ -19,6 +19,7 @@
 #include "ingest.h"
 #include "json.h"
 #include "notification.h"
+#include "outbound.h"
 #include "webhook.h"
 
 static bool json_content(mz_req *r)
@@ -133,10 +134,13 @@ void mz_h_push_notifications(mz_req *r)
     }
     if (!json_content(r))
         return;
+    /* The zaak must be one the agency's adapter may fetch (notification.h). */
+    const char *bases[MZ_OUTBOUND_MAX_BASES + 1];
+    mz_agency_base_urls(a, bases);
     mz_buf canon = MZ_BUF_INIT;
     char err[240];
     mz_notification_result nr =
-        mz_notification_accept(r->body, r->body_len, &canon, err, sizeof err);
+        mz_notification_accept(r->body, r->body_len, bases, &canon, err, sizeof err);
     if (nr == MZ_NOTIFICATION_INVALID) {
         mz_buf_free(&canon);
         mz_reply_problem(r, 400, "bad-request", "Invalid notification", err);

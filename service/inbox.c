@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bsn.h"
 #include "buf.h"
 #include "config.h"
 #include "events.h"
@@ -88,6 +89,14 @@ static bool apply_row(mz_store_sink *sink, mz_sync_report *rep, const mz_agencie
     return ok;
 }
 
+/* Records a failed attempt: the error, and the next try with backoff — or,
+ * when this was attempt MZ_INBOX_MAX_ATTEMPTS, gives the row up (dead_at):
+ * a row that failed that often (over some 43 minutes of backoff at the
+ * default 10) is taken to be wrong in itself, and retrying it hourly
+ * forever only hid it. A notification given up while its agency was down
+ * loses little: the next pull sync brings the zaak anyway. The error text is stored, logged and
+ * shown in the admin view; the texts are the service's own, and one that holds a BSN-like number is
+ * withheld anyway. */
 static void record_failure(mz_db *db, PGresult *rows, int i, const char *err, bool bump)
 {
     int attempts = atoi(PQgetvalue(rows, i, 5));
@@ -97,15 +106,23 @@ static void record_failure(mz_db *db, PGresult *rows, int i, const char *err, bo
         d *= 2;
     char delay[24];
     snprintf(delay, sizeof delay, "%ld", d < 3600 ? d : 3600);
-    const char *fv[4] = {PQgetvalue(rows, i, 0), err[0] ? err : "processing failed", delay,
-                         bump ? "1" : "0"};
-    PQclear(mz_db_exec(db, MZ_STMT_INBOX_FAIL, fv, NULL, NULL));
+    const char *text = !err[0] ? "processing failed"
+                       : mz_contains_bsn_like(err, strlen(err))
+                           ? "processing failed (detail withheld)"
+                           : err;
+    char max[24];
+    snprintf(max, sizeof max, "%ld", g_mz_config.inbox_max_attempts);
+    const char *fv[5] = {PQgetvalue(rows, i, 0), text, delay, bump ? "1" : "0", max};
+    PGresult *r = mz_db_exec(db, MZ_STMT_INBOX_FAIL, fv, NULL, NULL);
+    bool dead = mz_db_ok(r) && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
     mz_logline l;
-    mz_log_begin(&l, MZ_LOG_WARN, "inbox row failed");
+    mz_log_begin(&l, dead ? MZ_LOG_ERROR : MZ_LOG_WARN,
+                 dead ? "inbox row given up" : "inbox row failed");
     mz_log_str(&l, "agency", PQgetvalue(rows, i, 1));
     mz_log_str(&l, "kind", PQgetvalue(rows, i, 2));
     mz_log_int(&l, "attempts", attempts);
-    mz_log_str(&l, "error", err);
+    mz_log_str(&l, "error", text);
     mz_log_end(&l);
 }
 

@@ -8,8 +8,10 @@
  * cases through the same store as pulls. A row's effects commit in the
  * same transaction that marks it done, so they happen exactly once; event
  * rows go 200 to a transaction, set-based. A failing row keeps its error
- * and is retried with backoff until it succeeds; `mijnzaken inbox
- * reprocess` retries everything now. Rows are taken with FOR UPDATE SKIP
+ * and is retried with backoff, at most MZ_INBOX_MAX_ATTEMPTS times in all;
+ * then it is given up (dead_at set, error kept, counted in the admin view
+ * and /metrics) and no longer taken. `mijnzaken inbox reprocess` retries
+ * every unprocessed row now, given-up ones included. Rows are taken with FOR UPDATE SKIP
  * LOCKED, so several instances share the inbox.
  *
  * Ownership: the processor owns its thread and connection.

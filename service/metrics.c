@@ -148,6 +148,11 @@ static void agency_metrics(mz_buf *b)
         for (int r = 0; r < PQntuples(in); r++)
             mz_buf_printf(b, "mz_inbox_failing{agency=\"%s\"} %s\n", PQgetvalue(in, r, 0),
                           PQgetvalue(in, r, 2));
+        mz_buf_puts(b, "# HELP mz_inbox_dead Pushed updates given up after MZ_INBOX_MAX_ATTEMPTS "
+                       "failed attempts, per agency.\n# TYPE mz_inbox_dead gauge\n");
+        for (int r = 0; r < PQntuples(in); r++)
+            mz_buf_printf(b, "mz_inbox_dead{agency=\"%s\"} %s\n", PQgetvalue(in, r, 0),
+                          PQgetvalue(in, r, 4));
     }
     if (mz_db_ok(trust))
         trust_metrics(b, trust);

@@ -4,12 +4,14 @@
 #include <string.h>
 
 #include "json.h"
+#include "outbound.h"
 
 const char *const mz_notification_members[6] = {"kanaal",      "hoofdObject", "resource",
                                                 "resourceUrl", "actie",       "aanmaakdatum"};
 
-mz_notification_result mz_notification_accept(const char *body, size_t len, mz_buf *canon,
-                                              char *err, size_t errlen)
+mz_notification_result mz_notification_accept(const char *body, size_t len,
+                                              const char *const *bases, mz_buf *canon, char *err,
+                                              size_t errlen)
 {
     char perr[160];
     mz_json_limits lim = {.max_depth = 16, .max_nodes = 2000, .max_string = 4096};
@@ -41,6 +43,17 @@ mz_notification_result mz_notification_accept(const char *body, size_t len, mz_b
     bool relevant = strcmp(kanaal, "zaken") == 0 &&
                     (strcmp(resource, "zaak") == 0 || strcmp(resource, "status") == 0 ||
                      strcmp(resource, "resultaat") == 0);
+    /* Only what we keep is checked: other kanalen name other APIs. */
+    const char *outside = NULL;
+    if (relevant && !mz_outbound_url_under(bases, hoofd))
+        outside = "hoofdObject";
+    else if (relevant && strcmp(resource, "zaak") == 0 && !mz_outbound_url_under(bases, v[3]))
+        outside = "resourceUrl";
+    if (outside) {
+        snprintf(err, errlen, "%s: is not under this agency's configured base URLs", outside);
+        mz_json_free(d);
+        return MZ_NOTIFICATION_INVALID;
+    }
     if (relevant) {
         mz_buf_putc(canon, '{');
         for (int i = 0; i < 6; i++) {

@@ -15,6 +15,15 @@
  * kept. What is kept is the canonical object of those six members only:
  * kenmerken may hold anything, personal data included.
  *
+ * The agency's own URLs: a relevant notification's hoofdObject (the zaak
+ * the processor fetches) and, for resource zaak, its resourceUrl (the same
+ * zaak) must be under one of the agency's base URLs, by the rule of the
+ * adapter's outbound client (mz_outbound_url_under). Why at intake: such a
+ * row can never be applied (the client refuses to fetch it), so accepting
+ * it only meant an acknowledged row retried forever; refused here, the
+ * sender gets a 400 naming the field. bases is NULL-terminated; NULL or
+ * empty lets nothing through (fail closed).
+ *
  * Ownership: canon is the caller's buffer (appended to); err gets a detail
  * for the 400 answer, which never quotes the body.
  */
@@ -35,7 +44,8 @@ typedef enum mz_notification_result {
 /* The six members, in canonical order. */
 extern const char *const mz_notification_members[6];
 
-mz_notification_result mz_notification_accept(const char *body, size_t len, mz_buf *canon,
-                                              char *err, size_t errlen);
+mz_notification_result mz_notification_accept(const char *body, size_t len,
+                                              const char *const *bases, mz_buf *canon, char *err,
+                                              size_t errlen);
 
 #endif

@@ -8,12 +8,22 @@
  * bases, and that same parsed handle is given to the transfer
  * (CURLOPT_CURLU). What was checked is exactly what is requested: there is
  * no second parse that could disagree with the first.
+ *
+ * How the address rule is enforced: libcurl resolves the host itself and
+ * calls our open-socket function with each address it is about to connect
+ * to; we check that address (mz_outbound_connect_allowed) and create the
+ * socket, or refuse (CURL_SOCKET_BAD: curl tries the next address, if
+ * any). The check and the connect see the same address: no window for a
+ * second, different DNS answer.
  */
 #include "outbound.h"
 #include "crypto.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -21,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -285,6 +296,293 @@ static bool base_parse(const char *url, base_url *b)
     return true;
 }
 
+bool mz_outbound_url_under(const char *const *bases, const char *url)
+{
+    if (!bases)
+        return false;
+    parsed_url p;
+    if (!parse_url(url, &p))
+        return false;
+    bool ok = false;
+    if (path_is_safe(p.path)) {
+        for (int i = 0; !ok && i < MZ_OUTBOUND_MAX_BASES && bases[i]; i++) {
+            base_url b;
+            if (base_parse(bases[i], &b)) {
+                ok = matches_base(&b, &p);
+                base_free(&b);
+            }
+        }
+    }
+    parsed_free(&p);
+    return ok;
+}
+
+/* ---- the address rule ---- */
+
+/* An address reduced to what the policy looks at: IPv4 (also when written
+ * as IPv4-mapped IPv6) in b[0..3], or the 16 bytes of IPv6. */
+typedef struct net_addr {
+    int family; /* AF_INET or AF_INET6 */
+    unsigned char b[16];
+} net_addr;
+
+static bool net_addr_of(const struct sockaddr *sa, size_t len, net_addr *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!sa || len < sizeof(sa_family_t))
+        return false;
+    /* copied, not cast: curl's address buffer need not be aligned for us */
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    memcpy(&ss, sa, len < sizeof ss ? len : sizeof ss);
+    if (ss.ss_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+        struct sockaddr_in v4;
+        memcpy(&v4, &ss, sizeof v4);
+        out->family = AF_INET;
+        memcpy(out->b, &v4.sin_addr, 4);
+        return true;
+    }
+    if (ss.ss_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+        struct sockaddr_in6 v6;
+        memcpy(&v6, &ss, sizeof v6);
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        if (memcmp(v6.sin6_addr.s6_addr, mapped, 12) == 0) {
+            out->family = AF_INET;
+            memcpy(out->b, v6.sin6_addr.s6_addr + 12, 4);
+        } else {
+            out->family = AF_INET6;
+            memcpy(out->b, v6.sin6_addr.s6_addr, 16);
+        }
+        return true;
+    }
+    return false;
+}
+
+static bool v4_internal(const unsigned char *b)
+{
+    static const struct {
+        uint32_t net;
+        int bits;
+    } ranges[] = {
+        {0x00000000u, 8},  /* 0/8: "this network", 0.0.0.0 */
+        {0x0A000000u, 8},  /* 10/8 */
+        {0x64400000u, 10}, /* 100.64/10: shared (carrier-grade NAT) */
+        {0x7F000000u, 8},  /* 127/8: loopback */
+        {0xA9FE0000u, 16}, /* 169.254/16: link-local, cloud metadata */
+        {0xAC100000u, 12}, /* 172.16/12 */
+        {0xC0000000u, 24}, /* 192.0.0/24: IETF protocol assignments */
+        {0xC0A80000u, 16}, /* 192.168/16 */
+        {0xC6120000u, 15}, /* 198.18/15: benchmarking */
+        {0xE0000000u, 4},  /* 224/4: multicast */
+        {0xF0000000u, 4},  /* 240/4: reserved, broadcast */
+    };
+    uint32_t a = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+    for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
+        if ((a & (0xFFFFFFFFu << (32 - ranges[i].bits))) == ranges[i].net)
+            return true;
+    return false;
+}
+
+static bool all_zero(const unsigned char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (b[i])
+            return false;
+    return true;
+}
+
+static bool net_addr_internal(const net_addr *a)
+{
+    const unsigned char *b = a->b;
+    if (a->family == AF_INET)
+        return v4_internal(b);
+    static const unsigned char nat64[12] = {0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+    if (all_zero(b, 12)) /* ::, ::1 and IPv4-compatible ::a.b.c.d */
+        return all_zero(b, 15) || v4_internal(b + 12);
+    if (memcmp(b, nat64, 12) == 0) /* 64:ff9b::/96 */
+        return v4_internal(b + 12);
+    if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4] == 0x00 &&
+        b[5] == 0x01) /* 64:ff9b:1::/48, local-use NAT64 */
+        return true;
+    if (b[0] == 0x20 && b[1] == 0x02) /* 2002::/16, 6to4 */
+        return v4_internal(b + 2);
+    return (b[0] & 0xfe) == 0xfc                      /* fc00::/7, unique local */
+           || (b[0] == 0xfe && (b[1] & 0x80) == 0x80) /* fe80::/10, fec0::/10 */
+           || b[0] == 0xff;                           /* ff00::/8, multicast */
+}
+
+bool mz_outbound_addr_internal(const struct sockaddr *sa, size_t len)
+{
+    net_addr a;
+    return net_addr_of(sa, len, &a) && net_addr_internal(&a);
+}
+
+static bool net_addr_eq(const net_addr *x, const net_addr *y)
+{
+    return x->family == y->family && memcmp(x->b, y->b, x->family == AF_INET ? 4 : 16) == 0;
+}
+
+/* A host written as an address ("127.0.0.1", "[::1]"), as a net_addr. */
+static bool literal_of(const char *host, net_addr *out)
+{
+    char h[INET6_ADDRSTRLEN + 2];
+    size_t n = host ? strlen(host) : 0;
+    if (n == 0 || n >= sizeof h)
+        return false;
+    if (host[0] == '[' && host[n - 1] == ']') {
+        memcpy(h, host + 1, n - 2);
+        h[n - 2] = '\0';
+    } else {
+        memcpy(h, host, n + 1);
+    }
+    struct sockaddr_in v4;
+    struct sockaddr_in6 v6;
+    memset(&v4, 0, sizeof v4);
+    memset(&v6, 0, sizeof v6);
+    if (inet_pton(AF_INET, h, &v4.sin_addr) == 1) {
+        v4.sin_family = AF_INET;
+        return net_addr_of((const struct sockaddr *)&v4, sizeof v4, out);
+    }
+    if (inet_pton(AF_INET6, h, &v6.sin6_addr) == 1) {
+        v6.sin6_family = AF_INET6;
+        return net_addr_of((const struct sockaddr *)&v6, sizeof v6, out);
+    }
+    return false;
+}
+
+/* The names whose configuration-time resolution permits internal
+ * addresses (mz_outbound_permit_base): a small table, written at start-up
+ * and reload, read at every connect. */
+#define PERMIT_MAX_NAMES 256
+#define PERMIT_MAX_ADDRS 8
+
+typedef struct permit {
+    char host[256]; /* lower case */
+    net_addr addr[PERMIT_MAX_ADDRS];
+    int n;
+} permit;
+
+static permit g_permits[PERMIT_MAX_NAMES];
+static int g_npermits;
+static pthread_mutex_t g_permit_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool permitted(const char *host, const net_addr *a)
+{
+    bool ok = false;
+    pthread_mutex_lock(&g_permit_lock);
+    for (int i = 0; i < g_npermits && !ok; i++)
+        if (strcasecmp(g_permits[i].host, host) == 0)
+            for (int k = 0; k < g_permits[i].n && !ok; k++)
+                ok = net_addr_eq(&g_permits[i].addr[k], a);
+    pthread_mutex_unlock(&g_permit_lock);
+    return ok;
+}
+
+bool mz_outbound_connect_allowed(const char *host, const struct sockaddr *sa, size_t len)
+{
+    net_addr a, lit;
+    if (!net_addr_of(sa, len, &a))
+        return false;
+    if (!net_addr_internal(&a))
+        return true;
+    if (!host)
+        return false;
+    if (literal_of(host, &lit))
+        return net_addr_eq(&lit, &a);
+    return permitted(host, &a);
+}
+
+int mz_outbound_permit_base(const char *url)
+{
+    base_url b;
+    if (!base_parse(url, &b))
+        return -1;
+    net_addr lit;
+    bool literal = literal_of(b.host, &lit);
+    if (literal || strlen(b.host) >= sizeof g_permits[0].host) {
+        base_free(&b); /* a literal permits itself (mz_outbound_connect_allowed) */
+        return literal ? 0 : -1;
+    }
+    permit p;
+    memset(&p, 0, sizeof p);
+    for (size_t i = 0; b.host[i]; i++)
+        p.host[i] =
+            (char)(b.host[i] >= 'A' && b.host[i] <= 'Z' ? b.host[i] - 'A' + 'a' : b.host[i]);
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    int rc = getaddrinfo(b.host, NULL, &hints, &res);
+    for (struct addrinfo *ai = rc == 0 ? res : NULL; ai && p.n < PERMIT_MAX_ADDRS;
+         ai = ai->ai_next) {
+        net_addr a;
+        if (!net_addr_of(ai->ai_addr, ai->ai_addrlen, &a) || !net_addr_internal(&a))
+            continue;
+        bool dup = false;
+        for (int k = 0; k < p.n && !dup; k++)
+            dup = net_addr_eq(&p.addr[k], &a);
+        if (!dup)
+            p.addr[p.n++] = a;
+    }
+    if (res)
+        freeaddrinfo(res);
+    base_free(&b);
+    bool stored = false;
+    pthread_mutex_lock(&g_permit_lock);
+    int i = 0;
+    while (i < g_npermits && strcmp(g_permits[i].host, p.host) != 0)
+        i++;
+    if (i < PERMIT_MAX_NAMES) {
+        g_permits[i] = p;
+        if (i == g_npermits)
+            g_npermits++;
+        stored = true;
+    }
+    pthread_mutex_unlock(&g_permit_lock);
+    /* Host names of agencies are configuration, not personal data. */
+    if (!stored) {
+        mz_log_msg_str(MZ_LOG_ERROR,
+                       "outbound: too many base host names; no internal address "
+                       "permitted for this one",
+                       "host", p.host);
+        return -1;
+    }
+    if (rc != 0)
+        mz_log_msg_str(MZ_LOG_WARN,
+                       "outbound: base host did not resolve now; only public "
+                       "addresses will be allowed for it",
+                       "host", p.host);
+    else if (p.n > 0)
+        mz_log_msg_str(MZ_LOG_INFO,
+                       "outbound: base host resolves to an internal address; "
+                       "connections to exactly that address are permitted",
+                       "host", p.host);
+    return p.n;
+}
+
+/* libcurl's open-socket callback: the one place a connection starts. */
+typedef struct conn_guard {
+    const char *host; /* the request's URL host */
+    int refused;      /* addresses refused */
+    int allowed;      /* addresses a socket was opened for */
+} conn_guard;
+
+static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *address)
+{
+    conn_guard *g = clientp;
+    if (purpose != CURLSOCKTYPE_IPCXN ||
+        !mz_outbound_connect_allowed(g->host, &address->addr, address->addrlen)) {
+        g->refused++;
+        return CURL_SOCKET_BAD;
+    }
+    g->allowed++;
+    int type = address->socktype;
+#ifdef SOCK_CLOEXEC
+    type |= SOCK_CLOEXEC; /* not inherited by anything the process starts */
+#endif
+    return socket(address->family, type, address->protocol);
+}
+
 /* ---- client ---- */
 
 mz_outbound *mz_outbound_new(const mz_outbound_opts *opts)
@@ -408,20 +706,27 @@ typedef struct one_attempt {
     long status;
     sink body;
     char content_type[128];
+    conn_guard guard;
 } one_attempt;
 
-static void run_attempt(mz_outbound *c, CURLU *u, const char *method, struct curl_slist *hdrs,
-                        const char *body, size_t body_len, long timeout_ms, one_attempt *a)
+static void run_attempt(mz_outbound *c, const parsed_url *p, const char *method,
+                        struct curl_slist *hdrs, const char *body, size_t body_len, long timeout_ms,
+                        one_attempt *a)
 {
     CURL *e = c->easy;
+    CURLU *u = p->u;
     memset(a, 0, sizeof *a);
     a->body.limit = c->max_response;
+    a->guard.host = p->host;
 
     curl_easy_reset(e); /* keeps the connection cache: keep-alive */
     curl_easy_setopt(e, CURLOPT_CURLU, u);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_PROXY, ""); /* direct: the address checked is the agency's */
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, &a->guard);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
@@ -575,7 +880,7 @@ mz_outbound_status mz_outbound_request(mz_outbound *c, const char *method, const
         }
 
         one_attempt a;
-        run_attempt(c, p.u, method, hdrs, body, body_len, timeout, &a);
+        run_attempt(c, &p, method, hdrs, body, body_len, timeout, &a);
         out->attempts = n;
         mz_outbound_result_free(out);
         out->error[0] = '\0';
@@ -611,6 +916,11 @@ mz_outbound_status mz_outbound_request(mz_outbound *c, const char *method, const
             } else if (a.body.oom) {
                 set_error(out, "out of memory receiving from %s", origin);
                 st = MZ_OUT_TRANSPORT;
+            } else if (a.rc == CURLE_COULDNT_CONNECT && a.guard.refused && !a.guard.allowed) {
+                /* every address was internal and not permitted: nothing
+                 * was sent, and trying again changes nothing */
+                set_error(out, "address not allowed: %s resolves to an internal address", origin);
+                st = MZ_OUT_REFUSED;
             } else if (a.rc == CURLE_OPERATION_TIMEDOUT && clipped) {
                 set_error(out, "deadline reached: %s (%s)", curl_easy_strerror(a.rc), origin);
                 st = MZ_OUT_DEADLINE;

@@ -5,7 +5,9 @@
  * Every read of a person's data writes one processing_log record per data
  * subject (trace id, span id, activity, subject pseudonym, start, end,
  * outcome, organisation) and, when an employee did it, one audit_log record
- * (who, linked by trace id). The handler writes them after it has built the
+ * (who), which points at its processing-log record by that record's own id
+ * (the server's, unique) — not by trace id, which the caller may choose and
+ * two callers may share. The handler writes them after it has built the
  * response and before it sends it; if writing fails the response is
  * dropped and the caller gets 503: there is no unlogged access.
  *

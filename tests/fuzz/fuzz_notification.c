@@ -8,7 +8,10 @@
  * canonical object of exactly the six members, it parses again with the
  * limits the inbox processor uses (service/inbox.c: the defaults), and each
  * value equals the input's; hoofdObject is an http(s) URL; only the zaken
- * kanaal with resource zaak, status or resultaat is kept.
+ * kanaal with resource zaak, status or resultaat is kept; a kept
+ * notification's hoofdObject (and for resource zaak its resourceUrl) is
+ * under the agency's base URLs (the corpus's two), and with no base URLs
+ * nothing is kept (fail closed).
  */
 #include "fuzz_util.h"
 
@@ -16,13 +19,27 @@
 #include "buf.h"
 #include "json.h"
 #include "notification.h"
+#include "outbound.h"
+
+/* The bases the corpus's zaak URLs are under (make_corpus.py). */
+static const char *const g_bases[] = {"http://127.0.0.1:8091/zaken/api/v1",
+                                      "https://zaken.example/api/v1", NULL};
+static const char *const g_no_bases[] = {NULL};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *body = (const char *)data;
     mz_buf canon = MZ_BUF_INIT;
     char err[240] = "";
-    mz_notification_result r = mz_notification_accept(body, size, &canon, err, sizeof err);
+    {
+        mz_buf none = MZ_BUF_INIT;
+        char e0[240] = "";
+        FZ_CHECK(mz_notification_accept(body, size, g_no_bases, &none, e0, sizeof e0) !=
+                 MZ_NOTIFICATION_KEEP);
+        FZ_CHECK(none.len == 0);
+        mz_buf_free(&none);
+    }
+    mz_notification_result r = mz_notification_accept(body, size, g_bases, &canon, err, sizeof err);
     if (r == MZ_NOTIFICATION_INVALID) {
         FZ_CHECK(err[0] != '\0');
         FZ_CHECK(!mz_contains_bsn_like(err, strlen(err)));
@@ -57,6 +74,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *hoofd = mz_json_string(mz_json_get(r2, "hoofdObject"), NULL);
     FZ_CHECK(strncmp(hoofd, "http://", 7) == 0 || strncmp(hoofd, "https://", 8) == 0);
     FZ_CHECK(strcmp(mz_json_string(mz_json_get(r2, "kanaal"), NULL), "zaken") == 0);
+    FZ_CHECK(mz_outbound_url_under(g_bases, hoofd));
+    if (strcmp(mz_json_string(mz_json_get(r2, "resource"), NULL), "zaak") == 0)
+        FZ_CHECK(
+            mz_outbound_url_under(g_bases, mz_json_string(mz_json_get(r2, "resourceUrl"), NULL)));
     mz_json_free(d2);
     mz_json_free(d);
     mz_buf_free(&canon);

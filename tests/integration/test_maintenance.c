@@ -244,9 +244,11 @@ static void put_purge_data(void)
     plog_row(h, "now() - interval '201 days'"); /* goes */
     plog_row(h, "now() - interval '199 days'");
     plog_row(h, "now()");
-    sql("INSERT INTO audit_log (trace_id, actor_kind, actor_id, organisation, endpoint, at) "
-        "VALUES (repeat('a', 32), 'professional', 'emp-1', 'Gemeente Test', '/x', "
-        "now() - interval '300 days'), (repeat('b', 32), 'professional', 'emp-1', "
+    /* each audit record points at a processing-log record (006) */
+    sql("INSERT INTO audit_log (processing_log_id, trace_id, actor_kind, actor_id, organisation, "
+        "endpoint, at) VALUES ((SELECT min(id) FROM processing_log), repeat('a', 32), "
+        "'professional', 'emp-1', 'Gemeente Test', '/x', now() - interval '300 days'), "
+        "((SELECT max(id) FROM processing_log), repeat('b', 32), 'professional', 'emp-1', "
         "'Gemeente Test', '/x', now() - interval '100 days')");
     sql("INSERT INTO inbox (agency_id, kind, event_id, body, received_at, processed_at) VALUES "
         "('" AGENCY "', 'notification', 'done-31', '{}', now() - interval '32 days', "

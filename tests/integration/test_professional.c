@@ -58,16 +58,20 @@ static void put_case(mz_db *db, const char *bsn, const char *ext, const char *ti
         fail_msg("upsert: %s", err);
 }
 
-static char *prof_token(const char *roles)
+static char *prof_token_of(const char *sub, const char *roles)
 {
     char claims[512];
     long now = (long)time(NULL);
-    snprintf(
-        claims, sizeof claims,
-        "{\"iss\":\"https://login.test.example\",\"aud\":\"mijnzaken-test\",\"sub\":\"" EMPLOYEE
-        "\",\"iat\":%ld,\"exp\":%ld,\"roles\":%s,\"org\":\"" ORG "\"}",
-        now, now + 600, roles);
+    snprintf(claims, sizeof claims,
+             "{\"iss\":\"https://login.test.example\",\"aud\":\"mijnzaken-test\",\"sub\":\"%s\","
+             "\"iat\":%ld,\"exp\":%ld,\"roles\":%s,\"org\":\"" ORG "\"}",
+             sub, now, now + 600, roles);
     return mzt_token_raw(&g_env, "RS256", claims);
+}
+
+static char *prof_token(const char *roles)
+{
+    return prof_token_of(EMPLOYEE, roles);
 }
 
 static int setup(void **state)
@@ -212,6 +216,56 @@ static void test_search_logged(void **state)
                      1);
 }
 
+/* Security review: the audit record was joined to its processing-log
+ * record by trace id, which the caller supplies (traceparent) — two
+ * employees sending the same one became indistinguishable. Each audit
+ * record now points at its own processing-log record by the server's id;
+ * the trace id is kept as data on both. */
+static void test_same_traceparent_distinct_links(void **state)
+{
+    (void)state;
+    const char *tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    char *other = prof_token_of("medewerker-0815", "[\"professional\"]");
+    assert_non_null(other);
+    assert_int_equal(call("POST", "/api/v1/cases/search", g_prof,
+                          "{\"bsn\":\"" BSN_A "\",\"purpose\":\"klantvraag\"}", tp, NULL),
+                     200);
+    assert_int_equal(call("POST", "/api/v1/cases/search", other,
+                          "{\"bsn\":\"" BSN_B "\",\"purpose\":\"doorverwijzen\"}", tp, NULL),
+                     200);
+    free(other);
+#define SAME_TRACE "'0af7651916cd43dd8448eb211c80319c'"
+    assert_int_equal(q("SELECT count(*) FROM processing_log WHERE trace_id = " SAME_TRACE), 2);
+    assert_int_equal(q("SELECT count(*) FROM audit_log WHERE trace_id = " SAME_TRACE), 2);
+    /* two audit records, two different processing-log records, each the
+     * one its own request wrote (same trace on both sides) */
+    assert_int_equal(q("SELECT count(DISTINCT a.processing_log_id) FROM audit_log a JOIN "
+                       "processing_log p ON p.id = a.processing_log_id AND p.trace_id = "
+                       "a.trace_id WHERE a.trace_id = " SAME_TRACE),
+                     2);
+    unsigned char ka[32], kb[32];
+    mz_pseudonym(BSN_A, 9, ka);
+    mz_pseudonym(BSN_B, 9, kb);
+    char ha[65], hb[65], sql[700];
+    for (int i = 0; i < 32; i++) {
+        snprintf(ha + 2 * i, 3, "%02x", ka[i]);
+        snprintf(hb + 2 * i, 3, "%02x", kb[i]);
+    }
+    /* who looked at whom, for which purpose: unambiguous per employee */
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM audit_log a JOIN processing_log p ON p.id = "
+             "a.processing_log_id WHERE a.trace_id = " SAME_TRACE " AND ("
+             "(a.actor_id = '" EMPLOYEE "' AND p.subject_key = decode('%s', 'hex') AND "
+             "p.activity_id = 'klantvraag') OR (a.actor_id = 'medewerker-0815' AND "
+             "p.subject_key = decode('%s', 'hex') AND p.activity_id = 'doorverwijzen'))",
+             ha, hb);
+    assert_int_equal(q(sql), 2);
+#undef SAME_TRACE
+    /* every audit record is linked, and no two share a record */
+    assert_int_equal(q("SELECT count(*) FROM audit_log WHERE processing_log_id IS NULL"), 0);
+    assert_int_equal(q("SELECT count(*) - count(DISTINCT processing_log_id) FROM audit_log"), 0);
+}
+
 static void test_search_refusals(void **state)
 {
     (void)state;
@@ -275,7 +329,7 @@ static void test_case_detail(void **state)
     for (int i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", key[i]);
     snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM processing_log p JOIN audit_log a ON a.trace_id = p.trace_id "
+             "SELECT count(*) FROM processing_log p JOIN audit_log a ON a.processing_log_id = p.id "
              "WHERE p.subject_key = decode('%s', 'hex') AND p.activity_id = 'klantvraag' AND "
              "a.endpoint = '/api/v1/cases/{caseId}'",
              hex);
@@ -501,6 +555,8 @@ int main(void)
         cmocka_unit_test(test_processing_activities),
         cmocka_unit_test(test_processing_activities_configured),
         cmocka_unit_test(test_access_log_operator),
+        /* last: it adds look-ups the access-log test would count */
+        cmocka_unit_test(test_same_traceparent_distinct_links),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

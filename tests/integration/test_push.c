@@ -36,7 +36,7 @@ static mzt_env g_env;
 static mzt_server g_fake, g_srv;
 static oas *g_oas;
 static char g_agencies_kv[500];
-static const char *g_env_vars[6];
+static const char *g_env_vars[7];
 
 static int setup(void **state)
 {
@@ -67,7 +67,8 @@ static int setup(void **state)
     g_env_vars[2] = "MZ_TEST_WEBHOOK_SECRET=" SECRET;
     g_env_vars[3] = "MZ_TEST_NRC_AUTH=" NRC_AUTH;
     g_env_vars[4] = "MZ_THREADS=4";
-    g_env_vars[5] = NULL;
+    g_env_vars[5] = "MZ_INBOX_MAX_ATTEMPTS=3"; /* test_inbox_gives_up */
+    g_env_vars[6] = NULL;
     if (!mzt_server_start(&g_srv, &g_env, g_env_vars))
         return -1;
     char err[256];
@@ -567,7 +568,9 @@ static void test_bad_input_changes_nothing(void **state)
     assert_int_equal(q("SELECT count(*) FROM inbox"), before);
 }
 
-static long notify(const char *auth, const char *body)
+/* Sends a notification; the answer is checked against the contract and
+ * kept in *keep when not NULL. */
+static long notify_resp(const char *auth, const char *body, mzt_resp *keep)
 {
     char h[300];
     snprintf(h, sizeof h, "Authorization: %s", auth);
@@ -582,8 +585,26 @@ static long notify(const char *auth, const char *body)
                    r.status == 204 ? 0 : r.body_len, err, sizeof err))
         fail_msg("contract: %ld: %s", r.status, err);
     long st = r.status;
-    mzt_resp_free(&r);
+    if (keep)
+        *keep = r;
+    else
+        mzt_resp_free(&r);
     return st;
+}
+
+static long notify(const char *auth, const char *body)
+{
+    return notify_resp(auth, body, NULL);
+}
+
+/* Copies t into out with "{P}" replaced by ":<port>". */
+static void with_port(char *out, size_t n, const char *t, unsigned port)
+{
+    const char *m = strstr(t, "{P}");
+    if (m)
+        snprintf(out, n, "%.*s:%u%s", (int)(m - t), t, port, m + 3);
+    else
+        snprintf(out, n, "%s", t);
 }
 
 static void test_zgw_notifications(void **state)
@@ -619,14 +640,55 @@ static void test_zgw_notifications(void **state)
     snprintf(sql, sizeof sql, "SELECT count(*) FROM cases WHERE external_id = '%s'", url);
     assert_int_equal(wait_for(sql, 1), 1);
     assert_int_equal(q("SELECT count(*) FROM inbox WHERE kind = 'notification'"), 1);
-    /* hoofdObject on another host: acknowledged, but never fetched */
-    snprintf(body, sizeof body,
-             "{\"kanaal\":\"zaken\",\"hoofdObject\":\"http://127.0.0.2:%u/zaken/api/v1/zaken/"
-             "00000000-0000-4000-8000-000000000000\",\"resource\":\"zaak\",\"resourceUrl\":"
-             "\"http://127.0.0.2/x\",\"actie\":\"update\",\"aanmaakdatum\":"
-             "\"2026-03-01T10:00:00Z\"}",
+    /* A zaak outside the agency's base URLs could never be fetched (the
+     * adapter's client refuses it): refused at intake with 400 naming the
+     * field, nothing kept — not acknowledged and retried forever. */
+    long kept = q("SELECT count(*) FROM inbox");
+    static const struct {
+        const char *hoofd, *resource, *res_url, *field;
+    } outside[] = {
+        {"http://127.0.0.2{P}/zaken/api/v1/zaken/00000000-0000-4000-8000-000000000000", "zaak",
+         "http://127.0.0.2{P}/zaken/api/v1/zaken/00000000-0000-4000-8000-000000000000",
+         "hoofdObject"},
+        {"http://127.0.0.1{P}/zaken/api/v2/zaken/1", "status", "http://127.0.0.1{P}/x",
+         "hoofdObject"},
+        {"http://127.0.0.1{P}/zaken/api/v1/../../admin/zaken/1", "resultaat",
+         "http://127.0.0.1{P}/zaken/api/v1/resultaten/1", "hoofdObject"},
+        {"https://127.0.0.1{P}/zaken/api/v1/zaken/1", "zaak",
+         "https://127.0.0.1{P}/zaken/api/v1/zaken/1", "hoofdObject"},
+        /* for resource zaak, resourceUrl is the zaak too */
+        {"http://127.0.0.1{P}/zaken/api/v1/zaken/1", "zaak", "http://evil.test{P}/zaken/1",
+         "resourceUrl"},
+    };
+    for (size_t i = 0; i < sizeof outside / sizeof outside[0]; i++) {
+        char hoofd[300], res_url[300];
+        with_port(hoofd, sizeof hoofd, outside[i].hoofd, g_fake.port);
+        with_port(res_url, sizeof res_url, outside[i].res_url, g_fake.port);
+        snprintf(body, sizeof body,
+                 "{\"kanaal\":\"zaken\",\"hoofdObject\":\"%s\",\"resource\":\"%s\","
+                 "\"resourceUrl\":\"%s\",\"actie\":\"update\",\"aanmaakdatum\":"
+                 "\"2026-03-01T10:00:00Z\"}",
+                 hoofd, outside[i].resource, res_url);
+        assert_int_equal(notify_resp(NRC_AUTH, body, &r), 400);
+        char want[120];
+        snprintf(want, sizeof want, "%s: is not under this agency's configured base URLs",
+                 outside[i].field);
+        if (!strstr(r.body, want))
+            fail_msg("case %zu: %s lacks '%s'", i, r.body, want);
+        assert_null(strstr(r.body, "127.0.0.2")); /* the detail never quotes the body */
+        mzt_resp_free(&r);
+    }
+    assert_int_equal(q("SELECT count(*) FROM inbox"), kept);
+    /* A row such a notification left before intake checked (stored
+     * directly): the processor's fetch is refused, and it keeps its error. */
+    snprintf(sql, sizeof sql,
+             "INSERT INTO inbox (agency_id, kind, event_id, body) VALUES ('gem', "
+             "'notification', 'legacy-outside', '{\"kanaal\":\"zaken\",\"hoofdObject\":"
+             "\"http://127.0.0.2:%u/zaken/api/v1/zaken/00000000-0000-4000-8000-000000000000\","
+             "\"resource\":\"zaak\",\"resourceUrl\":\"http://127.0.0.2/x\",\"actie\":"
+             "\"update\",\"aanmaakdatum\":\"2026-03-01T10:00:00Z\"}')",
              g_fake.port);
-    assert_int_equal(notify(NRC_AUTH, body), 204);
+    assert_true(mzt_sql(&g_env, sql));
     assert_int_equal(wait_for("SELECT count(*) FROM inbox WHERE kind = 'notification' AND "
                               "error LIKE '%outside%'",
                               1),
@@ -642,6 +704,112 @@ static void test_zgw_notifications(void **state)
     const char *args[] = {"inbox", "reprocess", NULL};
     assert_int_equal(mzt_run(&g_env, g_env_vars, args), 1);
     assert_true(q("SELECT attempts FROM inbox WHERE error LIKE '%outside%'") >= 2);
+    q("DELETE FROM inbox WHERE event_id = 'legacy-outside'"); /* no retries later */
+}
+
+/* Security review: a row that always fails was retried hourly forever. It
+ * is given up after MZ_INBOX_MAX_ATTEMPTS attempts (3 in this program): not
+ * taken again even when due, counted in the admin view (with its last
+ * error) and in /metrics; `inbox reprocess` gives it one more attempt. One
+ * row of each kind: their attempts are counted differently (a notification
+ * when claimed, an event with its outcome). */
+static void test_inbox_gives_up(void **state)
+{
+    (void)state;
+    char sql[900];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO inbox (agency_id, kind, event_id, body) VALUES "
+             "('gem', 'event', 'dead-ev', '[{\"broken\":true}]'), "
+             "('gem', 'notification', 'dead-nt', '{\"kanaal\":\"zaken\",\"hoofdObject\":"
+             "\"http://127.0.0.2:%u/zaken/api/v1/zaken/00000000-0000-4000-8000-000000000001\","
+             "\"resource\":\"zaak\",\"resourceUrl\":\"http://127.0.0.2/x\",\"actie\":"
+             "\"update\",\"aanmaakdatum\":\"2026-03-01T10:00:00Z\"}')",
+             g_fake.port);
+    assert_true(mzt_sql(&g_env, sql));
+#define DEAD_ROWS "event_id IN ('dead-ev', 'dead-nt')"
+    /* Let time pass: a failed row waiting out its backoff (5 s, 10 s) is
+     * made due now. A notification's claim lease (15 s) is left alone, so
+     * no row is ever taken twice at once. */
+    long dead = 0;
+    for (int i = 0; i < 600 && dead < 2; i++) {
+        mzt_sql(&g_env, "UPDATE inbox SET next_attempt_at = now() WHERE " DEAD_ROWS
+                        " AND dead_at IS NULL AND error IS NOT NULL AND next_attempt_at > now() "
+                        "AND next_attempt_at < now() + interval '12 seconds'");
+        usleep(50 * 1000);
+        dead = q("SELECT count(*) FROM inbox WHERE " DEAD_ROWS " AND dead_at IS NOT NULL");
+    }
+    assert_int_equal(dead, 2);
+    assert_int_equal(q("SELECT count(*) FROM inbox WHERE " DEAD_ROWS " AND attempts = 3 AND "
+                       "processed_at IS NULL AND error IS NOT NULL"),
+                     2);
+    /* given up: not taken again, however long it waits */
+    mzt_sql(&g_env, "UPDATE inbox SET next_attempt_at = now() WHERE " DEAD_ROWS);
+    usleep(2500 * 1000);
+    assert_int_equal(q("SELECT count(*) FROM inbox WHERE " DEAD_ROWS " AND attempts = 3"), 2);
+
+    /* the admin view: counted, with the last errors; no longer pending */
+    char *admin = mzt_staff_token(&g_env, "[\"admin\"]");
+    mzt_resp r;
+    assert_true(mzt_http(&g_srv, "GET", "/api/v1/agencies", admin, NULL, NULL, &r));
+    assert_int_equal(r.status, 200);
+    char ct[64] = "", err[512];
+    mzt_header(&r, "content-type", ct, sizeof ct);
+    if (!oas_check(g_oas, "GET", "/api/v1/agencies", (int)r.status, ct, r.body, r.body_len, err,
+                   sizeof err))
+        fail_msg("contract: %s", err);
+    mz_json_doc *d = mz_json_parse(r.body, r.body_len, NULL, NULL, 0);
+    assert_non_null(d);
+    const mz_json *gem = mz_json_get(mz_json_root(d), "items")->u.kids.first; /* the one agency */
+    assert_string_equal(mz_json_string(mz_json_get(gem, "id"), NULL), "gem");
+    const mz_json *in = mz_json_get(gem, "inbox");
+    int64_t v = -1;
+    assert_true(mz_json_int64(mz_json_get(in, "dead"), &v));
+    assert_int_equal(v, 2);
+    assert_true(mz_json_int64(mz_json_get(in, "pending"), &v));
+    assert_int_equal(v, 0);
+    const mz_json *recent = mz_json_get(in, "recentDead");
+    assert_non_null(recent);
+    assert_int_equal(recent->type, MZ_JSON_ARRAY);
+    assert_int_equal(recent->u.kids.count, 2);
+    bool saw_outside = false;
+    for (const mz_json *e = recent->u.kids.first; e; e = e->next) {
+        assert_true(mz_json_int64(mz_json_get(e, "attempts"), &v));
+        assert_int_equal(v, 3);
+        const char *kind = mz_json_string(mz_json_get(e, "kind"), NULL);
+        const char *msg = mz_json_string(mz_json_get(e, "error"), NULL);
+        assert_non_null(kind);
+        assert_non_null(msg);
+        assert_non_null(mz_json_string(mz_json_get(e, "deadAt"), NULL));
+        if (strcmp(kind, "notification") == 0)
+            saw_outside = strstr(msg, "outside") != NULL;
+    }
+    assert_true(saw_outside);
+    mz_json_free(d);
+    mzt_resp_free(&r);
+    free(admin);
+    /* /metrics */
+    assert_true(mzt_http(&g_srv, "GET", "/metrics", NULL, NULL, NULL, &r));
+    assert_non_null(strstr(r.body, "mz_inbox_dead{agency=\"gem\"} 2\n"));
+    assert_non_null(strstr(r.body, "mz_inbox_pending{agency=\"gem\"} 0\n"));
+    mzt_resp_free(&r);
+    /* the log says so, once per row */
+    size_t n;
+    char *log = mzt_slurp(g_srv.log, &n);
+    assert_non_null(log);
+    int given_up = 0;
+    for (const char *p = log; (p = strstr(p, "inbox row given up")); p++)
+        given_up++;
+    free(log);
+    assert_int_equal(given_up, 2);
+
+    /* reprocess by hand: one more attempt each, given up again (exit 1) */
+    const char *args[] = {"inbox", "reprocess", NULL};
+    assert_int_equal(mzt_run(&g_env, g_env_vars, args), 1);
+    assert_int_equal(q("SELECT count(*) FROM inbox WHERE " DEAD_ROWS " AND attempts = 4 AND "
+                       "dead_at IS NOT NULL"),
+                     2);
+#undef DEAD_ROWS
+    q("DELETE FROM inbox WHERE event_id IN ('dead-ev', 'dead-nt')");
 }
 
 /* --- crash test: SIGKILL mid-burst */
@@ -769,10 +937,10 @@ static void test_database_down_is_503(void **state)
     char url[400];
     snprintf(url, sizeof url, "MZ_DATABASE_URL=host=%s/no-such-dir user=postgres", g_env.dir);
     const char *env[8];
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 6; i++)
         env[i] = g_env_vars[i];
-    env[5] = url;
-    env[6] = NULL;
+    env[6] = url;
+    env[7] = NULL;
     mzt_server s;
     assert_true(mzt_server_start(&s, &g_env, env));
     char body[1200];
@@ -796,6 +964,7 @@ int main(void)
         cmocka_unit_test(test_bad_input_changes_nothing),
         cmocka_unit_test(test_zgw_notifications),
         cmocka_unit_test(test_notifications_side_by_side),
+        cmocka_unit_test(test_inbox_gives_up),
         cmocka_unit_test(test_crash_mid_burst),
         cmocka_unit_test(test_database_down_is_503),
     };

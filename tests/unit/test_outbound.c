@@ -257,7 +257,10 @@ typedef struct url_case {
     bool allowed;
 } url_case;
 
-static void check_cases(const mz_outbound *c, const url_case *cases, size_t n)
+/* Checks each case with the client and, when bases is not NULL, with the
+ * client-less form intake uses (mz_outbound_url_under): the same rule. */
+static void check_cases(const mz_outbound *c, const char *const *bases, const url_case *cases,
+                        size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         char url[256];
@@ -270,6 +273,9 @@ static void check_cases(const mz_outbound *c, const url_case *cases, size_t n)
         bool got = mz_outbound_allowed(c, url);
         if (got != cases[i].allowed)
             fail_msg("%s: expected %s", url, cases[i].allowed ? "allowed" : "refused");
+        if (bases && mz_outbound_url_under(bases, url) != cases[i].allowed)
+            fail_msg("%s: expected %s without a client", url,
+                     cases[i].allowed ? "allowed" : "refused");
     }
 }
 
@@ -340,7 +346,8 @@ static void test_allowed_table(void **state)
         {"http://agency.example/zaken/x", false},
         {"https://agency.example.evil/zaken/x", false},
     };
-    check_cases(c, cases, sizeof cases / sizeof cases[0]);
+    const char *const bases[] = {b0, b1, b2, NULL};
+    check_cases(c, bases, cases, sizeof cases / sizeof cases[0]);
 
     /* other port */
     char url[128];
@@ -349,6 +356,12 @@ static void test_allowed_table(void **state)
     assert_false(mz_outbound_allowed(c, url));
     assert_false(mz_outbound_allowed(c, NULL));
     assert_false(mz_outbound_allowed(NULL, b0));
+    assert_false(mz_outbound_url_under(bases, url));
+    assert_false(mz_outbound_url_under(bases, NULL));
+    /* no bases: nothing is under them (fail closed) */
+    const char *const none[] = {NULL};
+    assert_false(mz_outbound_url_under(none, b0));
+    assert_false(mz_outbound_url_under(NULL, b0));
     mz_outbound_free(c);
 }
 
@@ -739,6 +752,275 @@ static void test_refused_sends_nothing(void **state)
     mz_outbound_free(c);
 }
 
+/* ---- the address rule (security review: no loopback, private, link-local
+ * or metadata addresses after DNS resolution unless the base itself is
+ * such an address) ---- */
+
+static size_t sockaddr_of(const char *text, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in v4;
+    struct sockaddr_in6 v6;
+    memset(&v4, 0, sizeof v4);
+    memset(&v6, 0, sizeof v6);
+    if (inet_pton(AF_INET, text, &v4.sin_addr) == 1) {
+        v4.sin_family = AF_INET;
+        v4.sin_port = htons(443);
+        memcpy(ss, &v4, sizeof v4);
+        return sizeof v4;
+    }
+    if (inet_pton(AF_INET6, text, &v6.sin6_addr) == 1) {
+        v6.sin6_family = AF_INET6;
+        v6.sin6_port = htons(443);
+        memcpy(ss, &v6, sizeof v6);
+        return sizeof v6;
+    }
+    fail_msg("bad address in the test table: %s", text);
+    return 0;
+}
+
+static void test_address_policy_table(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *addr;
+        bool internal;
+    } cases[] = {
+        /* IPv4: loopback, private, link-local and metadata, shared, unspecified */
+        {"127.0.0.1", true},
+        {"127.255.255.254", true},
+        {"127.1.2.3", true},
+        {"10.0.0.1", true},
+        {"10.255.255.255", true},
+        {"172.16.0.1", true},
+        {"172.31.255.255", true},
+        {"192.168.0.1", true},
+        {"192.168.255.255", true},
+        {"169.254.169.254", true}, /* cloud metadata */
+        {"169.254.0.1", true},
+        {"100.64.0.1", true},
+        {"100.127.255.255", true},
+        {"100.100.100.200", true}, /* a cloud's metadata address inside 100.64/10 */
+        {"0.0.0.0", true},
+        {"0.1.2.3", true},
+        {"192.0.0.1", true},
+        {"198.18.0.1", true},
+        {"198.19.255.255", true},
+        {"224.0.0.1", true},
+        {"239.255.255.250", true},
+        {"240.0.0.1", true},
+        {"255.255.255.255", true},
+        /* IPv4: public, including the neighbours of every range */
+        {"8.8.8.8", false},
+        {"1.1.1.1", false},
+        {"1.0.0.0", false},
+        {"9.255.255.255", false},
+        {"11.0.0.0", false},
+        {"126.255.255.255", false},
+        {"128.0.0.0", false},
+        {"172.15.255.255", false},
+        {"172.32.0.0", false},
+        {"192.167.255.255", false},
+        {"192.169.0.0", false},
+        {"169.253.255.255", false},
+        {"169.255.0.0", false},
+        {"100.63.255.255", false},
+        {"100.128.0.0", false},
+        {"192.0.1.1", false},
+        {"198.17.255.255", false},
+        {"198.20.0.0", false},
+        {"223.255.255.255", false},
+        {"145.7.8.9", false},
+        /* IPv6: loopback, unspecified, unique local, link-local, site-local,
+         * multicast */
+        {"::1", true},
+        {"::", true},
+        {"fc00::1", true},
+        {"fd00:ec2::254", true}, /* a cloud's IPv6 metadata address */
+        {"fdff:ffff::1", true},
+        {"fe80::1", true},
+        {"febf:ffff::1", true},
+        {"fec0::1", true},
+        {"ff02::1", true},
+        /* IPv4 inside IPv6: mapped, compatible, NAT64, 6to4 */
+        {"::ffff:127.0.0.1", true},
+        {"::ffff:10.1.2.3", true},
+        {"::ffff:169.254.169.254", true},
+        {"::ffff:192.168.1.1", true},
+        {"::ffff:0.0.0.0", true},
+        {"::127.0.0.1", true},
+        {"::10.0.0.1", true},
+        {"64:ff9b::7f00:1", true},
+        {"64:ff9b::a9fe:a9fe", true},
+        {"64:ff9b:1::1", true},
+        {"2002:7f00:1::1", true},
+        {"2002:a00:1::", true},
+        {"2002:a9fe:a9fe::", true},
+        /* IPv6: public */
+        {"2001:4860:4860::8888", false},
+        {"2a00:1450:400e::1", false},
+        {"2606:4700::1111", false},
+        {"::ffff:8.8.8.8", false},
+        {"::8.8.8.8", false},
+        {"64:ff9b::808:808", false},
+        {"2002:808:808::1", false},
+        {"fbff::1", false},
+        {"fe7f::1", false},
+        {"2001:db9::1", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct sockaddr_storage ss;
+        size_t len = sockaddr_of(cases[i].addr, &ss);
+        bool got = mz_outbound_addr_internal((const struct sockaddr *)&ss, len);
+        if (got != cases[i].internal)
+            fail_msg("%s: expected %s", cases[i].addr, cases[i].internal ? "internal" : "public");
+        /* for a host that is only a name nobody permitted, internal means refused */
+        if (mz_outbound_connect_allowed("agency.example", (const struct sockaddr *)&ss, len) ==
+            cases[i].internal)
+            fail_msg("%s: connect from a public name %s", cases[i].addr,
+                     cases[i].internal ? "allowed" : "refused");
+    }
+    /* not an internet address at all, or cut short: refused */
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    ss.ss_family = AF_UNIX;
+    assert_false(mz_outbound_addr_internal((const struct sockaddr *)&ss, sizeof ss));
+    assert_false(
+        mz_outbound_connect_allowed("agency.example", (const struct sockaddr *)&ss, sizeof ss));
+    size_t len = sockaddr_of("8.8.8.8", &ss);
+    assert_false(mz_outbound_connect_allowed("agency.example", (const struct sockaddr *)&ss, 2));
+    assert_true(mz_outbound_connect_allowed("agency.example", (const struct sockaddr *)&ss, len));
+    assert_false(mz_outbound_connect_allowed("agency.example", NULL, 0));
+}
+
+/* The exception: a base whose host is such an address itself (literally,
+ * or a name that resolved there at configuration time) permits exactly
+ * that address, for that host. */
+static void test_address_policy_permits(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *host, *addr;
+        bool allowed;
+    } cases[] = {
+        {"127.0.0.1", "127.0.0.1", true},
+        {"127.0.0.1", "::ffff:127.0.0.1", true},
+        {"127.0.0.1", "127.0.0.2", false},
+        {"127.0.0.1", "10.0.0.1", false},
+        {"127.0.0.1", "::1", false},
+        {"127.0.0.1", "8.8.8.8", true},
+        {"10.1.2.3", "10.1.2.3", true},
+        {"10.1.2.3", "10.1.2.4", false},
+        {"10.1.2.3", "169.254.169.254", false},
+        {"[::1]", "::1", true},
+        {"[::1]", "127.0.0.1", false},
+        {"[::ffff:127.0.0.1]", "127.0.0.1", true},
+        {"[fd00::5]", "fd00::5", true},
+        {"[fd00::5]", "fd00::6", false},
+        /* names: nothing internal unless permitted */
+        {"agency.example", "127.0.0.1", false},
+        {"agency.example", "169.254.169.254", false},
+        {"agency.example", "::ffff:127.0.0.1", false},
+        {"localhost.", "127.0.0.1", false},
+        {"agency.localhost", "127.0.0.1", false},
+        {"", "127.0.0.1", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct sockaddr_storage ss;
+        size_t len = sockaddr_of(cases[i].addr, &ss);
+        if (mz_outbound_connect_allowed(cases[i].host, (const struct sockaddr *)&ss, len) !=
+            cases[i].allowed)
+            fail_msg("%s -> %s: expected %s", cases[i].host, cases[i].addr,
+                     cases[i].allowed ? "allowed" : "refused");
+    }
+    struct sockaddr_storage ss;
+    size_t len = sockaddr_of("127.0.0.1", &ss);
+    assert_false(mz_outbound_connect_allowed(NULL, (const struct sockaddr *)&ss, len));
+
+    /* a name resolving (here through /etc/hosts) to loopback at configuration
+     * time: exactly that address, for that name only */
+    assert_true(mz_outbound_permit_base("http://LocalHost:8080/zaken") >= 1);
+    assert_true(mz_outbound_connect_allowed("localhost", (const struct sockaddr *)&ss, len));
+    assert_true(mz_outbound_connect_allowed("LOCALHOST", (const struct sockaddr *)&ss, len));
+    assert_false(mz_outbound_connect_allowed("localhost.", (const struct sockaddr *)&ss, len));
+    assert_false(
+        mz_outbound_connect_allowed("agency.localhost", (const struct sockaddr *)&ss, len));
+    len = sockaddr_of("10.0.0.1", &ss);
+    assert_false(mz_outbound_connect_allowed("localhost", (const struct sockaddr *)&ss, len));
+    len = sockaddr_of("169.254.169.254", &ss);
+    assert_false(mz_outbound_connect_allowed("localhost", (const struct sockaddr *)&ss, len));
+    /* literal bases need nothing; invalid bases are refused */
+    assert_int_equal(mz_outbound_permit_base("http://127.0.0.1:8080/zaken"), 0);
+    assert_int_equal(mz_outbound_permit_base("http://[::1]/zaken"), 0);
+    assert_int_equal(mz_outbound_permit_base("ftp://localhost/x"), -1);
+    assert_int_equal(mz_outbound_permit_base(NULL), -1);
+}
+
+/* Over loopback: the rule is applied to the address libcurl connects to.
+ * A base of http://127.0.0.1:port reaches the server; a base whose host is
+ * a name that was never permitted — standing for a public name whose DNS
+ * now answers 127.0.0.1 or ::1 (curl resolves *.localhost there itself, no
+ * DNS) — is refused before any connection; the same for "localhost" until
+ * its configuration-time resolution permits it. No traffic leaves this
+ * machine. */
+static void test_internal_address_refused(void **state)
+{
+    (void)state;
+    int conns = atomic_load(&g_connections);
+    int before = atomic_load(&g_requests);
+    mz_outbound_result r;
+    char base[96], url[160];
+
+    snprintf(base, sizeof base, "http://agency.localhost:%u/api", g_port);
+    mz_outbound_opts o;
+    memset(&o, 0, sizeof o);
+    o.bases[0] = base;
+    o.backoff_ms = 10;
+    mz_outbound *c = mz_outbound_new(&o);
+    assert_non_null(c);
+    snprintf(url, sizeof url, "%s/ok", base);
+    assert_int_equal(mz_outbound_request(c, "GET", url, NULL, NULL, 0, true, 0, &r),
+                     MZ_OUT_REFUSED);
+    assert_int_equal(r.attempts, 1); /* not retried */
+    assert_int_equal(r.status, 0);
+    assert_null(r.body);
+    assert_non_null(strstr(r.error, "internal address"));
+    mz_outbound_result_free(&r);
+    /* a next link or redirect target elsewhere never gets that far */
+    snprintf(url, sizeof url, "http://[::1]:%u/api/ok", g_port);
+    assert_false(mz_outbound_allowed(c, url));
+    snprintf(url, sizeof url, "http://localhost.:%u/api/ok", g_port);
+    assert_false(mz_outbound_allowed(c, url));
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/api/ok", g_port);
+    assert_false(mz_outbound_allowed(c, url));
+    mz_outbound_free(c);
+
+    snprintf(base, sizeof base, "http://localhost:%u/api", g_port);
+    o.bases[0] = base;
+    c = mz_outbound_new(&o);
+    assert_non_null(c);
+    snprintf(url, sizeof url, "%s/ok", base);
+    assert_int_equal(mz_outbound_request(c, "GET", url, NULL, NULL, 0, true, 0, &r),
+                     MZ_OUT_REFUSED);
+    mz_outbound_result_free(&r);
+    assert_int_equal(atomic_load(&g_connections), conns); /* nothing connected */
+    assert_int_equal(atomic_load(&g_requests), before);
+
+    /* configuration time: "localhost" resolves to 127.0.0.1 here */
+    assert_true(mz_outbound_permit_base(base) >= 1);
+    assert_int_equal(mz_outbound_request(c, "GET", url, NULL, NULL, 0, true, 0, &r), MZ_OUT_OK);
+    assert_int_equal(r.status, 200);
+    mz_outbound_result_free(&r);
+    mz_outbound_free(c);
+
+    /* a literal loopback base needs nothing */
+    c = client();
+    assert_int_equal(get(c, "/api/ok", true, 0, &r), MZ_OUT_OK);
+    assert_int_equal(r.status, 200);
+    mz_outbound_result_free(&r);
+    mz_outbound_free(c);
+}
+
 static void test_now_monotonic(void **state)
 {
     (void)state;
@@ -756,6 +1038,9 @@ int main(void)
         cmocka_unit_test(test_allowed_table),
         cmocka_unit_test(test_root_base),
         cmocka_unit_test(test_invalid_bases),
+        cmocka_unit_test(test_address_policy_table),
+        cmocka_unit_test_setup(test_internal_address_refused, reset_counters),
+        cmocka_unit_test(test_address_policy_permits),
         cmocka_unit_test_setup(test_ok, reset_counters),
         cmocka_unit_test_setup(test_keep_alive, reset_counters),
         cmocka_unit_test_setup(test_big_under_cap, reset_counters),

@@ -103,17 +103,22 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
-static const char *agency_json(const char *id, const char *headers)
+static const char *agency_json_at(const char *host, const char *id, const char *headers)
 {
     static char buf[1500];
     snprintf(buf, sizeof buf,
              "{\"id\":\"%s\",\"name\":\"R\",\"adapter\":{\"kind\":\"rest-json\","
-             "\"baseUrl\":\"http://127.0.0.1:%u/api\",\"listPath\":\"/list\","
+             "\"baseUrl\":\"http://%s:%u/api\",\"listPath\":\"/list\","
              "\"searchPath\":\"/search\",\"tokenEnv\":\"MZ_TEST_RJ_TOKEN\","
              "\"itemsPointer\":\"/items\",\"fields\":{\"externalId\":\"/id\",\"bsn\":\"/bsn\","
              "\"title\":\"/t\",\"status\":\"/s\",\"statusChangedAt\":\"/at\"}%s}}",
-             id, g_port, headers);
+             id, host, g_port, headers);
     return buf;
+}
+
+static const char *agency_json(const char *id, const char *headers)
+{
+    return agency_json_at("127.0.0.1", id, headers);
 }
 
 static int setup(void **state)
@@ -290,10 +295,38 @@ static void test_configured_headers_on_every_request(void **state)
     mz_agencies_free(set);
 }
 
+/* The outbound address rule's exception is taken when the agencies file is
+ * loaded (configuration time): a base whose host is a name resolving to
+ * loopback then ("localhost", through /etc/hosts) may be reached; a client
+ * made without that (test_outbound.c) is refused. */
+static void test_base_name_resolved_at_load(void **state)
+{
+    (void)state;
+    char text[1700], err[512];
+    snprintf(text, sizeof text, "{\"agencies\":[%s]}", agency_json_at("localhost", "named", ""));
+    mz_agencies *set = mz_agencies_parse(text, strlen(text), true, err, sizeof err);
+    if (!set)
+        fail_msg("refused: %s", err);
+    const mz_agency *a = mz_agencies_find(set, "named");
+    assert_non_null(a);
+    int emitted = 0;
+    mz_sink sink = {.emit = count_emit, .ud = &emitted};
+    char *next = NULL;
+    err[0] = '\0';
+    mz_adapter_status st =
+        a->ops->sync(a->state, &sink, NULL, &next, mz_outbound_now_ms() + 10000, err, sizeof err);
+    free(next);
+    if (st != MZ_ADAPTER_OK)
+        fail_msg("sync: %s: %s", mz_adapter_status_name(st), err);
+    assert_int_equal(emitted, 1);
+    mz_agencies_free(set);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_configured_headers_on_every_request),
+        cmocka_unit_test(test_base_name_resolved_at_load),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
