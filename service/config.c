@@ -43,6 +43,9 @@ static const cfg_entry table[] = {
      "seconds after which a citizen's read refreshes an agency's data"},
     {"MZ_REFRESH_DEADLINE_MS", T_LONG, S(refresh_deadline_ms), "1500", 0, 60000,
      "milliseconds a citizen's read waits for agencies before serving from the store"},
+    {"MZ_PUSH_FRESH_WINDOW", T_LONG, S(push_fresh_window), "3600", 1, 604800,
+     "seconds after an agency's last accepted push during which its push channel counts as "
+     "healthy (its data is fresh without asking it), provided no push waits longer than 60 s"},
     {"MZ_REFRESH_MAX_INFLIGHT", T_LONG, S(refresh_max_inflight), "64", 0, 10000,
      "most agency refreshes running at once; beyond it reads are served from the store"},
     {"MZ_DEV_MODE", T_BOOL, S(dev_mode), "0", 0, 0,

@@ -9,14 +9,18 @@
 
 const char *const mz_demo_bsns[] = {"999993653", "999990019", "999990032", NULL};
 
+/* Adapter kind "demo": no agencies file can name it (no adapter has that
+ * kind), so it marks an agency whose only source is this seed; refresh.c
+ * reports such an agency fresh (its seeded cases are all the data there
+ * is). An agencies file naming the same id replaces the row at start-up. */
 static const mz_agency_row agencies[] = {
-    {"gemeente-voorbeeld", "Gemeente Voorbeeld", "zgw", "{}", "https://www.voorbeeld.nl/contact",
+    {"gemeente-voorbeeld", "Gemeente Voorbeeld", "demo", "{}", "https://www.voorbeeld.nl/contact",
      "14 012", "012 345 6789", true},
-    {"uwv", "UWV", "rest-json", "{}", "https://www.uwv.nl/particulieren/contact", "088 898 92 94",
+    {"uwv", "UWV", "demo", "{}", "https://www.uwv.nl/particulieren/contact", "088 898 92 94",
      "088 898 20 01", true},
-    {"duo", "DUO", "rest-json", "{}", "https://duo.nl/particulier/contact", "050 599 77 55",
+    {"duo", "DUO", "demo", "{}", "https://duo.nl/particulier/contact", "050 599 77 55",
      "050 599 96 00", true},
-    {"toeslagen", "Dienst Toeslagen", "file", "{}",
+    {"toeslagen", "Dienst Toeslagen", "demo", "{}",
      "https://www.belastingdienst.nl/toeslagen/contact", "0800 0543", "0800 0544", true},
 };
 
