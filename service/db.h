@@ -71,6 +71,7 @@ typedef enum mz_stmt {
     MZ_STMT_REKEY_INBOX_SET,
     MZ_STMT_CASE_UPSERT_MANY,
     MZ_STMT_CASE_EVENT_INSERT_MANY,
+    MZ_STMT_SEED_CLEAR,
     MZ_STMT__COUNT
 } mz_stmt;
 

@@ -400,4 +400,11 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          "cases.external_id = e.external_id LIMIT 1) c "
          "ORDER BY e.n ON CONFLICT (case_id, event_key) DO NOTHING",
          1, true},
+    /* seed-demo: its earlier cases of one agency go before it writes the
+     * current ones (dates move with today, so their timeline entries would
+     * otherwise pile up), and all of them when the agency became a live
+     * source. Cases anything else wrote stay. */
+    [MZ_STMT_SEED_CLEAR] = {"seed_clear",
+                            "DELETE FROM cases WHERE agency_id = $1 AND last_source = 'seed'", 1,
+                            true},
 };

@@ -255,12 +255,19 @@ static int cmd_seed(void)
     char err[256];
     if (!mz_pseudonym_load_key(g_mz_config.pseudonym_key_file, err, sizeof err))
         return fail("cannot load the pseudonym key", err);
-    mz_db *db = connect_or_fail();
-    if (!db)
+    /* The agencies file's agencies are live sources: no demo cases for them. */
+    if (!load_agencies(false))
         return 1;
+    mz_db *db = connect_or_fail();
+    if (!db) {
+        mz_agencies_free(g_mz_agencies);
+        return 1;
+    }
     int n;
-    bool ok = mz_seed_demo(db, &n, err, sizeof err);
+    bool ok = mz_seed_demo(db, g_mz_agencies, &n, err, sizeof err);
     mz_db_close(db);
+    mz_agencies_free(g_mz_agencies);
+    g_mz_agencies = NULL;
     if (!ok)
         return fail("seeding failed", err);
     mz_logline l;
