@@ -3,10 +3,13 @@
 #   docker build -t mijnzaken:local .
 #   docker run --rm mijnzaken:local migrate        # apply migrations (needs MZ_DATABASE_URL)
 #   docker run --rm -p 127.0.0.1:8080:8080 mijnzaken:local   # serve
+#   docker build --target demo -t mijnzaken:demo .  # + the demo's fake ZGW municipality
 #
 # Migrations and the OpenAPI document are compiled into the binary, so the
 # runtime image needs nothing from the source tree. See docker-compose.yml for
-# a complete local stack (Postgres + migrate + app).
+# a complete local stack (Postgres + migrate + app) and the demo profile.
+# Stages: portal, build, runtime-base, demo, runtime (the last is the default
+# target: the production image never holds the test fixture).
 
 # --------------------------------------------------------------- portal stage
 # The portal's static files (NL Design System CSS bundled in; no other host
@@ -33,11 +36,11 @@ COPY . .
 
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
       -DMZ_PORTAL_DEFAULT_DIR=/usr/share/mijnzaken/portal \
- && cmake --build build --target mijnzaken -j \
- && strip build/mijnzaken
+ && cmake --build build --target mijnzaken fake_zgw -j \
+ && strip build/mijnzaken build/fake_zgw
 
-# -------------------------------------------------------------- runtime stage
-FROM debian:12-slim AS runtime
+# -------------------------------------------------------- runtime-base stage
+FROM debian:12-slim AS runtime-base
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
@@ -66,3 +69,19 @@ HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
 
 ENTRYPOINT ["mijnzaken"]
 CMD ["serve"]
+
+# ---------------------------------------------------------------- demo stage
+# The runtime plus the fake ZGW zaaksysteem (tests/fixtures/fake_zgw.c) that
+# plays the demo's municipality (docker compose --profile demo). The key
+# directory exists owned by the service's user, so a named volume mounted
+# there starts out writable for `mijnzaken init-dev`.
+FROM runtime-base AS demo
+USER root
+COPY --from=build /src/build/fake_zgw /usr/local/bin/fake_zgw
+RUN mkdir -p /run/mijnzaken/keys && chown 10001:10001 /run/mijnzaken/keys \
+ && chmod 700 /run/mijnzaken/keys
+USER 10001:10001
+
+# ------------------------------------------------------------- runtime stage
+# The production image (the default target).
+FROM runtime-base AS runtime

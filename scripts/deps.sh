@@ -9,6 +9,7 @@ PACKAGES=(
   libssl-dev libcurl4-openssl-dev libyaml-dev
   postgresql-15 postgresql-client-15
   ca-certificates
+  python3 python3-yaml
 )
 # Node.js/npm (for the OpenAPI lint) only when not already on the machine.
 command -v npx >/dev/null 2>&1 || PACKAGES+=(nodejs npm)

@@ -5,13 +5,20 @@
 # http://127.0.0.1:8080 (MZ_LISTEN). Ctrl-C stops the service and the
 # embedded database.
 #   scripts/run.sh              build, set up and serve
-#   scripts/run.sh --init-only  only create the development keys (.data/keys)
+#   scripts/run.sh --init-only  only create the development keys (.data/keys),
+#                               building nothing (scripts/dev-keys.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 DATA=$ROOT/.data
 mkdir -p "$DATA"
 chmod 755 "$DATA"
+
+if [ "${1:-}" = "--init-only" ]; then
+  scripts/dev-keys.sh "$DATA/keys"
+  echo "Development keys are in $DATA/keys"
+  exit 0
+fi
 
 SERVE_PID= FAKE_PID= STOP_PG=
 cleanup() {
@@ -39,10 +46,6 @@ export MZ_DEV_MODE=${MZ_DEV_MODE:-1}
 export MZ_LISTEN=${MZ_LISTEN:-127.0.0.1:8080}
 
 "$BIN" init-dev --dir "$DATA/keys" 2>/dev/null
-if [ "${1:-}" = "--init-only" ]; then
-  echo "Development keys are in $DATA/keys"
-  exit 0
-fi
 
 if [ -z "${MZ_DATABASE_URL:-}" ]; then
   . scripts/lib/pg.sh
@@ -59,41 +62,26 @@ if [ -z "${MZ_DATABASE_URL:-}" ]; then
 fi
 
 "$BIN" migrate
-"$BIN" seed-demo
 
-# The demo's municipality is a fake ZGW zaaksysteem (tests/fixtures/fake_zgw.c)
-# speaking the VNG Zaken and Catalogi APIs; MijnZaken syncs from it, unless
-# MZ_AGENCIES_FILE points at a real configuration.
+# The demo's municipality is a fake ZGW zaaksysteem (tests/fixtures/fake_zgw.c,
+# --demo: the same cases seed-demo would write for it, dated relative to
+# today) speaking the VNG Zaken and Catalogi APIs; MijnZaken syncs from it,
+# unless MZ_AGENCIES_FILE points at a real configuration. The shared secret
+# is a file only its owner can read (created by init-dev), never an
+# argument (visible to every local user in ps) nor the environment.
 if [ -z "${MZ_AGENCIES_FILE:-}" ]; then
   ZGW_PORT=${MZ_DEMO_ZGW_PORT:-8091}
-  [ -f "$DATA/keys/zgw-demo.secret" ] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$DATA/keys/zgw-demo.secret"
-  export MZ_DEMO_ZGW_SECRET
-  MZ_DEMO_ZGW_SECRET=$(cat "$DATA/keys/zgw-demo.secret")
+  chmod 600 "$DATA/keys/zgw-demo.secret"  # also when an older run left it readable
   "$ROOT/build-release/fake_zgw" --listen "127.0.0.1:$ZGW_PORT" --client-id mijnzaken \
-    --secret "$MZ_DEMO_ZGW_SECRET" --zaken 12 > "$DATA/fake-zgw.out" 2>&1 &
+    --secret-file "$DATA/keys/zgw-demo.secret" --demo > "$DATA/fake-zgw.out" 2>&1 &
   FAKE_PID=$!
-  cat > "$DATA/agencies.json" <<JSON
-{
-  "agencies": [
-    {
-      "id": "gemeente-voorbeeld",
-      "name": "Gemeente Voorbeeld",
-      "contact": { "url": "https://www.voorbeeld.nl/contact", "phone": "14 012", "professionalPhone": "012 345 6789" },
-      "adapter": {
-        "kind": "zgw",
-        "zakenUrl": "http://127.0.0.1:$ZGW_PORT/zaken/api/v1",
-        "catalogiUrl": "http://127.0.0.1:$ZGW_PORT/catalogi/api/v1",
-        "clientId": "mijnzaken",
-        "secretEnv": "MZ_DEMO_ZGW_SECRET",
-        "caseLinkTemplate": "https://www.voorbeeld.nl/mijn/zaken/{identificatie}"
-      },
-      "pollIntervalSeconds": 60
-    }
-  ]
-}
-JSON
+  # config/agencies.demo.json, pointed at this port and this key directory.
+  sed -e "s/127\.0\.0\.1:8091/127.0.0.1:$ZGW_PORT/g" -e "s|/run/mijnzaken/keys|$DATA/keys|g" \
+    config/agencies.demo.json > "$DATA/agencies.json"
   export MZ_AGENCIES_FILE="$DATA/agencies.json"
 fi
+# Demo agencies and cases, except for the agencies MZ_AGENCIES_FILE makes live.
+"$BIN" seed-demo
 
 PORT=${MZ_LISTEN##*:}
 cat <<MSG

@@ -130,6 +130,8 @@ bool mz_cases_list_build(mz_req *r, mz_db *rdb, mz_db *wdb, const char *bsn,
         mz_json_cstr(b, mz_freshness_name(sources[i].freshness));
         mz_buf_puts(b, ",\"lastSyncedAt\":");
         mz_json_cstr(b, sources[i].last_synced[0] ? sources[i].last_synced : NULL);
+        mz_buf_puts(b, ",\"lastPushAt\":");
+        mz_json_cstr(b, sources[i].last_push[0] ? sources[i].last_push : NULL);
         mz_buf_putc(b, '}');
     }
     mz_buf_puts(b, "]}");

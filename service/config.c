@@ -94,6 +94,9 @@ static const cfg_entry table[] = {
     V("MZ_INBOX_MAX_ATTEMPTS", T_LONG, S(inbox_max_attempts), "10", 1, 1000,
       "attempts after which a pushed update that keeps failing is given up (kept with its error, "
       "shown in the admin view and metrics; `inbox reprocess` tries it again)"),
+    V("MZ_PUSH_FRESH_WINDOW", T_LONG, S(push_fresh_window), "3600", 1, 604800,
+      "seconds after an agency's last accepted push during which its push channel counts as "
+      "healthy (its data is fresh without asking it), provided no push waits longer than 60 s"),
 };
 
 /* "a, b or c" from an entry's choices. */

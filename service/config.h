@@ -32,6 +32,7 @@ typedef struct mz_config {
     long refresh_after;        /* seconds */
     long refresh_deadline_ms;  /* how long a citizen's read waits for agencies */
     long refresh_max_inflight; /* cap on concurrent background refreshes */
+    long push_fresh_window;    /* seconds a push keeps a healthy channel's agency fresh */
     bool dev_mode;
     long threads; /* 0 = one per core */
     long max_connections;

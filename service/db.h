@@ -76,6 +76,7 @@ typedef enum mz_stmt {
     MZ_STMT_CASE_CONFLICT_RECORD_MANY,
     MZ_STMT_SYNC_SKIPS_ADD,
     MZ_STMT_AGENCIES_TRUST,
+    MZ_STMT_SEED_CLEAR,
     MZ_STMT__COUNT
 } mz_stmt;
 

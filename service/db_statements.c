@@ -217,15 +217,28 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          0, true},
     /* $1 subject key: per enabled agency, the citizen's last refresh and
      * the agency's last full sync. */
+    /* Per enabled agency: when the citizen's data was last refreshed (and
+     * how many seconds ago), whether it is a demo agency (seed-demo writes
+     * adapter kind 'demo'; no agencies file can), and its push channel:
+     * the last accepted push (and its age) and the age of the oldest push
+     * still unprocessed. The two inbox look-ups are one index probe each
+     * (migration 008). */
     [MZ_STMT_SUBJECT_FRESHNESS] =
         {"subject_freshness",
          "WITH c AS (SELECT agency_id, max(last_synced_at) AS synced FROM cases "
          "WHERE subject_key = $1 GROUP BY agency_id) "
          "SELECT a.id, a.name, greatest(r.refreshed_at, s.last_success_at, c.synced), "
          "extract(epoch FROM now() - greatest(r.refreshed_at, s.last_success_at, c.synced))"
-         "::bigint FROM agencies a LEFT JOIN c ON c.agency_id = a.id "
+         "::bigint, a.adapter_kind = 'demo', p.at, extract(epoch FROM now() - p.at)::bigint, "
+         "extract(epoch FROM now() - w.at)::bigint "
+         "FROM agencies a LEFT JOIN c ON c.agency_id = a.id "
          "LEFT JOIN subject_refresh r ON r.agency_id = a.id AND r.subject_key = $1 "
-         "LEFT JOIN sync_state s ON s.agency_id = a.id WHERE a.enabled ORDER BY a.id",
+         "LEFT JOIN sync_state s ON s.agency_id = a.id "
+         "LEFT JOIN LATERAL (SELECT max(received_at) AS at FROM inbox "
+         "WHERE inbox.agency_id = a.id) p ON true "
+         "LEFT JOIN LATERAL (SELECT min(received_at) AS at FROM inbox "
+         "WHERE inbox.agency_id = a.id AND processed_at IS NULL) w ON true "
+         "WHERE a.enabled ORDER BY a.id",
          1, true},
     [MZ_STMT_SUBJECT_REFRESH_RECORD] =
         {"subject_refresh_record",
@@ -483,4 +496,11 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          "last_detected_at = now(), last_source = EXCLUDED.last_source "
          "RETURNING case_id, agency_id, last_source",
          1, false},
+    /* seed-demo: its earlier cases of one agency go before it writes the
+     * current ones (dates move with today, so their timeline entries would
+     * otherwise pile up), and all of them when the agency became a live
+     * source. Cases anything else wrote stay. */
+    [MZ_STMT_SEED_CLEAR] = {"seed_clear",
+                            "DELETE FROM cases WHERE agency_id = $1 AND last_source = 'seed'", 1,
+                            true},
 };

@@ -8,6 +8,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -231,12 +232,19 @@ static int cmd_seed(void)
     char err[256];
     if (!mz_pseudonym_load_key(g_mz_config.pseudonym_key_file, err, sizeof err))
         return fail("cannot load the pseudonym key", err);
-    mz_db *db = connect_or_fail();
-    if (!db)
+    /* The agencies file's agencies are live sources: no demo cases for them. */
+    if (!load_agencies(false))
         return 1;
+    mz_db *db = connect_or_fail();
+    if (!db) {
+        mz_agencies_free(g_mz_agencies);
+        return 1;
+    }
     int n;
-    bool ok = mz_seed_demo(db, &n, err, sizeof err);
+    bool ok = mz_seed_demo(db, g_mz_agencies, &n, err, sizeof err);
     mz_db_close(db);
+    mz_agencies_free(g_mz_agencies);
+    g_mz_agencies = NULL;
     if (!ok)
         return fail("seeding failed", err);
     mz_logline l;
@@ -252,6 +260,18 @@ static bool file_exists(const char *p)
     return stat(p, &st) == 0;
 }
 
+/* Creates path with mode 0600 from the start (no window in which others
+ * could read it) holding line and a newline; false if it exists or fails. */
+static bool write_private(const char *path, const char *line)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0)
+        return false;
+    size_t n = strlen(line);
+    bool ok = write(fd, line, n) == (ssize_t)n && write(fd, "\n", 1) == 1;
+    return close(fd) == 0 && ok;
+}
+
 static int cmd_init_dev(int argc, char **argv)
 {
     const char *dir = NULL;
@@ -264,7 +284,8 @@ static int cmd_init_dev(int argc, char **argv)
     }
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return fail("cannot create the key directory", strerror(errno));
-    char priv[4096], pub[4096], pk[4096], err[256];
+    char priv[4096], pub[4096], pk[4096], zs[4096], err[256];
+    snprintf(zs, sizeof zs, "%s/zgw-demo.secret", dir);
     snprintf(priv, sizeof priv, "%s/jwt-private.pem", dir);
     snprintf(pub, sizeof pub, "%s/jwt-public.pem", dir);
     snprintf(pk, sizeof pk, "%s/pseudonym.key", dir);
@@ -276,11 +297,19 @@ static int cmd_init_dev(int argc, char **argv)
     if (!file_exists(pk)) {
         char hex[65];
         mz_random_hex(hex, 32);
-        FILE *f = fopen(pk, "w");
-        if (!f || fprintf(f, "%s\n", hex) < 0 || fclose(f) != 0)
+        if (!write_private(pk, hex))
             return fail("cannot write the pseudonym key", pk);
-        chmod(pk, 0600);
         mz_log_msg_str(MZ_LOG_INFO, "pseudonym key created", "dir", dir);
+    }
+    /* The demo's shared secret with its fake ZGW municipality (the run
+     * command's and the Docker demo's fake_zgw --secret-file, and
+     * config/agencies.demo.json's secretFile): never on a command line. */
+    if (!file_exists(zs)) {
+        char hex[65];
+        mz_random_hex(hex, 24);
+        if (!write_private(zs, hex))
+            return fail("cannot write the demo ZGW secret", zs);
+        mz_log_msg_str(MZ_LOG_INFO, "demo ZGW secret created", "dir", dir);
     }
     return 0;
 }

@@ -15,6 +15,11 @@
 #include "sync.h"
 
 #define BACKGROUND_BUDGET_MS 10000
+/* A push channel with an unprocessed push older than this is not healthy:
+ * the processor applies a push within a second or two, so an older one is
+ * failing (retried with backoff) or stuck behind a backlog, and the
+ * citizen's data may lack it. */
+#define PUSH_BACKLOG_MAX_S 60
 
 static atomic_long g_inflight;
 
@@ -46,8 +51,9 @@ typedef struct job {
     char bsn[10];
     unsigned char key[MZ_PSEUDONYM_LEN];
     int64_t deadline_ms;
-    bool done, ok; /* under g->mu */
-    int slot;      /* index into the reader's out[] */
+    bool done, ok;    /* under g->mu */
+    bool unsupported; /* the adapter cannot refresh one citizen: not a failure */
+    int slot;         /* index into the reader's out[] */
 } job;
 
 static void group_release(group *g)
@@ -68,13 +74,14 @@ static void *job_main(void *arg)
     mz_sync_report rep;
     memset(&rep, 0, sizeof rep);
     bool ok = false;
+    mz_adapter_status st = MZ_ADAPTER_UNAVAILABLE;
     mz_db *db = mz_db_thread(); /* this thread's own connection, closed at exit */
     if (db) {
         mz_store_sink sink;
         mz_store_sink_init(&sink, db, &rep);
         char err[256] = "";
-        mz_adapter_status st = j->agency->ops->refresh_subject(j->agency->state, &sink.sink, j->bsn,
-                                                               j->deadline_ms, err, sizeof err);
+        st = j->agency->ops->refresh_subject(j->agency->state, &sink.sink, j->bsn, j->deadline_ms,
+                                             err, sizeof err);
         ok = mz_store_sink_finish(&sink, st == MZ_ADAPTER_OK) && st == MZ_ADAPTER_OK;
         mz_sync_record_skips(db, j->agency->id, &rep); /* e.g. other people's zaken refused */
         const char *v[3] = {j->agency->id, (const char *)j->key, ok ? "true" : "false"};
@@ -94,6 +101,7 @@ static void *job_main(void *arg)
     group *g = j->g;
     pthread_mutex_lock(&g->mu);
     j->ok = ok;
+    j->unsupported = !ok && st == MZ_ADAPTER_UNSUPPORTED;
     j->done = true;
     g->pending--;
     bool self_free = g->reader_gone; /* else the reader frees j */
@@ -132,9 +140,27 @@ int mz_refresh_subject(mz_db *db, const char *bsn, const unsigned char key[MZ_PS
         s->last_synced[0] = '\0';
         if (!PQgetisnull(r, i, 2))
             mz_ts_rfc3339(PQgetvalue(r, i, 2), s->last_synced);
-        bool old = PQgetisnull(r, i, 3) || atol(PQgetvalue(r, i, 3)) >= after;
-        s->freshness = old ? MZ_STALE : MZ_FRESH;
+        s->last_push[0] = '\0';
+        if (!PQgetisnull(r, i, 5))
+            mz_ts_rfc3339(PQgetvalue(r, i, 5), s->last_push);
         const mz_agency *a = mz_agencies_find(mz_agencies_current(), s->agency_id);
+        /* The rule (README "Fresh on read"): a healthy push channel keeps an
+         * agency fresh without asking it; else data refreshed within
+         * MZ_REFRESH_AFTER is fresh; else an agency we can ask is asked now;
+         * else a demo agency (seeded, no channel: the seed is all there is)
+         * is fresh and anything else stale. A push waiting too long (failing
+         * or backlogged) vetoes freshness: the citizen's data may lack it. */
+        bool has_channel = a && (a->webhook_secret || a->notifications_auth);
+        bool backlog = !PQgetisnull(r, i, 7) && atol(PQgetvalue(r, i, 7)) > PUSH_BACKLOG_MAX_S;
+        bool pushed =
+            !PQgetisnull(r, i, 6) && atol(PQgetvalue(r, i, 6)) <= g_mz_config.push_fresh_window;
+        bool old = PQgetisnull(r, i, 3) || atol(PQgetvalue(r, i, 3)) >= after;
+        bool demo = !a && !strcmp(PQgetvalue(r, i, 4), "t");
+        if (has_channel && pushed && !backlog)
+            old = false;
+        else if (backlog)
+            old = true;
+        s->freshness = old && !demo ? MZ_STALE : MZ_FRESH;
         if (!refresh || !old || !a || !a->state || !a->ops->refresh_subject)
             continue;
         if (atomic_fetch_add(&g_inflight, 1) >= g_mz_config.refresh_max_inflight) {
@@ -203,7 +229,7 @@ int mz_refresh_subject(mz_db *db, const char *bsn, const unsigned char key[MZ_PS
         if (!j)
             continue;
         if (j->done) {
-            out[i].freshness = j->ok ? MZ_FRESH : MZ_UNAVAILABLE;
+            out[i].freshness = j->ok ? MZ_FRESH : j->unsupported ? MZ_STALE : MZ_UNAVAILABLE;
             *refreshed = *refreshed || j->ok;
             if (j->ok)
                 snprintf(out[i].last_synced, sizeof out[i].last_synced, "%s", now_ts);

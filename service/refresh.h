@@ -12,6 +12,12 @@
  * cap (MZ_REFRESH_MAX_INFLIGHT) keeps a hanging agency from piling up
  * threads: beyond it, reads are served from the store and marked stale.
  *
+ * Agencies that push: while an agency's push channel is healthy (a push
+ * accepted within MZ_PUSH_FRESH_WINDOW, none waiting unprocessed for more
+ * than a minute) its data is fresh without asking it: pushes bring every
+ * change. Demo agencies (written by seed-demo, no adapter, no channel) are
+ * fresh: their seeded cases are all the data there is.
+ *
  * The BSN is copied into the job for the adapter call and wiped after; it
  * is never stored or logged.
  *
@@ -32,6 +38,7 @@ typedef struct mz_source_state {
     char agency_name[201];
     mz_freshness freshness;
     char last_synced[40]; /* RFC 3339, or "" when never */
+    char last_push[40];   /* the agency's last accepted push (any citizen), or "" */
 } mz_source_state;
 
 #define MZ_MAX_SOURCES 64

@@ -4,19 +4,24 @@
 #include <string.h>
 #include <time.h>
 
+#include "agencies.h"
 #include "crypto.h"
 #include "store.h"
 
 const char *const mz_demo_bsns[] = {"999993653", "999990019", "999990032", NULL};
 
+/* Adapter kind "demo": no agencies file can name it (no adapter has that
+ * kind), so it marks an agency whose only source is this seed; refresh.c
+ * reports such an agency fresh (its seeded cases are all the data there
+ * is). An agencies file naming the same id replaces the row at start-up. */
 static const mz_agency_row agencies[] = {
-    {"gemeente-voorbeeld", "Gemeente Voorbeeld", "zgw", "{}", "https://www.voorbeeld.nl/contact",
+    {"gemeente-voorbeeld", "Gemeente Voorbeeld", "demo", "{}", "https://www.voorbeeld.nl/contact",
      "14 012", "012 345 6789", true},
-    {"uwv", "UWV", "rest-json", "{}", "https://www.uwv.nl/particulieren/contact", "088 898 92 94",
+    {"uwv", "UWV", "demo", "{}", "https://www.uwv.nl/particulieren/contact", "088 898 92 94",
      "088 898 20 01", true},
-    {"duo", "DUO", "rest-json", "{}", "https://duo.nl/particulier/contact", "050 599 77 55",
+    {"duo", "DUO", "demo", "{}", "https://duo.nl/particulier/contact", "050 599 77 55",
      "050 599 96 00", true},
-    {"toeslagen", "Dienst Toeslagen", "file", "{}",
+    {"toeslagen", "Dienst Toeslagen", "demo", "{}",
      "https://www.belastingdienst.nl/toeslagen/contact", "0800 0543", "0800 0544", true},
 };
 
@@ -25,6 +30,8 @@ typedef struct demo_event {
     int days_ago;
 } demo_event;
 
+/* Texts may hold "{Y}": the year the case was registered (case numbers and
+ * the benefit year of a toeslag), so the demo never ages. */
 typedef struct demo_case {
     int citizen; /* index into mz_demo_bsns */
     const char *agency, *external_id, *number, *title, *type_code, *type_label;
@@ -36,48 +43,68 @@ typedef struct demo_case {
     demo_event events[4]; /* oldest first; the last is the current status */
 } demo_case;
 
+/*
+ * The demo: what three citizens would recognise. Rules the data keeps (and
+ * tests/integration/test_demo_data.c checks, also for the demo
+ * municipality served by `fake_zgw --demo`):
+ *  - no citizen has two cases with the same title; a title names its type;
+ *  - one case-number format per agency (ZAAK-<year>-<6 digits> for the
+ *    municipality, as its zaaksysteem numbers; <product>-<year>-<digits>
+ *    elsewhere, the same digit count within an agency);
+ *  - open cases' planned end and legal deadline lie ahead, except exactly
+ *    one deliberately overdue case (the parkeervergunning: its legal
+ *    deadline passed 11 days ago while it is still in behandeling);
+ *  - a melding (a report) has no planned end or legal deadline (there is no
+ *    decision to wait for), and a handled one is closed with what was done;
+ *  - dates follow from the registration date and the agency's term
+ *    (mostly 8 weeks), the timeline ends in the current status.
+ * The municipality's four cases are also served by `fake_zgw --demo` (the
+ * run command's live municipality), with the same numbers, titles, texts
+ * and dates: keep tests/fixtures/fake_zgw.c DEMO_ZAKEN in step.
+ */
 static const demo_case cases[] = {
+    /* Citizen 0: five cases at four agencies, one action required. */
     {0,
      "gemeente-voorbeeld",
      "zaak-1001",
-     "ZAAK-2026-0001001",
-     "Aanvraag parkeervergunning",
+     "ZAAK-{Y}-001001",
+     "Parkeervergunning bewoners zone A",
      "PARKEERVERGUNNING",
-     "Parkeervergunning bewoners",
-     12,
-     9,
-     44,
+     "Aanvraag parkeervergunning",
+     95,
+     -39, /* registration + 56 days: passed */
+     -11, /* registration + 84 days: passed, still open — the one overdue case */
      0,
      NULL,
      NULL,
      NULL,
      0,
-     "https://www.voorbeeld.nl/mijn/zaken/ZAAK-2026-0001001",
-     {{"received", "Aanvraag ontvangen", 12},
-      {"in_progress", "In behandeling bij team Parkeren", 5}}},
+     "https://www.voorbeeld.nl/mijn/zaken/ZAAK-{Y}-001001",
+     {{"received", "Wij hebben uw aanvraag ontvangen.", 95},
+      {"in_progress", "In behandeling", 88}}},
     {0,
      "gemeente-voorbeeld",
      "zaak-0988",
-     "ZAAK-2026-0000988",
-     "Melding openbare ruimte: losliggende stoeptegel",
-     "MOR",
+     "ZAAK-{Y}-000988",
+     "Melding: losliggende stoeptegel Kerkstraat",
+     "MELDING-OPENBARE-RUIMTE",
      "Melding openbare ruimte",
      40,
      0,
      0,
      33,
-     "Opgelost: de stoeptegel is vastgezet",
+     "Opgelost: De stoeptegel is vastgezet.",
      NULL,
      NULL,
      0,
-     "https://www.voorbeeld.nl/mijn/zaken/ZAAK-2026-0000988",
-     {{"received", "Melding ontvangen", 40},
-      {"in_progress", "Ingepland", 38},
-      {"closed", "Afgehandeld", 33}}},
+     "https://www.voorbeeld.nl/mijn/zaken/ZAAK-{Y}-000988",
+     {{"received", "Wij hebben uw melding ontvangen.", 40},
+      {"in_progress", "Doorgestuurd naar uitvoering", 38},
+      {"closed", "Uw melding is afgehandeld. Bedankt voor uw melding.", 33}}},
     {0,
      "uwv",
      "WW-77120",
-     "WW-2026-77120",
+     "WW-{Y}-77120",
      "Aanvraag WW-uitkering",
      "WW",
      "WW-uitkering",
@@ -96,16 +123,15 @@ static const demo_case cases[] = {
     {0,
      "duo",
      "SF-5531",
-     "SF-2026-5531",
+     "SF-{Y}-5531",
      "Wijziging studiefinanciering",
      "SF-WIJZIGING",
      "Studiefinanciering wijzigen",
      30,
      0,
-     56,
+     26,
      0,
-     "Toegekend: uw aanvullende beurs gaat in op 1 "
-     "december",
+     "Toegekend: u krijgt een aanvullende beurs vanaf de eerste dag van de volgende maand",
      NULL,
      NULL,
      0,
@@ -115,14 +141,14 @@ static const demo_case cases[] = {
       {"decided", "Besluit genomen", 3}}},
     {0,
      "toeslagen",
-     "HT-2026-0412",
-     "HT-2026-0412",
-     "Huurtoeslag 2026",
+     "HT-0412",
+     "HT-{Y}-0412",
+     "Huurtoeslag {Y}",
      "HUURTOESLAG",
      "Huurtoeslag",
      1,
      42,
-     56,
+     55,
      0,
      NULL,
      NULL,
@@ -130,35 +156,36 @@ static const demo_case cases[] = {
      0,
      "https://www.belastingdienst.nl/mijntoeslagen",
      {{"received", "Aanvraag ontvangen", 1}}},
+    /* Citizen 1: a suspended application, a sick-leave benefit, a withdrawn
+     * toeslag. */
     {1,
      "gemeente-voorbeeld",
      "zaak-1202",
-     "ZAAK-2026-0001202",
+     "ZAAK-{Y}-001202",
+     "Bijstandsuitkering voor levensonderhoud",
+     "BIJSTANDSUITKERING",
      "Aanvraag bijstandsuitkering",
-     "PW-BIJSTAND",
-     "Bijstand (Participatiewet)",
      25,
-     10,
-     31,
+     31, /* registration + 56 days */
+     66, /* registration + 91 days */
      0,
      NULL,
      NULL,
      NULL,
      0,
-     "https://www.voorbeeld.nl/mijn/zaken/ZAAK-2026-0001202",
-     {{"received", "Aanvraag ontvangen", 25},
-      {"in_progress", "In behandeling", 20},
-      {"on_hold", "Opgeschort: wacht op informatie van de werkgever", 6}}},
+     "https://www.voorbeeld.nl/mijn/zaken/ZAAK-{Y}-001202",
+     {{"received", "Wij hebben uw aanvraag ontvangen.", 25},
+      {"on_hold", "Wij hebben meer gegevens van u nodig. U krijgt hierover een brief.", 6}}},
     {1,
      "uwv",
      "ZW-33001",
-     "ZW-2026-33001",
+     "ZW-{Y}-33001",
      "Ziektewet-uitkering",
      "ZW",
      "Ziektewet",
      9,
      21,
-     0,
+     47,
      0,
      NULL,
      NULL,
@@ -169,9 +196,9 @@ static const demo_case cases[] = {
       {"in_progress", "Beoordeling door verzekeringsarts", 4}}},
     {1,
      "toeslagen",
-     "ZT-2026-8870",
-     "ZT-2026-8870",
-     "Zorgtoeslag 2026",
+     "ZT-8870",
+     "ZT-{Y}-8870",
+     "Zorgtoeslag {Y}",
      "ZORGTOESLAG",
      "Zorgtoeslag",
      60,
@@ -184,16 +211,18 @@ static const demo_case cases[] = {
      0,
      "https://www.belastingdienst.nl/mijntoeslagen",
      {{"received", "Aanvraag ontvangen", 60}, {"withdrawn", "Aanvraag ingetrokken", 45}}},
+    /* Citizen 2: a payment arrangement, a report just made, a new WIA
+     * application. */
     {2,
      "duo",
      "BR-1180",
-     "BR-2026-1180",
+     "BR-{Y}-1180",
      "Betalingsregeling studieschuld",
      "TERUGBETALING",
      "Terugbetalen studieschuld",
      14,
      20,
-     0,
+     42,
      0,
      NULL,
      NULL,
@@ -204,38 +233,37 @@ static const demo_case cases[] = {
     {2,
      "gemeente-voorbeeld",
      "zaak-1310",
-     "ZAAK-2026-0001310",
-     "Omgevingsvergunning dakkapel",
-     "OMGEVINGSVERGUNNING",
-     "Omgevingsvergunning bouwen",
-     35,
-     21,
-     21,
+     "ZAAK-{Y}-001310",
+     "Melding: kapotte lantaarnpaal Stationsplein",
+     "MELDING-OPENBARE-RUIMTE",
+     "Melding openbare ruimte",
+     3,
+     0,
+     0,
      0,
      NULL,
-     "Lever een constructietekening aan",
-     "https://www.voorbeeld.nl/mijn/zaken/ZAAK-2026-0001310/upload",
-     10,
-     "https://www.voorbeeld.nl/mijn/zaken/ZAAK-2026-0001310",
-     {{"received", "Aanvraag ontvangen", 35},
-      {"in_progress", "Beoordeling welstand", 20},
-      {"action_required", "Aanvulling nodig", 4}}},
+     NULL,
+     NULL,
+     0,
+     "https://www.voorbeeld.nl/mijn/zaken/ZAAK-{Y}-001310",
+     {{"received", "Wij hebben uw melding ontvangen.", 3},
+      {"in_progress", "Doorgestuurd naar uitvoering", 2}}},
     {2,
      "uwv",
-     "WIA-4410",
-     "WIA-2026-4410",
-     "WIA-beoordeling",
+     "WIA-44100",
+     "WIA-{Y}-44100",
+     "Aanvraag WIA-uitkering",
      "WIA",
      "WIA-uitkering",
      3,
-     56,
-     0,
+     40,
+     53,
      0,
      NULL,
      NULL,
      NULL,
      0,
-     "https://www.uwv.nl/mijnuwv/aanvragen/WIA-4410",
+     "https://www.uwv.nl/mijnuwv/aanvragen/WIA-44100",
      {{"received", "Aanvraag ontvangen", 3}}},
 };
 
@@ -255,14 +283,49 @@ static void stamp(char out[32], int days_ago)
     snprintf(out, 32, "%s 10:%02d:00+00", d, days_ago % 60);
 }
 
-bool mz_seed_demo(mz_db *db, int *ncases, char *err, size_t errlen)
+/* Copies src into out (n bytes) with "{Y}" replaced by year. */
+static const char *with_year(char *out, size_t n, const char *src, const char *year)
+{
+    if (!src)
+        return NULL;
+    size_t o = 0;
+    for (const char *p = src; *p && o + 1 < n; p++) {
+        if (strncmp(p, "{Y}", 3) == 0) {
+            o += (size_t)snprintf(out + o, n - o, "%s", year);
+            if (o >= n)
+                o = n - 1;
+            p += 2;
+        } else {
+            out[o++] = *p;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+bool mz_seed_demo(mz_db *db, const mz_agencies *live, int *ncases, char *err, size_t errlen)
 {
     *ncases = 0;
-    for (size_t i = 0; i < sizeof agencies / sizeof agencies[0]; i++)
+    for (size_t i = 0; i < sizeof agencies / sizeof agencies[0]; i++) {
+        const char *v[1] = {agencies[i].id};
+        PGresult *r = mz_db_exec(db, MZ_STMT_SEED_CLEAR, v, NULL, NULL);
+        bool ok = mz_db_ok(r);
+        PQclear(r);
+        if (!ok) {
+            snprintf(err, errlen, "cannot remove the earlier demo cases");
+            return false;
+        }
+        /* A live source (in the agencies file) brings its own cases and
+         * its own agency row: demo cases beside them would be invented. */
+        if (live && mz_agencies_find(live, agencies[i].id))
+            continue;
         if (!mz_store_upsert_agency(db, &agencies[i], err, errlen))
             return false;
+    }
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const demo_case *d = &cases[i];
+        if (live && mz_agencies_find(live, d->agency))
+            continue;
         char reg[16], planned[16], deadline[16], closed[16], due[16];
         char ev_at[4][32];
         mz_case_event ev[4];
@@ -277,11 +340,13 @@ bool mz_seed_demo(mz_db *db, int *ncases, char *err, size_t errlen)
         day(deadline, d->deadline_in);
         day(closed, -d->closed_ago);
         day(due, d->action_due_in);
+        char year[5], number[64], title[200], link[300];
+        snprintf(year, sizeof year, "%.4s", reg);
         mz_case_record rec = {
             .agency_id = d->agency,
             .external_id = d->external_id,
-            .case_number = d->number,
-            .title = d->title,
+            .case_number = with_year(number, sizeof number, d->number, year),
+            .title = with_year(title, sizeof title, d->title, year),
             .case_type_code = d->type_code,
             .case_type_label = d->type_label,
             .status_group = cur->group,
@@ -295,7 +360,7 @@ bool mz_seed_demo(mz_db *db, int *ncases, char *err, size_t errlen)
             .action_text = d->action,
             .action_url = d->action_url,
             .action_due_on = d->action ? due : NULL,
-            .deep_link_url = d->link,
+            .deep_link_url = with_year(link, sizeof link, d->link, year),
             .source_updated_at = ev_at[nev - 1],
             .source = "seed",
             .events = ev,
