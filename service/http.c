@@ -325,12 +325,80 @@ static void dispatch(mz_req *r, const char *url)
 
 #define MZ_MAX_HEADER_BYTES 16384
 
-static enum MHD_Result count_header_bytes(void *cls, enum MHD_ValueKind kind, const char *key,
-                                          const char *value)
+/* What the first look at the request headers needs: their total size and
+ * how often the headers that must occur at most once occur (MHD keeps
+ * every occurrence, and its lookups return only the first). */
+typedef struct header_scan {
+    size_t bytes;
+    int content_length, transfer_encoding, host, authorization;
+} header_scan;
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
 {
     (void)kind;
-    *(size_t *)cls += strlen(key) + (value ? strlen(value) : 0) + 4;
+    header_scan *h = cls;
+    h->bytes += strlen(key) + (value ? strlen(value) : 0) + 4;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+        h->content_length++;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+        h->transfer_encoding++;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+        h->host++;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_AUTHORIZATION) == 0)
+        h->authorization++;
     return MHD_YES;
+}
+
+/* Answers what we refuse before reading any body; false when the request
+ * may proceed. The caller queues the answer in the first call, which makes
+ * MHD close the connection: for ambiguous framing that is the point, as
+ * the bytes that follow must never be read as another request. */
+static bool refuse_early(mz_req *r)
+{
+    header_scan h = {0};
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, scan_header, &h);
+    if (h.bytes > MZ_MAX_HEADER_BYTES) {
+        mz_reply_problem(r, 431, "headers-too-large", "Request header fields too large",
+                         "the request headers exceed 16 KiB");
+        return true;
+    }
+    /* Request smuggling: when a proxy in front of us and MHD (which reads
+     * the first Content-Length, and ignores Content-Length when
+     * Transfer-Encoding is present) could disagree on where this request
+     * ends, refuse it (RFC 9112 6.3). */
+    const char *framing = NULL;
+    if (h.content_length > 1)
+        framing = "the request has more than one Content-Length header";
+    else if (h.transfer_encoding > 1)
+        framing = "the request has more than one Transfer-Encoding header";
+    else if (h.transfer_encoding && h.content_length)
+        framing = "the request has both Transfer-Encoding and Content-Length headers";
+    if (framing) {
+        mz_reply_problem(r, 400, "bad-request", "Ambiguous message framing", framing);
+        return true;
+    }
+    const char *te =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    if (te && strcasecmp(te, "chunked") != 0) {
+        mz_reply_problem(r, 400, "bad-request", "Unsupported transfer encoding",
+                         "only chunked transfer encoding is accepted");
+        return true;
+    }
+    if (h.host > 1) {
+        mz_reply_problem(r, 400, "bad-request", "Invalid request header",
+                         "the request has more than one Host header");
+        return true;
+    }
+    /* Refuse an announced oversized body before reading any of it. */
+    const char *cl =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl && strtoull(cl, NULL, 10) > (unsigned long long)g_mz_config.max_body_bytes) {
+        mz_reply_problem(r, 413, "payload-too-large", "Request body too large",
+                         "the request body exceeds the configured limit");
+        return true;
+    }
+    return false;
 }
 
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
@@ -359,30 +427,10 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         mz_random_id(r->request_id, 26);
         *con_cls = r;
         /* Refuse what we will not read, at once (MHD then closes the
-         * connection, which is what we want for these): */
-        const char *te =
-            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
-        if (te && strcasecmp(te, "chunked") != 0) {
+         * connection, which is what we want for these). */
+        if (refuse_early(r)) {
             r->refused_early = true;
-            mz_reply_problem(r, 400, "bad-request", "Unsupported transfer encoding",
-                             "only chunked transfer encoding is accepted");
-            return MHD_queue_response(conn, r->status, r->resp);
-        }
-        size_t header_bytes = 0;
-        MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header_bytes, &header_bytes);
-        if (header_bytes > MZ_MAX_HEADER_BYTES) {
-            r->refused_early = true;
-            mz_reply_problem(r, 431, "headers-too-large", "Request header fields too large",
-                             "the request headers exceed 16 KiB");
-            return MHD_queue_response(conn, r->status, r->resp);
-        }
-        /* Refuse an announced oversized body before reading any of it. */
-        const char *cl =
-            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > (unsigned long long)g_mz_config.max_body_bytes) {
-            r->refused_early = true;
-            mz_reply_problem(r, 413, "payload-too-large", "Request body too large",
-                             "the request body exceeds the configured limit");
+            mz_reply_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
             return MHD_queue_response(conn, r->status, r->resp);
         }
         return MHD_YES;

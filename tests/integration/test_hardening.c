@@ -80,6 +80,72 @@ static int raw_status(unsigned port, const char *req, size_t len)
     return st;
 }
 
+/* A raw exchange: sends req, then reads until the server closes the
+ * connection or 3 s pass without data. out holds what arrived
+ * (NUL-terminated); *closed says whether the server closed. */
+typedef struct raw_reply {
+    char data[16384];
+    size_t len;
+    bool closed;
+} raw_reply;
+
+static void raw_exchange(unsigned port, const char *req, size_t len, raw_reply *out)
+{
+    memset(out, 0, sizeof *out);
+    int fd = dial(port);
+    assert_true(fd >= 0);
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = send(fd, req + off, len - off, MSG_NOSIGNAL);
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    for (;;) {
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, 3000) != 1)
+            break;
+        ssize_t n = recv(fd, out->data + out->len, sizeof out->data - 1 - out->len, 0);
+        if (n <= 0) {
+            out->closed = true; /* EOF, or a reset after the answer */
+            break;
+        }
+        out->len += (size_t)n;
+        if (out->len == sizeof out->data - 1)
+            break;
+    }
+    out->data[out->len] = '\0';
+    close(fd);
+}
+
+/* How many HTTP responses the raw bytes hold (status lines; no body here
+ * contains one). */
+static int raw_count_responses(const raw_reply *r)
+{
+    int n = 0;
+    for (const char *p = r->data; (p = strstr(p, "HTTP/1.1 ")) != NULL; p++)
+        n++;
+    return n;
+}
+
+/* Fails unless the raw answer is exactly one problem+json with this status
+ * whose detail contains want, and the server closed the connection. */
+static void expect_raw_problem(const raw_reply *r, int status, const char *want)
+{
+    int st = 0;
+    sscanf(r->data, "HTTP/1.%*d %d", &st);
+    if (st != status)
+        fail_msg("expected %d, got: %.300s", status, r->data);
+    const char *ct = strstr(r->data, "\r\nContent-Type: application/problem+json");
+    if (!ct)
+        fail_msg("not problem+json: %.400s", r->data);
+    const char *body = strstr(r->data, "\r\n\r\n");
+    assert_non_null(body);
+    if (want && !strstr(body, want))
+        fail_msg("detail lacks \"%s\": %s", want, body + 4);
+    assert_int_equal(raw_count_responses(r), 1);
+}
+
 static void test_limits(void **state)
 {
     (void)state;
@@ -141,6 +207,63 @@ static void *slowloris(void *p)
     }
     close(fd);
     return NULL;
+}
+
+/* Request smuggling: two Content-Length headers, or Content-Length with
+ * Transfer-Encoding, let a proxy and this server disagree where a request
+ * ends. Both are refused with 400 and the connection is closed, so the
+ * bytes after the headers are never read as a second request. */
+static void test_smuggling_refused(void **state)
+{
+    (void)state;
+    mzt_server s;
+    assert_true(mzt_server_start(&s, &g_env, NULL));
+    static const struct {
+        const char *req, *want;
+    } cases[] = {
+        {"POST /api/v1/cases/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+         "Content-Length: 0\r\nContent-Length: 37\r\n\r\n"
+         "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+         "Content-Length"},
+        {"POST /api/v1/cases/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+         "Content-Length: 5\r\nContent-Length: 5\r\n\r\nhello",
+         "Content-Length"},
+        {"POST /api/v1/cases/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+         "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+         "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+         "Transfer-Encoding"},
+        {"POST /api/v1/cases/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+         "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n"
+         "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+         "Transfer-Encoding"},
+        /* the same on a GET, which MHD would otherwise read as no body */
+        {"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 37\r\n\r\n"
+         "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+         "Content-Length"},
+        /* two Transfer-Encoding headers: a proxy may join them as
+         * "chunked, gzip", this server would read only the first */
+        {"POST /api/v1/cases/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+         "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+         "Transfer-Encoding"},
+        /* two Host headers (RFC 9112 3.2: 400) */
+        {"GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", "Host"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        raw_reply r;
+        raw_exchange(s.port, cases[i].req, strlen(cases[i].req), &r);
+        expect_raw_problem(&r, 400, cases[i].want);
+        if (!r.closed)
+            fail_msg("case %zu: connection left open", i);
+        assert_null(strstr(r.data, "mz_http_requests_total")); /* no smuggled /metrics */
+    }
+    /* control: one Content-Length on a kept-alive connection serves two requests */
+    const char *ok = "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+                     "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    raw_reply r;
+    raw_exchange(s.port, ok, strlen(ok), &r);
+    if (raw_count_responses(&r) != 2 || !strstr(r.data, "HTTP/1.1 200"))
+        fail_msg("expected two answers: %s", r.data);
+    assert_int_equal(mzt_server_stop(&s), 0);
 }
 
 static void test_slowloris(void **state)
@@ -274,9 +397,8 @@ int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_limits),
-        cmocka_unit_test(test_slowloris),
-        cmocka_unit_test(test_per_ip_limit),
+        cmocka_unit_test(test_limits),        cmocka_unit_test(test_smuggling_refused),
+        cmocka_unit_test(test_slowloris),     cmocka_unit_test(test_per_ip_limit),
         cmocka_unit_test(test_sighup_reload),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
