@@ -390,6 +390,13 @@ static bool refuse_early(mz_req *r)
                          "the request has more than one Host header");
         return true;
     }
+    /* Two credentials: which one counts would depend on who reads them
+     * (MHD returns the first; a proxy or a log may use the last). */
+    if (h.authorization > 1) {
+        mz_reply_problem(r, 400, "bad-request", "Invalid request header",
+                         "the Authorization header is given more than once");
+        return true;
+    }
     /* Refuse an announced oversized body before reading any of it. */
     const char *cl =
         MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
