@@ -197,6 +197,22 @@ const char *mz_safe_echo(const char *s)
     return s;
 }
 
+static bool is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+const char *mz_target_problem(const char *target)
+{
+    for (const char *p = target; (p = strchr(p, '%')) != NULL; p++) {
+        if (!is_hex(p[1]) || !is_hex(p[2]))
+            return "the request target has a '%' that starts no percent-escape";
+        if (p[1] == '0' && p[2] == '0')
+            return "the request target holds an encoded NUL (%00)";
+    }
+    return NULL;
+}
+
 void mz_reply_bad_param(mz_req *r, const char *param, const char *detail)
 {
     char msg[256];
@@ -408,34 +424,60 @@ static bool refuse_early(mz_req *r)
     return false;
 }
 
+static mz_req *req_new(struct MHD_Connection *conn)
+{
+    mz_req *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->conn = conn;
+    r->method = "";
+    atomic_fetch_add(&g_in_flight, 1);
+    r->start_us = mz_now_us();
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    struct tm tm;
+    gmtime_r(&wall.tv_sec, &tm);
+    size_t n = strftime(r->started_at, sizeof r->started_at, "%Y-%m-%d %H:%M:%S", &tm);
+    snprintf(r->started_at + n, sizeof r->started_at - n, ".%06ld+00", (long)(wall.tv_nsec / 1000));
+    mz_random_id(r->request_id, 26);
+    return r;
+}
+
+/* MHD's URI log callback: called once per request with the target exactly
+ * as sent, before MHD splits off the query and percent-decodes the path.
+ * The request context starts here (MHD hands it to the access handler and
+ * to completed()), so routing can use the raw path. */
+static void *uri_logged(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    mz_req *r = req_new(conn);
+    if (!r)
+        return NULL;
+    const char *u = uri ? uri : "";
+    r->raw_path = strndup(u, strcspn(u, "?"));
+    r->bad_target = mz_target_problem(u);
+    return r;
+}
+
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
                                       const char *method, const char *version,
                                       const char *upload_data, size_t *upload_data_size,
                                       void **con_cls)
 {
     (void)cls;
+    (void)url; /* percent-decoded: we route on r->raw_path */
     (void)version;
     mz_req *r = *con_cls;
-    if (!r) {
-        r = calloc(1, sizeof *r);
-        if (!r)
-            return MHD_NO;
-        r->conn = conn;
+    if (!r || !r->started) {
+        if (!r || !r->raw_path)
+            return MHD_NO; /* out of memory in uri_logged: MHD closes the connection */
+        r->started = true;
         r->method = method;
-        atomic_fetch_add(&g_in_flight, 1);
-        r->start_us = mz_now_us();
-        struct timespec wall;
-        clock_gettime(CLOCK_REALTIME, &wall);
-        struct tm tm;
-        gmtime_r(&wall.tv_sec, &tm);
-        size_t n = strftime(r->started_at, sizeof r->started_at, "%Y-%m-%d %H:%M:%S", &tm);
-        snprintf(r->started_at + n, sizeof r->started_at - n, ".%06ld+00",
-                 (long)(wall.tv_nsec / 1000));
-        mz_random_id(r->request_id, 26);
-        *con_cls = r;
         /* Refuse what we will not read, at once (MHD then closes the
          * connection, which is what we want for these). */
-        if (refuse_early(r)) {
+        if (r->bad_target)
+            mz_reply_problem(r, 400, "bad-request", "Invalid request target", r->bad_target);
+        if (r->resp || refuse_early(r)) {
             r->refused_early = true;
             mz_reply_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
             return MHD_queue_response(conn, r->status, r->resp);
@@ -474,7 +516,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     }
     if (r->resp) /* already answered */
         return MHD_YES;
-    dispatch(r, url);
+    dispatch(r, r->raw_path);
     if (r->cont && !r->resp) /* suspended by the handler */
         return MHD_YES;
     return MHD_queue_response(conn, r->status, r->resp);
@@ -503,6 +545,7 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     clear_params(r);
     if (r->resp)
         MHD_destroy_response(r->resp);
+    free(r->raw_path);
     free(r->body);
     free(r);
     *con_cls = NULL;
@@ -569,7 +612,8 @@ bool mz_http_start(unsigned *bound_port, char *err, size_t errlen)
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)g_mz_config.per_ip_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)g_mz_config.connection_timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-        completed, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+        completed, NULL, MHD_OPTION_URI_LOG_CALLBACK, uri_logged, NULL,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
     if (!g_daemon) {
         snprintf(err, errlen, "cannot listen on %s", g_mz_config.listen);
         return false;

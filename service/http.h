@@ -11,7 +11,10 @@
  * libmicrohttpd notes (0.9.75): a response queued during the *first* call
  * of the access handler makes MHD close the connection, so we always return
  * MHD_YES first and answer on a later call (except when refusing a body we
- * will not read). We never use MHD_PostProcessor.
+ * will not read). We never use MHD_PostProcessor. MHD percent-decodes the
+ * path before the access handler sees it; we route on the path as sent,
+ * which MHD gives only to its URI log callback (where the request context
+ * is created), so /met%72ics is not /metrics.
  *
  * Ownership: mz_req belongs to the HTTP layer and lives until the response
  * is sent; strings obtained from it (params, query values, headers, body)
@@ -61,7 +64,10 @@ struct mz_req {
     char *body;
     size_t body_len;
     bool body_too_large;
-    bool refused_early; /* answered before reading the body */
+    bool refused_early;     /* answered before reading the body */
+    bool started;           /* the access handler has seen this request */
+    char *raw_path;         /* the path as sent, before percent-decoding: what we route on */
+    const char *bad_target; /* why the request target is refused (400), or NULL */
     char request_id[33];
     mz_principal principal; /* valid when the route has MZ_R_AUTH */
     struct MHD_Response *resp;
@@ -110,6 +116,11 @@ void mz_reply_bad_param(mz_req *r, const char *param, const char *detail);
 void mz_reply_unavailable(mz_req *r, const char *detail); /* 503 + Retry-After */
 /* Adds a header to the response already set. */
 void mz_reply_header(mz_req *r, const char *name, const char *value);
+
+/* Why a request target (path and query, as sent) is refused, or NULL: a
+ * '%' must start an escape of two hex digits, and never one of NUL (%00),
+ * which the decoded C strings would silently cut short. */
+const char *mz_target_problem(const char *target);
 
 /* A copy of s safe to echo in an error: s itself when it is a short
  * identifier-like string holding no BSN-like number, else "(redacted)". */

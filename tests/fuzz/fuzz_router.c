@@ -1,6 +1,6 @@
 /*
  * fuzz_router.c — the request router and the parsers of request values:
- * mz_route_find, mz_safe_echo (service/http.c), mz_page_size_parse,
+ * mz_route_find, mz_safe_echo, mz_target_problem (service/http.c), mz_page_size_parse,
  * mz_cursor_decode, mz_id_cursor_decode (service/pagination.c), mz_uuid_valid
  * (service/cases_json.c), mz_traceparent_parse (service/plog.c),
  * mz_valid_date / mz_valid_datetime (service/events.c).
@@ -18,10 +18,13 @@
  * page sizes are canonical decimals 1..100; a decoded cursor encodes and
  * decodes to itself, with its sort key in range; an access-log cursor is
  * accepted only in the form we write; mz_safe_echo returns the input only when it holds no
- * BSN-like number; a valid date-time starts with a valid date; a valid
+ * BSN-like number; mz_target_problem refuses exactly a '%' that starts no
+ * two-hex-digit escape, and %00; a valid date-time starts with a valid date; a valid
  * traceparent gives lower-case hex ids.
  */
 #include "fuzz_util.h"
+
+#include <ctype.h>
 
 #include "bsn.h"
 #include "cases_json.h"
@@ -73,6 +76,14 @@ static void value_parsers(const char *v)
     if (mz_uuid_valid(v))
         FZ_CHECK(strlen(v) == 36 && v[8] == '-' && v[13] == '-' && v[18] == '-' && v[23] == '-' &&
                  strspn(v, "0123456789abcdefABCDEF-") == 36);
+
+    /* a target is refused exactly when a '%' starts no escape or %00 */
+    bool target_ok = true;
+    for (const char *q = v; (q = strchr(q, '%')) != NULL; q++)
+        if (!isxdigit((unsigned char)q[1]) || !isxdigit((unsigned char)q[2]) ||
+            (q[1] == '0' && q[2] == '0'))
+            target_ok = false;
+    FZ_CHECK((mz_target_problem(v) == NULL) == target_ok);
 
     const char *e = mz_safe_echo(v);
     FZ_CHECK(e == v || strcmp(e, "(redacted)") == 0);

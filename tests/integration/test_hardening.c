@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -305,6 +306,99 @@ static void test_duplicate_authorization(void **state)
     assert_int_equal(mzt_server_stop(&s), 0);
 }
 
+/* GET target over a raw socket (curl would normalise some targets). */
+static int raw_get(unsigned port, const char *method, const char *target, const char *token,
+                   raw_reply *out)
+{
+    char req[8192];
+    int n = snprintf(
+        req, sizeof req, "%s %s HTTP/1.1\r\nHost: x\r\n%s%s%sConnection: close\r\n\r\n", method,
+        target, token ? "Authorization: Bearer " : "", token ? token : "", token ? "\r\n" : "");
+    assert_true(n > 0 && (size_t)n < sizeof req);
+    raw_exchange(port, req, (size_t)n, out);
+    int st = 0;
+    sscanf(out->data, "HTTP/1.%*d %d", &st);
+    return st;
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Routing uses the path as sent, not its percent-decoded form: an encoded
+ * character never reaches a route (/met%72ics is not /metrics), an encoded
+ * NUL or a broken escape anywhere in the target is 400, and the portal's
+ * files and its own routes are still served. */
+static void test_raw_path_routing(void **state)
+{
+    (void)state;
+    char portal[400], kv[500];
+    snprintf(portal, sizeof portal, "%s/portal-raw", g_env.dir);
+    mkdir(portal, 0755);
+    write_file(portal, "index.html", "<!doctype html><title>portal</title>");
+    write_file(portal, "app.css", "body{}");
+    snprintf(kv, sizeof kv, "MZ_PORTAL_DIR=%s", portal);
+    const char *env[] = {kv, NULL};
+    mzt_server s;
+    assert_true(mzt_server_start(&s, &g_env, env));
+    char *tok = mzt_citizen_token(&g_env, "999990032");
+    raw_reply r;
+    /* controls */
+    assert_int_equal(raw_get(s.port, "GET", "/metrics", NULL, &r), 200);
+    assert_non_null(strstr(r.data, "mz_http_requests_total"));
+    assert_int_equal(raw_get(s.port, "GET", "/api/v1/me/cases?status=%6Fpen", tok, &r), 200);
+    /* encoded characters in the path match no route (404, never the metrics) */
+    static const char *const not_routes[] = {
+        "/met%72ics",
+        "/%6detrics",
+        "/metrics%2F",
+        "/healthz%3Fx",
+        "/api/v1/openapi%2Ejson",
+        "/api%2Fv1%2Fopenapi.json",
+        "/app%2ecss",
+    };
+    for (size_t i = 0; i < sizeof not_routes / sizeof *not_routes; i++) {
+        int st = raw_get(s.port, "GET", not_routes[i], NULL, &r);
+        if (st != 404 || strstr(r.data, "mz_http_requests_total") || strstr(r.data, "openapi:"))
+            fail_msg("%s answered: %.300s", not_routes[i], r.data);
+        expect_raw_problem(&r, 404, NULL);
+    }
+    /* an encoded NUL, or a % that starts no escape: 400 naming the target */
+    static const char *const bad[] = {
+        "/metrics%00.css", "/metrics%00",      "/%00", "/healthz%zz", "/healthz%4",
+        "/healthz%",       "/app.css%00.html",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        int st = raw_get(s.port, "GET", bad[i], NULL, &r);
+        if (st != 400)
+            fail_msg("%s answered: %.300s", bad[i], r.data);
+        expect_raw_problem(&r, 400, "request target");
+    }
+    /* ... also in the query: once "open%00x" was decoded to "open" */
+    assert_int_equal(raw_get(s.port, "GET", "/api/v1/me/cases?status=open%00x", tok, &r), 400);
+    expect_raw_problem(&r, 400, "request target");
+    assert_int_equal(raw_get(s.port, "GET", "/api/v1/me/cases?status=open&x%00=1", tok, &r), 400);
+    /* the portal: files, its own routes, HEAD */
+    assert_int_equal(raw_get(s.port, "GET", "/", NULL, &r), 200);
+    assert_non_null(strstr(r.data, "<title>portal</title>"));
+    assert_int_equal(raw_get(s.port, "GET", "/app.css", NULL, &r), 200);
+    assert_non_null(strstr(r.data, "Content-Type: text/css"));
+    assert_non_null(strstr(r.data, "body{}"));
+    assert_int_equal(raw_get(s.port, "HEAD", "/app.css", NULL, &r), 200);
+    assert_null(strstr(r.data, "body{}"));
+    assert_int_equal(
+        raw_get(s.port, "GET", "/zaken/0f8fad5b-d9cb-469f-a165-70867728950e", NULL, &r), 200);
+    assert_non_null(strstr(r.data, "<title>portal</title>"));
+    free(tok);
+    assert_int_equal(mzt_server_stop(&s), 0);
+}
+
 static void test_slowloris(void **state)
 {
     (void)state;
@@ -439,6 +533,7 @@ int main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_smuggling_refused),
         cmocka_unit_test(test_duplicate_authorization),
+        cmocka_unit_test(test_raw_path_routing),
         cmocka_unit_test(test_slowloris),
         cmocka_unit_test(test_per_ip_limit),
         cmocka_unit_test(test_sighup_reload),

@@ -229,6 +229,41 @@ static void test_routes_table_shape(void **state)
     }
 }
 
+/* The raw request target: escapes must be two hex digits, never %00
+ * (tests/integration/test_hardening.c test_raw_path_routing sends them). */
+static void test_target_problem(void **state)
+{
+    (void)state;
+    const char *ok[] = {"",
+                        "/",
+                        "/metrics",
+                        "/met%72ics",
+                        "/a%2Fb",
+                        "/a%2fb",
+                        "/api/v1/me/cases?status=%6Fpen&cursor=abc",
+                        "/x?q=%C3%A9",
+                        "/%01",
+                        "/%FF",
+                        "/%0A",
+                        "/%10%20"};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+        if (mz_target_problem(ok[i]))
+            fail_msg("refused %s: %s", ok[i], mz_target_problem(ok[i]));
+    const char *nul[] = {"/metrics%00.css", "/%00", "/x?a=open%00x", "/x?a%00=1", "/%01%00"};
+    for (size_t i = 0; i < sizeof nul / sizeof *nul; i++) {
+        const char *why = mz_target_problem(nul[i]);
+        if (!why || !strstr(why, "%00"))
+            fail_msg("accepted %s", nul[i]);
+    }
+    const char *broken[] = {"%",    "/%",     "/%4",   "/%zz", "/%4g", "/%g4",
+                            "/a%%", "/x?a=%", "/x?%2", "/%-1", "/% 1", "/%\x80\x80"};
+    for (size_t i = 0; i < sizeof broken / sizeof *broken; i++) {
+        const char *why = mz_target_problem(broken[i]);
+        if (!why || !strstr(why, "percent-escape"))
+            fail_msg("accepted %s", broken[i]);
+    }
+}
+
 static void test_safe_echo(void **state)
 {
     (void)state;
@@ -274,10 +309,10 @@ static void test_safe_echo(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_list_route),   cmocka_unit_test(test_public_routes),
-        cmocka_unit_test(test_wrong_method), cmocka_unit_test(test_case_route_captures),
-        cmocka_unit_test(test_not_found),    cmocka_unit_test(test_routes_table_shape),
-        cmocka_unit_test(test_safe_echo),
+        cmocka_unit_test(test_list_route),     cmocka_unit_test(test_public_routes),
+        cmocka_unit_test(test_wrong_method),   cmocka_unit_test(test_case_route_captures),
+        cmocka_unit_test(test_not_found),      cmocka_unit_test(test_routes_table_shape),
+        cmocka_unit_test(test_target_problem), cmocka_unit_test(test_safe_echo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
