@@ -129,8 +129,9 @@ static void set_response(mz_req *r, unsigned status, struct MHD_Response *resp,
     MHD_add_response_header(resp, "API-Version", MZ_API_VERSION);
     MHD_add_response_header(resp, "X-Request-Id", r->request_id);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    if ((!r->route || (r->route->flags & MZ_R_PERSONAL) || status >= 400) &&
-        !(r->route && r->route->fn == NULL))
+    /* no-store unless public (the portal's files, fn NULL, set their own) */
+    bool portal = r->route && r->route->fn == NULL;
+    if (!portal && (!r->route || !(r->route->flags & MZ_R_PUBLIC) || status >= 400))
         MHD_add_response_header(resp, "Cache-Control", "no-store");
 }
 

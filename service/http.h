@@ -45,6 +45,10 @@ typedef void (*mz_handler)(mz_req *r);
 #define MZ_R_ADMIN        8u  /* requires roles to contain "admin" */
 #define MZ_R_PROFESSIONAL 16u /* requires roles to contain "professional" */
 #define MZ_R_DEV          32u /* exists only when MZ_DEV_MODE=1 (404 otherwise) */
+/* Public and the same for everyone (the contract): the one kind of answer
+ * without Cache-Control: no-store. Everything else carries it — personal
+ * data, tokens, operational data, errors — so that no shared cache keeps it. */
+#define MZ_R_PUBLIC 64u
 
 typedef struct mz_route {
     const char *method;

@@ -81,6 +81,8 @@ static int raw_status(unsigned port, const char *req, size_t len)
     return st;
 }
 
+static void write_agencies(const char *path, const char *ids[], int n, bool valid);
+
 /* A raw exchange: sends req, then reads until the server closes the
  * connection or 3 s pass without data. out holds what arrived
  * (NUL-terminated); *closed says whether the server closed. */
@@ -399,6 +401,66 @@ static void test_raw_path_routing(void **state)
     assert_int_equal(mzt_server_stop(&s), 0);
 }
 
+/* Every answer but the public contract and the portal's files carries
+ * Cache-Control: no-store: tokens (the demo login), operational data
+ * (admin views, health, metrics) and personal data alike. */
+static void test_no_store_everywhere(void **state)
+{
+    (void)state;
+    char path[400], kv[500];
+    snprintf(path, sizeof path, "%s/agencies-cache.json", g_env.dir);
+    snprintf(kv, sizeof kv, "MZ_AGENCIES_FILE=%s", path);
+    const char *ids[] = {"cache-a"};
+    write_agencies(path, ids, 1, true);
+    const char *env[] = {kv, "MZ_DEV_MODE=1", NULL};
+    mzt_server s;
+    assert_true(mzt_server_start(&s, &g_env, env));
+    char *admin = mzt_staff_token(&g_env, "[\"admin\"]");
+    char *prof = mzt_staff_token(&g_env, "[\"professional\"]");
+    char *citizen = mzt_citizen_token(&g_env, "999990032");
+    const char *json[] = {"Content-Type: application/json", NULL};
+    static const struct {
+        const char *method, *path, *body;
+        int who; /* 0 none, 1 admin, 2 professional, 3 citizen */
+        long status;
+        bool no_store;
+    } cases[] = {
+        {"POST", "/api/v1/dev/login", "{\"role\":\"admin\"}", 0, 200, true},
+        {"GET", "/api/v1/agencies", NULL, 1, 200, true},
+        {"POST", "/api/v1/agencies/cache-a/sync", "", 1, 202, true},
+        {"GET", "/healthz", NULL, 0, 200, true},
+        {"GET", "/readyz", NULL, 0, 200, true},
+        {"GET", "/metrics", NULL, 0, 200, true},
+        {"GET", "/api/v1/processing-activities", NULL, 2, 200, true},
+        {"GET", "/api/v1/me/cases", NULL, 3, 200, true},
+        {"GET", "/api/v1/me/access-log", NULL, 3, 200, true},
+        {"GET", "/api/v1/openapi.json", NULL, 0, 200, false},
+        {"GET", "/api/v1/openapi.yaml", NULL, 0, 200, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *tok = cases[i].who == 1   ? admin
+                          : cases[i].who == 2 ? prof
+                          : cases[i].who == 3 ? citizen
+                                              : NULL;
+        mzt_resp r;
+        assert_true(mzt_http(&s, cases[i].method, cases[i].path, tok, cases[i].body ? json : NULL,
+                             cases[i].body, &r));
+        if (r.status != cases[i].status)
+            fail_msg("%s %s: %ld %s", cases[i].method, cases[i].path, r.status, r.body);
+        char cc[128] = "";
+        bool has = mzt_header(&r, "cache-control", cc, sizeof cc);
+        if (cases[i].no_store && (!has || strcmp(cc, "no-store") != 0))
+            fail_msg("%s %s: Cache-Control \"%s\"", cases[i].method, cases[i].path, cc);
+        if (!cases[i].no_store && strstr(cc, "no-store"))
+            fail_msg("%s %s: the public contract is no-store", cases[i].method, cases[i].path);
+        mzt_resp_free(&r);
+    }
+    free(admin);
+    free(prof);
+    free(citizen);
+    assert_int_equal(mzt_server_stop(&s), 0);
+}
+
 static void test_slowloris(void **state)
 {
     (void)state;
@@ -534,6 +596,7 @@ int main(void)
         cmocka_unit_test(test_smuggling_refused),
         cmocka_unit_test(test_duplicate_authorization),
         cmocka_unit_test(test_raw_path_routing),
+        cmocka_unit_test(test_no_store_everywhere),
         cmocka_unit_test(test_slowloris),
         cmocka_unit_test(test_per_ip_limit),
         cmocka_unit_test(test_sighup_reload),

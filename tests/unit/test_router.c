@@ -209,6 +209,15 @@ static void test_routes_table_shape(void **state)
         /* personal data is only ever served behind authentication */
         if (routes[i].flags & (MZ_R_PERSONAL | MZ_R_CITIZEN))
             assert_true(routes[i].flags & MZ_R_AUTH);
+        /* only the contract may be kept by caches (no Cache-Control:
+         * no-store): nothing authenticated, personal, development-only or
+         * written to */
+        if (routes[i].flags & MZ_R_PUBLIC) {
+            assert_int_equal(routes[i].flags & (MZ_R_AUTH | MZ_R_PERSONAL | MZ_R_DEV), 0);
+            assert_string_equal(routes[i].method, "GET");
+            if (strncmp(routes[i].pattern, "/api/v1/openapi.", 16) != 0)
+                fail_msg("%s may be cached", routes[i].pattern);
+        }
         /* every route is reachable through the router (development-only
          * routes in development mode only, and invisible otherwise) */
         if (!strchr(routes[i].pattern, '{')) {
