@@ -461,6 +461,55 @@ static void test_no_store_everywhere(void **state)
     assert_int_equal(mzt_server_stop(&s), 0);
 }
 
+/* The value of a header in a raw answer (exact name), or "". */
+static void raw_header(const raw_reply *r, const char *name, char *out, size_t outlen)
+{
+    char key[80];
+    snprintf(key, sizeof key, "\r\n%s: ", name);
+    const char *p = strstr(r->data, key);
+    out[0] = '\0';
+    if (p)
+        snprintf(out, outlen, "%.*s", (int)strcspn(p + strlen(key), "\r"), p + strlen(key));
+}
+
+/* HEAD on the health endpoints answers like GET, without a body (load
+ * balancers probe with HEAD); other methods still list both in Allow. */
+static void test_head_health(void **state)
+{
+    (void)state;
+    mzt_server s;
+    assert_true(mzt_server_start(&s, &g_env, NULL));
+    const char *paths[] = {"/healthz", "/readyz", "/metrics"};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        raw_reply get, head;
+        assert_int_equal(raw_get(s.port, "GET", paths[i], NULL, &get), 200);
+        int st = raw_get(s.port, "HEAD", paths[i], NULL, &head);
+        if (st != 200)
+            fail_msg("HEAD %s: %.300s", paths[i], head.data);
+        char ct_get[100], ct_head[100], cc[100], len[32];
+        raw_header(&get, "Content-Type", ct_get, sizeof ct_get);
+        raw_header(&head, "Content-Type", ct_head, sizeof ct_head);
+        assert_string_equal(ct_head, ct_get);
+        raw_header(&head, "Cache-Control", cc, sizeof cc);
+        assert_string_equal(cc, "no-store");
+        raw_header(&head, "Content-Length", len, sizeof len);
+        assert_true(atoi(len) > 0);
+        const char *end = strstr(head.data, "\r\n\r\n");
+        assert_non_null(end);
+        assert_string_equal(end, "\r\n\r\n"); /* no body */
+        assert_true(head.closed);
+        raw_reply post;
+        assert_int_equal(raw_get(s.port, "POST", paths[i], NULL, &post), 405);
+        char allow[64];
+        raw_header(&post, "Allow", allow, sizeof allow);
+        assert_string_equal(allow, "GET, HEAD");
+    }
+    /* HEAD is not a general alias: the API's own resources stay GET only */
+    raw_reply r;
+    assert_int_equal(raw_get(s.port, "HEAD", "/api/v1/me/cases", NULL, &r), 405);
+    assert_int_equal(mzt_server_stop(&s), 0);
+}
+
 static void test_slowloris(void **state)
 {
     (void)state;
@@ -597,6 +646,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_authorization),
         cmocka_unit_test(test_raw_path_routing),
         cmocka_unit_test(test_no_store_everywhere),
+        cmocka_unit_test(test_head_health),
         cmocka_unit_test(test_slowloris),
         cmocka_unit_test(test_per_ip_limit),
         cmocka_unit_test(test_sighup_reload),

@@ -88,13 +88,40 @@ static void test_public_routes(void **state)
     }
 }
 
+/* HEAD exists exactly on the health endpoints, with GET's handler. */
+static void test_head_routes(void **state)
+{
+    (void)state;
+    const char *paths[] = {"/healthz", "/readyz", "/metrics"};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        bool known;
+        const mz_route *get = mz_route_find("GET", paths[i], &known, NULL, 0, NULL);
+        const mz_route *head = mz_route_find("HEAD", paths[i], &known, NULL, 0, NULL);
+        assert_non_null(get);
+        assert_non_null(head);
+        assert_ptr_equal(head->fn, get->fn);
+        assert_int_equal(head->flags, get->flags);
+        assert_null(head->query);
+    }
+    size_t n;
+    const mz_route *routes = mz_routes(&n);
+    size_t heads = 0;
+    for (size_t i = 0; i < n; i++)
+        heads += strcmp(routes[i].method, "HEAD") == 0;
+    assert_int_equal(heads, 3);
+}
+
 static void test_wrong_method(void **state)
 {
     (void)state;
-    const char *methods[] = {"POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "get", ""};
+    const char *methods[] = {"POST",    "PUT", "DELETE", "PATCH", "HEAD",
+                             "OPTIONS", "get", "head",   ""};
     const char *paths[] = {"/api/v1/me/cases", "/api/v1/me/cases/abc", "/healthz"};
     for (size_t p = 0; p < sizeof paths / sizeof *paths; p++) {
+        bool health = strcmp(paths[p], "/healthz") == 0;
         for (size_t m = 0; m < sizeof methods / sizeof *methods; m++) {
+            if (health && strcmp(methods[m], "HEAD") == 0)
+                continue; /* served (test_head_routes) */
             bool known = false;
             char allow[64];
             memset(allow, 'x', sizeof allow);
@@ -102,7 +129,7 @@ static void test_wrong_method(void **state)
             memset(&r, 0, sizeof r);
             assert_null(mz_route_find(methods[m], paths[p], &known, allow, sizeof allow, &r));
             assert_true(known);
-            assert_string_equal(allow, "GET");
+            assert_string_equal(allow, health ? "GET, HEAD" : "GET");
             assert_int_equal(r.nparams, 0);
         }
     }
@@ -318,10 +345,11 @@ static void test_safe_echo(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_list_route),     cmocka_unit_test(test_public_routes),
-        cmocka_unit_test(test_wrong_method),   cmocka_unit_test(test_case_route_captures),
-        cmocka_unit_test(test_not_found),      cmocka_unit_test(test_routes_table_shape),
-        cmocka_unit_test(test_target_problem), cmocka_unit_test(test_safe_echo),
+        cmocka_unit_test(test_list_route),          cmocka_unit_test(test_public_routes),
+        cmocka_unit_test(test_head_routes),         cmocka_unit_test(test_wrong_method),
+        cmocka_unit_test(test_case_route_captures), cmocka_unit_test(test_not_found),
+        cmocka_unit_test(test_routes_table_shape),  cmocka_unit_test(test_target_problem),
+        cmocka_unit_test(test_safe_echo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
