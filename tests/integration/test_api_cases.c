@@ -306,9 +306,20 @@ static void test_filters(void **state)
     for (const mz_json *it = items_of(d)->u.kids.first; it; it = it->next)
         assert_string_equal(str_at(it, "agency", "id"), "uwv-test");
     mz_json_free(d);
-    assert_int_equal(get("/api/v1/me/cases?agency=no-such-agency", g_tok_a, &d, NULL), 200);
+    /* a known agency without cases for this citizen: an empty list */
+    assert_int_equal(get("/api/v1/me/cases?agency=uwv-test", g_tok_b, &d, NULL), 200);
     assert_int_equal(items_of(d)->u.kids.count, 0);
     mz_json_free(d);
+    /* an agency that does not exist is a mistake, not an empty list */
+    const char *unknown[] = {"/api/v1/me/cases?agency=nope",
+                             "/api/v1/me/cases?agency=no-such-agency&status=open",
+                             "/api/v1/me/cases?agency=uwv-tes"};
+    for (size_t i = 0; i < sizeof unknown / sizeof *unknown; i++) {
+        mzt_resp r;
+        assert_true(http("GET", unknown[i], g_tok_a, NULL, NULL, &r));
+        assert_problem(&r, 400, "query parameter 'agency': is not a known agency");
+        mzt_resp_free(&r);
+    }
 }
 
 static void test_empty_list(void **state)
