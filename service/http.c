@@ -455,8 +455,10 @@ static void *uri_logged(void *cls, const char *uri, struct MHD_Connection *conn)
     if (!r)
         return NULL;
     const char *u = uri ? uri : "";
-    r->raw_path = strndup(u, strcspn(u, "?"));
-    r->bad_target = mz_target_problem(u);
+    r->target_too_long = strlen(u) > MZ_MAX_TARGET_BYTES;
+    r->raw_path = strndup(u, r->target_too_long ? 0 : strcspn(u, "?"));
+    if (!r->target_too_long)
+        r->bad_target = mz_target_problem(u);
     return r;
 }
 
@@ -476,7 +478,10 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         r->method = method;
         /* Refuse what we will not read, at once (MHD then closes the
          * connection, which is what we want for these). */
-        if (r->bad_target)
+        if (r->target_too_long)
+            mz_reply_problem(r, 414, "uri-too-long", "URI too long",
+                             "the request target exceeds 8 KiB");
+        else if (r->bad_target)
             mz_reply_problem(r, 400, "bad-request", "Invalid request target", r->bad_target);
         if (r->resp || refuse_early(r)) {
             r->refused_early = true;
@@ -527,11 +532,18 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                       enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)conn;
     mz_req *r = *con_cls;
     if (!r)
         return;
     int64_t dur = mz_now_us() - r->start_us;
+    if (!r->status) {
+        /* libmicrohttpd answered by itself (its own error page: a request
+         * line or header block it could not read); log what it sent. */
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_HTTP_STATUS);
+        if (ci)
+            r->status = ci->http_status;
+    }
     mz_metrics_request(r->route, r->status, dur);
     mz_logline l;
     mz_log_begin(&l, r->status >= 500 ? MZ_LOG_ERROR : MZ_LOG_INFO, "request");

@@ -32,8 +32,10 @@
 #include "auth.h"
 #include "buf.h"
 
-#define MZ_API_VERSION     "1.0.0"
-#define MZ_MAX_PATH_PARAMS 4
+#define MZ_API_VERSION "1.0.0"
+/* Request target (path and query) limit: 414 problem+json above it. */
+#define MZ_MAX_TARGET_BYTES 8192
+#define MZ_MAX_PATH_PARAMS  4
 
 typedef struct mz_req mz_req;
 typedef void (*mz_handler)(mz_req *r);
@@ -72,6 +74,7 @@ struct mz_req {
     bool started;           /* the access handler has seen this request */
     char *raw_path;         /* the path as sent, before percent-decoding: what we route on */
     const char *bad_target; /* why the request target is refused (400), or NULL */
+    bool target_too_long;   /* over MZ_MAX_TARGET_BYTES (414) */
     char request_id[33];
     mz_principal principal; /* valid when the route has MZ_R_AUTH */
     struct MHD_Response *resp;

@@ -510,6 +510,92 @@ static void test_head_health(void **state)
     assert_int_equal(mzt_server_stop(&s), 0);
 }
 
+/* A GET with a target of `target_len` bytes and one header of
+ * `header_len` bytes. */
+static void raw_big(unsigned port, size_t target_len, size_t header_len, raw_reply *out)
+{
+    size_t cap = target_len + header_len + 200;
+    char *req = malloc(cap);
+    assert_non_null(req);
+    size_t n = (size_t)snprintf(req, cap, "GET /healthz?");
+    memset(req + n, 'a', target_len - 9);
+    n += target_len - 9;
+    n += (size_t)snprintf(req + n, cap - n, " HTTP/1.1\r\nHost: x\r\nX-Big: ");
+    memset(req + n, 'b', header_len);
+    n += header_len;
+    n += (size_t)snprintf(req + n, cap - n, "\r\nConnection: close\r\n\r\n");
+    raw_exchange(port, req, n, out);
+    free(req);
+}
+
+/* Errors answered before a request reaches us are problem+json wherever
+ * this service sees the request first: a target over 8 KiB (414) and
+ * headers over 16 KiB (431). What libmicrohttpd 0.9.75 answers itself —
+ * a target or header block past its 64 KiB connection memory, a request
+ * line it cannot parse, an HTTP version it does not speak — stays its own
+ * small HTML page (docs/security.md, "Known limits"); those answers keep
+ * their status, close the connection, and are logged with that status. */
+static void test_protocol_errors(void **state)
+{
+    (void)state;
+    mzt_server s;
+    assert_true(mzt_server_start(&s, &g_env, NULL));
+    raw_reply r;
+    /* ours */
+    raw_big(s.port, 8 * 1024 + 1, 10, &r);
+    expect_raw_problem(&r, 414, "8 KiB");
+    raw_big(s.port, 40 * 1024, 10, &r);
+    expect_raw_problem(&r, 414, "8 KiB");
+    raw_big(s.port, 100, 20 * 1024, &r);
+    expect_raw_problem(&r, 431, "16 KiB");
+    raw_big(s.port, 100, 40 * 1024, &r);
+    expect_raw_problem(&r, 431, "16 KiB");
+    /* controls: just under the limits */
+    raw_big(s.port, 8 * 1024, 10, &r);
+    assert_int_equal(raw_count_responses(&r), 1);
+    assert_non_null(strstr(r.data, "HTTP/1.1 400")); /* the unknown query parameter */
+    raw_big(s.port, 100, 15 * 1024, &r);
+    assert_non_null(strstr(r.data, "HTTP/1.1 400"));
+    /* libmicrohttpd's own answers: status right, connection closed */
+    static const struct {
+        const char *req;
+        int status;
+    } mhd[] = {
+        {"GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n", 505},
+        {"GET /healthz HTTP/0.9\r\nHost: x\r\n\r\n", 505},
+        {"GET /healthz HTTX/1.1\r\nHost: x\r\n\r\n", 400},
+        {"GET /healthz HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n", 400},
+        {"POST /api/v1/cases/search HTTP/1.1\r\nHost: x\r\nContent-Length: 5x\r\n\r\n", 400},
+        {"POST /api/v1/cases/search HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+         "zz\r\n",
+         400},
+    };
+    for (size_t i = 0; i < sizeof mhd / sizeof *mhd; i++) {
+        raw_exchange(s.port, mhd[i].req, strlen(mhd[i].req), &r);
+        int st = 0;
+        sscanf(r.data, "HTTP/1.%*d %d", &st);
+        if (st != mhd[i].status || !r.closed)
+            fail_msg("case %zu: expected %d and a close: %.300s", i, mhd[i].status, r.data);
+    }
+    raw_big(s.port, 100 * 1024, 10, &r);
+    assert_non_null(strstr(r.data, "HTTP/1.1 414"));
+    assert_true(r.closed);
+    raw_big(s.port, 100, 100 * 1024, &r);
+    assert_non_null(strstr(r.data, "HTTP/1.1 431"));
+    assert_true(r.closed);
+    /* the service is fine */
+    assert_int_equal(raw_get(s.port, "GET", "/healthz", NULL, &r), 200);
+    assert_int_equal(mzt_server_stop(&s), 0);
+    /* ... and logged them with the status sent, not 0 */
+    size_t n;
+    char *log = mzt_slurp(s.log, &n);
+    assert_non_null(log);
+    assert_null(strstr(log, "\"status\":0"));
+    /* libmicrohttpd's 431 (it answered before our handler saw a method) */
+    assert_non_null(strstr(log, "\"method\":\"\",\"route\":\"(unmatched)\",\"status\":431"));
+    free(log);
+}
+
 static void test_slowloris(void **state)
 {
     (void)state;
@@ -647,6 +733,7 @@ int main(void)
         cmocka_unit_test(test_raw_path_routing),
         cmocka_unit_test(test_no_store_everywhere),
         cmocka_unit_test(test_head_health),
+        cmocka_unit_test(test_protocol_errors),
         cmocka_unit_test(test_slowloris),
         cmocka_unit_test(test_per_ip_limit),
         cmocka_unit_test(test_sighup_reload),
