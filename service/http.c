@@ -432,7 +432,6 @@ static mz_req *req_new(struct MHD_Connection *conn)
         return NULL;
     r->conn = conn;
     r->method = "";
-    atomic_fetch_add(&g_in_flight, 1);
     r->start_us = mz_now_us();
     struct timespec wall;
     clock_gettime(CLOCK_REALTIME, &wall);
@@ -476,6 +475,9 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
             return MHD_NO; /* out of memory in uri_logged: MHD closes the connection */
         r->started = true;
         r->method = method;
+        /* in flight from here: a client still sending its headers does
+         * not hold up a graceful shutdown (mz_http_drain) */
+        atomic_fetch_add(&g_in_flight, 1);
         /* Refuse what we will not read, at once (MHD then closes the
          * connection, which is what we want for these). */
         if (r->target_too_long)
@@ -558,11 +560,13 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     clear_params(r);
     if (r->resp)
         MHD_destroy_response(r->resp);
+    bool started = r->started;
     free(r->raw_path);
     free(r->body);
     free(r);
     *con_cls = NULL;
-    atomic_fetch_sub(&g_in_flight, 1);
+    if (started)
+        atomic_fetch_sub(&g_in_flight, 1);
 }
 
 /* MHD's own messages may quote request data; log only the format string. */
