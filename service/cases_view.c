@@ -72,6 +72,24 @@ bool mz_cases_list_build(mz_req *r, mz_db *rdb, mz_db *wdb, const char *bsn,
                            limit};
     const int lens[6] = {MZ_PSEUDONYM_LEN, 0, 0, 0, 0, 0};
     const int fmts[6] = {1, 0, 0, 0, 0, 0};
+    /* A filter on an agency that does not exist is the client's mistake
+     * (a typo would otherwise read as "no cases there"): 400 naming it,
+     * before anything is refreshed or logged. */
+    if (q->agency) {
+        const char *av[1] = {q->agency};
+        PGresult *ar = rdb ? mz_db_exec(rdb, MZ_STMT_AGENCY_EXISTS, av, NULL, NULL) : NULL;
+        if (!mz_db_ok(ar)) {
+            PQclear(ar);
+            mz_reply_unavailable(r, "the case store is unavailable; try again shortly");
+            return false;
+        }
+        bool known = PQntuples(ar) == 1;
+        PQclear(ar);
+        if (!known) {
+            bad(r, professional, "agency", "is not a known agency");
+            return false;
+        }
+    }
     /* Fresh on read: the first page asks stale agencies first (bounded by
      * MZ_REFRESH_DEADLINE_MS); every page reports per-agency freshness. */
     mz_source_state sources[MZ_MAX_SOURCES];
@@ -135,7 +153,6 @@ bool mz_cases_list_build(mz_req *r, mz_db *rdb, mz_db *wdb, const char *bsn,
         mz_buf_putc(b, '}');
     }
     mz_buf_puts(b, "]}");
-    (void)r;
     return true;
 }
 

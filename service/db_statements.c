@@ -184,6 +184,8 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                               "UPDATE sync_state SET next_run_at = now() WHERE agency_id = $1 "
                               "RETURNING lease_until IS NOT NULL AND lease_until > now()",
                               1, true},
+    /* An agency filter must name an agency (400 otherwise, not an empty list). */
+    [MZ_STMT_AGENCY_EXISTS] = {"agency_exists", "SELECT 1 FROM agencies WHERE id = $1", 1, true},
     [MZ_STMT_AGENCIES_ADMIN] =
         {"agencies_admin",
          "SELECT a.id, a.name, a.adapter_kind, a.enabled, s.last_success_at, s.last_attempt_at, "

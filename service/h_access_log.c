@@ -19,24 +19,6 @@
 #include "pagination.h"
 #include "plog.h"
 
-/* Cursor: base64url of "a1:<id>". */
-static bool cursor_decode(const char *s, long long *id)
-{
-    char raw[64];
-    long n = s && strlen(s) <= 40 ? mz_b64url_decode(s, strlen(s), raw, sizeof raw - 1) : -1;
-    if (n < 4)
-        return false;
-    raw[n] = '\0';
-    if (strncmp(raw, "a1:", 3) != 0 || (size_t)n != strlen(raw))
-        return false;
-    char *end;
-    long long v = strtoll(raw + 3, &end, 10);
-    if (*end || end == raw + 3 || v <= 0)
-        return false;
-    *id = v;
-    return true;
-}
-
 void mz_h_me_access_log(mz_req *r)
 {
     int size;
@@ -45,8 +27,8 @@ void mz_h_me_access_log(mz_req *r)
         return;
     }
     const char *cursor = mz_req_query(r, "cursor");
-    long long before = 0;
-    if (cursor && !cursor_decode(cursor, &before)) {
+    int64_t before = 0;
+    if (cursor && !mz_id_cursor_decode(cursor, &before)) {
         mz_reply_bad_param(r, "cursor", "is not a cursor this service issued");
         return;
     }
@@ -55,7 +37,7 @@ void mz_h_me_access_log(mz_req *r)
     mz_trace t;
     mz_trace_begin(r, &t);
     char before_s[24], limit[16];
-    snprintf(before_s, sizeof before_s, "%lld", before);
+    snprintf(before_s, sizeof before_s, "%" PRId64, before);
     snprintf(limit, sizeof limit, "%d", size + 1);
     const char *v[4] = {(const char *)key, MZ_ACTIVITY_SELF, cursor ? before_s : NULL, limit};
     const int lens[4] = {MZ_PSEUDONYM_LEN, 0, 0, 0};
@@ -96,12 +78,9 @@ void mz_h_me_access_log(mz_req *r)
         mz_json_cstr(&b, PQgetvalue(res, i, 5));
         mz_buf_putc(&b, '}');
     }
-    char next[80] = "";
-    if (more) {
-        char raw[40];
-        int m = snprintf(raw, sizeof raw, "a1:%s", PQgetvalue(res, n - 1, 0));
-        mz_b64url_encode(raw, (size_t)m, next);
-    }
+    char next[MZ_CURSOR_MAX + 1] = "";
+    if (more)
+        mz_id_cursor_encode(strtoll(PQgetvalue(res, n - 1, 0), NULL, 10), next);
     PQclear(res);
     mz_buf_printf(&b, "],\"page\":{\"size\":%d,\"next\":", size);
     mz_json_cstr(&b, more ? next : NULL);

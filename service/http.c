@@ -129,8 +129,9 @@ static void set_response(mz_req *r, unsigned status, struct MHD_Response *resp,
     MHD_add_response_header(resp, "API-Version", MZ_API_VERSION);
     MHD_add_response_header(resp, "X-Request-Id", r->request_id);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    if ((!r->route || (r->route->flags & MZ_R_PERSONAL) || status >= 400) &&
-        !(r->route && r->route->fn == NULL))
+    /* no-store unless public (the portal's files, fn NULL, set their own) */
+    bool portal = r->route && r->route->fn == NULL;
+    if (!portal && (!r->route || !(r->route->flags & MZ_R_PUBLIC) || status >= 400))
         MHD_add_response_header(resp, "Cache-Control", "no-store");
 }
 
@@ -195,6 +196,22 @@ const char *mz_safe_echo(const char *s)
             return "(redacted)";
     }
     return s;
+}
+
+static bool is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+const char *mz_target_problem(const char *target)
+{
+    for (const char *p = target; (p = strchr(p, '%')) != NULL; p++) {
+        if (!is_hex(p[1]) || !is_hex(p[2]))
+            return "the request target has a '%' that starts no percent-escape";
+        if (p[1] == '0' && p[2] == '0')
+            return "the request target holds an encoded NUL (%00)";
+    }
+    return NULL;
 }
 
 void mz_reply_bad_param(mz_req *r, const char *param, const char *detail)
@@ -325,12 +342,123 @@ static void dispatch(mz_req *r, const char *url)
 
 #define MZ_MAX_HEADER_BYTES 16384
 
-static enum MHD_Result count_header_bytes(void *cls, enum MHD_ValueKind kind, const char *key,
-                                          const char *value)
+/* What the first look at the request headers needs: their total size and
+ * how often the headers that must occur at most once occur (MHD keeps
+ * every occurrence, and its lookups return only the first). */
+typedef struct header_scan {
+    size_t bytes;
+    int content_length, transfer_encoding, host, authorization;
+} header_scan;
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
 {
     (void)kind;
-    *(size_t *)cls += strlen(key) + (value ? strlen(value) : 0) + 4;
+    header_scan *h = cls;
+    h->bytes += strlen(key) + (value ? strlen(value) : 0) + 4;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+        h->content_length++;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+        h->transfer_encoding++;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+        h->host++;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_AUTHORIZATION) == 0)
+        h->authorization++;
     return MHD_YES;
+}
+
+/* Answers what we refuse before reading any body; false when the request
+ * may proceed. The caller queues the answer in the first call, which makes
+ * MHD close the connection: for ambiguous framing that is the point, as
+ * the bytes that follow must never be read as another request. */
+static bool refuse_early(mz_req *r)
+{
+    header_scan h = {0};
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, scan_header, &h);
+    if (h.bytes > MZ_MAX_HEADER_BYTES) {
+        mz_reply_problem(r, 431, "headers-too-large", "Request header fields too large",
+                         "the request headers exceed 16 KiB");
+        return true;
+    }
+    /* Request smuggling: when a proxy in front of us and MHD (which reads
+     * the first Content-Length, and ignores Content-Length when
+     * Transfer-Encoding is present) could disagree on where this request
+     * ends, refuse it (RFC 9112 6.3). */
+    const char *framing = NULL;
+    if (h.content_length > 1)
+        framing = "the request has more than one Content-Length header";
+    else if (h.transfer_encoding > 1)
+        framing = "the request has more than one Transfer-Encoding header";
+    else if (h.transfer_encoding && h.content_length)
+        framing = "the request has both Transfer-Encoding and Content-Length headers";
+    if (framing) {
+        mz_reply_problem(r, 400, "bad-request", "Ambiguous message framing", framing);
+        return true;
+    }
+    const char *te =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    if (te && strcasecmp(te, "chunked") != 0) {
+        mz_reply_problem(r, 400, "bad-request", "Unsupported transfer encoding",
+                         "only chunked transfer encoding is accepted");
+        return true;
+    }
+    if (h.host > 1) {
+        mz_reply_problem(r, 400, "bad-request", "Invalid request header",
+                         "the request has more than one Host header");
+        return true;
+    }
+    /* Two credentials: which one counts would depend on who reads them
+     * (MHD returns the first; a proxy or a log may use the last). */
+    if (h.authorization > 1) {
+        mz_reply_problem(r, 400, "bad-request", "Invalid request header",
+                         "the Authorization header is given more than once");
+        return true;
+    }
+    /* Refuse an announced oversized body before reading any of it. */
+    const char *cl =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl && strtoull(cl, NULL, 10) > (unsigned long long)g_mz_config.max_body_bytes) {
+        mz_reply_problem(r, 413, "payload-too-large", "Request body too large",
+                         "the request body exceeds the configured limit");
+        return true;
+    }
+    return false;
+}
+
+static mz_req *req_new(struct MHD_Connection *conn)
+{
+    mz_req *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->conn = conn;
+    r->method = "";
+    r->start_us = mz_now_us();
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    struct tm tm;
+    gmtime_r(&wall.tv_sec, &tm);
+    size_t n = strftime(r->started_at, sizeof r->started_at, "%Y-%m-%d %H:%M:%S", &tm);
+    snprintf(r->started_at + n, sizeof r->started_at - n, ".%06ld+00", (long)(wall.tv_nsec / 1000));
+    mz_random_id(r->request_id, 26);
+    return r;
+}
+
+/* MHD's URI log callback: called once per request with the target exactly
+ * as sent, before MHD splits off the query and percent-decodes the path.
+ * The request context starts here (MHD hands it to the access handler and
+ * to completed()), so routing can use the raw path. */
+static void *uri_logged(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    mz_req *r = req_new(conn);
+    if (!r)
+        return NULL;
+    const char *u = uri ? uri : "";
+    r->target_too_long = strlen(u) > MZ_MAX_TARGET_BYTES;
+    r->raw_path = strndup(u, r->target_too_long ? 0 : strcspn(u, "?"));
+    if (!r->target_too_long)
+        r->bad_target = mz_target_problem(u);
+    return r;
 }
 
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
@@ -339,50 +467,27 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
                                       void **con_cls)
 {
     (void)cls;
+    (void)url; /* percent-decoded: we route on r->raw_path */
     (void)version;
     mz_req *r = *con_cls;
-    if (!r) {
-        r = calloc(1, sizeof *r);
-        if (!r)
-            return MHD_NO;
-        r->conn = conn;
+    if (!r || !r->started) {
+        if (!r || !r->raw_path)
+            return MHD_NO; /* out of memory in uri_logged: MHD closes the connection */
+        r->started = true;
         r->method = method;
+        /* in flight from here: a client still sending its headers does
+         * not hold up a graceful shutdown (mz_http_drain) */
         atomic_fetch_add(&g_in_flight, 1);
-        r->start_us = mz_now_us();
-        struct timespec wall;
-        clock_gettime(CLOCK_REALTIME, &wall);
-        struct tm tm;
-        gmtime_r(&wall.tv_sec, &tm);
-        size_t n = strftime(r->started_at, sizeof r->started_at, "%Y-%m-%d %H:%M:%S", &tm);
-        snprintf(r->started_at + n, sizeof r->started_at - n, ".%06ld+00",
-                 (long)(wall.tv_nsec / 1000));
-        mz_random_id(r->request_id, 26);
-        *con_cls = r;
         /* Refuse what we will not read, at once (MHD then closes the
-         * connection, which is what we want for these): */
-        const char *te =
-            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
-        if (te && strcasecmp(te, "chunked") != 0) {
+         * connection, which is what we want for these). */
+        if (r->target_too_long)
+            mz_reply_problem(r, 414, "uri-too-long", "URI too long",
+                             "the request target exceeds 8 KiB");
+        else if (r->bad_target)
+            mz_reply_problem(r, 400, "bad-request", "Invalid request target", r->bad_target);
+        if (r->resp || refuse_early(r)) {
             r->refused_early = true;
-            mz_reply_problem(r, 400, "bad-request", "Unsupported transfer encoding",
-                             "only chunked transfer encoding is accepted");
-            return MHD_queue_response(conn, r->status, r->resp);
-        }
-        size_t header_bytes = 0;
-        MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header_bytes, &header_bytes);
-        if (header_bytes > MZ_MAX_HEADER_BYTES) {
-            r->refused_early = true;
-            mz_reply_problem(r, 431, "headers-too-large", "Request header fields too large",
-                             "the request headers exceed 16 KiB");
-            return MHD_queue_response(conn, r->status, r->resp);
-        }
-        /* Refuse an announced oversized body before reading any of it. */
-        const char *cl =
-            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > (unsigned long long)g_mz_config.max_body_bytes) {
-            r->refused_early = true;
-            mz_reply_problem(r, 413, "payload-too-large", "Request body too large",
-                             "the request body exceeds the configured limit");
+            mz_reply_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
             return MHD_queue_response(conn, r->status, r->resp);
         }
         return MHD_YES;
@@ -419,7 +524,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     }
     if (r->resp) /* already answered */
         return MHD_YES;
-    dispatch(r, url);
+    dispatch(r, r->raw_path);
     if (r->cont && !r->resp) /* suspended by the handler */
         return MHD_YES;
     return MHD_queue_response(conn, r->status, r->resp);
@@ -429,11 +534,18 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                       enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)conn;
     mz_req *r = *con_cls;
     if (!r)
         return;
     int64_t dur = mz_now_us() - r->start_us;
+    if (!r->status) {
+        /* libmicrohttpd answered by itself (its own error page: a request
+         * line or header block it could not read); log what it sent. */
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_HTTP_STATUS);
+        if (ci)
+            r->status = ci->http_status;
+    }
     mz_metrics_request(r->route, r->status, dur);
     mz_logline l;
     mz_log_begin(&l, r->status >= 500 ? MZ_LOG_ERROR : MZ_LOG_INFO, "request");
@@ -448,10 +560,13 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     clear_params(r);
     if (r->resp)
         MHD_destroy_response(r->resp);
+    bool started = r->started;
+    free(r->raw_path);
     free(r->body);
     free(r);
     *con_cls = NULL;
-    atomic_fetch_sub(&g_in_flight, 1);
+    if (started)
+        atomic_fetch_sub(&g_in_flight, 1);
 }
 
 /* MHD's own messages may quote request data; log only the format string. */
@@ -514,7 +629,8 @@ bool mz_http_start(unsigned *bound_port, char *err, size_t errlen)
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)g_mz_config.per_ip_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)g_mz_config.connection_timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-        completed, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+        completed, NULL, MHD_OPTION_URI_LOG_CALLBACK, uri_logged, NULL,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
     if (!g_daemon) {
         snprintf(err, errlen, "cannot listen on %s", g_mz_config.listen);
         return false;

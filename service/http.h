@@ -11,7 +11,10 @@
  * libmicrohttpd notes (0.9.75): a response queued during the *first* call
  * of the access handler makes MHD close the connection, so we always return
  * MHD_YES first and answer on a later call (except when refusing a body we
- * will not read). We never use MHD_PostProcessor.
+ * will not read). We never use MHD_PostProcessor. MHD percent-decodes the
+ * path before the access handler sees it; we route on the path as sent,
+ * which MHD gives only to its URI log callback (where the request context
+ * is created), so /met%72ics is not /metrics.
  *
  * Ownership: mz_req belongs to the HTTP layer and lives until the response
  * is sent; strings obtained from it (params, query values, headers, body)
@@ -29,8 +32,10 @@
 #include "auth.h"
 #include "buf.h"
 
-#define MZ_API_VERSION     "1.0.0"
-#define MZ_MAX_PATH_PARAMS 4
+#define MZ_API_VERSION "1.0.0"
+/* Request target (path and query) limit: 414 problem+json above it. */
+#define MZ_MAX_TARGET_BYTES 8192
+#define MZ_MAX_PATH_PARAMS  4
 
 typedef struct mz_req mz_req;
 typedef void (*mz_handler)(mz_req *r);
@@ -42,6 +47,10 @@ typedef void (*mz_handler)(mz_req *r);
 #define MZ_R_ADMIN        8u  /* requires roles to contain "admin" */
 #define MZ_R_PROFESSIONAL 16u /* requires roles to contain "professional" */
 #define MZ_R_DEV          32u /* exists only when MZ_DEV_MODE=1 (404 otherwise) */
+/* Public and the same for everyone (the contract): the one kind of answer
+ * without Cache-Control: no-store. Everything else carries it — personal
+ * data, tokens, operational data, errors — so that no shared cache keeps it. */
+#define MZ_R_PUBLIC 64u
 
 typedef struct mz_route {
     const char *method;
@@ -61,7 +70,11 @@ struct mz_req {
     char *body;
     size_t body_len;
     bool body_too_large;
-    bool refused_early; /* answered before reading the body */
+    bool refused_early;     /* answered before reading the body */
+    bool started;           /* the access handler has seen this request */
+    char *raw_path;         /* the path as sent, before percent-decoding: what we route on */
+    const char *bad_target; /* why the request target is refused (400), or NULL */
+    bool target_too_long;   /* over MZ_MAX_TARGET_BYTES (414) */
     char request_id[33];
     mz_principal principal; /* valid when the route has MZ_R_AUTH */
     struct MHD_Response *resp;
@@ -110,6 +123,11 @@ void mz_reply_bad_param(mz_req *r, const char *param, const char *detail);
 void mz_reply_unavailable(mz_req *r, const char *detail); /* 503 + Retry-After */
 /* Adds a header to the response already set. */
 void mz_reply_header(mz_req *r, const char *name, const char *value);
+
+/* Why a request target (path and query, as sent) is refused, or NULL: a
+ * '%' must start an escape of two hex digits, and never one of NUL (%00),
+ * which the decoded C strings would silently cut short. */
+const char *mz_target_problem(const char *target);
 
 /* A copy of s safe to echo in an error: s itself when it is a short
  * identifier-like string holding no BSN-like number, else "(redacted)". */

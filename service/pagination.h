@@ -28,8 +28,23 @@ typedef struct mz_cursor {
     char id[37];
 } mz_cursor;
 
+/* The range of a cursor's sort key (µs since 1970): the timestamps RFC 3339
+ * can write, 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z. Why a
+ * range: the key goes into SQL as a timestamp, and a number Postgres cannot
+ * turn into one would fail the query (an outage any client could fake);
+ * outside this range it is simply not a cursor we issued (400). */
+#define MZ_CURSOR_MIN_US (-62135596800000000LL)
+#define MZ_CURSOR_MAX_US 253402300799999999LL
+
 /* Encodes into out (at least MZ_CURSOR_MAX + 1 bytes). */
 void mz_cursor_encode(const mz_cursor *c, char *out);
+/* Accepts exactly what mz_cursor_encode writes for a sort key in range:
+ * the canonical decimal (no sign but '-', no leading zeros) and a UUID. */
 bool mz_cursor_decode(const char *s, mz_cursor *out);
+
+/* The access log's cursor: base64url of "a1:<row id>", the id from 1 to
+ * INT64_MAX in canonical decimal. out: at least MZ_CURSOR_MAX + 1 bytes. */
+void mz_id_cursor_encode(int64_t id, char *out);
+bool mz_id_cursor_decode(const char *s, int64_t *id);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * routes.c — the route table: the one list of what the service answers.
- * tests/integration/test_openapi_routes.c fails when this table and
- * openapi/openapi.yaml disagree.
+ * tests/unit/test_oas.c (each_operation) fails when this table and
+ * openapi/openapi.yaml disagree. Every answer is Cache-Control: no-store
+ * unless its route is MZ_R_PUBLIC (tests/unit/test_router.c).
  */
 #include "handlers.h"
 
@@ -10,11 +11,16 @@ static const char *const q_page[] = {"pageSize", "cursor", NULL};
 static const char *const q_purpose[] = {"purpose", NULL};
 
 static const mz_route routes[] = {
+    /* HEAD: load balancers and probes; MHD sends the GET answer's
+     * headers without its body. */
     {"GET", "/healthz", mz_h_healthz, 0, NULL},
+    {"HEAD", "/healthz", mz_h_healthz, 0, NULL},
     {"GET", "/readyz", mz_h_readyz, 0, NULL},
+    {"HEAD", "/readyz", mz_h_readyz, 0, NULL},
     {"GET", "/metrics", mz_h_metrics, 0, NULL},
-    {"GET", "/api/v1/openapi.json", mz_h_openapi_json, 0, NULL},
-    {"GET", "/api/v1/openapi.yaml", mz_h_openapi_yaml, 0, NULL},
+    {"HEAD", "/metrics", mz_h_metrics, 0, NULL},
+    {"GET", "/api/v1/openapi.json", mz_h_openapi_json, MZ_R_PUBLIC, NULL},
+    {"GET", "/api/v1/openapi.yaml", mz_h_openapi_yaml, MZ_R_PUBLIC, NULL},
     {"GET", "/api/v1/me/cases", mz_h_me_cases_list, MZ_R_AUTH | MZ_R_CITIZEN | MZ_R_PERSONAL,
      q_me_cases},
     {"GET", "/api/v1/me/cases/{caseId}", mz_h_me_case_get, MZ_R_AUTH | MZ_R_CITIZEN | MZ_R_PERSONAL,

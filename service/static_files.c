@@ -142,7 +142,9 @@ bool mz_static_serve(mz_req *r, const char *path)
 {
     if (!g_n || (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0))
         return false;
-    if (strncmp(path, "/api/", 5) == 0 || strlen(path) > 512)
+    /* path is as sent (not percent-decoded): no file name holds a '%',
+     * and an encoded path is no route of the portal either */
+    if (strncmp(path, "/api/", 5) == 0 || strlen(path) > 512 || strchr(path, '%'))
         return false;
     const sfile *f = find(strcmp(path, "/") == 0 ? "/index.html" : path);
     const char *last = strrchr(path, '/');

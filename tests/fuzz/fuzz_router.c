@@ -1,7 +1,7 @@
 /*
  * fuzz_router.c — the request router and the parsers of request values:
- * mz_route_find, mz_safe_echo (service/http.c), mz_page_size_parse,
- * mz_cursor_decode (service/pagination.c), mz_uuid_valid
+ * mz_route_find, mz_safe_echo, mz_target_problem (service/http.c), mz_page_size_parse,
+ * mz_cursor_decode, mz_id_cursor_decode (service/pagination.c), mz_uuid_valid
  * (service/cases_json.c), mz_traceparent_parse (service/plog.c),
  * mz_valid_date / mz_valid_datetime (service/events.c).
  *
@@ -16,11 +16,15 @@
  * value per {name} (freed afterwards, as http.c does); "path known" comes
  * with an Allow list; a route found without a mz_req gives the same route;
  * page sizes are canonical decimals 1..100; a decoded cursor encodes and
- * decodes to itself; mz_safe_echo returns the input only when it holds no
- * BSN-like number; a valid date-time starts with a valid date; a valid
+ * decodes to itself, with its sort key in range; an access-log cursor is
+ * accepted only in the form we write; mz_safe_echo returns the input only when it holds no
+ * BSN-like number; mz_target_problem refuses exactly a '%' that starts no
+ * two-hex-digit escape, and %00; a valid date-time starts with a valid date; a valid
  * traceparent gives lower-case hex ids.
  */
 #include "fuzz_util.h"
+
+#include <ctype.h>
 
 #include "bsn.h"
 #include "cases_json.h"
@@ -58,11 +62,28 @@ static void value_parsers(const char *v)
         memset(&c2, 0, sizeof c2);
         FZ_CHECK(mz_cursor_decode(enc, &c2));
         FZ_CHECK(c2.sort_us == c.sort_us && strcmp(c2.id, c.id) == 0);
+        FZ_CHECK(c.sort_us >= MZ_CURSOR_MIN_US && c.sort_us <= MZ_CURSOR_MAX_US);
+        FZ_CHECK(strcmp(enc, v) == 0); /* only the canonical form is accepted */
+    }
+    int64_t id = 0;
+    if (mz_id_cursor_decode(v, &id)) {
+        FZ_CHECK(id >= 1);
+        char enc[MZ_CURSOR_MAX + 1];
+        mz_id_cursor_encode(id, enc);
+        FZ_CHECK(strcmp(enc, v) == 0); /* only the canonical form is accepted */
     }
 
     if (mz_uuid_valid(v))
         FZ_CHECK(strlen(v) == 36 && v[8] == '-' && v[13] == '-' && v[18] == '-' && v[23] == '-' &&
                  strspn(v, "0123456789abcdefABCDEF-") == 36);
+
+    /* a target is refused exactly when a '%' starts no escape or %00 */
+    bool target_ok = true;
+    for (const char *q = v; (q = strchr(q, '%')) != NULL; q++)
+        if (!isxdigit((unsigned char)q[1]) || !isxdigit((unsigned char)q[2]) ||
+            (q[1] == '0' && q[2] == '0'))
+            target_ok = false;
+    FZ_CHECK((mz_target_problem(v) == NULL) == target_ok);
 
     const char *e = mz_safe_echo(v);
     FZ_CHECK(e == v || strcmp(e, "(redacted)") == 0);

@@ -306,9 +306,20 @@ static void test_filters(void **state)
     for (const mz_json *it = items_of(d)->u.kids.first; it; it = it->next)
         assert_string_equal(str_at(it, "agency", "id"), "uwv-test");
     mz_json_free(d);
-    assert_int_equal(get("/api/v1/me/cases?agency=no-such-agency", g_tok_a, &d, NULL), 200);
+    /* a known agency without cases for this citizen: an empty list */
+    assert_int_equal(get("/api/v1/me/cases?agency=uwv-test", g_tok_b, &d, NULL), 200);
     assert_int_equal(items_of(d)->u.kids.count, 0);
     mz_json_free(d);
+    /* an agency that does not exist is a mistake, not an empty list */
+    const char *unknown[] = {"/api/v1/me/cases?agency=nope",
+                             "/api/v1/me/cases?agency=no-such-agency&status=open",
+                             "/api/v1/me/cases?agency=uwv-tes"};
+    for (size_t i = 0; i < sizeof unknown / sizeof *unknown; i++) {
+        mzt_resp r;
+        assert_true(http("GET", unknown[i], g_tok_a, NULL, NULL, &r));
+        assert_problem(&r, 400, "query parameter 'agency': is not a known agency");
+        mzt_resp_free(&r);
+    }
 }
 
 static void test_empty_list(void **state)
@@ -339,6 +350,13 @@ static void test_bad_parameters(void **state)
         {"agency=-x", "agency"},
         {"cursor=not-a-cursor", "cursor"},
         {"cursor=djE6MTIzOm5vdC1hLXV1aWQ", "cursor"}, /* "v1:123:not-a-uuid" */
+        /* sort keys Postgres cannot turn into a timestamp once answered 503 */
+        {"cursor=djE6OTIyMzM3MjAzNjg1NDc3NTgwNzowZjhmYWQ1Yi1kOWNiLTQ2OWYtYTE2NS03MDg2NzcyODk1MGU",
+         "cursor"}, /* "v1:9223372036854775807:<uuid>" */
+        {"cursor=djE6LTkyMjMzNzIwMzY4NTQ3NzU4MDg6MGY4ZmFkNWItZDljYi00NjlmLWExNjUtNzA4Njc3Mjg5NTBl",
+         "cursor"}, /* "v1:-9223372036854775808:<uuid>" */
+        {"cursor=djE6MjUzNDAyMzAwODAwMDAwMDAwOjBmOGZhZDViLWQ5Y2ItNDY5Zi1hMTY1LTcwODY3NzI4OTUwZQ",
+         "cursor"}, /* "v1:253402300800000000:<uuid>": year 10000 */
         {"sort=title", "sort"},
         {"status=open&status=closed", "status"},
         {"bsn=999993653", "'bsn'"}, /* the name, never the value */
@@ -351,6 +369,18 @@ static void test_bad_parameters(void **state)
         assert_true(http("GET", path, g_tok_a, NULL, NULL, &r));
         assert_problem(&r, 400, cases[i].param);
         assert_null(strstr(r.body, "999993653"));
+        mzt_resp_free(&r);
+    }
+    /* the access log's cursor: "a1:99999999999999999999" (overflow) and
+     * "a1:9223372036854775808" (INT64_MAX + 1) */
+    const char *log_cursors[] = {"YTE6OTk5OTk5OTk5OTk5OTk5OTk5OTk",
+                                 "YTE6OTIyMzM3MjAzNjg1NDc3NTgwOA"};
+    for (size_t i = 0; i < sizeof log_cursors / sizeof *log_cursors; i++) {
+        char path[300];
+        snprintf(path, sizeof path, "/api/v1/me/access-log?cursor=%s", log_cursors[i]);
+        mzt_resp r;
+        assert_true(http("GET", path, g_tok_a, NULL, NULL, &r));
+        assert_problem(&r, 400, "cursor");
         mzt_resp_free(&r);
     }
 }

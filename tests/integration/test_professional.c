@@ -285,6 +285,9 @@ static void test_search_refusals(void **state)
          "name: is not a member"},
         {"{\"bsn\":\"" BSN_A "\",\"purpose\":\"klantvraag\",\"pageSize\":0}", "pageSize"},
         {"{\"bsn\":\"" BSN_A "\",\"purpose\":\"klantvraag\",\"status\":\"x\"}", "status"},
+        /* an agency filter naming no agency (it once answered an empty list) */
+        {"{\"bsn\":\"" BSN_A "\",\"purpose\":\"klantvraag\",\"agency\":\"nope\"}",
+         "agency: is not a known agency"},
         {"not json", "JSON object"},
         {"[]", "JSON object"},
     };

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 // clang-format on
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,11 +58,11 @@ static void test_cursor_round_trip(void **state)
     const int64_t values[] = {0,
                               1,
                               -1,
-                              1767348000123456LL, /* 2026-01-02 10:00:00.123456 */
-                              -62135596800000000LL,
-                              INT64_MAX - 1,
-                              INT64_MAX,
-                              INT64_MIN};
+                              1767348000123456LL,   /* 2026-01-02 10:00:00.123456 */
+                              -62135596800000000LL, /* 0001-01-01 00:00:00 */
+                              253402300799999999LL, /* 9999-12-31 23:59:59.999999 */
+                              MZ_CURSOR_MIN_US + 1,
+                              MZ_CURSOR_MAX_US - 1};
     const char *ids[] = {UUID_LC, "00000000-0000-0000-0000-000000000000",
                          "ffffffff-ffff-ffff-ffff-ffffffffffff"};
     for (size_t i = 0; i < sizeof values / sizeof *values; i++) {
@@ -173,12 +174,123 @@ static void test_cursor_decode_refused(void **state)
     assert_false(DECODE_LIT("v1:99999999999999999999:" UUID_LC, &d)); /* overflow */
     assert_false(DECODE_LIT("v1:9223372036854775808:" UUID_LC, &d));  /* INT64_MAX + 1 */
     assert_false(DECODE_LIT("v1:-9223372036854775809:" UUID_LC, &d)); /* INT64_MIN - 1 */
-    assert_true(DECODE_LIT("v1:9223372036854775807:" UUID_LC, &d));   /* INT64_MAX itself */
-    assert_true(d.sort_us == INT64_MAX);
+    /* not the canonical decimal our encoder writes */
+    assert_false(DECODE_LIT("v1:0123:" UUID_LC, &d));
+    assert_false(DECODE_LIT("v1:00:" UUID_LC, &d));
+    assert_false(DECODE_LIT("v1:-0:" UUID_LC, &d));
+    assert_false(DECODE_LIT("v1:--5:" UUID_LC, &d));
+    assert_true(DECODE_LIT("v1:0:" UUID_LC, &d));
+    assert_true(d.sort_us == 0);
     /* embedded NUL: raw bytes that a C-string reader would cut short */
     assert_false(DECODE_LIT("v1:123:" UUID_LC "\0", &d));
     assert_false(DECODE_LIT("v1:1\00023:" UUID_LC, &d));
     assert_false(DECODE_LIT("\0v1:123:" UUID_LC, &d));
+}
+
+static bool decode_sort_key(int64_t v)
+{
+    char raw[100];
+    int n = snprintf(raw, sizeof raw, "v1:%" PRId64 ":" UUID_LC, v);
+    mz_cursor d;
+    memset(&d, 0, sizeof d);
+    bool ok = decode_raw(raw, (size_t)n, &d);
+    if (ok)
+        assert_true(d.sort_us == v);
+    return ok;
+}
+
+/* Every sort key outside years 0001..9999 is refused: such a number used
+ * to reach SQL, fail there (timestamp or interval out of range) and answer
+ * 503 (tests/integration/test_api_cases.c test_bad_parameters). */
+static void test_cursor_sort_key_range(void **state)
+{
+    (void)state;
+    assert_true(MZ_CURSOR_MIN_US == -62135596800LL * 1000000);          /* 0001-01-01T00:00:00Z */
+    assert_true(MZ_CURSOR_MAX_US == 253402300799LL * 1000000 + 999999); /* 9999-12-31... */
+    const int64_t ok[] = {MZ_CURSOR_MIN_US,     MZ_CURSOR_MIN_US + 1, -1, 0, 1, 1767348000123456LL,
+                          MZ_CURSOR_MAX_US - 1, MZ_CURSOR_MAX_US};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+        if (!decode_sort_key(ok[i]))
+            fail_msg("refused sort key %" PRId64, ok[i]);
+    const int64_t bad[] = {INT64_MIN,
+                           INT64_MIN + 1,
+                           -210866803200000000LL, /* Postgres' own minimum, 4714 BC */
+                           MZ_CURSOR_MIN_US - 1,
+                           MZ_CURSOR_MAX_US + 1,
+                           253402300800000000LL,      /* 10000-01-01 */
+                           9007199254740993LL * 1000, /* past float8 precision */
+                           INT64_MAX - 1,
+                           INT64_MAX};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (decode_sort_key(bad[i]))
+            fail_msg("accepted sort key %" PRId64, bad[i]);
+}
+
+/* The access log's cursor "a1:<id>": ids 1..INT64_MAX, canonical only. */
+static void test_id_cursor(void **state)
+{
+    (void)state;
+    const int64_t ok[] = {1, 2, 42, 1000000, INT64_MAX - 1, INT64_MAX};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        char enc[MZ_CURSOR_MAX + 1];
+        mz_id_cursor_encode(ok[i], enc);
+        assert_int_equal(strspn(enc, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                     "0123456789-_"),
+                         strlen(enc));
+        int64_t v = 0;
+        if (!mz_id_cursor_decode(enc, &v))
+            fail_msg("own id cursor refused: %s", enc);
+        assert_true(v == ok[i]);
+        /* a list cursor is not an id cursor, nor the reverse */
+        mz_cursor c;
+        assert_false(mz_cursor_decode(enc, &c));
+    }
+    char exact[MZ_CURSOR_MAX + 1];
+    mz_id_cursor_encode(123, exact);
+    char raw[40];
+    long m = mz_b64url_decode(exact, strlen(exact), raw, sizeof raw - 1);
+    assert_true(m > 0);
+    raw[m] = '\0';
+    assert_string_equal(raw, "a1:123");
+
+    static const struct {
+        const char *raw;
+        size_t len;
+    } bad[] = {
+#define B(lit) {lit, sizeof(lit) - 1}
+        B("a1:0"),
+        B("a1:-1"),
+        B("a1:+1"),
+        B("a1: 1"),
+        B("a1:1 "),
+        B("a1:01"),
+        B("a1:"),
+        B("a1:1x"),
+        B("a1:0x10"),
+        B("a1:9223372036854775808"), /* INT64_MAX + 1 */
+        B("a1:99999999999999999999"),
+        B("a1:-9223372036854775808"),
+        B("A1:1"),
+        B("a2:1"),
+        B("v1:1"),
+        B("a1:1\0"),
+        B("a1:1\0002"),
+        B("\0a1:1"),
+#undef B
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char enc[200];
+        mz_b64url_encode(bad[i].raw, bad[i].len, enc);
+        int64_t v = -7;
+        if (mz_id_cursor_decode(enc, &v))
+            fail_msg("accepted id cursor %zu as %" PRId64, i, v);
+    }
+    int64_t v;
+    assert_false(mz_id_cursor_decode(NULL, &v));
+    assert_false(mz_id_cursor_decode("", &v));
+    assert_false(mz_id_cursor_decode("YTE6MQ==", &v)); /* padded "a1:1" */
+    assert_true(mz_id_cursor_decode("YTE6MQ", &v));    /* the same, unpadded */
+    assert_true(v == 1);
 }
 
 static void test_cursor_noncanonical_bits(void **state)
@@ -277,6 +389,8 @@ int main(void)
         cmocka_unit_test(test_cursor_round_trip),
         cmocka_unit_test(test_cursor_format),
         cmocka_unit_test(test_cursor_decode_refused),
+        cmocka_unit_test(test_cursor_sort_key_range),
+        cmocka_unit_test(test_id_cursor),
         cmocka_unit_test(test_cursor_noncanonical_bits),
         cmocka_unit_test(test_uuid_valid),
         cmocka_unit_test(test_ts_rfc3339),

@@ -88,13 +88,40 @@ static void test_public_routes(void **state)
     }
 }
 
+/* HEAD exists exactly on the health endpoints, with GET's handler. */
+static void test_head_routes(void **state)
+{
+    (void)state;
+    const char *paths[] = {"/healthz", "/readyz", "/metrics"};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        bool known;
+        const mz_route *get = mz_route_find("GET", paths[i], &known, NULL, 0, NULL);
+        const mz_route *head = mz_route_find("HEAD", paths[i], &known, NULL, 0, NULL);
+        assert_non_null(get);
+        assert_non_null(head);
+        assert_ptr_equal(head->fn, get->fn);
+        assert_int_equal(head->flags, get->flags);
+        assert_null(head->query);
+    }
+    size_t n;
+    const mz_route *routes = mz_routes(&n);
+    size_t heads = 0;
+    for (size_t i = 0; i < n; i++)
+        heads += strcmp(routes[i].method, "HEAD") == 0;
+    assert_int_equal(heads, 3);
+}
+
 static void test_wrong_method(void **state)
 {
     (void)state;
-    const char *methods[] = {"POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "get", ""};
+    const char *methods[] = {"POST",    "PUT", "DELETE", "PATCH", "HEAD",
+                             "OPTIONS", "get", "head",   ""};
     const char *paths[] = {"/api/v1/me/cases", "/api/v1/me/cases/abc", "/healthz"};
     for (size_t p = 0; p < sizeof paths / sizeof *paths; p++) {
+        bool health = strcmp(paths[p], "/healthz") == 0;
         for (size_t m = 0; m < sizeof methods / sizeof *methods; m++) {
+            if (health && strcmp(methods[m], "HEAD") == 0)
+                continue; /* served (test_head_routes) */
             bool known = false;
             char allow[64];
             memset(allow, 'x', sizeof allow);
@@ -102,7 +129,7 @@ static void test_wrong_method(void **state)
             memset(&r, 0, sizeof r);
             assert_null(mz_route_find(methods[m], paths[p], &known, allow, sizeof allow, &r));
             assert_true(known);
-            assert_string_equal(allow, "GET");
+            assert_string_equal(allow, health ? "GET, HEAD" : "GET");
             assert_int_equal(r.nparams, 0);
         }
     }
@@ -209,6 +236,15 @@ static void test_routes_table_shape(void **state)
         /* personal data is only ever served behind authentication */
         if (routes[i].flags & (MZ_R_PERSONAL | MZ_R_CITIZEN))
             assert_true(routes[i].flags & MZ_R_AUTH);
+        /* only the contract may be kept by caches (no Cache-Control:
+         * no-store): nothing authenticated, personal, development-only or
+         * written to */
+        if (routes[i].flags & MZ_R_PUBLIC) {
+            assert_int_equal(routes[i].flags & (MZ_R_AUTH | MZ_R_PERSONAL | MZ_R_DEV), 0);
+            assert_string_equal(routes[i].method, "GET");
+            if (strncmp(routes[i].pattern, "/api/v1/openapi.", 16) != 0)
+                fail_msg("%s may be cached", routes[i].pattern);
+        }
         /* every route is reachable through the router (development-only
          * routes in development mode only, and invisible otherwise) */
         if (!strchr(routes[i].pattern, '{')) {
@@ -226,6 +262,41 @@ static void test_routes_table_shape(void **state)
                 assert_false(known); /* no 405 that would reveal it */
             }
         }
+    }
+}
+
+/* The raw request target: escapes must be two hex digits, never %00
+ * (tests/integration/test_hardening.c test_raw_path_routing sends them). */
+static void test_target_problem(void **state)
+{
+    (void)state;
+    const char *ok[] = {"",
+                        "/",
+                        "/metrics",
+                        "/met%72ics",
+                        "/a%2Fb",
+                        "/a%2fb",
+                        "/api/v1/me/cases?status=%6Fpen&cursor=abc",
+                        "/x?q=%C3%A9",
+                        "/%01",
+                        "/%FF",
+                        "/%0A",
+                        "/%10%20"};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+        if (mz_target_problem(ok[i]))
+            fail_msg("refused %s: %s", ok[i], mz_target_problem(ok[i]));
+    const char *nul[] = {"/metrics%00.css", "/%00", "/x?a=open%00x", "/x?a%00=1", "/%01%00"};
+    for (size_t i = 0; i < sizeof nul / sizeof *nul; i++) {
+        const char *why = mz_target_problem(nul[i]);
+        if (!why || !strstr(why, "%00"))
+            fail_msg("accepted %s", nul[i]);
+    }
+    const char *broken[] = {"%",    "/%",     "/%4",   "/%zz", "/%4g", "/%g4",
+                            "/a%%", "/x?a=%", "/x?%2", "/%-1", "/% 1", "/%\x80\x80"};
+    for (size_t i = 0; i < sizeof broken / sizeof *broken; i++) {
+        const char *why = mz_target_problem(broken[i]);
+        if (!why || !strstr(why, "percent-escape"))
+            fail_msg("accepted %s", broken[i]);
     }
 }
 
@@ -274,9 +345,10 @@ static void test_safe_echo(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_list_route),   cmocka_unit_test(test_public_routes),
-        cmocka_unit_test(test_wrong_method), cmocka_unit_test(test_case_route_captures),
-        cmocka_unit_test(test_not_found),    cmocka_unit_test(test_routes_table_shape),
+        cmocka_unit_test(test_list_route),          cmocka_unit_test(test_public_routes),
+        cmocka_unit_test(test_head_routes),         cmocka_unit_test(test_wrong_method),
+        cmocka_unit_test(test_case_route_captures), cmocka_unit_test(test_not_found),
+        cmocka_unit_test(test_routes_table_shape),  cmocka_unit_test(test_target_problem),
         cmocka_unit_test(test_safe_echo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
