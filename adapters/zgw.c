@@ -197,7 +197,7 @@ static mz_adapter_status request(call *c, const char *method, const char *url, c
         if (!*doc || mz_json_root(*doc)->type != MZ_JSON_OBJECT) {
             snprintf(c->err, c->errlen, "agency answered with invalid JSON (%s)",
                      *doc ? "not an object" : perr);
-            mz_json_free(*doc);
+            mz_json_free_wiped(*doc);
             *doc = NULL;
             out = MZ_ADAPTER_UNAVAILABLE;
         }
@@ -267,9 +267,9 @@ static mz_adapter_status pages_from(call *c, mz_json_doc *first_doc, char *first
         st = fn(c, mz_json_get(root, "results"), ud, &stop);
         if (st == MZ_ADAPTER_OK && !stop)
             next = mz_xstrdup(mz_zgw_str(root, "next"));
-        mz_json_free(d);
+        mz_json_free_wiped(d);
     }
-    mz_json_free(first_doc);
+    mz_json_free_wiped(first_doc);
     free(next);
     return st;
 }
@@ -478,7 +478,7 @@ static void prefetch_page_end(call *c, pf_job *jobs, size_t njobs)
     mz_workpool_end(c->pool);
     for (size_t i = 0; i < njobs; i++) {
         free(jobs[i].url);
-        mz_json_free(jobs[i].doc);
+        mz_json_free_wiped(jobs[i].doc);
     }
     free(jobs);
     c->jobs = NULL;
@@ -543,8 +543,8 @@ static void related_free(related *r)
     mz_zgw_type_clear(&r->zt);
     mz_zgw_type_clear(&r->stt);
     mz_zgw_type_clear(&r->rt);
-    mz_json_free(r->sdoc);
-    mz_json_free(r->rdoc);
+    mz_json_free_wiped(r->sdoc);
+    mz_json_free_wiped(r->rdoc);
 }
 
 /* The zaak's `name` object (status or resultaat): expanded, else fetched
@@ -803,7 +803,7 @@ static mz_adapter_status zgw_fetch(void *state, mz_sink *sink, const char *url, 
     mz_adapter_status st = request(&c, "GET", strchr(url, '?') ? url : full, NULL, &d);
     if (st == MZ_ADAPTER_OK) {
         st = emit_zaak(&c, mz_json_root(d), NULL, sink);
-        mz_json_free(d);
+        mz_json_free_wiped(d);
     }
     mz_outbound_free(c.cli);
     return st;
