@@ -101,6 +101,17 @@ bool mzt_fake_mode(const mzt_server *fake, const char *json);
 /* One counter of GET /_control/stats, or -1. */
 long mzt_fake_stat(const mzt_server *fake, const char *name);
 
+/* One agency of an agencies file, as JSON text into buf (returned), for a
+ * fake ZGW agency (fake_zgw) listening on 127.0.0.1:port: zakenUrl and
+ * catalogiUrl under it, clientId "mijnzaken", the secret from the
+ * environment variable MZ_TEST_ZGW_SECRET, pollIntervalSeconds 3600 unless
+ * agency_extra sets it. adapter_extra: more adapter settings, e.g.
+ * "\"expand\":false" (no leading comma), or NULL; agency_extra: more
+ * members of the agency (webhook, notifications, ...) or NULL. Aborts
+ * when buf is too small (a bug in the test). */
+char *mzt_zgw_agency_json(char *buf, size_t len, const char *id, const char *name, unsigned port,
+                          const char *adapter_extra, const char *agency_extra);
+
 /* Mints a token with the env's private key (alg RS256) from a claims
  * object; malloc'd. Use mzt_claims for the usual claims. */
 char *mzt_token_raw(const mzt_env *e, const char *alg, const char *claims_json);
