@@ -91,7 +91,7 @@ bool mzt_http(const mzt_server *s, const char *method, const char *path, const c
 bool mzt_header(const mzt_resp *r, const char *name, char *out, size_t outlen);
 void mzt_resp_free(mzt_resp *r);
 
-/* The control API of a fake agency (tests/fixtures/fake_zgw.c): the
+/* The control API of a fake agency (tests/fixtures/fake_zgw/): the
  * parsed JSON answer (free with mz_json_free), or NULL with a message on
  * stderr when the request failed or answered >= 300. */
 struct mz_json_doc *mzt_fake_control(const mzt_server *fake, const char *method, const char *path,
