@@ -71,7 +71,7 @@ ENTRYPOINT ["mijnzaken"]
 CMD ["serve"]
 
 # ---------------------------------------------------------------- demo stage
-# The runtime plus the fake ZGW zaaksysteem (tests/fixtures/fake_zgw.c) that
+# The runtime plus the fake ZGW zaaksysteem (tests/fixtures/fake_zgw/) that
 # plays the demo's municipality (docker compose --profile demo). The key
 # directory exists owned by the service's user, so a named volume mounted
 # there starts out writable for `mijnzaken init-dev`.

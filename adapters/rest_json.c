@@ -50,8 +50,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
+
 #include "adapter.h"
 #include "agencies.h"
+#include "alloc.h"
 #include "bsn.h"
 #include "buf.h"
 #include "outbound.h"
@@ -207,7 +210,7 @@ static mz_adapter_status fetch(run *x, const char *method, const char *url, cons
     mz_outbound_result res;
     mz_outbound_status st = mz_outbound_request(x->cli, method, url, hdrs, body,
                                                 body ? strlen(body) : 0, true, x->deadline, &res);
-    memset(auth, 0, sizeof auth);
+    OPENSSL_cleanse(auth, sizeof auth);
     mz_adapter_status out = MZ_ADAPTER_OK;
     if (st == MZ_OUT_REFUSED) {
         snprintf(x->err, x->errlen, "%s", res.error);
@@ -230,6 +233,9 @@ static mz_adapter_status fetch(run *x, const char *method, const char *url, cons
             out = MZ_ADAPTER_UNAVAILABLE;
         }
     }
+    /* The answer holds BSNs (every item names its person): wiped first. */
+    if (res.body)
+        OPENSSL_cleanse(res.body, res.body_len);
     mz_outbound_result_free(&res);
     return out;
 }
@@ -304,7 +310,7 @@ static mz_adapter_status emit_item(run *x, const mz_json *it, const char *known_
 static char *absolute(const rj *r, const char *next)
 {
     size_t n = strlen(r->base) + strlen(next) + 2;
-    char *u = malloc(n);
+    char *u = mz_xmalloc(n);
     if (strncmp(next, "http://", 7) == 0 || strncmp(next, "https://", 8) == 0)
         snprintf(u, n, "%s", next);
     else
@@ -336,7 +342,7 @@ static mz_adapter_status walk(run *x, const char *path, const char *body, const 
         const char *next = x->r->next_ptr ? text_at(mz_json_root(d), x->r->next_ptr) : NULL;
         if (st == MZ_ADAPTER_OK && next)
             url = absolute(x->r, next);
-        mz_json_free(d);
+        mz_json_free_wiped(d);
     }
     free(url);
     return st;
@@ -395,7 +401,7 @@ static mz_adapter_status rj_refresh(void *state, mz_sink *sink, const char *bsn,
     mz_buf_putc(&body, '}');
     run x = {r, client(r), deadline_ms, err, errlen};
     mz_adapter_status st = walk(&x, r->search_path, body.data, bsn, sink);
-    memset(body.data, 0, body.len);
+    OPENSSL_cleanse(body.data, body.len);
     mz_buf_free(&body);
     mz_outbound_free(x.cli);
     return st;
@@ -410,7 +416,7 @@ static mz_adapter_status rj_fetch(void *state, mz_sink *sink, const char *url, i
     mz_adapter_status st = fetch(&x, "GET", url, NULL, &d);
     if (st == MZ_ADAPTER_OK) {
         st = emit_item(&x, mz_json_root(d), NULL, sink);
-        mz_json_free(d);
+        mz_json_free_wiped(d);
     }
     mz_outbound_free(x.cli);
     return st;
@@ -428,10 +434,10 @@ static void rj_free(void *state)
     free(r->items_ptr);
     free(r->next_ptr);
     if (r->token)
-        memset(r->token, 0, strlen(r->token));
+        OPENSSL_cleanse(r->token, strlen(r->token));
     free(r->token);
     for (size_t i = 0; i < r->n_hdr; i++) {
-        memset(r->hdr_lines[i], 0, strlen(r->hdr_lines[i]));
+        OPENSSL_cleanse(r->hdr_lines[i], strlen(r->hdr_lines[i]));
         free(r->hdr_lines[i]);
     }
     for (int i = 0; i < F__COUNT; i++)
@@ -458,7 +464,7 @@ static bool ptr_field(const mz_json *o, const char *name, bool required, char **
         snprintf(err, errlen, "%s: must be a JSON pointer (\"\" or \"/a/b\")", name);
         return false;
     }
-    *out = strdup(s);
+    *out = mz_xstrdup(s);
     return true;
 }
 
@@ -536,7 +542,7 @@ static bool parse_headers(rj *r, const mz_json *s, char *err, size_t errlen)
                          RJ_MAX_HEADER_VALUE);
                 return false;
             }
-            val = strdup(v);
+            val = mz_xstrdup(v);
         } else if (k->type == MZ_JSON_OBJECT) {
             for (const mz_json *m = k->u.kids.first; m; m = m->next)
                 if (strcmp(m->key, "valueEnv") != 0 && strcmp(m->key, "valueFile") != 0 &&
@@ -554,7 +560,7 @@ static bool parse_headers(rj *r, const mz_json *s, char *err, size_t errlen)
             secret = true;
             /* n, not strlen: a NUL in a file is refused, not cut at */
             if (n > RJ_MAX_HEADER_VALUE || !printable_ascii(val, n)) {
-                memset(val, 0, n);
+                OPENSSL_cleanse(val, n);
                 free(val);
                 snprintf(err, errlen,
                          "headers.%s: the value of %s must be 1 to %d printable ASCII characters",
@@ -569,10 +575,10 @@ static bool parse_headers(rj *r, const mz_json *s, char *err, size_t errlen)
             return false;
         }
         size_t len = k->key_len + 2 + n + 1;
-        char *line = malloc(len);
+        char *line = mz_xmalloc(len);
         snprintf(line, len, "%s: %s", name, val);
         if (secret)
-            memset(val, 0, n);
+            OPENSSL_cleanse(val, n);
         free(val);
         r->hdr_lines[r->n_hdr++] = line;
         if (strcasecmp(name, "Accept") == 0)
@@ -600,15 +606,15 @@ static void *rj_init(const mz_agency *agency, const mz_json *s, char *err, size_
         snprintf(err, errlen, "fields: is required (an object of JSON pointers)");
         return NULL;
     }
-    rj *r = calloc(1, sizeof *r);
+    rj *r = mz_xcalloc(1, sizeof *r);
     r->agency = agency;
-    r->base = strdup(base);
+    r->base = mz_xstrdup(base);
     size_t bl = strlen(r->base);
     while (bl > 0 && r->base[bl - 1] == '/')
         r->base[--bl] = '\0';
-    r->list_path = list ? strdup(list) : NULL;
-    r->search_path = search ? strdup(search) : NULL;
-    r->search_field = strdup(field ? field : "bsn");
+    r->list_path = mz_xstrdup(list);
+    r->search_path = mz_xstrdup(search);
+    r->search_field = mz_xstrdup(field ? field : "bsn");
     r->timeout_ms = timeout;
     char e2[200];
     if (!ptr_field(s, "itemsPointer", true, &r->items_ptr, e2, sizeof e2) ||

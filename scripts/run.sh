@@ -63,7 +63,7 @@ fi
 
 "$BIN" migrate
 
-# The demo's municipality is a fake ZGW zaaksysteem (tests/fixtures/fake_zgw.c,
+# The demo's municipality is a fake ZGW zaaksysteem (tests/fixtures/fake_zgw/,
 # --demo: the same cases seed-demo would write for it, dated relative to
 # today) speaking the VNG Zaken and Catalogi APIs; MijnZaken syncs from it,
 # unless MZ_AGENCIES_FILE points at a real configuration. The shared secret

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <yajl/yajl_parse.h>
 
 #define MZ_JSON_DEFAULT_DEPTH  16u
@@ -104,6 +105,15 @@ void mz_json_free(mz_json_doc *doc)
         b = next;
     }
     free(doc);
+}
+
+void mz_json_free_wiped(mz_json_doc *doc)
+{
+    if (!doc)
+        return;
+    for (mz_arena_block *b = doc->blocks; b; b = b->next)
+        OPENSSL_cleanse(b->data, b->used);
+    mz_json_free(doc);
 }
 
 /* --- UTF-8 ------------------------------------------------------------- */

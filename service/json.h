@@ -74,6 +74,9 @@ mz_json_doc *mz_json_parse(const char *text, size_t len, const mz_json_limits *l
                            size_t errlen);
 const mz_json *mz_json_root(const mz_json_doc *doc);
 void mz_json_free(mz_json_doc *doc); /* NULL is fine */
+/* mz_json_free, overwriting every node and string with zeros first: for a
+ * document that may hold a BSN or a secret (an agency's answer). */
+void mz_json_free_wiped(mz_json_doc *doc);
 
 /* Member lookup; NULL when obj is NULL, not an object, or has no such member. */
 const mz_json *mz_json_get(const mz_json *obj, const char *key);

@@ -60,7 +60,7 @@ typedef struct demo_case {
  *    (mostly 8 weeks), the timeline ends in the current status.
  * The municipality's four cases are also served by `fake_zgw --demo` (the
  * run command's live municipality), with the same numbers, titles, texts
- * and dates: keep tests/fixtures/fake_zgw.c DEMO_ZAKEN in step.
+ * and dates: keep tests/fixtures/fake_zgw/data.c DEMO_ZAKEN in step.
  */
 static const demo_case cases[] = {
     /* Citizen 0: five cases at four agencies, one action required. */

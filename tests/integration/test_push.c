@@ -51,15 +51,12 @@ static int setup(void **state)
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;
-    fprintf(
-        f,
-        "{\"agencies\":[{\"id\":\"gem\",\"name\":\"Gemeente Push\",\"pollIntervalSeconds\":86400,"
-        "\"adapter\":{\"kind\":\"zgw\",\"zakenUrl\":\"http://127.0.0.1:%u/zaken/api/v1\","
-        "\"catalogiUrl\":\"http://127.0.0.1:%u/catalogi/api/v1\",\"clientId\":\"mijnzaken\","
-        "\"secretEnv\":\"MZ_TEST_ZGW_SECRET\"},"
-        "\"webhook\":{\"secretEnv\":\"MZ_TEST_WEBHOOK_SECRET\"},"
-        "\"notifications\":{\"authorizationEnv\":\"MZ_TEST_NRC_AUTH\"}}]}\n",
-        g_fake.port, g_fake.port);
+    char agency[1024];
+    fprintf(f, "{\"agencies\":[%s]}\n",
+            mzt_zgw_agency_json(agency, sizeof agency, "gem", "Gemeente Push", g_fake.port, NULL,
+                                "\"pollIntervalSeconds\":86400,"
+                                "\"webhook\":{\"secretEnv\":\"MZ_TEST_WEBHOOK_SECRET\"},"
+                                "\"notifications\":{\"authorizationEnv\":\"MZ_TEST_NRC_AUTH\"}"));
     fclose(f);
     snprintf(g_agencies_kv, sizeof g_agencies_kv, "MZ_AGENCIES_FILE=%s", path);
     g_env_vars[0] = g_agencies_kv;

@@ -53,27 +53,21 @@ static const char *const g_secret_env[] = {"MZ_TEST_ZGW_SECRET=" SECRET, NULL};
 
 static void write_agencies(void)
 {
+    char a[3][1024];
     snprintf(g_agencies, sizeof g_agencies, "%s/agencies.json", g_env.dir);
     FILE *f = fopen(g_agencies, "w");
     assert_non_null(f);
-    unsigned p = g_fake.port;
-    fprintf(f,
-            "{\"agencies\":[\n"
-            "{\"id\":\"gem\",\"name\":\"Gemeente Test\",\"pollIntervalSeconds\":3600,"
-            "\"adapter\":{\"kind\":\"zgw\",\"zakenUrl\":\"http://127.0.0.1:%u/zaken/api/v1\","
-            "\"catalogiUrl\":\"http://127.0.0.1:%u/catalogi/api/v1\",\"clientId\":\"mijnzaken\","
-            "\"secretEnv\":\"MZ_TEST_ZGW_SECRET\",\"timeoutMs\":1000,"
-            "\"caseLinkTemplate\":\"https://gemeente.test/zaken/{identificatie}\"}},\n"
-            "{\"id\":\"gem-plain\",\"name\":\"Gemeente Plain\",\"pollIntervalSeconds\":3600,"
-            "\"adapter\":{\"kind\":\"zgw\",\"zakenUrl\":\"http://127.0.0.1:%u/zaken/api/v1\","
-            "\"catalogiUrl\":\"http://127.0.0.1:%u/catalogi/api/v1\",\"clientId\":\"mijnzaken\","
-            "\"secretEnv\":\"MZ_TEST_ZGW_SECRET\",\"expand\":false,\"fetchHistory\":false}},\n"
-            "{\"id\":\"down\",\"name\":\"Onbereikbaar\",\"pollIntervalSeconds\":3600,"
-            "\"adapter\":{\"kind\":\"zgw\",\"zakenUrl\":\"http://127.0.0.1:%s/zaken/api/v1\","
-            "\"catalogiUrl\":\"http://127.0.0.1:%s/catalogi/api/v1\",\"clientId\":\"mijnzaken\","
-            "\"secretEnv\":\"MZ_TEST_ZGW_SECRET\",\"timeoutMs\":500}}\n"
-            "]}\n",
-            p, p, p, p, g_closed_port, g_closed_port);
+    unsigned p = g_fake.port, closed = (unsigned)strtoul(g_closed_port, NULL, 10);
+    fprintf(
+        f, "{\"agencies\":[\n%s,\n%s,\n%s\n]}\n",
+        mzt_zgw_agency_json(a[0], sizeof a[0], "gem", "Gemeente Test", p,
+                            "\"timeoutMs\":1000,"
+                            "\"caseLinkTemplate\":\"https://gemeente.test/zaken/{identificatie}\"",
+                            NULL),
+        mzt_zgw_agency_json(a[1], sizeof a[1], "gem-plain", "Gemeente Plain", p,
+                            "\"expand\":false,\"fetchHistory\":false", NULL),
+        mzt_zgw_agency_json(a[2], sizeof a[2], "down", "Onbereikbaar", closed, "\"timeoutMs\":500",
+                            NULL));
     fclose(f);
     /* The same agency twice more: history requests one by one, and one for
      * a sync that fails part-way; and once with belanghebbende as an
@@ -81,24 +75,15 @@ static void write_agencies(void)
     snprintf(g_agencies_extra, sizeof g_agencies_extra, "%s/agencies-extra.json", g_env.dir);
     f = fopen(g_agencies_extra, "w");
     assert_non_null(f);
-    fprintf(
-        f,
-        "{\"agencies\":[\n"
-        "{\"id\":\"gem-serial\",\"name\":\"Gemeente Een Voor Een\",\"pollIntervalSeconds\":3600,"
-        "\"adapter\":{\"kind\":\"zgw\",\"zakenUrl\":\"http://127.0.0.1:%u/zaken/api/v1\","
-        "\"catalogiUrl\":\"http://127.0.0.1:%u/catalogi/api/v1\",\"clientId\":\"mijnzaken\","
-        "\"secretEnv\":\"MZ_TEST_ZGW_SECRET\",\"timeoutMs\":1000,\"concurrency\":1}},\n"
-        "{\"id\":\"gem-hist\",\"name\":\"Gemeente Halverwege\",\"pollIntervalSeconds\":3600,"
-        "\"adapter\":{\"kind\":\"zgw\",\"zakenUrl\":\"http://127.0.0.1:%u/zaken/api/v1\","
-        "\"catalogiUrl\":\"http://127.0.0.1:%u/catalogi/api/v1\",\"clientId\":\"mijnzaken\","
-        "\"secretEnv\":\"MZ_TEST_ZGW_SECRET\",\"timeoutMs\":1000,\"concurrency\":8}},\n"
-        "{\"id\":\"gem-roles\",\"name\":\"Gemeente Belanghebbenden\",\"pollIntervalSeconds\":3600,"
-        "\"adapter\":{\"kind\":\"zgw\",\"zakenUrl\":\"http://127.0.0.1:%u/zaken/api/v1\","
-        "\"catalogiUrl\":\"http://127.0.0.1:%u/catalogi/api/v1\",\"clientId\":\"mijnzaken\","
-        "\"secretEnv\":\"MZ_TEST_ZGW_SECRET\",\"timeoutMs\":1000,"
-        "\"subjectRoles\":[\"initiator\",\"belanghebbende\"]}}\n"
-        "]}\n",
-        p, p, p, p, p, p);
+    fprintf(f, "{\"agencies\":[\n%s,\n%s,\n%s\n]}\n",
+            mzt_zgw_agency_json(a[0], sizeof a[0], "gem-serial", "Gemeente Een Voor Een", p,
+                                "\"timeoutMs\":1000,\"concurrency\":1", NULL),
+            mzt_zgw_agency_json(a[1], sizeof a[1], "gem-hist", "Gemeente Halverwege", p,
+                                "\"timeoutMs\":1000,\"concurrency\":8", NULL),
+            mzt_zgw_agency_json(a[2], sizeof a[2], "gem-roles", "Gemeente Belanghebbenden", p,
+                                "\"timeoutMs\":1000,"
+                                "\"subjectRoles\":[\"initiator\",\"belanghebbende\"]",
+                                NULL));
     fclose(f);
 }
 

@@ -548,6 +548,27 @@ mz_json_doc *mzt_fake_control(const mzt_server *fake, const char *method, const 
     return d;
 }
 
+char *mzt_zgw_agency_json(char *buf, size_t len, const char *id, const char *name, unsigned port,
+                          const char *adapter_extra, const char *agency_extra)
+{
+    bool own_poll = agency_extra && strstr(agency_extra, "\"pollIntervalSeconds\"");
+    int n =
+        snprintf(buf, len,
+                 "{\"id\":\"%s\",\"name\":\"%s\",%s"
+                 "\"adapter\":{\"kind\":\"zgw\",\"zakenUrl\":\"http://127.0.0.1:%u/zaken/api/v1\","
+                 "\"catalogiUrl\":\"http://127.0.0.1:%u/catalogi/api/v1\","
+                 "\"clientId\":\"mijnzaken\",\"secretEnv\":\"MZ_TEST_ZGW_SECRET\"%s%s}%s%s}",
+                 id, name, own_poll ? "" : "\"pollIntervalSeconds\":3600,", port, port,
+                 adapter_extra ? "," : "", adapter_extra ? adapter_extra : "",
+                 agency_extra ? "," : "", agency_extra ? agency_extra : "");
+    if (n < 0 || (size_t)n >= len) {
+        /* a test bug, not a finding: stop loudly */
+        fprintf(stderr, "mzt_zgw_agency_json: buffer of %zu too small for agency %s\n", len, id);
+        abort();
+    }
+    return buf;
+}
+
 bool mzt_fake_mode(const mzt_server *fake, const char *json)
 {
     mz_json_doc *d = mzt_fake_control(fake, "POST", "/_control/mode", json);

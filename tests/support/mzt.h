@@ -91,7 +91,7 @@ bool mzt_http(const mzt_server *s, const char *method, const char *path, const c
 bool mzt_header(const mzt_resp *r, const char *name, char *out, size_t outlen);
 void mzt_resp_free(mzt_resp *r);
 
-/* The control API of a fake agency (tests/fixtures/fake_zgw.c): the
+/* The control API of a fake agency (tests/fixtures/fake_zgw/): the
  * parsed JSON answer (free with mz_json_free), or NULL with a message on
  * stderr when the request failed or answered >= 300. */
 struct mz_json_doc *mzt_fake_control(const mzt_server *fake, const char *method, const char *path,
@@ -100,6 +100,17 @@ struct mz_json_doc *mzt_fake_control(const mzt_server *fake, const char *method,
 bool mzt_fake_mode(const mzt_server *fake, const char *json);
 /* One counter of GET /_control/stats, or -1. */
 long mzt_fake_stat(const mzt_server *fake, const char *name);
+
+/* One agency of an agencies file, as JSON text into buf (returned), for a
+ * fake ZGW agency (fake_zgw) listening on 127.0.0.1:port: zakenUrl and
+ * catalogiUrl under it, clientId "mijnzaken", the secret from the
+ * environment variable MZ_TEST_ZGW_SECRET, pollIntervalSeconds 3600 unless
+ * agency_extra sets it. adapter_extra: more adapter settings, e.g.
+ * "\"expand\":false" (no leading comma), or NULL; agency_extra: more
+ * members of the agency (webhook, notifications, ...) or NULL. Aborts
+ * when buf is too small (a bug in the test). */
+char *mzt_zgw_agency_json(char *buf, size_t len, const char *id, const char *name, unsigned port,
+                          const char *adapter_extra, const char *agency_extra);
 
 /* Mints a token with the env's private key (alg RS256) from a claims
  * object; malloc'd. Use mzt_claims for the usual claims. */

@@ -20,6 +20,7 @@
 #include "agencies.h"
 #include "auth.h"
 #include "buf.h"
+#include "mzt.h"
 #include "outbound.h"
 
 static void set_secrets(void)
@@ -363,13 +364,43 @@ static void test_zgw_subject_roles(void **state)
                    "adapter.subjectRoles[1]: initiator is listed twice");
 }
 
+/* The test helper that writes a fake ZGW agency (tests/support/mzt.c)
+ * gives an agency the loader accepts, with the extra settings applied. */
+static void test_zgw_agency_helper(void **state)
+{
+    (void)state;
+    setenv("MZ_TEST_ZGW_SECRET", "helper-secret", 1);
+    char a[1024], b[1024], json[2200], err[512] = "";
+    snprintf(json, sizeof json, "{\"agencies\":[%s,%s]}",
+             mzt_zgw_agency_json(a, sizeof a, "gem", "Gemeente", 5123, "\"expand\":false", NULL),
+             mzt_zgw_agency_json(b, sizeof b, "push", "Push", 5124, NULL,
+                                 "\"pollIntervalSeconds\":86400,"
+                                 "\"webhook\":{\"secretEnv\":\"MZ_TEST_ZGW_SECRET\"}"));
+    mz_agencies *set = mz_agencies_parse(json, strlen(json), true, err, sizeof err);
+    if (!set)
+        fail_msg("refused: %s", err);
+    assert_int_equal(set->n, 2);
+    const mz_agency *g = mz_agencies_find(set, "gem"), *p = mz_agencies_find(set, "push");
+    assert_non_null(g);
+    assert_non_null(p);
+    assert_string_equal(g->kind, "zgw");
+    assert_int_equal(g->poll_interval, 3600);
+    assert_non_null(strstr(g->settings_json, "http://127.0.0.1:5123/zaken/api/v1"));
+    assert_non_null(strstr(g->settings_json, "http://127.0.0.1:5123/catalogi/api/v1"));
+    assert_non_null(strstr(g->settings_json, "\"expand\":false"));
+    assert_null(g->webhook_secret);
+    assert_int_equal(p->poll_interval, 86400);
+    assert_non_null(p->webhook_secret);
+    assert_non_null(strstr(p->settings_json, ":5124/zaken/api/v1"));
+    mz_agencies_free(set);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_example_is_valid),
-        cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_rest_json_headers),
-        cmocka_unit_test(test_zgw_subject_roles),
+        cmocka_unit_test(test_example_is_valid),  cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_rest_json_headers), cmocka_unit_test(test_zgw_subject_roles),
+        cmocka_unit_test(test_zgw_agency_helper),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
