@@ -268,9 +268,13 @@ static void test_failing_history_request_fails_sync(void **state)
     assert_non_null(strstr(err, "HTTP 500"));
     free(err);
     long kept = q("SELECT count(*) FROM cases WHERE agency_id = 'gem-hist'");
-    /* the zaken before the failing one (which of the requests in flight
-     * failed depends on timing, within the page's first 41 + 8) */
-    assert_true(kept >= 30 && kept < 50);
+    /* Only zaken before the failing one: the 41st request of the run fails,
+     * so at most 40 zaken can have had their history fetched. Which zaak's
+     * request that was depends on how far the history workers ran ahead of
+     * the writer (nothing bounds it; on a loaded machine the writer has
+     * stored 25 or fewer by then), so no lower bound is asserted: what
+     * matters is that what was stored is whole (below). */
+    assert_true(kept >= 0 && kept <= 40);
     char *a = timelines("gem", "gem-hist"), *b = timelines("gem-hist", NULL);
     assert_string_equal(a, b);
     free(a);
