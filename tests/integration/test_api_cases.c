@@ -208,7 +208,9 @@ static void test_list_first_page(void **state)
     mz_json_free(d);
 }
 
-/* Walks all pages with a given size; checks count, uniqueness and order. */
+/* Walks all pages with a given size; checks count, uniqueness and order,
+ * and that the walk takes exactly ceil(total / size) pages: a `next` on
+ * the last full page would cost one more (empty) page. */
 static void walk(const char *query, const char *token, int page_size, int expect_total)
 {
     char path[600];
@@ -244,6 +246,10 @@ static void walk(const char *query, const char *token, int page_size, int expect
         assert_true(pages < 100);
     }
     assert_int_equal(nseen, expect_total);
+    int want_pages = expect_total == 0 ? 1 : (expect_total + page_size - 1) / page_size;
+    if (pages != want_pages)
+        fail_msg("pageSize=%d%s: %d pages for %d cases, expected %d", page_size, query, pages,
+                 expect_total, want_pages);
 }
 
 static void test_pagination_walk(void **state)
@@ -251,7 +257,8 @@ static void test_pagination_walk(void **state)
     (void)state;
     walk("", g_tok_a, 7, A_CASES);
     walk("", g_tok_a, 1, A_CASES);
-    walk("", g_tok_a, 25, A_CASES); /* exactly one full page: no next */
+    walk("", g_tok_a, 25, A_CASES); /* exactly one full page: no next (test_exactly_full_page) */
+    walk("", g_tok_a, 5, A_CASES);  /* five full pages */
     walk("", g_tok_a, 100, A_CASES);
     walk("&status=closed", g_tok_a, 2, A_CLOSED);
     walk("&agency=uwv-test&status=open", g_tok_a, 3, A_AGENCY2 - 3);
@@ -553,6 +560,45 @@ static void test_http_behaviour(void **state)
     mz_json_free(d);
 }
 
+/* The page's next (page.next, _links.next) is there exactly when another
+ * case follows: a list exactly as long as the page size has none, and one
+ * case more makes it appear, leading to a page with that one case. Runs
+ * after the tests that count BSN_A's cases, as it adds one. */
+static void test_exactly_full_page(void **state)
+{
+    (void)state;
+    char path[300];
+    snprintf(path, sizeof path, "/api/v1/me/cases?pageSize=%d", A_CASES);
+    mz_json_doc *d;
+    assert_int_equal(get(path, g_tok_a, &d, NULL), 200);
+    assert_int_equal(items_of(d)->u.kids.count, A_CASES);
+    const mz_json *next = mz_json_get(mz_json_get(mz_json_root(d), "page"), "next");
+    assert_non_null(next);
+    assert_int_equal(next->type, MZ_JSON_NULL);
+    assert_null(mz_json_get(mz_json_get(mz_json_root(d), "_links"), "next"));
+    mz_json_free(d);
+
+    mz_db *db = mzt_store_open(&g_env);
+    assert_non_null(db);
+    put_case(db, BSN_A, "gemeente-test", A_CASES, false); /* the newest: first in the list */
+    mz_db_close(db);
+
+    assert_int_equal(get(path, g_tok_a, &d, NULL), 200);
+    assert_int_equal(items_of(d)->u.kids.count, A_CASES);
+    assert_string_equal(str_at(items_of(d)->u.kids.first, "title", NULL), "Zaak 25");
+    const char *cursor = str_at(mz_json_get(mz_json_root(d), "page"), "next", NULL);
+    assert_non_null(cursor);
+    assert_non_null(mz_json_get(mz_json_get(mz_json_root(d), "_links"), "next"));
+    char path2[600];
+    snprintf(path2, sizeof path2, "%s&cursor=%s", path, cursor);
+    mz_json_free(d);
+    assert_int_equal(get(path2, g_tok_a, &d, NULL), 200);
+    assert_int_equal(items_of(d)->u.kids.count, 1);
+    assert_string_equal(str_at(items_of(d)->u.kids.first, "title", NULL), "Zaak 0"); /* oldest */
+    assert_int_equal(mz_json_get(mz_json_get(mz_json_root(d), "page"), "next")->type, MZ_JSON_NULL);
+    mz_json_free(d);
+}
+
 /* Every worker's database connection is killed (as by a database restart):
  * the next requests reconnect by themselves, with no service restart. */
 static void test_reconnects_after_connection_loss(void **state)
@@ -586,6 +632,7 @@ int main(void)
         cmocka_unit_test(test_staff_token_forbidden),
         cmocka_unit_test(test_http_behaviour),
         cmocka_unit_test(test_reconnects_after_connection_loss),
+        cmocka_unit_test(test_exactly_full_page), /* last: adds a case */
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
