@@ -595,6 +595,74 @@ static void route_security(void **state)
     assert_true(authed >= 8);
 }
 
+/* Every problem example in the document (any object whose "type" is
+ * urn:mijnzaken:problem:<slug>) has its type's status and title from the
+ * service's table (http.c); counts the examples. */
+static size_t check_problem_examples(const mz_json *v)
+{
+    size_t n = 0;
+    if (!v || (v->type != MZ_JSON_OBJECT && v->type != MZ_JSON_ARRAY))
+        return 0;
+    const char *type = mz_json_string(mz_json_get(v, "type"), NULL);
+    static const char urn[] = "urn:mijnzaken:problem:";
+    if (v->type == MZ_JSON_OBJECT && type && strncmp(type, urn, sizeof urn - 1) == 0) {
+        size_t nt;
+        const mz_problem_type *t = mz_problem_types(&nt);
+        const mz_problem_type *found = NULL;
+        for (size_t i = 0; i < nt; i++)
+            if (strcmp(t[i].slug, type + sizeof urn - 1) == 0)
+                found = &t[i];
+        if (!found)
+            fail_msg("example of unknown problem type %s", type);
+        const char *title = mz_json_string(mz_json_get(v, "title"), NULL);
+        int64_t status = 0;
+        if (!title || strcmp(title, found->title) != 0)
+            fail_msg("example of %s has title \"%s\", the service's is \"%s\"", type,
+                     title ? title : "(none)", found->title);
+        if (!mz_json_int64(mz_json_get(v, "status"), &status) || status != found->status)
+            fail_msg("example of %s has status %lld, the service's is %u", type, (long long)status,
+                     found->status);
+        n++;
+    }
+    for (const mz_json *k = v->u.kids.first; k; k = k->next)
+        n += check_problem_examples(k);
+    return n;
+}
+
+/* The problem types the contract documents (the table in info.description
+ * and every example) are the service's table, both ways. */
+static void documented_problems_match_table(void **state)
+{
+    (void)state;
+    char err[1024];
+    char *json = mz_yaml_to_json(mz_openapi_yaml, mz_openapi_yaml_len, err, sizeof err);
+    assert_non_null(json);
+    mz_json_limits lim = {.max_depth = 64, .max_nodes = 1000000, .max_string = 1 << 20};
+    mz_json_doc *doc = mz_json_parse(json, strlen(json), &lim, err, sizeof err);
+    assert_non_null(doc);
+    assert_true(check_problem_examples(mz_json_root(doc)) >= 10);
+    const char *desc =
+        mz_json_string(mz_json_get(mz_json_get(mz_json_root(doc), "info"), "description"), NULL);
+    assert_non_null(desc);
+    size_t nt;
+    const mz_problem_type *t = mz_problem_types(&nt);
+    for (size_t i = 0; i < nt; i++) {
+        char row[200];
+        snprintf(row, sizeof row, "| `%s` | %u | %s |", t[i].slug, t[i].status, t[i].title);
+        if (!strstr(desc, row))
+            fail_msg("the contract's table of problem types lacks the row \"%s\"", row);
+    }
+    size_t rows = 0;
+    for (const char *p = strchr(desc, '\n'); p; p = strchr(p + 1, '\n')) {
+        const char *line = p + 1 + strspn(p + 1, " ");
+        if (strncmp(line, "| `", 3) == 0) /* a row naming a slug */
+            rows++;
+    }
+    assert_int_equal(rows, nt); /* and documents no other */
+    mz_json_free(doc);
+    free(json);
+}
+
 /* Every example the document gives for a response must pass the check for
  * that very response: the examples are what client developers copy. */
 static void documented_examples_validate(void **state)
@@ -1035,6 +1103,7 @@ int main(void)
         cmocka_unit_test(each_operation),
         cmocka_unit_test(route_query_parameters),
         cmocka_unit_test(route_security),
+        cmocka_unit_test(documented_problems_match_table),
         cmocka_unit_test(documented_examples_validate),
         cmocka_unit_test(engine_all_of),
         cmocka_unit_test(engine_one_of_any_of),
