@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "bsn.h"
 #include "config.h"
 #include "crypto.h"
@@ -48,7 +49,7 @@ static bool match(const char *pattern, const char *path, mz_req *r)
                 return false;
             if (r) {
                 r->param_name[np] = p + 1; /* name runs to '}' */
-                r->param_value[np] = strndup(s, slen);
+                r->param_value[np] = mz_xstrndup(s, slen);
                 r->nparams = np + 1;
             }
             np++;
@@ -452,9 +453,7 @@ static bool refuse_early(mz_req *r)
 
 static mz_req *req_new(struct MHD_Connection *conn)
 {
-    mz_req *r = calloc(1, sizeof *r);
-    if (!r)
-        return NULL;
+    mz_req *r = mz_xcalloc(1, sizeof *r);
     r->conn = conn;
     r->method = "";
     r->start_us = mz_now_us();
@@ -476,11 +475,9 @@ static void *uri_logged(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     (void)cls;
     mz_req *r = req_new(conn);
-    if (!r)
-        return NULL;
     const char *u = uri ? uri : "";
     r->target_too_long = strlen(u) > MZ_MAX_TARGET_BYTES;
-    r->raw_path = strndup(u, r->target_too_long ? 0 : strcspn(u, "?"));
+    r->raw_path = mz_xstrndup(u, r->target_too_long ? 0 : strcspn(u, "?"));
     if (!r->target_too_long)
         r->bad_target = mz_target_problem(u);
     return r;
@@ -495,9 +492,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     (void)url; /* percent-decoded: we route on r->raw_path */
     (void)version;
     mz_req *r = *con_cls;
-    if (!r || !r->started) {
-        if (!r || !r->raw_path)
-            return MHD_NO; /* out of memory in uri_logged: MHD closes the connection */
+    if (!r->started) { /* r: from uri_logged, which MHD calls first */
         r->started = true;
         r->method = method;
         /* in flight from here: a client still sending its headers does
@@ -521,10 +516,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         if (!r->body_too_large && r->body_len + n <= (size_t)g_mz_config.max_body_bytes) {
-            char *nb = realloc(r->body, r->body_len + n + 1);
-            if (!nb)
-                return MHD_NO;
-            r->body = nb;
+            r->body = mz_xreallocarray(r->body, r->body_len + n + 1, 1);
             memcpy(r->body + r->body_len, upload_data, n);
             r->body_len += n;
             r->body[r->body_len] = '\0';
