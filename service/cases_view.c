@@ -17,7 +17,7 @@ static void bad(mz_req *r, bool body, const char *field, const char *why)
     }
     char msg[200];
     snprintf(msg, sizeof msg, "%s: %s", field, why);
-    mz_reply_problem(r, 400, "bad-request", "Invalid request body", msg);
+    mz_reply_problem(r, MZ_P_BAD_REQUEST, msg);
 }
 
 bool mz_list_query_check(mz_req *r, mz_list_query *q, bool body)

@@ -190,12 +190,11 @@ void mz_h_agency_sync(mz_req *r)
     const char *id = mz_req_param(r, "agencyId");
     const mz_agency *a = mz_agencies_find(mz_agencies_current(), id);
     if (!a) {
-        mz_reply_problem(r, 404, "not-found", "Not found", "no such agency");
+        mz_reply_problem(r, MZ_P_NOT_FOUND, "no such agency");
         return;
     }
     if (!a->state || !a->enabled) {
-        mz_reply_problem(r, 409, "conflict", "Conflict",
-                         "this agency has no enabled adapter to sync from");
+        mz_reply_problem(r, MZ_P_CONFLICT, "this agency has no enabled adapter to sync from");
         return;
     }
     mz_db *db = mz_db_thread();

@@ -33,7 +33,7 @@ void mz_h_dev_login(mz_req *r)
               (!role || strcmp(role, "professional") == 0 || strcmp(role, "admin") == 0);
     if (!ok) {
         mz_json_free(d);
-        mz_reply_problem(r, 400, "bad-request", "Invalid request body",
+        mz_reply_problem(r, MZ_P_BAD_REQUEST,
                          "give either bsn (a valid BSN) or role (professional or admin)");
         return;
     }

@@ -68,8 +68,7 @@ void mz_h_me_case_get(mz_req *r)
 {
     const char *id = mz_req_param(r, "caseId");
     if (!mz_uuid_valid(id)) {
-        mz_reply_problem(r, 400, "bad-parameter", "Invalid path parameter",
-                         "caseId must be a UUID");
+        mz_reply_problem(r, MZ_P_BAD_PARAMETER, "caseId must be a UUID");
         return;
     }
     unsigned char key[MZ_PSEUDONYM_LEN];
@@ -89,7 +88,7 @@ void mz_h_me_case_get(mz_req *r)
     if (PQntuples(res) == 0) {
         PQclear(res);
         if (log_self(r, db, &t, key, "not_found"))
-            mz_reply_problem(r, 404, "not-found", "Not found", "no such case");
+            mz_reply_problem(r, MZ_P_NOT_FOUND, "no such case");
         return;
     }
     mz_buf b = MZ_BUF_INIT;

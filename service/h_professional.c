@@ -51,7 +51,7 @@ static const mz_activity *purpose_of(mz_req *r, const char *purpose, bool body)
     if (body) {
         char msg[160];
         snprintf(msg, sizeof msg, "purpose: %s", why);
-        mz_reply_problem(r, 400, "bad-request", "Invalid request body", msg);
+        mz_reply_problem(r, MZ_P_BAD_REQUEST, msg);
     } else {
         mz_reply_bad_param(r, "purpose", why);
     }
@@ -60,15 +60,14 @@ static const mz_activity *purpose_of(mz_req *r, const char *purpose, bool body)
 
 static void body_problem(mz_req *r, const char *msg)
 {
-    mz_reply_problem(r, 400, "bad-request", "Invalid request body", msg);
+    mz_reply_problem(r, MZ_P_BAD_REQUEST, msg);
 }
 
 void mz_h_cases_search(mz_req *r)
 {
     const char *ct = mz_req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (!ct || strncmp(ct, "application/json", 16) != 0) {
-        mz_reply_problem(r, 415, "unsupported-media-type", "Unsupported media type",
-                         "the body must be application/json");
+        mz_reply_problem(r, MZ_P_UNSUPPORTED_MEDIA_TYPE, "the body must be application/json");
         return;
     }
     char perr[160];
@@ -148,8 +147,7 @@ void mz_h_cases_get(mz_req *r)
 {
     const char *id = mz_req_param(r, "caseId");
     if (!mz_uuid_valid(id)) {
-        mz_reply_problem(r, 400, "bad-parameter", "Invalid path parameter",
-                         "caseId must be a UUID");
+        mz_reply_problem(r, MZ_P_BAD_PARAMETER, "caseId must be a UUID");
         return;
     }
     const mz_activity *a = purpose_of(r, mz_req_query(r, "purpose"), false);
@@ -167,7 +165,7 @@ void mz_h_cases_get(mz_req *r)
     }
     if (PQntuples(res) == 0) { /* no case, no data subject: nothing read */
         PQclear(res);
-        mz_reply_problem(r, 404, "not-found", "Not found", "no such case");
+        mz_reply_problem(r, MZ_P_NOT_FOUND, "no such case");
         return;
     }
     unsigned char key[MZ_PSEUDONYM_LEN];

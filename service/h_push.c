@@ -27,8 +27,7 @@ static bool json_content(mz_req *r)
     const char *ct = mz_req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (ct && strncasecmp(ct, "application/json", 16) == 0 && (ct[16] == '\0' || ct[16] == ';'))
         return true;
-    mz_reply_problem(r, 415, "unsupported-media-type", "Unsupported media type",
-                     "the body must be application/json");
+    mz_reply_problem(r, MZ_P_UNSUPPORTED_MEDIA_TYPE, "the body must be application/json");
     return false;
 }
 
@@ -81,7 +80,7 @@ void mz_h_push_events(mz_req *r)
 {
     const mz_agency *a = agency_of(r);
     if (!a || !a->webhook_secret) {
-        mz_reply_problem(r, 404, "not-found", "Not found", "no such agency accepting events");
+        mz_reply_problem(r, MZ_P_NOT_FOUND, "no such agency accepting events");
         return;
     }
     if (!json_content(r))
@@ -91,16 +90,15 @@ void mz_h_push_events(mz_req *r)
         a->webhook_secret, id, mz_req_header(r, "webhook-timestamp"),
         mz_req_header(r, "webhook-signature"), r->body ? r->body : "", r->body_len, time(NULL));
     if (sig == MZ_SIG_BAD_SECRET) {
-        mz_reply_problem(r, 503, "service-unavailable", "Service unavailable",
-                         mz_sig_result_text(sig));
+        mz_reply_problem(r, MZ_P_SERVICE_UNAVAILABLE, mz_sig_result_text(sig));
         return;
     }
     if (sig != MZ_SIG_OK) {
-        mz_reply_problem(r, 401, "unauthorized", "Signature not accepted", mz_sig_result_text(sig));
+        mz_reply_problem(r, MZ_P_UNAUTHORIZED, mz_sig_result_text(sig));
         return;
     }
     if (!r->body_len) {
-        mz_reply_problem(r, 400, "bad-request", "Bad request", "the body is empty");
+        mz_reply_problem(r, MZ_P_BAD_REQUEST, "the body is empty");
         return;
     }
     mz_buf canon = MZ_BUF_INIT;
@@ -108,7 +106,7 @@ void mz_h_push_events(mz_req *r)
     char err[300];
     if (!mz_events_accept(r->body, r->body_len, &canon, &n, err, sizeof err)) {
         mz_buf_free(&canon);
-        mz_reply_problem(r, 400, "bad-request", "Invalid event", err);
+        mz_reply_problem(r, MZ_P_BAD_REQUEST, err);
         return;
     }
     r->async_count = n;
@@ -121,14 +119,13 @@ void mz_h_push_notifications(mz_req *r)
 {
     const mz_agency *a = agency_of(r);
     if (!a || !a->notifications_auth) {
-        mz_reply_problem(r, 404, "not-found", "Not found",
-                         "no such agency accepting notifications");
+        mz_reply_problem(r, MZ_P_NOT_FOUND, "no such agency accepting notifications");
         return;
     }
     const char *auth = mz_req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
     if (!auth || !mz_consttime_eq(auth, strlen(auth), a->notifications_auth,
                                   strlen(a->notifications_auth))) {
-        mz_reply_problem(r, 403, "forbidden", "Forbidden",
+        mz_reply_problem(r, MZ_P_FORBIDDEN,
                          "the Authorization header does not match this agency's subscription");
         return;
     }
@@ -143,7 +140,7 @@ void mz_h_push_notifications(mz_req *r)
         mz_notification_accept(r->body, r->body_len, bases, &canon, err, sizeof err);
     if (nr == MZ_NOTIFICATION_INVALID) {
         mz_buf_free(&canon);
-        mz_reply_problem(r, 400, "bad-request", "Invalid notification", err);
+        mz_reply_problem(r, MZ_P_BAD_REQUEST, err);
         return;
     }
     if (nr == MZ_NOTIFICATION_IRRELEVANT) { /* "test", or nothing we show: nothing kept */

@@ -11,12 +11,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "bsn.h"
 #include "config.h"
 #include "crypto.h"
 #include "log.h"
 #include "metrics.h"
 #include "static_files.h"
+
+/* Retry-After on every 503: a few seconds, the time a database restart
+ * or a reconnect takes. */
+#define MZ_RETRY_AFTER_SECONDS "5"
 
 static struct MHD_Daemon *g_daemon;
 static atomic_long g_in_flight; /* requests between arrival and completion */
@@ -44,7 +49,7 @@ static bool match(const char *pattern, const char *path, mz_req *r)
                 return false;
             if (r) {
                 r->param_name[np] = p + 1; /* name runs to '}' */
-                r->param_value[np] = strndup(s, slen);
+                r->param_value[np] = mz_xstrndup(s, slen);
                 r->nparams = np + 1;
             }
             np++;
@@ -129,6 +134,8 @@ static void set_response(mz_req *r, unsigned status, struct MHD_Response *resp,
     MHD_add_response_header(resp, "API-Version", MZ_API_VERSION);
     MHD_add_response_header(resp, "X-Request-Id", r->request_id);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (status == 503) /* every 503, whoever builds it */
+        MHD_add_response_header(resp, "Retry-After", MZ_RETRY_AFTER_SECONDS);
     /* no-store unless public (the portal's files, fn NULL, set their own) */
     bool portal = r->route && r->route->fn == NULL;
     if (!portal && (!r->route || !(r->route->flags & MZ_R_PUBLIC) || status >= 400))
@@ -159,9 +166,36 @@ void mz_reply_static(mz_req *r, unsigned status, const char *content_type, const
                  content_type);
 }
 
-void mz_reply_problem(mz_req *r, unsigned status, const char *slug, const char *title,
-                      const char *detail)
+/* One slug, one status, one title per problem type (tests/unit/
+ * test_router.c test_problem_types; the contract's examples agree,
+ * tests/unit/test_oas.c documented_problems_match_table). */
+static const mz_problem_type problem_types[MZ_P_COUNT] = {
+    {MZ_P_BAD_REQUEST, "bad-request", 400, "Bad request"},
+    {MZ_P_BAD_PARAMETER, "bad-parameter", 400, "Invalid parameter"},
+    {MZ_P_UNAUTHORIZED, "unauthorized", 401, "Authentication required"},
+    {MZ_P_FORBIDDEN, "forbidden", 403, "Forbidden"},
+    {MZ_P_NOT_FOUND, "not-found", 404, "Not found"},
+    {MZ_P_METHOD_NOT_ALLOWED, "method-not-allowed", 405, "Method not allowed"},
+    {MZ_P_CONFLICT, "conflict", 409, "Conflict"},
+    {MZ_P_PAYLOAD_TOO_LARGE, "payload-too-large", 413, "Request body too large"},
+    {MZ_P_URI_TOO_LONG, "uri-too-long", 414, "URI too long"},
+    {MZ_P_UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", 415, "Unsupported media type"},
+    {MZ_P_HEADERS_TOO_LARGE, "headers-too-large", 431, "Request header fields too large"},
+    {MZ_P_INTERNAL_ERROR, "internal-error", 500, "Internal error"},
+    {MZ_P_SERVICE_UNAVAILABLE, "service-unavailable", 503, "Service unavailable"},
+};
+
+const mz_problem_type *mz_problem_types(size_t *n)
 {
+    *n = MZ_P_COUNT;
+    return problem_types;
+}
+
+void mz_reply_problem(mz_req *r, mz_problem p, const char *detail)
+{
+    const mz_problem_type *t = &problem_types[(unsigned)p < MZ_P_COUNT ? p : MZ_P_INTERNAL_ERROR];
+    unsigned status = t->status;
+    const char *slug = t->slug, *title = t->title;
     mz_buf b = MZ_BUF_INIT;
     mz_buf_puts(&b, "{\"type\":\"urn:mijnzaken:problem:");
     mz_buf_puts(&b, slug);
@@ -218,13 +252,12 @@ void mz_reply_bad_param(mz_req *r, const char *param, const char *detail)
 {
     char msg[256];
     snprintf(msg, sizeof msg, "query parameter '%s': %s", mz_safe_echo(param), detail);
-    mz_reply_problem(r, 400, "bad-parameter", "Invalid query parameter", msg);
+    mz_reply_problem(r, MZ_P_BAD_PARAMETER, msg);
 }
 
 void mz_reply_unavailable(mz_req *r, const char *detail)
 {
-    mz_reply_problem(r, 503, "service-unavailable", "Service temporarily unavailable", detail);
-    mz_reply_header(r, "Retry-After", "5");
+    mz_reply_problem(r, MZ_P_SERVICE_UNAVAILABLE, detail); /* Retry-After: set_response */
 }
 
 void mz_req_suspend(mz_req *r, mz_handler cont)
@@ -274,7 +307,7 @@ static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char 
 
 static void unauthorized(mz_req *r, const char *why)
 {
-    mz_reply_problem(r, 401, "unauthorized", "Authentication required", why);
+    mz_reply_problem(r, MZ_P_UNAUTHORIZED, why);
     mz_reply_header(r, "WWW-Authenticate", "Bearer realm=\"mijnzaken\", error=\"invalid_token\"");
 }
 
@@ -287,17 +320,17 @@ static void dispatch(mz_req *r, const char *url)
         return;
     if (!route) {
         if (path_known) {
-            mz_reply_problem(r, 405, "method-not-allowed", "Method not allowed",
+            mz_reply_problem(r, MZ_P_METHOD_NOT_ALLOWED,
                              "this resource does not support the request method");
             mz_reply_header(r, "Allow", allow);
         } else {
-            mz_reply_problem(r, 404, "not-found", "Not found", "no such resource");
+            mz_reply_problem(r, MZ_P_NOT_FOUND, "no such resource");
         }
         return;
     }
     r->route = route;
     if (r->body_too_large) {
-        mz_reply_problem(r, 413, "payload-too-large", "Request body too large",
+        mz_reply_problem(r, MZ_P_PAYLOAD_TOO_LARGE,
                          "the request body exceeds the configured limit");
         return;
     }
@@ -315,7 +348,7 @@ static void dispatch(mz_req *r, const char *url)
         }
         if (route->flags & MZ_R_CITIZEN) {
             if (r->principal.roles) {
-                mz_reply_problem(r, 403, "forbidden", "Forbidden", "this endpoint is for citizens");
+                mz_reply_problem(r, MZ_P_FORBIDDEN, "this endpoint is for citizens");
                 return;
             }
             if (!r->principal.has_bsn) {
@@ -324,20 +357,17 @@ static void dispatch(mz_req *r, const char *url)
             }
         }
         if ((route->flags & MZ_R_PROFESSIONAL) && !(r->principal.roles & MZ_ROLE_PROFESSIONAL)) {
-            mz_reply_problem(r, 403, "forbidden", "Forbidden",
-                             "this endpoint is for professionals");
+            mz_reply_problem(r, MZ_P_FORBIDDEN, "this endpoint is for professionals");
             return;
         }
         if ((route->flags & MZ_R_ADMIN) && !(r->principal.roles & MZ_ROLE_ADMIN)) {
-            mz_reply_problem(r, 403, "forbidden", "Forbidden",
-                             "this endpoint is for administrators");
+            mz_reply_problem(r, MZ_P_FORBIDDEN, "this endpoint is for administrators");
             return;
         }
     }
     route->fn(r);
     if (!r->resp && !r->cont)
-        mz_reply_problem(r, 500, "internal-error", "Internal error",
-                         "the request could not be completed");
+        mz_reply_problem(r, MZ_P_INTERNAL_ERROR, "the request could not be completed");
 }
 
 #define MZ_MAX_HEADER_BYTES 16384
@@ -376,8 +406,7 @@ static bool refuse_early(mz_req *r)
     header_scan h = {0};
     MHD_get_connection_values(r->conn, MHD_HEADER_KIND, scan_header, &h);
     if (h.bytes > MZ_MAX_HEADER_BYTES) {
-        mz_reply_problem(r, 431, "headers-too-large", "Request header fields too large",
-                         "the request headers exceed 16 KiB");
+        mz_reply_problem(r, MZ_P_HEADERS_TOO_LARGE, "the request headers exceed 16 KiB");
         return true;
     }
     /* Request smuggling: when a proxy in front of us and MHD (which reads
@@ -392,33 +421,30 @@ static bool refuse_early(mz_req *r)
     else if (h.transfer_encoding && h.content_length)
         framing = "the request has both Transfer-Encoding and Content-Length headers";
     if (framing) {
-        mz_reply_problem(r, 400, "bad-request", "Ambiguous message framing", framing);
+        mz_reply_problem(r, MZ_P_BAD_REQUEST, framing);
         return true;
     }
     const char *te =
         MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
     if (te && strcasecmp(te, "chunked") != 0) {
-        mz_reply_problem(r, 400, "bad-request", "Unsupported transfer encoding",
-                         "only chunked transfer encoding is accepted");
+        mz_reply_problem(r, MZ_P_BAD_REQUEST, "only chunked transfer encoding is accepted");
         return true;
     }
     if (h.host > 1) {
-        mz_reply_problem(r, 400, "bad-request", "Invalid request header",
-                         "the request has more than one Host header");
+        mz_reply_problem(r, MZ_P_BAD_REQUEST, "the request has more than one Host header");
         return true;
     }
     /* Two credentials: which one counts would depend on who reads them
      * (MHD returns the first; a proxy or a log may use the last). */
     if (h.authorization > 1) {
-        mz_reply_problem(r, 400, "bad-request", "Invalid request header",
-                         "the Authorization header is given more than once");
+        mz_reply_problem(r, MZ_P_BAD_REQUEST, "the Authorization header is given more than once");
         return true;
     }
     /* Refuse an announced oversized body before reading any of it. */
     const char *cl =
         MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl && strtoull(cl, NULL, 10) > (unsigned long long)g_mz_config.max_body_bytes) {
-        mz_reply_problem(r, 413, "payload-too-large", "Request body too large",
+        mz_reply_problem(r, MZ_P_PAYLOAD_TOO_LARGE,
                          "the request body exceeds the configured limit");
         return true;
     }
@@ -427,9 +453,7 @@ static bool refuse_early(mz_req *r)
 
 static mz_req *req_new(struct MHD_Connection *conn)
 {
-    mz_req *r = calloc(1, sizeof *r);
-    if (!r)
-        return NULL;
+    mz_req *r = mz_xcalloc(1, sizeof *r);
     r->conn = conn;
     r->method = "";
     r->start_us = mz_now_us();
@@ -451,11 +475,9 @@ static void *uri_logged(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     (void)cls;
     mz_req *r = req_new(conn);
-    if (!r)
-        return NULL;
     const char *u = uri ? uri : "";
     r->target_too_long = strlen(u) > MZ_MAX_TARGET_BYTES;
-    r->raw_path = strndup(u, r->target_too_long ? 0 : strcspn(u, "?"));
+    r->raw_path = mz_xstrndup(u, r->target_too_long ? 0 : strcspn(u, "?"));
     if (!r->target_too_long)
         r->bad_target = mz_target_problem(u);
     return r;
@@ -470,9 +492,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     (void)url; /* percent-decoded: we route on r->raw_path */
     (void)version;
     mz_req *r = *con_cls;
-    if (!r || !r->started) {
-        if (!r || !r->raw_path)
-            return MHD_NO; /* out of memory in uri_logged: MHD closes the connection */
+    if (!r->started) { /* r: from uri_logged, which MHD calls first */
         r->started = true;
         r->method = method;
         /* in flight from here: a client still sending its headers does
@@ -481,10 +501,9 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         /* Refuse what we will not read, at once (MHD then closes the
          * connection, which is what we want for these). */
         if (r->target_too_long)
-            mz_reply_problem(r, 414, "uri-too-long", "URI too long",
-                             "the request target exceeds 8 KiB");
+            mz_reply_problem(r, MZ_P_URI_TOO_LONG, "the request target exceeds 8 KiB");
         else if (r->bad_target)
-            mz_reply_problem(r, 400, "bad-request", "Invalid request target", r->bad_target);
+            mz_reply_problem(r, MZ_P_BAD_REQUEST, r->bad_target);
         if (r->resp || refuse_early(r)) {
             r->refused_early = true;
             mz_reply_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
@@ -497,10 +516,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         if (!r->body_too_large && r->body_len + n <= (size_t)g_mz_config.max_body_bytes) {
-            char *nb = realloc(r->body, r->body_len + n + 1);
-            if (!nb)
-                return MHD_NO;
-            r->body = nb;
+            r->body = mz_xreallocarray(r->body, r->body_len + n + 1, 1);
             memcpy(r->body + r->body_len, upload_data, n);
             r->body_len += n;
             r->body[r->body_len] = '\0';
@@ -518,8 +534,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         r->cont = NULL;
         cont(r);
         if (!r->resp)
-            mz_reply_problem(r, 500, "internal-error", "Internal error",
-                             "the request could not be completed");
+            mz_reply_problem(r, MZ_P_INTERNAL_ERROR, "the request could not be completed");
         return MHD_queue_response(conn, r->status, r->resp);
     }
     if (r->resp) /* already answered */

@@ -108,19 +108,52 @@ const char *mz_req_param(const mz_req *r, const char *name);
 const char *mz_req_query(const mz_req *r, const char *name);
 const char *mz_req_header(const mz_req *r, const char *name);
 
-/* Responses. mz_reply_json takes the buffer's data (b is left empty). */
+/* Responses. Every 503, of whatever kind, carries Retry-After (added by
+ * the HTTP layer): clients and load balancers need to know when to come
+ * back. mz_reply_json takes the buffer's data (b is left empty). */
 void mz_reply_json(mz_req *r, unsigned status, mz_buf *b);
 /* Static data is not copied; it must outlive the response. */
 void mz_reply_static(mz_req *r, unsigned status, const char *content_type, const char *data,
                      size_t len);
 void mz_reply_text(mz_req *r, unsigned status, const char *content_type, mz_buf *b);
-/* problem+json. slug → type "urn:mijnzaken:problem:<slug>". detail must not
- * contain personal data or token material. */
-void mz_reply_problem(mz_req *r, unsigned status, const char *slug, const char *title,
-                      const char *detail);
+/* Problem types (RFC 9457). Each has one slug (type
+ * "urn:mijnzaken:problem:<slug>"), one HTTP status and one title, from the
+ * table in http.c (mz_problem_types; the contract documents the same table
+ * in its description). What differs between two answers of one type goes
+ * in the detail, never in the title: clients may key on type and title. */
+typedef enum mz_problem {
+    MZ_P_BAD_REQUEST,
+    MZ_P_BAD_PARAMETER,
+    MZ_P_UNAUTHORIZED,
+    MZ_P_FORBIDDEN,
+    MZ_P_NOT_FOUND,
+    MZ_P_METHOD_NOT_ALLOWED,
+    MZ_P_CONFLICT,
+    MZ_P_PAYLOAD_TOO_LARGE,
+    MZ_P_URI_TOO_LONG,
+    MZ_P_UNSUPPORTED_MEDIA_TYPE,
+    MZ_P_HEADERS_TOO_LARGE,
+    MZ_P_INTERNAL_ERROR,
+    MZ_P_SERVICE_UNAVAILABLE,
+    MZ_P_COUNT
+} mz_problem;
+
+typedef struct mz_problem_type {
+    mz_problem id; /* its index in the table */
+    const char *slug;
+    unsigned status;
+    const char *title;
+} mz_problem_type;
+
+/* The table, indexed by mz_problem; *n = MZ_P_COUNT. Static data. */
+const mz_problem_type *mz_problem_types(size_t *n);
+
+/* problem+json of type p (status and title from the table). detail (NULL:
+ * the title) must not contain personal data or token material. */
+void mz_reply_problem(mz_req *r, mz_problem p, const char *detail);
 /* Convenience problems. */
 void mz_reply_bad_param(mz_req *r, const char *param, const char *detail);
-void mz_reply_unavailable(mz_req *r, const char *detail); /* 503 + Retry-After */
+void mz_reply_unavailable(mz_req *r, const char *detail); /* 503 */
 /* Adds a header to the response already set. */
 void mz_reply_header(mz_req *r, const char *name, const char *value);
 

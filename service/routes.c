@@ -1,8 +1,12 @@
 /*
  * routes.c — the route table: the one list of what the service answers.
- * tests/unit/test_oas.c (each_operation) fails when this table and
- * openapi/openapi.yaml disagree. Every answer is Cache-Control: no-store
- * unless its route is MZ_R_PUBLIC (tests/unit/test_router.c).
+ * tests/unit/test_oas.c fails when this table and openapi/openapi.yaml
+ * disagree: on methods and paths (each_operation), on the allowed query
+ * parameters (route_query_parameters) and on authentication, the
+ * MZ_R_AUTH/CITIZEN/PROFESSIONAL/ADMIN flags against each operation's
+ * `security` (route_security). Every answer is Cache-Control: no-store
+ * unless its route is MZ_R_PUBLIC (tests/unit/test_router.c,
+ * test_routes_table_shape).
  */
 #include "handlers.h"
 

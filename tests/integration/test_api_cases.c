@@ -1,7 +1,8 @@
 /*
  * test_api_cases.c — the citizen "my cases" API end to end: the real
  * `mijnzaken serve` over loopback against a real Postgres, data written
- * through the real store path, tokens signed with real keys.
+ * through the real store path, tokens signed with real keys. Every answer
+ * is checked against the contract by mzt_http (tests/support/mzt.h).
  */
 // clang-format off
 #include <stdarg.h>
@@ -22,7 +23,6 @@
 #include "db.h"
 #include "json.h"
 #include "mzt.h"
-#include "oas.h"
 #include "store.h"
 
 #define BSN_A     "999993653" /* 25 cases across two agencies */
@@ -34,29 +34,7 @@
 
 static mzt_env g_env;
 static mzt_server g_srv;
-static oas *g_oas;
 
-/* Every response must match the contract (openapi/openapi.yaml). */
-static void contract(const char *method, const char *path, const mzt_resp *r)
-{
-    char ct[128] = "", err[512], p[1024];
-    mzt_header(r, "content-type", ct, sizeof ct);
-    snprintf(p, sizeof p, "%s", path);
-    p[strcspn(p, "?")] = '\0';
-    if (!oas_check(g_oas, method, p, (int)r->status, ct, r->body, r->body_len, err, sizeof err))
-        fail_msg("%s %s -> %ld does not match the OpenAPI document: %s", method, path, r->status,
-                 err);
-}
-
-/* mzt_http plus the contract check. */
-static bool http(const char *method, const char *path, const char *token,
-                 const char *const *headers, const char *body, mzt_resp *out)
-{
-    bool ok = mzt_http(&g_srv, method, path, token, headers, body, out);
-    if (ok)
-        contract(method, path, out);
-    return ok;
-}
 static char *g_tok_a, *g_tok_b, *g_tok_c;
 
 static void put_case(mz_db *db, const char *bsn, const char *agency, int i, bool closed)
@@ -112,9 +90,6 @@ static int setup(void **state)
     mz_db_close(db);
     if (!mzt_server_start(&g_srv, &g_env, NULL))
         return -1;
-    g_oas = oas_load_embedded(err, sizeof err);
-    if (!g_oas)
-        return -1;
     g_tok_a = mzt_citizen_token(&g_env, BSN_A);
     g_tok_b = mzt_citizen_token(&g_env, BSN_B);
     g_tok_c = mzt_citizen_token(&g_env, BSN_C);
@@ -125,7 +100,6 @@ static int teardown(void **state)
 {
     (void)state;
     int rc = mzt_server_stop(&g_srv);
-    oas_free(g_oas);
     free(g_tok_a);
     free(g_tok_b);
     free(g_tok_c);
@@ -147,7 +121,7 @@ static int teardown(void **state)
 static long get(const char *path, const char *token, mz_json_doc **doc, mzt_resp *keep)
 {
     mzt_resp r;
-    assert_true(http("GET", path, token, NULL, NULL, &r));
+    assert_true(mzt_http(&g_srv, "GET", path, token, NULL, NULL, &r));
     if (doc) {
         char err[128];
         mz_json_limits lim = {.max_depth = 64, .max_nodes = 1000000};
@@ -234,7 +208,9 @@ static void test_list_first_page(void **state)
     mz_json_free(d);
 }
 
-/* Walks all pages with a given size; checks count, uniqueness and order. */
+/* Walks all pages with a given size; checks count, uniqueness and order,
+ * and that the walk takes exactly ceil(total / size) pages: a `next` on
+ * the last full page would cost one more (empty) page. */
 static void walk(const char *query, const char *token, int page_size, int expect_total)
 {
     char path[600];
@@ -270,6 +246,10 @@ static void walk(const char *query, const char *token, int page_size, int expect
         assert_true(pages < 100);
     }
     assert_int_equal(nseen, expect_total);
+    int want_pages = expect_total == 0 ? 1 : (expect_total + page_size - 1) / page_size;
+    if (pages != want_pages)
+        fail_msg("pageSize=%d%s: %d pages for %d cases, expected %d", page_size, query, pages,
+                 expect_total, want_pages);
 }
 
 static void test_pagination_walk(void **state)
@@ -277,7 +257,8 @@ static void test_pagination_walk(void **state)
     (void)state;
     walk("", g_tok_a, 7, A_CASES);
     walk("", g_tok_a, 1, A_CASES);
-    walk("", g_tok_a, 25, A_CASES); /* exactly one full page: no next */
+    walk("", g_tok_a, 25, A_CASES); /* exactly one full page: no next (test_exactly_full_page) */
+    walk("", g_tok_a, 5, A_CASES);  /* five full pages */
     walk("", g_tok_a, 100, A_CASES);
     walk("&status=closed", g_tok_a, 2, A_CLOSED);
     walk("&agency=uwv-test&status=open", g_tok_a, 3, A_AGENCY2 - 3);
@@ -316,7 +297,7 @@ static void test_filters(void **state)
                              "/api/v1/me/cases?agency=uwv-tes"};
     for (size_t i = 0; i < sizeof unknown / sizeof *unknown; i++) {
         mzt_resp r;
-        assert_true(http("GET", unknown[i], g_tok_a, NULL, NULL, &r));
+        assert_true(mzt_http(&g_srv, "GET", unknown[i], g_tok_a, NULL, NULL, &r));
         assert_problem(&r, 400, "query parameter 'agency': is not a known agency");
         mzt_resp_free(&r);
     }
@@ -366,7 +347,7 @@ static void test_bad_parameters(void **state)
         char path[300];
         snprintf(path, sizeof path, "/api/v1/me/cases?%s", cases[i].query);
         mzt_resp r;
-        assert_true(http("GET", path, g_tok_a, NULL, NULL, &r));
+        assert_true(mzt_http(&g_srv, "GET", path, g_tok_a, NULL, NULL, &r));
         assert_problem(&r, 400, cases[i].param);
         assert_null(strstr(r.body, "999993653"));
         mzt_resp_free(&r);
@@ -379,7 +360,7 @@ static void test_bad_parameters(void **state)
         char path[300];
         snprintf(path, sizeof path, "/api/v1/me/access-log?cursor=%s", log_cursors[i]);
         mzt_resp r;
-        assert_true(http("GET", path, g_tok_a, NULL, NULL, &r));
+        assert_true(mzt_http(&g_srv, "GET", path, g_tok_a, NULL, NULL, &r));
         assert_problem(&r, 400, "cursor");
         mzt_resp_free(&r);
     }
@@ -406,19 +387,19 @@ static void test_case_detail_and_isolation(void **state)
     mz_json_free(d);
     /* Another citizen's case is indistinguishable from a missing one. */
     mzt_resp r;
-    assert_true(http("GET", path, g_tok_a, NULL, NULL, &r));
+    assert_true(mzt_http(&g_srv, "GET", path, g_tok_a, NULL, NULL, &r));
     assert_problem(&r, 404, NULL);
     char missing_body[4096];
     snprintf(missing_body, sizeof missing_body, "%s", strstr(r.body, "\"detail\""));
     mzt_resp_free(&r);
-    assert_true(http("GET", "/api/v1/me/cases/00000000-0000-4000-8000-000000000000", g_tok_a, NULL,
-                     NULL, &r));
+    assert_true(mzt_http(&g_srv, "GET", "/api/v1/me/cases/00000000-0000-4000-8000-000000000000",
+                         g_tok_a, NULL, NULL, &r));
     assert_problem(&r, 404, NULL);
     /* same detail text (the instance differs per request) */
     assert_int_equal(
         strncmp(strstr(r.body, "\"detail\""), missing_body, strcspn(missing_body, ",")), 0);
     mzt_resp_free(&r);
-    assert_true(http("GET", "/api/v1/me/cases/not-a-uuid", g_tok_a, NULL, NULL, &r));
+    assert_true(mzt_http(&g_srv, "GET", "/api/v1/me/cases/not-a-uuid", g_tok_a, NULL, NULL, &r));
     assert_problem(&r, 400, "caseId");
     mzt_resp_free(&r);
 }
@@ -493,7 +474,7 @@ static void test_bad_tokens(void **state)
         if (!bad[i].token)
             fail_msg("could not mint token for case '%s'", bad[i].what);
         mzt_resp r;
-        assert_true(http("GET", "/api/v1/me/cases", bad[i].token, NULL, NULL, &r));
+        assert_true(mzt_http(&g_srv, "GET", "/api/v1/me/cases", bad[i].token, NULL, NULL, &r));
         if (r.status != 401)
             fail_msg("case '%s': status %ld, want 401", bad[i].what, r.status);
         assert_problem(&r, 401, NULL);
@@ -507,11 +488,11 @@ static void test_bad_tokens(void **state)
     }
     /* No Authorization header, another scheme. */
     mzt_resp r;
-    assert_true(http("GET", "/api/v1/me/cases", NULL, NULL, NULL, &r));
+    assert_true(mzt_http(&g_srv, "GET", "/api/v1/me/cases", NULL, NULL, NULL, &r));
     assert_problem(&r, 401, "missing");
     mzt_resp_free(&r);
     const char *basic[] = {"Authorization: Basic dXNlcjpwYXNz", NULL};
-    assert_true(http("GET", "/api/v1/me/cases", NULL, basic, NULL, &r));
+    assert_true(mzt_http(&g_srv, "GET", "/api/v1/me/cases", NULL, basic, NULL, &r));
     assert_problem(&r, 401, "Bearer");
     mzt_resp_free(&r);
     /* The good claims do verify: the table above fails for its stated reason. */
@@ -528,7 +509,7 @@ static void test_staff_token_forbidden(void **state)
     (void)state;
     char *t = mzt_staff_token(&g_env, "[\"professional\"]");
     mzt_resp r;
-    assert_true(http("GET", "/api/v1/me/cases", t, NULL, NULL, &r));
+    assert_true(mzt_http(&g_srv, "GET", "/api/v1/me/cases", t, NULL, NULL, &r));
     assert_problem(&r, 403, NULL);
     mzt_resp_free(&r);
     free(t);
@@ -537,18 +518,19 @@ static void test_staff_token_forbidden(void **state)
 static void test_http_behaviour(void **state)
 {
     (void)state;
-    /* The first three are, by design, not in the contract. */
+    /* The first three are, by design, not in the contract (a path or a
+     * method the API does not have): unchecked. */
     mzt_resp r;
-    assert_true(mzt_http(&g_srv, "GET", "/api/v1/me/cases/", g_tok_a, NULL, NULL, &r));
+    assert_true(mzt_http_unchecked(&g_srv, "GET", "/api/v1/me/cases/", g_tok_a, NULL, NULL, &r));
     assert_problem(&r, 404, NULL); /* trailing slash: 404, not a redirect */
     mzt_resp_free(&r);
-    assert_true(mzt_http(&g_srv, "DELETE", "/api/v1/me/cases", g_tok_a, NULL, NULL, &r));
+    assert_true(mzt_http_unchecked(&g_srv, "DELETE", "/api/v1/me/cases", g_tok_a, NULL, NULL, &r));
     assert_problem(&r, 405, NULL);
     char h[64];
     assert_true(mzt_header(&r, "allow", h, sizeof h));
     assert_string_equal(h, "GET");
     mzt_resp_free(&r);
-    assert_true(mzt_http(&g_srv, "GET", "/api/v2/me/cases", g_tok_a, NULL, NULL, &r));
+    assert_true(mzt_http_unchecked(&g_srv, "GET", "/api/v2/me/cases", g_tok_a, NULL, NULL, &r));
     assert_problem(&r, 404, NULL);
     assert_true(mzt_header(&r, "api-version", h, sizeof h));
     mzt_resp_free(&r);
@@ -575,6 +557,45 @@ static void test_http_behaviour(void **state)
     assert_int_equal(get("/api/v1/openapi.json", NULL, &d, NULL), 200);
     assert_string_equal(str_at(mz_json_get(mz_json_root(d), "info"), "title", NULL),
                         "MijnZaken API");
+    mz_json_free(d);
+}
+
+/* The page's next (page.next, _links.next) is there exactly when another
+ * case follows: a list exactly as long as the page size has none, and one
+ * case more makes it appear, leading to a page with that one case. Runs
+ * after the tests that count BSN_A's cases, as it adds one. */
+static void test_exactly_full_page(void **state)
+{
+    (void)state;
+    char path[300];
+    snprintf(path, sizeof path, "/api/v1/me/cases?pageSize=%d", A_CASES);
+    mz_json_doc *d;
+    assert_int_equal(get(path, g_tok_a, &d, NULL), 200);
+    assert_int_equal(items_of(d)->u.kids.count, A_CASES);
+    const mz_json *next = mz_json_get(mz_json_get(mz_json_root(d), "page"), "next");
+    assert_non_null(next);
+    assert_int_equal(next->type, MZ_JSON_NULL);
+    assert_null(mz_json_get(mz_json_get(mz_json_root(d), "_links"), "next"));
+    mz_json_free(d);
+
+    mz_db *db = mzt_store_open(&g_env);
+    assert_non_null(db);
+    put_case(db, BSN_A, "gemeente-test", A_CASES, false); /* the newest: first in the list */
+    mz_db_close(db);
+
+    assert_int_equal(get(path, g_tok_a, &d, NULL), 200);
+    assert_int_equal(items_of(d)->u.kids.count, A_CASES);
+    assert_string_equal(str_at(items_of(d)->u.kids.first, "title", NULL), "Zaak 25");
+    const char *cursor = str_at(mz_json_get(mz_json_root(d), "page"), "next", NULL);
+    assert_non_null(cursor);
+    assert_non_null(mz_json_get(mz_json_get(mz_json_root(d), "_links"), "next"));
+    char path2[600];
+    snprintf(path2, sizeof path2, "%s&cursor=%s", path, cursor);
+    mz_json_free(d);
+    assert_int_equal(get(path2, g_tok_a, &d, NULL), 200);
+    assert_int_equal(items_of(d)->u.kids.count, 1);
+    assert_string_equal(str_at(items_of(d)->u.kids.first, "title", NULL), "Zaak 0"); /* oldest */
+    assert_int_equal(mz_json_get(mz_json_get(mz_json_root(d), "page"), "next")->type, MZ_JSON_NULL);
     mz_json_free(d);
 }
 
@@ -611,6 +632,7 @@ int main(void)
         cmocka_unit_test(test_staff_token_forbidden),
         cmocka_unit_test(test_http_behaviour),
         cmocka_unit_test(test_reconnects_after_connection_loss),
+        cmocka_unit_test(test_exactly_full_page), /* last: adds a case */
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -151,8 +151,10 @@ static void test_database_stopped_under_load(void **state)
            atomic_load(&l.ok), atomic_load(&l.unavailable), atomic_load(&l.other),
            atomic_load(&l.transport));
     assert_true(recovered);
-    assert_int_equal(atomic_load(&l.other), 0);     /* never a 500 */
-    assert_int_equal(atomic_load(&l.transport), 0); /* never a dropped connection */
+    assert_int_equal(atomic_load(&l.other), 0); /* never a 500 */
+    /* never a dropped connection, nor an answer outside the contract
+     * (mzt_http returns false for those on this test's reader threads) */
+    assert_int_equal(atomic_load(&l.transport), 0);
     free(tok);
     assert_int_equal(mzt_server_stop(&s), 0); /* and it never crashed */
 }

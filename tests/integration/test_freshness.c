@@ -27,7 +27,6 @@
 #include "bsn.h"
 #include "json.h"
 #include "mzt.h"
-#include "oas.h"
 #include "webhook.h"
 
 #define SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -36,7 +35,6 @@
 
 static mzt_env g_env;
 static mzt_server g_srv;
-static oas *g_oas;
 static char g_agencies_kv[500];
 static const char *g_env_vars[8];
 
@@ -71,18 +69,13 @@ static int setup(void **state)
     g_env_vars[2] = "MZ_REFRESH_AFTER=0";
     g_env_vars[3] = "MZ_PUSH_FRESH_WINDOW=3";
     g_env_vars[4] = NULL;
-    if (!mzt_server_start(&g_srv, &g_env, g_env_vars))
-        return -1;
-    char err[256];
-    g_oas = oas_load_embedded(err, sizeof err);
-    return g_oas ? 0 : -1;
+    return mzt_server_start(&g_srv, &g_env, g_env_vars) ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
     int rc = mzt_server_stop(&g_srv);
-    oas_free(g_oas);
     size_t n;
     char *log = mzt_slurp(g_srv.log, &n);
     int leak = log && (mz_contains_bsn_like(log, n) || strstr(log, "eyJ"));
@@ -134,7 +127,7 @@ static long push(const char *id, const char *ref)
     return st;
 }
 
-/* The citizen's list (checked against the contract); fills the freshness
+/* The citizen's list (checked against the contract by mzt_http); fills the freshness
  * and lastPushAt ("" when null) of one agency's sources entry. */
 static void source_of(const char *bsn, const char *agency, char *fresh, size_t fn, char *last_push,
                       size_t ln)
@@ -144,11 +137,7 @@ static void source_of(const char *bsn, const char *agency, char *fresh, size_t f
     assert_true(mzt_http(&g_srv, "GET", "/api/v1/me/cases", tok, NULL, NULL, &r));
     free(tok);
     assert_int_equal(r.status, 200);
-    char ct[64] = "", err[512];
-    mzt_header(&r, "content-type", ct, sizeof ct);
-    if (!oas_check(g_oas, "GET", "/api/v1/me/cases", (int)r.status, ct, r.body, r.body_len, err,
-                   sizeof err))
-        fail_msg("contract: %s: %s", r.body, err);
+    char err[512];
     mz_json_doc *doc = mz_json_parse(r.body, r.body_len, NULL, err, sizeof err);
     assert_non_null(doc);
     const mz_json *sources = mz_json_get(mz_json_root(doc), "sources");

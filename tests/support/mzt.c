@@ -1,11 +1,21 @@
 #define _GNU_SOURCE
 #include "mzt.h"
 
+// clang-format off
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+// clang-format on
+
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +29,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "json.h"
+#include "oas.h"
 
 extern char **environ;
 
@@ -288,6 +299,7 @@ bool mzt_server_start(mzt_server *s, const mzt_env *e, const char *const *extra_
     memset(s, 0, sizeof *s);
     static int seq;
     snprintf(s->log, sizeof s->log, "%s/server-%d.log", e->dir, ++seq);
+    s->contract = true;
     const char *args[] = {"serve", NULL};
     s->pid = spawn(e, extra_env, args, s->log);
     if (s->pid < 0)
@@ -362,10 +374,21 @@ bool mzt_fixture_start(mzt_server *s, const mzt_env *e, const char *name, const 
     return false;
 }
 
+/* Contract violations seen on threads other than the main one. */
+static atomic_uint g_violations;
+
 int mzt_server_stop(mzt_server *s)
 {
     if (s->pid <= 0)
         return -1;
+    if (s->contract && atomic_exchange(&g_violations, 0) > 0) {
+        fprintf(stderr, "mzt: answers broke the contract (see above)\n");
+        kill(s->pid, SIGKILL);
+        waitpid(s->pid, NULL, 0);
+        track(s->pid, false);
+        s->pid = 0;
+        return -3;
+    }
     kill(s->pid, SIGTERM);
     int st;
     for (int i = 0; i < 400; i++) {
@@ -404,8 +427,82 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *ud)
     return add;
 }
 
+/* The contract, loaded once per test program (read-only afterwards, so
+ * threads may share it). */
+static oas *g_oas;
+static char g_oas_err[512];
+static pthread_once_t g_oas_once = PTHREAD_ONCE_INIT;
+
+static void oas_unload(void)
+{
+    oas_free(g_oas);
+    g_oas = NULL;
+}
+
+static void oas_load_once(void)
+{
+    g_oas = oas_load_embedded(g_oas_err, sizeof g_oas_err);
+    if (g_oas)
+        atexit(oas_unload);
+}
+
+bool mzt_contract_check(const char *method, const char *path, long status, const char *content_type,
+                        const char *body, size_t body_len, char *err, size_t errlen)
+{
+    pthread_once(&g_oas_once, oas_load_once);
+    if (!g_oas) {
+        snprintf(err, errlen, "cannot load the OpenAPI document: %s", g_oas_err);
+        return false;
+    }
+    char p[4096];
+    snprintf(p, sizeof p, "%.*s", (int)strcspn(path, "?#"), path);
+    return oas_check(g_oas, method, p, (int)status, content_type, body, body_len, err, errlen);
+}
+
+/* NULL when the answer matches the contract, else why not (in err). */
+static const char *contract_problem(const char *method, const char *path, const mzt_resp *r,
+                                    char *err, size_t errlen)
+{
+    char ct[256];
+    bool has_ct = mzt_header(r, "content-type", ct, sizeof ct);
+    if (mzt_contract_check(method, path, r->status, has_ct ? ct : NULL, r->body, r->body_len, err,
+                           errlen))
+        return NULL;
+    return err;
+}
+
+static bool http_do(const mzt_server *s, const char *method, const char *path, const char *token,
+                    const char *const *extra_headers, const char *body, mzt_resp *out);
+
+bool mzt_http_unchecked(const mzt_server *s, const char *method, const char *path,
+                        const char *token, const char *const *extra_headers, const char *body,
+                        mzt_resp *out)
+{
+    return http_do(s, method, path, token, extra_headers, body, out);
+}
+
 bool mzt_http(const mzt_server *s, const char *method, const char *path, const char *token,
               const char *const *extra_headers, const char *body, mzt_resp *out)
+{
+    if (!http_do(s, method, path, token, extra_headers, body, out))
+        return false;
+    if (!s->contract)
+        return true;
+    char err[1024];
+    if (!contract_problem(method, path, out, err, sizeof err))
+        return true;
+    /* cmocka's failure unwinds the test; only its own (main) thread may
+     * do that. Other threads report through the result and the stop. */
+    if (gettid() == getpid())
+        fail_msg("%s %s -> %ld breaks the OpenAPI contract: %s", method, path, out->status, err);
+    fprintf(stderr, "mzt: %s %s -> %ld breaks the OpenAPI contract: %s\n", method, path,
+            out->status, err);
+    atomic_fetch_add(&g_violations, 1);
+    return false;
+}
+
+static bool http_do(const mzt_server *s, const char *method, const char *path, const char *token,
+                    const char *const *extra_headers, const char *body, mzt_resp *out)
 {
     memset(out, 0, sizeof *out);
     CURL *c = curl_easy_init();

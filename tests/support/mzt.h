@@ -63,13 +63,16 @@ typedef struct mzt_server {
     pid_t pid;
     unsigned port;
     char log[300];
+    bool contract; /* mzt_http checks its answers against the OpenAPI document */
 } mzt_server;
 
 /* Starts `mijnzaken serve` on 127.0.0.1:<free port>; waits until it logs
- * "listening". extra_env overrides defaults. */
+ * "listening". extra_env overrides defaults. Its answers to mzt_http are
+ * checked against the contract (s->contract). */
 bool mzt_server_start(mzt_server *s, const mzt_env *e, const char *const *extra_env);
 /* SIGTERM and wait; returns the exit status (0 expected; sanitizer
- * reports make it non-zero). */
+ * reports make it non-zero), or -3 when an answer received on another
+ * thread than the main one broke the contract (see mzt_http). */
 int mzt_server_stop(mzt_server *s);
 
 /* Starts a fixture executable from MZ_FIXTURE_DIR (e.g. "fake_zgw") with
@@ -84,9 +87,30 @@ typedef struct mzt_resp {
 } mzt_resp;
 
 /* Performs a request. token may be NULL (no Authorization header);
- * extra_headers NULL-terminated "Name: value" strings or NULL. */
+ * extra_headers NULL-terminated "Name: value" strings or NULL. Returns false
+ * when no answer came.
+ *
+ * The contract: when s->contract (servers from mzt_server_start, not
+ * fixtures), every answer is checked against openapi/openapi.yaml (status
+ * documented for the operation, Content-Type, body schema: tests/support/
+ * oas.h). A violation fails the running cmocka test at once on the main
+ * thread; on another thread (load tests) it is printed, mzt_http returns
+ * false, and the next mzt_server_stop returns -3. */
 bool mzt_http(const mzt_server *s, const char *method, const char *path, const char *token,
               const char *const *extra_headers, const char *body, mzt_resp *out);
+/* The check mzt_http makes, for answers read some other way (raw
+ * sockets): true when method + path (a query is ignored) answered status,
+ * content_type (NULL: none) and body as openapi/openapi.yaml documents;
+ * else false with why in err. */
+bool mzt_contract_check(const char *method, const char *path, long status, const char *content_type,
+                        const char *body, size_t body_len, char *err, size_t errlen);
+/* mzt_http without the contract check, for answers that are outside the
+ * contract on purpose (a path or method the API does not have, the
+ * portal's files, libmicrohttpd's own error pages). Every caller says why
+ * in a comment. */
+bool mzt_http_unchecked(const mzt_server *s, const char *method, const char *path,
+                        const char *token, const char *const *extra_headers, const char *body,
+                        mzt_resp *out);
 /* Header value (case-insensitive name) into out; false when absent. */
 bool mzt_header(const mzt_resp *r, const char *name, char *out, size_t outlen);
 void mzt_resp_free(mzt_resp *r);

@@ -554,6 +554,108 @@ void oas_each_operation(const oas *o,
     each_op(o, each_upper, &e);
 }
 
+/* The path item and operation documented for method + full path exactly
+ * (a templated path as written, not a request path); false when none. */
+static bool find_exact(const oas *o, const char *method, const char *templ,
+                       const mz_json **item_out, const mz_json **op_out)
+{
+    if (!o || !method || !templ)
+        return false;
+    const mz_json *top = mz_json_get(o->root, "servers");
+    for (const mz_json *p = o->paths->u.kids.first; p; p = p->next) {
+        const mz_json *item = deref(o, p);
+        if (!item || item->type != MZ_JSON_OBJECT)
+            continue;
+        const mz_json *psrv = mz_json_get(item, "servers");
+        for (const mz_json *m = item->u.kids.first; m; m = m->next) {
+            if (!is_method(m->key) || m->type != MZ_JSON_OBJECT || strcasecmp(m->key, method))
+                continue;
+            const mz_json *osrv = mz_json_get(m, "servers");
+            const mz_json *srv = nonempty_array(osrv) ? osrv : nonempty_array(psrv) ? psrv : top;
+            char full[OAS_PATH_MAX];
+            full_path(srv, p->key, full, sizeof full);
+            if (strcmp(full, templ) == 0) {
+                *item_out = item;
+                *op_out = m;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* Reports the names of one "parameters" list located in `in`, skipping the
+ * names in seen[0..*nseen) and adding the reported ones to it. */
+static int report_params(const oas *o, const mz_json *list, const char *in, const char **seen,
+                         size_t *nseen, size_t maxseen, void (*cb)(const char *, void *), void *ud)
+{
+    int n = 0;
+    if (!list || list->type != MZ_JSON_ARRAY)
+        return 0;
+    for (const mz_json *k = list->u.kids.first; k; k = k->next) {
+        const mz_json *prm = deref(o, k);
+        const char *name = str_of(mz_json_get(prm, "name"));
+        const char *loc = str_of(mz_json_get(prm, "in"));
+        if (!name || !loc || strcmp(loc, in) != 0)
+            continue;
+        bool dup = false;
+        for (size_t i = 0; i < *nseen && !dup; i++)
+            dup = strcmp(seen[i], name) == 0;
+        if (dup)
+            continue;
+        if (*nseen < maxseen)
+            seen[(*nseen)++] = name;
+        if (cb)
+            cb(name, ud);
+        n++;
+    }
+    return n;
+}
+
+int oas_operation_params(const oas *o, const char *method, const char *templ, const char *in,
+                         void (*cb)(const char *name, void *ud), void *ud)
+{
+    const mz_json *item, *op;
+    if (!in || !find_exact(o, method, templ, &item, &op))
+        return -1;
+    const char *seen[64];
+    size_t nseen = 0;
+    int n = report_params(o, mz_json_get(item, "parameters"), in, seen, &nseen, 64, cb, ud);
+    return n + report_params(o, mz_json_get(op, "parameters"), in, seen, &nseen, 64, cb, ud);
+}
+
+int oas_operation_security(const oas *o, const char *method, const char *templ,
+                           void (*cb)(size_t alternative, const char *scheme, const char *type,
+                                      const char *http_scheme, void *ud),
+                           void *ud, bool *declared)
+{
+    const mz_json *item, *op;
+    if (declared)
+        *declared = false;
+    if (!find_exact(o, method, templ, &item, &op))
+        return -1;
+    const mz_json *sec = mz_json_get(op, "security");
+    if (sec && declared)
+        *declared = true;
+    if (!sec)
+        sec = mz_json_get(o->root, "security");
+    if (!sec || sec->type != MZ_JSON_ARRAY)
+        return 0;
+    const mz_json *schemes = mz_json_get(mz_json_get(o->root, "components"), "securitySchemes");
+    size_t alt = 0;
+    for (const mz_json *req = sec->u.kids.first; req; req = req->next, alt++) {
+        if (req->type != MZ_JSON_OBJECT)
+            continue;
+        for (const mz_json *s = req->u.kids.first; s; s = s->next) {
+            const mz_json *def = schemes ? deref(o, mz_json_get(schemes, s->key)) : NULL;
+            if (cb)
+                cb(alt, s->key, str_of(mz_json_get(def, "type")),
+                   str_of(mz_json_get(def, "scheme")), ud);
+        }
+    }
+    return (int)alt;
+}
+
 /* One templated segment ("{id}", "v{n}.json") against one path segment:
  * every variable matches one or more characters. */
 static bool match_segment(const char *t, size_t tn, const char *s, size_t sn)

@@ -49,7 +49,8 @@
  *
  * Ownership: oas_load_* return a document the caller frees with oas_free
  * (NULL is fine). Nothing else is retained: the strings passed to the
- * callback of oas_each_operation live only during the call. A loaded
+ * callbacks of oas_each_operation, oas_operation_params and
+ * oas_operation_security live only during the call. A loaded
  * document is read-only; checking from several threads at once is safe.
  */
 #ifndef MZ_OAS_H
@@ -82,5 +83,28 @@ bool oas_check(const oas *o, const char *method, const char *path_without_query,
  * upper-case method ("GET") and the full path ("/api/v1/me/cases/{caseId}"). */
 void oas_each_operation(const oas *o,
                         void (*cb)(const char *method, const char *full_path, void *ud), void *ud);
+
+/* The parameters of the operation method + templated full path (as
+ * oas_each_operation gives it) located in `in` ("query", "header", "path",
+ * "cookie"): cb is called once per parameter name, the path item's first,
+ * then the operation's own (a name given at both levels is reported once).
+ * $refs are followed. Returns the number of names reported, or -1 when the
+ * document has no such operation. */
+int oas_operation_params(const oas *o, const char *method, const char *full_path, const char *in,
+                         void (*cb)(const char *name, void *ud), void *ud);
+
+/* The operation's effective security: its own "security", else the
+ * document's. cb is called once per scheme of each alternative (security
+ * requirement object; the alternatives are OR-ed, the schemes within one are
+ * AND-ed) with the alternative's index, the scheme's name, and its "type" and
+ * (for type http) "scheme" from components.securitySchemes — NULL when the
+ * document does not define them. Returns the number of alternatives (0: the
+ * operation needs no credentials, "security: []" or none declared anywhere),
+ * or -1 when the document has no such operation. *declared (may be NULL) is
+ * set when the operation states "security" itself. */
+int oas_operation_security(const oas *o, const char *method, const char *full_path,
+                           void (*cb)(size_t alternative, const char *scheme, const char *type,
+                                      const char *http_scheme, void *ud),
+                           void *ud, bool *declared);
 
 #endif

@@ -458,6 +458,211 @@ static void each_operation(void **state)
     assert_true(has_op(&l, "GET /healthz"));
 }
 
+typedef struct name_list {
+    size_t n;
+    char names[16][64];
+} name_list;
+
+static void collect_name(const char *name, void *ud)
+{
+    name_list *l = ud;
+    if (l->n < 16)
+        snprintf(l->names[l->n++], sizeof l->names[0], "%s", name);
+}
+
+static bool in_list(const char *const *list, const char *name)
+{
+    for (; list && *list; list++)
+        if (strcmp(*list, name) == 0)
+            return true;
+    return false;
+}
+
+/* Each route's whitelist of query parameters (routes.c; anything else is a
+ * 400 from the router) is exactly the operation's parameters "in: query":
+ * a documented parameter the router refuses, or an accepted one the
+ * contract does not mention, fails here. */
+static void route_query_parameters(void **state)
+{
+    size_t n;
+    const mz_route *routes = mz_routes(&n);
+    size_t with_query = 0;
+    for (size_t i = 0; i < n; i++) {
+        name_list l = {0};
+        int got = oas_operation_params(*state, routes[i].method, routes[i].pattern, "query",
+                                       collect_name, &l);
+        if (got < 0)
+            fail_msg("%s %s: no such operation in openapi/openapi.yaml", routes[i].method,
+                     routes[i].pattern);
+        for (size_t k = 0; k < l.n; k++)
+            if (!in_list(routes[i].query, l.names[k]))
+                fail_msg("%s %s: query parameter \"%s\" is documented but the route refuses it",
+                         routes[i].method, routes[i].pattern, l.names[k]);
+        size_t nq = 0;
+        for (const char *const *q = routes[i].query; q && *q; q++, nq++) {
+            bool documented = false;
+            for (size_t k = 0; k < l.n && !documented; k++)
+                documented = strcmp(l.names[k], *q) == 0;
+            if (!documented)
+                fail_msg("%s %s: query parameter \"%s\" is accepted but not documented",
+                         routes[i].method, routes[i].pattern, *q);
+        }
+        assert_int_equal((size_t)got, nq);
+        with_query += nq > 0;
+    }
+    assert_true(with_query >= 3); /* me/cases, me/access-log, cases/{caseId} */
+    /* path parameters come from the path item too */
+    name_list l = {0};
+    assert_int_equal(
+        oas_operation_params(*state, "GET", "/api/v1/me/cases/{caseId}", "path", collect_name, &l),
+        1);
+    assert_string_equal(l.names[0], "caseId");
+    assert_int_equal(oas_operation_params(*state, "GET", "/api/v1/nope", "query", NULL, NULL), -1);
+}
+
+/* The security schemes a route's flags call for. */
+static const char *route_scheme(unsigned flags)
+{
+    if (!(flags & MZ_R_AUTH))
+        return NULL;
+    if (flags & MZ_R_CITIZEN)
+        return "citizenToken";
+    if (flags & MZ_R_PROFESSIONAL)
+        return "professionalToken";
+    if (flags & MZ_R_ADMIN)
+        return "adminToken";
+    return "(any token: no scheme documents that)";
+}
+
+typedef struct sec_seen {
+    size_t n;
+    char scheme[8][64];
+    char type[8][16];
+    char http_scheme[8][16];
+} sec_seen;
+
+static void collect_scheme(size_t alt, const char *scheme, const char *type,
+                           const char *http_scheme, void *ud)
+{
+    (void)alt;
+    sec_seen *s = ud;
+    if (s->n < 8) {
+        snprintf(s->scheme[s->n], sizeof s->scheme[0], "%s", scheme);
+        snprintf(s->type[s->n], sizeof s->type[0], "%s", type ? type : "(undefined)");
+        snprintf(s->http_scheme[s->n], sizeof s->http_scheme[0], "%s",
+                 http_scheme ? http_scheme : "(none)");
+        s->n++;
+    }
+}
+
+/* Each route's authentication (routes.c flags: MZ_R_AUTH and the citizen,
+ * professional or admin requirement that http.c's dispatch enforces) is
+ * what the operation's "security" says: no credentials ("security: []")
+ * for routes without MZ_R_AUTH, else exactly the one bearer scheme of its
+ * kind of token, defined in components.securitySchemes as http bearer.
+ * Every operation states its security itself (the document has no
+ * default, so none can be inherited by mistake). */
+static void route_security(void **state)
+{
+    size_t n;
+    const mz_route *routes = mz_routes(&n);
+    size_t authed = 0;
+    for (size_t i = 0; i < n; i++) {
+        const mz_route *rt = &routes[i];
+        sec_seen s = {0};
+        bool declared = false;
+        int alts =
+            oas_operation_security(*state, rt->method, rt->pattern, collect_scheme, &s, &declared);
+        if (alts < 0)
+            fail_msg("%s %s: no such operation", rt->method, rt->pattern);
+        if (!declared)
+            fail_msg("%s %s: the operation states no \"security\"", rt->method, rt->pattern);
+        const char *want = route_scheme(rt->flags);
+        if (!want) {
+            if (alts != 0)
+                fail_msg("%s %s: the route takes no token but the contract asks for \"%s\"",
+                         rt->method, rt->pattern, s.n ? s.scheme[0] : "?");
+            continue;
+        }
+        authed++;
+        if (alts != 1 || s.n != 1 || strcmp(s.scheme[0], want) != 0)
+            fail_msg("%s %s: the route requires %s; the contract says %d alternative(s), "
+                     "first \"%s\"",
+                     rt->method, rt->pattern, want, alts, s.n ? s.scheme[0] : "(none)");
+        assert_string_equal(s.type[0], "http");
+        assert_string_equal(s.http_scheme[0], "bearer");
+    }
+    assert_true(authed >= 8);
+}
+
+/* Every problem example in the document (any object whose "type" is
+ * urn:mijnzaken:problem:<slug>) has its type's status and title from the
+ * service's table (http.c); counts the examples. */
+static size_t check_problem_examples(const mz_json *v)
+{
+    size_t n = 0;
+    if (!v || (v->type != MZ_JSON_OBJECT && v->type != MZ_JSON_ARRAY))
+        return 0;
+    const char *type = mz_json_string(mz_json_get(v, "type"), NULL);
+    static const char urn[] = "urn:mijnzaken:problem:";
+    if (v->type == MZ_JSON_OBJECT && type && strncmp(type, urn, sizeof urn - 1) == 0) {
+        size_t nt;
+        const mz_problem_type *t = mz_problem_types(&nt);
+        const mz_problem_type *found = NULL;
+        for (size_t i = 0; i < nt; i++)
+            if (strcmp(t[i].slug, type + sizeof urn - 1) == 0)
+                found = &t[i];
+        if (!found)
+            fail_msg("example of unknown problem type %s", type);
+        const char *title = mz_json_string(mz_json_get(v, "title"), NULL);
+        int64_t status = 0;
+        if (!title || strcmp(title, found->title) != 0)
+            fail_msg("example of %s has title \"%s\", the service's is \"%s\"", type,
+                     title ? title : "(none)", found->title);
+        if (!mz_json_int64(mz_json_get(v, "status"), &status) || status != found->status)
+            fail_msg("example of %s has status %lld, the service's is %u", type, (long long)status,
+                     found->status);
+        n++;
+    }
+    for (const mz_json *k = v->u.kids.first; k; k = k->next)
+        n += check_problem_examples(k);
+    return n;
+}
+
+/* The problem types the contract documents (the table in info.description
+ * and every example) are the service's table, both ways. */
+static void documented_problems_match_table(void **state)
+{
+    (void)state;
+    char err[1024];
+    char *json = mz_yaml_to_json(mz_openapi_yaml, mz_openapi_yaml_len, err, sizeof err);
+    assert_non_null(json);
+    mz_json_limits lim = {.max_depth = 64, .max_nodes = 1000000, .max_string = 1 << 20};
+    mz_json_doc *doc = mz_json_parse(json, strlen(json), &lim, err, sizeof err);
+    assert_non_null(doc);
+    assert_true(check_problem_examples(mz_json_root(doc)) >= 10);
+    const char *desc =
+        mz_json_string(mz_json_get(mz_json_get(mz_json_root(doc), "info"), "description"), NULL);
+    assert_non_null(desc);
+    size_t nt;
+    const mz_problem_type *t = mz_problem_types(&nt);
+    for (size_t i = 0; i < nt; i++) {
+        char row[200];
+        snprintf(row, sizeof row, "| `%s` | %u | %s |", t[i].slug, t[i].status, t[i].title);
+        if (!strstr(desc, row))
+            fail_msg("the contract's table of problem types lacks the row \"%s\"", row);
+    }
+    size_t rows = 0;
+    for (const char *p = strchr(desc, '\n'); p; p = strchr(p + 1, '\n')) {
+        const char *line = p + 1 + strspn(p + 1, " ");
+        if (strncmp(line, "| `", 3) == 0) /* a row naming a slug */
+            rows++;
+    }
+    assert_int_equal(rows, nt); /* and documents no other */
+    mz_json_free(doc);
+    free(json);
+}
+
 /* Every example the document gives for a response must pass the check for
  * that very response: the examples are what client developers copy. */
 static void documented_examples_validate(void **state)
@@ -896,6 +1101,9 @@ int main(void)
         cmocka_unit_test(undocumented_status),
         cmocka_unit_test(wrong_content_type),
         cmocka_unit_test(each_operation),
+        cmocka_unit_test(route_query_parameters),
+        cmocka_unit_test(route_security),
+        cmocka_unit_test(documented_problems_match_table),
         cmocka_unit_test(documented_examples_validate),
         cmocka_unit_test(engine_all_of),
         cmocka_unit_test(engine_one_of_any_of),

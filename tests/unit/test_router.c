@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 #include "http.h"
@@ -221,6 +222,86 @@ static void test_not_found(void **state)
     assert_false(not_found("POST", path));
 }
 
+/* One problem type, one slug, one status, one title (http.c's table). */
+static void test_problem_types(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    const mz_problem_type *t = mz_problem_types(&n);
+    assert_int_equal(n, MZ_P_COUNT);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(t[i].id, (mz_problem)i); /* indexed by its enum */
+        assert_non_null(t[i].slug);
+        assert_non_null(t[i].title);
+        assert_true(t[i].title[0] != '\0');
+        assert_true(t[i].status >= 400 && t[i].status <= 599);
+        assert_int_equal(strspn(t[i].slug, "abcdefghijklmnopqrstuvwxyz-"), strlen(t[i].slug));
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(t[i].slug, t[j].slug) == 0)
+                fail_msg("problem type \"%s\" is in the table twice", t[i].slug);
+            if (strcmp(t[i].title, t[j].title) == 0)
+                fail_msg("\"%s\" and \"%s\" share the title \"%s\"", t[i].slug, t[j].slug,
+                         t[i].title);
+        }
+    }
+}
+
+typedef struct hdr_count {
+    const char *name;
+    unsigned n;
+    const char *value;
+} hdr_count;
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+    (void)kind;
+    hdr_count *h = cls;
+    if (strcasecmp(key, h->name) == 0) {
+        h->n++;
+        h->value = value;
+    }
+    return MHD_YES;
+}
+
+/* Every 503 — problem, JSON or text, through any reply function — carries
+ * exactly one Retry-After, and no other status does; a problem's status is
+ * its type's. */
+static void test_reply_problem_and_retry_after(void **state)
+{
+    (void)state;
+    for (int kind = 0; kind < 4; kind++) {
+        for (int s503 = 0; s503 < 2; s503++) {
+            mz_req r;
+            memset(&r, 0, sizeof r);
+            snprintf(r.request_id, sizeof r.request_id, "testid");
+            mz_buf b = MZ_BUF_INIT;
+            mz_buf_puts(&b, "{}");
+            unsigned status = s503 ? 503 : 404;
+            if (kind == 0)
+                mz_reply_problem(&r, s503 ? MZ_P_SERVICE_UNAVAILABLE : MZ_P_NOT_FOUND, "x");
+            else if (kind == 1)
+                mz_reply_json(&r, status, &b);
+            else if (kind == 2)
+                mz_reply_text(&r, status, "text/plain", &b);
+            else if (s503)
+                mz_reply_unavailable(&r, "the database is not reachable");
+            else
+                mz_reply_static(&r, status, "text/plain", "x", 1);
+            mz_buf_free(&b);
+            assert_non_null(r.resp);
+            assert_int_equal(r.status, status);
+            hdr_count h = {.name = "Retry-After"};
+            MHD_get_response_headers(r.resp, count_header, &h);
+            if (h.n != (unsigned)s503)
+                fail_msg("reply kind %d, status %u: %u Retry-After headers", kind, status, h.n);
+            if (s503)
+                assert_true(atoi(h.value) > 0);
+            MHD_destroy_response(r.resp);
+        }
+    }
+}
+
 static void test_routes_table_shape(void **state)
 {
     (void)state;
@@ -345,11 +426,17 @@ static void test_safe_echo(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_list_route),          cmocka_unit_test(test_public_routes),
-        cmocka_unit_test(test_head_routes),         cmocka_unit_test(test_wrong_method),
-        cmocka_unit_test(test_case_route_captures), cmocka_unit_test(test_not_found),
-        cmocka_unit_test(test_routes_table_shape),  cmocka_unit_test(test_target_problem),
+        cmocka_unit_test(test_list_route),
+        cmocka_unit_test(test_public_routes),
+        cmocka_unit_test(test_head_routes),
+        cmocka_unit_test(test_wrong_method),
+        cmocka_unit_test(test_case_route_captures),
+        cmocka_unit_test(test_not_found),
+        cmocka_unit_test(test_routes_table_shape),
+        cmocka_unit_test(test_target_problem),
         cmocka_unit_test(test_safe_echo),
+        cmocka_unit_test(test_problem_types),
+        cmocka_unit_test(test_reply_problem_and_retry_after),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
