@@ -118,8 +118,8 @@ bool mz_cases_list_build(mz_req *r, mz_db *rdb, mz_db *wdb, const char *bsn,
     char next[MZ_CURSOR_MAX + 1] = "";
     if (more) {
         mz_cursor c;
-        c.sort_us = strtoll(PQgetvalue(res, n - 1, MZ_CC_SORT_US), NULL, 10);
-        snprintf(c.id, sizeof c.id, "%s", PQgetvalue(res, n - 1, MZ_CC_ID));
+        c.sort_us = strtoll(PQgetvalue(res, n - 1, MZ_COL_CASE_SORT_US), NULL, 10);
+        snprintf(c.id, sizeof c.id, "%s", PQgetvalue(res, n - 1, MZ_COL_CASE_ID));
         mz_cursor_encode(&c, next);
     }
     PQclear(res);
@@ -158,7 +158,7 @@ bool mz_cases_list_build(mz_req *r, mz_db *rdb, mz_db *wdb, const char *bsn,
 
 bool mz_case_detail_build(mz_req *r, mz_db *db, const PGresult *res, bool professional, mz_buf *out)
 {
-    const char *v[1] = {PQgetvalue(res, 0, MZ_CC_ID)};
+    const char *v[1] = {PQgetvalue(res, 0, MZ_COL_CASE_ID)};
     PGresult *ev = mz_db_exec(db, MZ_STMT_CASE_EVENTS, v, NULL, NULL);
     if (!mz_db_ok(ev)) {
         PQclear(ev);

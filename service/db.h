@@ -24,6 +24,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "db_columns.h"
+
 typedef enum mz_stmt {
     MZ_STMT_MIGRATION_LOCK,
     MZ_STMT_MIGRATION_UNLOCK,

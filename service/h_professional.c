@@ -171,7 +171,7 @@ void mz_h_cases_get(mz_req *r)
         return;
     }
     unsigned char key[MZ_PSEUDONYM_LEN];
-    const char *hex = PQgetvalue(res, 0, MZ_CC__COUNT);
+    const char *hex = PQgetvalue(res, 0, MZ_COL_CASE_GET_ANY_SUBJECT_KEY_HEX);
     for (int i = 0; i < MZ_PSEUDONYM_LEN; i++)
         key[i] = (unsigned char)(mz_hexval(hex[2 * i]) << 4 | mz_hexval(hex[2 * i + 1]));
     mz_buf b = MZ_BUF_INIT;

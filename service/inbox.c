@@ -48,10 +48,11 @@ static bool replay_emit(void *ud, const mz_case_record *rec)
 static bool apply_row(mz_store_sink *sink, mz_sync_report *rep, const mz_agencies *set,
                       PGresult *rows, int i, char *err, size_t errlen)
 {
-    const char *agency_id = PQgetvalue(rows, i, 1);
-    const char *kind = PQgetvalue(rows, i, 2), *event_id = PQgetvalue(rows, i, 3);
-    const char *body = PQgetvalue(rows, i, 4);
-    size_t len = (size_t)PQgetlength(rows, i, 4);
+    const char *agency_id = PQgetvalue(rows, i, MZ_COL_INBOX_ROW_AGENCY_ID);
+    const char *kind = PQgetvalue(rows, i, MZ_COL_INBOX_ROW_KIND),
+               *event_id = PQgetvalue(rows, i, MZ_COL_INBOX_ROW_EVENT_ID);
+    const char *body = PQgetvalue(rows, i, MZ_COL_INBOX_ROW_BODY);
+    size_t len = (size_t)PQgetlength(rows, i, MZ_COL_INBOX_ROW_BODY);
     size_t invalid_before = rep->invalid;
     rep->error[0] = '\0';
     bool ok;
@@ -99,7 +100,7 @@ static bool apply_row(mz_store_sink *sink, mz_sync_report *rep, const mz_agencie
  * withheld anyway. */
 static void record_failure(mz_db *db, PGresult *rows, int i, const char *err, bool bump)
 {
-    int attempts = atoi(PQgetvalue(rows, i, 5));
+    int attempts = atoi(PQgetvalue(rows, i, MZ_COL_INBOX_ROW_ATTEMPTS));
     /* 5 s doubling per attempt, at most an hour. */
     long d = 5;
     for (int k = 1; k < attempts && d < 3600; k++)
@@ -112,15 +113,17 @@ static void record_failure(mz_db *db, PGresult *rows, int i, const char *err, bo
                            : err;
     char max[24];
     snprintf(max, sizeof max, "%ld", g_mz_config.inbox_max_attempts);
-    const char *fv[5] = {PQgetvalue(rows, i, 0), text, delay, bump ? "1" : "0", max};
+    const char *fv[5] = {PQgetvalue(rows, i, MZ_COL_INBOX_ROW_ID), text, delay, bump ? "1" : "0",
+                         max};
     PGresult *r = mz_db_exec(db, MZ_STMT_INBOX_FAIL, fv, NULL, NULL);
-    bool dead = mz_db_ok(r) && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    bool dead = mz_db_ok(r) && PQntuples(r) == 1 &&
+                strcmp(PQgetvalue(r, 0, MZ_COL_INBOX_FAIL_DEAD), "t") == 0;
     PQclear(r);
     mz_logline l;
     mz_log_begin(&l, dead ? MZ_LOG_ERROR : MZ_LOG_WARN,
                  dead ? "inbox row given up" : "inbox row failed");
-    mz_log_str(&l, "agency", PQgetvalue(rows, i, 1));
-    mz_log_str(&l, "kind", PQgetvalue(rows, i, 2));
+    mz_log_str(&l, "agency", PQgetvalue(rows, i, MZ_COL_INBOX_ROW_AGENCY_ID));
+    mz_log_str(&l, "kind", PQgetvalue(rows, i, MZ_COL_INBOX_ROW_KIND));
     mz_log_int(&l, "attempts", attempts);
     mz_log_str(&l, "error", text);
     mz_log_end(&l);
@@ -214,7 +217,7 @@ static int process_kind(mz_db *db, const mz_agencies *set, const char *kind, int
             if (ok[i]) {
                 if (ids.len > 1)
                     mz_buf_putc(&ids, ',');
-                mz_buf_puts(&ids, PQgetvalue(rows, i, 0));
+                mz_buf_puts(&ids, PQgetvalue(rows, i, MZ_COL_INBOX_ROW_ID));
             }
         mz_buf_putc(&ids, '}');
         const char *dv[2] = {ids.data, locked ? "1" : "0"};

@@ -106,8 +106,11 @@ static void commit_batch(mz_db *db, item **v, int n)
     for (int i = 0; i < n; i++) {
         mz_inbox_result r = MZ_INBOX_DUPLICATE;
         for (int j = 0; j < rows; j++)
-            if (!taken[j] && strcmp(PQgetvalue(res, j, 0), v[i]->agency_id) == 0 &&
-                strcmp(PQgetvalue(res, j, 1), v[i]->event_id) == 0) {
+            if (!taken[j] &&
+                strcmp(PQgetvalue(res, j, MZ_COL_INBOX_INSERT_MANY_AGENCY_ID), v[i]->agency_id) ==
+                    0 &&
+                strcmp(PQgetvalue(res, j, MZ_COL_INBOX_INSERT_MANY_EVENT_ID), v[i]->event_id) ==
+                    0) {
                 taken[j] = true;
                 r = MZ_INBOX_STORED;
                 break;

@@ -90,7 +90,7 @@ static bool exec_count(mz_db *db, mz_stmt id, const char *days, long long *out)
     PGresult *r = mz_db_exec(db, id, v, NULL, NULL);
     bool ok = r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
     if (ok)
-        *out = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        *out = strtoll(PQgetvalue(r, 0, MZ_COL_PURGE_COUNT_ROWS), NULL, 10);
     else
         log_db_error("purge failed", id, r);
     PQclear(r);
@@ -383,7 +383,7 @@ static bool load_subjects(mz_db *db, rk_set *set)
     size_t bad = 0;
     for (size_t i = 0; i < rows; i++) {
         rk_subject *s = &set->s[set->n];
-        if (!unhex32(PQgetvalue(r, (int)i, 0), s->old_key)) {
+        if (!unhex32(PQgetvalue(r, (int)i, MZ_COL_REKEY_SUBJECTS_SUBJECT_KEY_HEX), s->old_key)) {
             bad++;
             continue;
         }
@@ -606,14 +606,14 @@ static long long rekey_inbox(mz_db *db, const rk_set *set)
         }
         int n = PQntuples(page);
         for (int i = 0; i < n; i++) {
-            size_t len = (size_t)PQgetlength(page, i, 1);
+            size_t len = (size_t)PQgetlength(page, i, MZ_COL_REKEY_INBOX_PAGE_BODY);
             char *body = malloc(len + 1); /* a copy: PGresult storage is read-only */
             if (!body) {
                 mz_log_msg_str(MZ_LOG_ERROR, "rekey failed", "error", "out of memory");
                 PQclear(page);
                 return -1;
             }
-            memcpy(body, PQgetvalue(page, i, 1), len + 1);
+            memcpy(body, PQgetvalue(page, i, MZ_COL_REKEY_INBOX_PAGE_BODY), len + 1);
             const char *end = body + len;
             bool dirty = false;
             for (char *p = strstr(body, marker); p; p = strstr(p, marker)) {
@@ -636,7 +636,7 @@ static long long rekey_inbox(mz_db *db, const rk_set *set)
                 free(body);
                 continue;
             }
-            const char *uv[2] = {PQgetvalue(page, i, 0), body};
+            const char *uv[2] = {PQgetvalue(page, i, MZ_COL_REKEY_INBOX_PAGE_ID), body};
             PGresult *u = mz_db_exec(db, MZ_STMT_REKEY_INBOX_SET, uv, NULL, NULL);
             free(body);
             bool ok = u && PQresultStatus(u) == PGRES_COMMAND_OK;
@@ -650,7 +650,8 @@ static long long rekey_inbox(mz_db *db, const rk_set *set)
             changed++;
         }
         if (n > 0)
-            snprintf(after, sizeof after, "%s", PQgetvalue(page, n - 1, 0));
+            snprintf(after, sizeof after, "%s",
+                     PQgetvalue(page, n - 1, MZ_COL_REKEY_INBOX_PAGE_ID));
         PQclear(page);
         if (n < 500)
             return changed;

@@ -31,17 +31,17 @@ static bool compare(PGresult *rows, size_t *next, char *err, size_t errlen)
     int n = PQntuples(rows);
     size_t i = 0;
     for (int r = 0; r < n; r++) {
-        int v = atoi(PQgetvalue(rows, r, 0));
+        int v = atoi(PQgetvalue(rows, r, MZ_COL_MIGRATIONS_APPLIED_VERSION));
         if (i >= mz_migrations_count || version_of(mz_migrations[i].name) != v) {
             snprintf(err, errlen,
                      "database has migration %d (%s) that this build does not know: the "
                      "database is newer than this binary",
-                     v, PQgetvalue(rows, r, 1));
+                     v, PQgetvalue(rows, r, MZ_COL_MIGRATIONS_APPLIED_NAME));
             return false;
         }
         char sum[65];
         mz_sha256_hex(mz_migrations[i].data, mz_migrations[i].len, sum);
-        if (strcmp(sum, PQgetvalue(rows, r, 2)) != 0) {
+        if (strcmp(sum, PQgetvalue(rows, r, MZ_COL_MIGRATIONS_APPLIED_CHECKSUM)) != 0) {
             snprintf(err, errlen,
                      "migration %s was edited after it was applied (checksum mismatch); "
                      "landed migrations must never change: add a new file instead",

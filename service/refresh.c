@@ -135,14 +135,16 @@ int mz_refresh_subject(mz_db *db, const char *bsn, const unsigned char key[MZ_PS
     int64_t now_ms = mz_outbound_now_ms();
     for (int i = 0; i < n; i++) {
         mz_source_state *s = &out[i];
-        snprintf(s->agency_id, sizeof s->agency_id, "%s", PQgetvalue(r, i, 0));
-        snprintf(s->agency_name, sizeof s->agency_name, "%s", PQgetvalue(r, i, 1));
+        snprintf(s->agency_id, sizeof s->agency_id, "%s",
+                 PQgetvalue(r, i, MZ_COL_SUBJECT_FRESHNESS_AGENCY_ID));
+        snprintf(s->agency_name, sizeof s->agency_name, "%s",
+                 PQgetvalue(r, i, MZ_COL_SUBJECT_FRESHNESS_AGENCY_NAME));
         s->last_synced[0] = '\0';
-        if (!PQgetisnull(r, i, 2))
-            mz_ts_rfc3339(PQgetvalue(r, i, 2), s->last_synced);
+        if (!PQgetisnull(r, i, MZ_COL_SUBJECT_FRESHNESS_REFRESHED_AT))
+            mz_ts_rfc3339(PQgetvalue(r, i, MZ_COL_SUBJECT_FRESHNESS_REFRESHED_AT), s->last_synced);
         s->last_push[0] = '\0';
-        if (!PQgetisnull(r, i, 5))
-            mz_ts_rfc3339(PQgetvalue(r, i, 5), s->last_push);
+        if (!PQgetisnull(r, i, MZ_COL_SUBJECT_FRESHNESS_LAST_PUSH_AT))
+            mz_ts_rfc3339(PQgetvalue(r, i, MZ_COL_SUBJECT_FRESHNESS_LAST_PUSH_AT), s->last_push);
         const mz_agency *a = mz_agencies_find(mz_agencies_current(), s->agency_id);
         /* The rule (README "Fresh on read"): a healthy push channel keeps an
          * agency fresh without asking it; else data refreshed within
@@ -151,11 +153,15 @@ int mz_refresh_subject(mz_db *db, const char *bsn, const unsigned char key[MZ_PS
          * is fresh and anything else stale. A push waiting too long (failing
          * or backlogged) vetoes freshness: the citizen's data may lack it. */
         bool has_channel = a && (a->webhook_secret || a->notifications_auth);
-        bool backlog = !PQgetisnull(r, i, 7) && atol(PQgetvalue(r, i, 7)) > PUSH_BACKLOG_MAX_S;
-        bool pushed =
-            !PQgetisnull(r, i, 6) && atol(PQgetvalue(r, i, 6)) <= g_mz_config.push_fresh_window;
-        bool old = PQgetisnull(r, i, 3) || atol(PQgetvalue(r, i, 3)) >= after;
-        bool demo = !a && !strcmp(PQgetvalue(r, i, 4), "t");
+        bool backlog = !PQgetisnull(r, i, MZ_COL_SUBJECT_FRESHNESS_OLDEST_PENDING_AGE_S) &&
+                       atol(PQgetvalue(r, i, MZ_COL_SUBJECT_FRESHNESS_OLDEST_PENDING_AGE_S)) >
+                           PUSH_BACKLOG_MAX_S;
+        bool pushed = !PQgetisnull(r, i, MZ_COL_SUBJECT_FRESHNESS_LAST_PUSH_AGE_S) &&
+                      atol(PQgetvalue(r, i, MZ_COL_SUBJECT_FRESHNESS_LAST_PUSH_AGE_S)) <=
+                          g_mz_config.push_fresh_window;
+        bool old = PQgetisnull(r, i, MZ_COL_SUBJECT_FRESHNESS_REFRESHED_AGE_S) ||
+                   atol(PQgetvalue(r, i, MZ_COL_SUBJECT_FRESHNESS_REFRESHED_AGE_S)) >= after;
+        bool demo = !a && !strcmp(PQgetvalue(r, i, MZ_COL_SUBJECT_FRESHNESS_DEMO), "t");
         if (has_channel && pushed && !backlog)
             old = false;
         else if (backlog)

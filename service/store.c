@@ -170,7 +170,8 @@ static int record_conflict(mz_db *db, const mz_case_record *c)
     }
     int conflict = PQntuples(r) > 0;
     if (conflict)
-        log_conflict(c->agency_id, PQgetvalue(r, 0, 0), c->source);
+        log_conflict(c->agency_id, PQgetvalue(r, 0, MZ_COL_CASE_CONFLICT_RECORD_CASE_ID),
+                     c->source);
     PQclear(r);
     return conflict;
 }
@@ -475,8 +476,9 @@ static set_result exec_set(mz_store_batch *b, size_t *applied, size_t *conflicts
             ok = mz_db_ok(r);
             *conflicts = ok ? (size_t)PQntuples(r) : 0;
             for (size_t i = 0; i < *conflicts; i++)
-                log_conflict(PQgetvalue(r, (int)i, 1), PQgetvalue(r, (int)i, 0),
-                             PQgetvalue(r, (int)i, 2));
+                log_conflict(PQgetvalue(r, (int)i, MZ_COL_CASE_CONFLICT_RECORD_MANY_AGENCY_ID),
+                             PQgetvalue(r, (int)i, MZ_COL_CASE_CONFLICT_RECORD_MANY_CASE_ID),
+                             PQgetvalue(r, (int)i, MZ_COL_CASE_CONFLICT_RECORD_MANY_LAST_SOURCE));
         }
     }
     if (ok) {

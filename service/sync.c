@@ -257,8 +257,10 @@ bool mz_sync_agency_once(mz_db *db, const mz_agency *a, const char *owner, mz_sy
         PQclear(r);
         return false;
     }
-    char *cursor = PQgetisnull(r, 0, 1) ? NULL : strdup(PQgetvalue(r, 0, 1));
-    int failures = atoi(PQgetvalue(r, 0, 2));
+    char *cursor = PQgetisnull(r, 0, MZ_COL_SYNC_LEASE_CURSOR)
+                       ? NULL
+                       : strdup(PQgetvalue(r, 0, MZ_COL_SYNC_LEASE_CURSOR));
+    int failures = atoi(PQgetvalue(r, 0, MZ_COL_SYNC_LEASE_FAILURES));
     PQclear(r);
     bool ok = run_claimed(db, a, owner, cursor, failures, rep);
     free(cursor);
@@ -309,9 +311,11 @@ static void *scheduler_main(void *arg)
             mz_worker_nap(&g_worker, 1000);
             continue;
         }
-        const mz_agency *a = mz_agencies_find(g_set, PQgetvalue(r, 0, 0));
-        char *cursor = PQgetisnull(r, 0, 1) ? NULL : strdup(PQgetvalue(r, 0, 1));
-        int failures = atoi(PQgetvalue(r, 0, 2));
+        const mz_agency *a = mz_agencies_find(g_set, PQgetvalue(r, 0, MZ_COL_SYNC_LEASE_AGENCY_ID));
+        char *cursor = PQgetisnull(r, 0, MZ_COL_SYNC_LEASE_CURSOR)
+                           ? NULL
+                           : strdup(PQgetvalue(r, 0, MZ_COL_SYNC_LEASE_CURSOR));
+        int failures = atoi(PQgetvalue(r, 0, MZ_COL_SYNC_LEASE_FAILURES));
         PQclear(r);
         if (a) {
             mz_sync_report rep;

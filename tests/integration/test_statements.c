@@ -13,6 +13,9 @@
  *     types check);
  *   - the number of parameters Postgres infers equals the table's nparams
  *     (the count mz_db_exec passes to libpq);
+ *   - the result columns Postgres describes are the ones db_columns.h
+ *     declares (the enums readers index results by): the same count, and
+ *     each named as declared, in order; none for a statement without rows;
  *   - mz_db_exec refuses a call without values for a statement that has
  *     parameters (libpq would bind them all as NULL).
  */
@@ -68,6 +71,26 @@ static void test_table_is_complete_and_names_unique(void **state)
     }
 }
 
+/* 0 when the described result r has exactly the declared columns, else 1
+ * (and says which differ). */
+static int columns_differ(const char *stmt, const mz_stmt_result *want, const PGresult *r)
+{
+    int bad = 0;
+    if (PQnfields(r) != want->count) {
+        fprintf(stderr, "statement %s: db_columns.h declares %d result columns, Postgres has %d\n",
+                stmt, want->count, PQnfields(r));
+        bad = 1;
+    }
+    for (int c = 0; c < PQnfields(r) && c < want->count; c++) {
+        if (strcmp(PQfname(r, c), want->names[c]) != 0) {
+            fprintf(stderr, "statement %s: result column %d is \"%s\", declared \"%s\"\n", stmt, c,
+                    PQfname(r, c), want->names[c]);
+            bad = 1;
+        }
+    }
+    return bad;
+}
+
 static void test_every_statement_prepares_with_its_parameter_count(void **state)
 {
     (void)state;
@@ -92,9 +115,43 @@ static void test_every_statement_prepares_with_its_parameter_count(void **state)
                     d->name, d->nparams, PQnparams(r));
             bad++;
         }
+        bad += columns_differ(d->name, &mz_stmt_results[i], r);
         PQclear(r);
     }
     assert_int_equal(bad, 0);
+}
+
+/* The column check above can fail: a declaration that misses a column,
+ * names one differently or swaps two is reported. */
+static void test_column_check_detects_differences(void **state)
+{
+    (void)state;
+    PGconn *pg = mz_db_pg(g_db);
+    PGresult *r = PQprepare(pg, "check_cols_probe", "SELECT 1 AS a, 2 AS b", 0, NULL);
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    r = PQdescribePrepared(pg, "check_cols_probe");
+    static const char *const same[] = {"a", "b"}, *const swapped[] = {"b", "a"},
+                             *const fewer[] = {"a"};
+    assert_int_equal(columns_differ("probe", &(mz_stmt_result){same, 2}, r), 0);
+    assert_int_equal(columns_differ("probe", &(mz_stmt_result){swapped, 2}, r), 1);
+    assert_int_equal(columns_differ("probe", &(mz_stmt_result){fewer, 1}, r), 1);
+    assert_int_equal(columns_differ("probe", &(mz_stmt_result){NULL, 0}, r), 1);
+    PQclear(r);
+}
+
+/* The case row is declared once (MZ_COLS_CASE) and shared by the three
+ * statements that return a case; case_get_any adds the subject key last,
+ * so cases_json.c may index any of them by MZ_COL_CASE_*. */
+static void test_case_statements_share_the_case_row(void **state)
+{
+    (void)state;
+    assert_int_equal(mz_stmt_results[MZ_STMT_CASES_LIST].count, MZ_COL_CASE__COUNT);
+    assert_int_equal(mz_stmt_results[MZ_STMT_CASE_GET].count, MZ_COL_CASE__COUNT);
+    assert_int_equal(MZ_COL_CASE_GET_ANY_SUBJECT_KEY_HEX, MZ_COL_CASE__COUNT);
+    for (int c = 0; c < MZ_COL_CASE__COUNT; c++)
+        assert_string_equal(mz_stmt_results[MZ_STMT_CASE_GET_ANY].names[c],
+                            mz_stmt_results[MZ_STMT_CASES_LIST].names[c]);
 }
 
 /* mz_db_exec refuses a call whose statement expects parameters it was not
@@ -115,6 +172,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table_is_complete_and_names_unique),
         cmocka_unit_test(test_every_statement_prepares_with_its_parameter_count),
+        cmocka_unit_test(test_column_check_detects_differences),
+        cmocka_unit_test(test_case_statements_share_the_case_row),
         cmocka_unit_test(test_exec_refuses_missing_parameters),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
