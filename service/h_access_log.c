@@ -43,7 +43,7 @@ void mz_h_me_access_log(mz_req *r)
     const int lens[4] = {MZ_PSEUDONYM_LEN, 0, 0, 0};
     const int fmts[4] = {1, 0, 0, 0};
     mz_db *db = mz_db_thread(), *rdb = mz_db_thread_read();
-    PGresult *res = rdb ? mz_db_exec(rdb, MZ_STMT_ACCESS_LOG_LIST, v, lens, fmts) : NULL;
+    PGresult *res = rdb ? MZ_DB_EXEC_BIN(rdb, MZ_STMT_ACCESS_LOG_LIST, v, lens, fmts) : NULL;
     if (!mz_db_ok(res)) {
         PQclear(res);
         mz_reply_unavailable(r, "the processing log is unavailable; try again shortly");

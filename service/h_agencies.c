@@ -93,18 +93,17 @@ static void inbox_dead_json(mz_buf *b, const char *dead, const PGresult *recent,
 void mz_h_agencies_list(mz_req *r)
 {
     mz_db *db = mz_db_thread_read();
-    PGresult *res = db ? mz_db_exec(db, MZ_STMT_AGENCIES_ADMIN, NULL, NULL, NULL) : NULL;
+    PGresult *res = db ? MZ_DB_EXEC0(db, MZ_STMT_AGENCIES_ADMIN) : NULL;
     if (!mz_db_ok(res)) {
         PQclear(res);
         mz_reply_unavailable(r, "the case store is unavailable; try again shortly");
         return;
     }
-    PGresult *inbox = mz_db_exec(db, MZ_STMT_INBOX_STATS, NULL, NULL, NULL);
+    PGresult *inbox = MZ_DB_EXEC0(db, MZ_STMT_INBOX_STATS);
     char nrecent[8];
     snprintf(nrecent, sizeof nrecent, "%d", RECENT_DEAD);
     const char *dv[1] = {nrecent};
-    PGresult *dead =
-        mz_db_ok(inbox) ? mz_db_exec(db, MZ_STMT_INBOX_DEAD_RECENT, dv, NULL, NULL) : NULL;
+    PGresult *dead = mz_db_ok(inbox) ? MZ_DB_EXEC(db, MZ_STMT_INBOX_DEAD_RECENT, dv) : NULL;
     if (!mz_db_ok(inbox) || !mz_db_ok(dead)) {
         PQclear(res);
         PQclear(inbox);
@@ -112,7 +111,7 @@ void mz_h_agencies_list(mz_req *r)
         mz_reply_unavailable(r, "the case store is unavailable; try again shortly");
         return;
     }
-    PGresult *trust = mz_db_exec(db, MZ_STMT_AGENCIES_TRUST, NULL, NULL, NULL);
+    PGresult *trust = MZ_DB_EXEC0(db, MZ_STMT_AGENCIES_TRUST);
     if (!mz_db_ok(trust)) {
         PQclear(res);
         PQclear(inbox);
@@ -203,7 +202,7 @@ void mz_h_agency_sync(mz_req *r)
     }
     mz_db *db = mz_db_thread();
     const char *v[1] = {a->id};
-    PGresult *res = db ? mz_db_exec(db, MZ_STMT_SYNC_TRIGGER, v, NULL, NULL) : NULL;
+    PGresult *res = db ? MZ_DB_EXEC(db, MZ_STMT_SYNC_TRIGGER, v) : NULL;
     if (!mz_db_ok(res)) {
         PQclear(res);
         mz_reply_unavailable(r, "the case store is unavailable; try again shortly");

@@ -159,7 +159,7 @@ void mz_h_cases_get(mz_req *r)
     mz_trace_begin(r, &t);
     const char *vals[1] = {id};
     mz_db *db = mz_db_thread(), *rdb = mz_db_thread_read();
-    PGresult *res = rdb ? mz_db_exec(rdb, MZ_STMT_CASE_GET_ANY, vals, NULL, NULL) : NULL;
+    PGresult *res = rdb ? MZ_DB_EXEC(rdb, MZ_STMT_CASE_GET_ANY, vals) : NULL;
     if (!mz_db_ok(res)) {
         PQclear(res);
         mz_reply_unavailable(r, "the case store is unavailable; try again shortly");

@@ -20,7 +20,7 @@ mz_inbox_result mz_inbox_put(mz_db *db, const char *agency_id, const char *kind,
                              const char *event_id, const char *body)
 {
     const char *v[4] = {agency_id, kind, event_id, body};
-    PGresult *r = mz_db_exec(db, MZ_STMT_INBOX_INSERT, v, NULL, NULL);
+    PGresult *r = MZ_DB_EXEC(db, MZ_STMT_INBOX_INSERT, v);
     if (!mz_db_ok(r)) {
         PQclear(r);
         return MZ_INBOX_UNAVAILABLE;
@@ -115,7 +115,7 @@ static void record_failure(mz_db *db, PGresult *rows, int i, const char *err, bo
     snprintf(max, sizeof max, "%ld", g_mz_config.inbox_max_attempts);
     const char *fv[5] = {PQgetvalue(rows, i, MZ_COL_INBOX_ROW_ID), text, delay, bump ? "1" : "0",
                          max};
-    PGresult *r = mz_db_exec(db, MZ_STMT_INBOX_FAIL, fv, NULL, NULL);
+    PGresult *r = MZ_DB_EXEC(db, MZ_STMT_INBOX_FAIL, fv);
     bool dead = mz_db_ok(r) && PQntuples(r) == 1 &&
                 strcmp(PQgetvalue(r, 0, MZ_COL_INBOX_FAIL_DEAD), "t") == 0;
     PQclear(r);
@@ -186,11 +186,11 @@ static int process_kind(mz_db *db, const mz_agencies *set, const char *kind, int
     bool locked = strcmp(kind, "event") == 0;
     char lim[16];
     snprintf(lim, sizeof lim, "%d", limit);
-    const char *v[2] = {lim, kind};
+    const char *v[2] = {lim, kind}, *v1[1] = {lim};
     if (locked && !mz_db_begin(db))
         return -1;
-    PGresult *rows =
-        mz_db_exec(db, locked ? MZ_STMT_INBOX_LOCK_EVENTS : MZ_STMT_INBOX_CLAIM, v, NULL, NULL);
+    PGresult *rows = locked ? MZ_DB_EXEC(db, MZ_STMT_INBOX_LOCK_EVENTS, v1)
+                            : MZ_DB_EXEC(db, MZ_STMT_INBOX_CLAIM, v);
     if (!mz_db_ok(rows) || PQntuples(rows) == 0) {
         bool ok = mz_db_ok(rows);
         PQclear(rows);
@@ -221,7 +221,7 @@ static int process_kind(mz_db *db, const mz_agencies *set, const char *kind, int
             }
         mz_buf_putc(&ids, '}');
         const char *dv[2] = {ids.data, locked ? "1" : "0"};
-        PGresult *r = mz_db_exec(db, MZ_STMT_INBOX_DONE_MANY, dv, NULL, NULL);
+        PGresult *r = MZ_DB_EXEC(db, MZ_STMT_INBOX_DONE_MANY, dv);
         db_lost = !mz_db_ok(r) || !mz_db_commit(db);
         PQclear(r);
         mz_buf_free(&ids);

@@ -86,7 +86,7 @@ static void commit_batch(mz_db *db, item **v, int n)
     for (int k = 0; k < 4; k++)
         mz_buf_putc(&arr[k], '}');
     const char *vals[4] = {arr[0].data, arr[1].data, arr[2].data, arr[3].data};
-    PGresult *res = mz_db_exec(db, MZ_STMT_INBOX_INSERT_MANY, vals, NULL, NULL); /* n >= 1 */
+    PGresult *res = MZ_DB_EXEC(db, MZ_STMT_INBOX_INSERT_MANY, vals); /* n >= 1 */
     for (int k = 0; k < 4; k++)
         mz_buf_free(&arr[k]);
     if (!mz_db_ok(res)) {

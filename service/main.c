@@ -187,7 +187,7 @@ static int cmd_inbox(int argc, char **argv)
         return 1;
     }
     const char *v[1] = {agency};
-    PGresult *r = mz_db_exec(db, MZ_STMT_INBOX_RETRY_NOW, v, NULL, NULL);
+    PGresult *r = MZ_DB_EXEC(db, MZ_STMT_INBOX_RETRY_NOW, v);
     long due = mz_db_ok(r) ? PQntuples(r) : -1;
     PQclear(r);
     long done = 0, failed = 0;

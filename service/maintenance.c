@@ -87,7 +87,7 @@ static mz_db *connect_db(void)
 static bool exec_count(mz_db *db, mz_stmt id, const char *days, long long *out)
 {
     const char *v[1] = {days};
-    PGresult *r = mz_db_exec(db, id, v, NULL, NULL);
+    PGresult *r = MZ_DB_EXEC(db, id, v);
     bool ok = r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
     if (ok)
         *out = strtoll(PQgetvalue(r, 0, MZ_COL_PURGE_COUNT_ROWS), NULL, 10);
@@ -356,7 +356,7 @@ static rk_subject *set_find(const rk_set *set, const unsigned char key[SHA_LEN])
 static bool load_subjects(mz_db *db, rk_set *set)
 {
     memset(set, 0, sizeof *set);
-    PGresult *r = mz_db_exec(db, MZ_STMT_REKEY_SUBJECTS, NULL, NULL, NULL);
+    PGresult *r = MZ_DB_EXEC0(db, MZ_STMT_REKEY_SUBJECTS);
     if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
         log_db_error("rekey failed", MZ_STMT_REKEY_SUBJECTS, r);
         PQclear(r);
@@ -574,9 +574,11 @@ static bool enumerate(rk_job *job, const hmac_pre *old_k, const hmac_pre *new_k,
 
 /* --- rekey: applying the mapping */
 
-static bool exec_update(mz_db *db, mz_stmt id, const char *const *v, long long *rows)
+/* v: the old and the new pseudonyms (text[] literals), the two
+ * parameters of every rekey_* update. */
+static bool exec_update(mz_db *db, mz_stmt id, const char *const v[2], long long *rows)
 {
-    PGresult *r = mz_db_exec(db, id, v, NULL, NULL);
+    PGresult *r = mz_db_exec(db, id, 2, v, NULL, NULL);
     bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
     if (ok)
         *rows += strtoll(PQcmdTuples(r), NULL, 10);
@@ -598,7 +600,7 @@ static long long rekey_inbox(mz_db *db, const rk_set *set)
     char after[24] = "0";
     for (;;) {
         const char *pv[1] = {after};
-        PGresult *page = mz_db_exec(db, MZ_STMT_REKEY_INBOX_PAGE, pv, NULL, NULL);
+        PGresult *page = MZ_DB_EXEC(db, MZ_STMT_REKEY_INBOX_PAGE, pv);
         if (!page || PQresultStatus(page) != PGRES_TUPLES_OK) {
             log_db_error("rekey failed", MZ_STMT_REKEY_INBOX_PAGE, page);
             PQclear(page);
@@ -637,7 +639,7 @@ static long long rekey_inbox(mz_db *db, const rk_set *set)
                 continue;
             }
             const char *uv[2] = {PQgetvalue(page, i, MZ_COL_REKEY_INBOX_PAGE_ID), body};
-            PGresult *u = mz_db_exec(db, MZ_STMT_REKEY_INBOX_SET, uv, NULL, NULL);
+            PGresult *u = MZ_DB_EXEC(db, MZ_STMT_REKEY_INBOX_SET, uv);
             free(body);
             bool ok = u && PQresultStatus(u) == PGRES_COMMAND_OK;
             if (!ok) {

@@ -101,9 +101,9 @@ static void trust_metrics(mz_buf *b, const PGresult *t)
 static void agency_metrics(mz_buf *b)
 {
     mz_db *db = mz_db_thread_read();
-    PGresult *s = db ? mz_db_exec(db, MZ_STMT_AGENCIES_ADMIN, NULL, NULL, NULL) : NULL;
-    PGresult *in = db ? mz_db_exec(db, MZ_STMT_INBOX_STATS, NULL, NULL, NULL) : NULL;
-    PGresult *trust = db ? mz_db_exec(db, MZ_STMT_AGENCIES_TRUST, NULL, NULL, NULL) : NULL;
+    PGresult *s = db ? MZ_DB_EXEC0(db, MZ_STMT_AGENCIES_ADMIN) : NULL;
+    PGresult *in = db ? MZ_DB_EXEC0(db, MZ_STMT_INBOX_STATS) : NULL;
+    PGresult *trust = db ? MZ_DB_EXEC0(db, MZ_STMT_AGENCIES_TRUST) : NULL;
     mz_buf_printf(b,
                   "# HELP mz_database_up Whether the database answered this scrape.\n"
                   "# TYPE mz_database_up gauge\nmz_database_up %d\n",

@@ -87,7 +87,7 @@ static void *job_main(void *arg)
         const char *v[3] = {j->agency->id, (const char *)j->key, ok ? "true" : "false"};
         const int lens[3] = {0, MZ_PSEUDONYM_LEN, 0};
         const int fmts[3] = {0, 1, 0};
-        PQclear(mz_db_exec(db, MZ_STMT_SUBJECT_REFRESH_RECORD, v, lens, fmts));
+        PQclear(MZ_DB_EXEC_BIN(db, MZ_STMT_SUBJECT_REFRESH_RECORD, v, lens, fmts));
         if (!ok) {
             mz_logline l;
             mz_log_begin(&l, MZ_LOG_WARN, "agency refresh failed");
@@ -121,7 +121,7 @@ int mz_refresh_subject(mz_db *db, const char *bsn, const unsigned char key[MZ_PS
     const char *v[1] = {(const char *)key};
     const int lens[1] = {MZ_PSEUDONYM_LEN};
     const int fmts[1] = {1};
-    PGresult *r = mz_db_exec(db, MZ_STMT_SUBJECT_FRESHNESS, v, lens, fmts);
+    PGresult *r = MZ_DB_EXEC_BIN(db, MZ_STMT_SUBJECT_FRESHNESS, v, lens, fmts);
     if (!mz_db_ok(r)) {
         PQclear(r);
         return -1;

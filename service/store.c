@@ -132,7 +132,7 @@ static bool insert_event(mz_db *db, const mz_case_record *c, const char *group, 
                         at,           c->source,      key,   (const char *)c->subject_key};
     const int lens[8] = {0, 0, 0, 0, 0, 0, 0, MZ_PSEUDONYM_LEN};
     const int fmts[8] = {0, 0, 0, 0, 0, 0, 0, 1};
-    PGresult *r = mz_db_exec(db, MZ_STMT_CASE_EVENT_INSERT, v, lens, fmts);
+    PGresult *r = MZ_DB_EXEC_BIN(db, MZ_STMT_CASE_EVENT_INSERT, v, lens, fmts);
     bool ok = mz_db_ok(r);
     PQclear(r);
     return ok;
@@ -163,7 +163,7 @@ static int record_conflict(mz_db *db, const mz_case_record *c)
     const char *v[4] = {c->agency_id, c->external_id, (const char *)c->subject_key, c->source};
     const int lens[4] = {0, 0, MZ_PSEUDONYM_LEN, 0};
     const int fmts[4] = {0, 0, 1, 0};
-    PGresult *r = mz_db_exec(db, MZ_STMT_CASE_CONFLICT_RECORD, v, lens, fmts);
+    PGresult *r = MZ_DB_EXEC_BIN(db, MZ_STMT_CASE_CONFLICT_RECORD, v, lens, fmts);
     if (!mz_db_ok(r)) {
         PQclear(r);
         return -1;
@@ -206,7 +206,7 @@ static mz_upsert_result write_case(mz_db *db, const mz_case_record *c, char *err
     int fmts[22] = {0};
     lens[2] = MZ_PSEUDONYM_LEN;
     fmts[2] = 1;
-    PGresult *r = mz_db_exec(db, MZ_STMT_CASE_UPSERT, v, lens, fmts);
+    PGresult *r = MZ_DB_EXEC_BIN(db, MZ_STMT_CASE_UPSERT, v, lens, fmts);
     if (!mz_db_ok(r)) {
         /* A value Postgres refuses (a malformed date, say) is the sender's
          * error, not ours: report the SQLSTATE class 22 as invalid. */
@@ -465,14 +465,14 @@ static set_result exec_set(mz_store_batch *b, size_t *applied, size_t *conflicts
     }
     set_result res = SET_DB_ERROR;
     const char *v1[1] = {cases.data};
-    PGresult *r = mz_db_exec(b->db, MZ_STMT_CASE_UPSERT_MANY, v1, NULL, NULL);
+    PGresult *r = MZ_DB_EXEC(b->db, MZ_STMT_CASE_UPSERT_MANY, v1);
     bool ok = mz_db_ok(r);
     *conflicts = 0;
     if (ok) {
         *applied = (size_t)PQntuples(r);
         if (*applied < b->pending) { /* stale or another subject's case */
             PQclear(r);
-            r = mz_db_exec(b->db, MZ_STMT_CASE_CONFLICT_RECORD_MANY, v1, NULL, NULL);
+            r = MZ_DB_EXEC(b->db, MZ_STMT_CASE_CONFLICT_RECORD_MANY, v1);
             ok = mz_db_ok(r);
             *conflicts = ok ? (size_t)PQntuples(r) : 0;
             for (size_t i = 0; i < *conflicts; i++)
@@ -484,7 +484,7 @@ static set_result exec_set(mz_store_batch *b, size_t *applied, size_t *conflicts
     if (ok) {
         PQclear(r);
         const char *v2[1] = {events.data};
-        r = mz_db_exec(b->db, MZ_STMT_CASE_EVENT_INSERT_MANY, v2, NULL, NULL);
+        r = MZ_DB_EXEC(b->db, MZ_STMT_CASE_EVENT_INSERT_MANY, v2);
         if (mz_db_ok(r))
             res = SET_OK;
     }
@@ -693,14 +693,14 @@ bool mz_store_upsert_agency(mz_db *db, const mz_agency_row *a, char *err, size_t
                         a->contact_phone,
                         a->contact_professional_phone,
                         a->enabled ? "true" : "false"};
-    PGresult *r = mz_db_exec(db, MZ_STMT_AGENCY_UPSERT, v, NULL, NULL);
+    PGresult *r = MZ_DB_EXEC(db, MZ_STMT_AGENCY_UPSERT, v);
     bool ok = mz_db_ok(r);
     if (!ok)
         snprintf(err, errlen, "cannot store agency %s", a->id);
     PQclear(r);
     if (ok) {
         const char *s[1] = {a->id};
-        r = mz_db_exec(db, MZ_STMT_SYNC_STATE_ENSURE, s, NULL, NULL);
+        r = MZ_DB_EXEC(db, MZ_STMT_SYNC_STATE_ENSURE, s);
         ok = mz_db_ok(r);
         PQclear(r);
     }

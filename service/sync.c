@@ -27,7 +27,7 @@ static void renew_lease(mz_store_sink *ss)
     const char *v[3] = {ss->lease_agency, ss->lease_owner, lease};
     /* Between batches (records are queued, no transaction is open): it
      * commits at once. */
-    PQclear(mz_db_exec(ss->batch.db, MZ_STMT_SYNC_RENEW, v, NULL, NULL));
+    PQclear(MZ_DB_EXEC(ss->batch.db, MZ_STMT_SYNC_RENEW, v));
     ss->lease_renewed_ms = now;
 }
 
@@ -136,7 +136,7 @@ void mz_sync_record_skips(mz_db *db, const char *agency_id, const mz_sync_report
     mz_buf j = MZ_BUF_INIT;
     if (mz_sync_skips_json(rep, &j) > 0) {
         const char *v[2] = {agency_id, j.data};
-        PQclear(mz_db_exec(db, MZ_STMT_SYNC_SKIPS_ADD, v, NULL, NULL));
+        PQclear(MZ_DB_EXEC(db, MZ_STMT_SYNC_SKIPS_ADD, v));
     }
     mz_buf_free(&j);
 }
@@ -229,11 +229,11 @@ static bool run_claimed(mz_db *db, const mz_agency *a, const char *owner, const 
         snprintf(delay, sizeof delay, "%ld", a->poll_interval);
         const char *v[9] = {a->id,   owner,   next ? next : cursor, delay, ms, seen,
                             applied, skipped, reasons.data};
-        r = mz_db_exec(db, MZ_STMT_SYNC_FINISH_OK, v, NULL, NULL);
+        r = MZ_DB_EXEC(db, MZ_STMT_SYNC_FINISH_OK, v);
     } else {
         snprintf(delay, sizeof delay, "%ld", mz_sync_backoff(a->poll_interval, failures + 1));
         const char *v[5] = {a->id, owner, rep->error, delay, ms};
-        r = mz_db_exec(db, MZ_STMT_SYNC_FINISH_FAIL, v, NULL, NULL);
+        r = MZ_DB_EXEC(db, MZ_STMT_SYNC_FINISH_FAIL, v);
     }
     bool ok = mz_db_ok(r);
     PQclear(r);
@@ -249,7 +249,7 @@ bool mz_sync_agency_once(mz_db *db, const mz_agency *a, const char *owner, mz_sy
     char lease[16];
     snprintf(lease, sizeof lease, "%ld", g_mz_config.sync_lease_seconds);
     const char *v[3] = {owner, lease, a->id};
-    PGresult *r = mz_db_exec(db, MZ_STMT_SYNC_CLAIM_ONE, v, NULL, NULL);
+    PGresult *r = MZ_DB_EXEC(db, MZ_STMT_SYNC_CLAIM_ONE, v);
     if (!mz_db_ok(r) || PQntuples(r) != 1) {
         snprintf(rep->error, sizeof rep->error,
                  r && mz_db_ok(r) ? "agency is being synced by another instance"
@@ -299,7 +299,7 @@ static void *scheduler_main(void *arg)
             mz_db_plan_each_time(db);
         }
         const char *v[3] = {owner, lease, ids.data};
-        PGresult *r = mz_db_exec(db, MZ_STMT_SYNC_CLAIM, v, NULL, NULL);
+        PGresult *r = MZ_DB_EXEC(db, MZ_STMT_SYNC_CLAIM, v);
         if (!r) {
             mz_db_close(db);
             db = NULL;
