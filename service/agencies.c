@@ -9,6 +9,7 @@
 #include "auth.h" /* mz_read_file */
 #include "buf.h"
 #include "outbound.h"
+#include "status.h"
 #include "store.h"
 
 mz_agencies *g_mz_agencies;
@@ -221,9 +222,7 @@ static bool parse_agency(mz_agency *a, const mz_json *o, bool init_adapters, cha
         for (const mz_json *k = sg->u.kids.first; k; k = k->next) {
             const char *g = mz_json_string(k, NULL);
             if (!g || !mz_status_group_valid(g)) {
-                snprintf(err, errlen,
-                         "statusGroups: values must be one of received, in_progress, "
-                         "action_required, on_hold, decided, closed, withdrawn");
+                snprintf(err, errlen, "statusGroups: values must be one of " MZ_STATUS_GROUPS_TEXT);
                 return false;
             }
             a->status_map[a->n_status_map].text = mz_xstrdup(k->key);
