@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bsn.h"
 #include "config.h"
 #include "db_statements.h"
 #include "log.h"
@@ -169,6 +170,33 @@ mz_db *mz_db_thread_read(void)
     if (!url || !*url)
         return mz_db_thread();
     return thread_conn(&g_read_key, url);
+}
+
+mz_db *mz_db_connect_config(void)
+{
+    char err[256];
+    mz_db *db = mz_db_connect(g_mz_config.database_url, 0, err, sizeof err);
+    if (!db)
+        mz_log_msg_str(MZ_LOG_ERROR, "cannot connect to the database", "error", err);
+    return db;
+}
+
+void mz_db_log_failure(const char *msg, mz_stmt id, const PGresult *r)
+{
+    mz_logline l;
+    mz_log_begin(&l, MZ_LOG_ERROR, msg);
+    mz_log_str(&l, "statement", mz_db_stmt_name(id));
+    if (!r) {
+        mz_log_str(&l, "error", "database unavailable");
+    } else {
+        const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        const char *text = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+        mz_log_str(&l, "sqlstate", state);
+        if (text && mz_contains_bsn_like(text, strlen(text)))
+            text = "(message withheld: it contains a number)";
+        mz_log_str(&l, "error", text ? text : "statement failed");
+    }
+    mz_log_end(&l);
 }
 
 /* --- statements */

@@ -166,6 +166,16 @@ bool mz_db_plan_each_time(mz_db *db);
 /* Runs a whole SQL script (migrations only: trusted, embedded text). */
 PGresult *mz_db_exec_script(mz_db *db, const char *sql);
 
+/* Opens a connection to g_mz_config.database_url without a statement
+ * timeout, for the command-line tools (purge, rekey); logs and returns NULL
+ * when it cannot. */
+mz_db *mz_db_connect_config(void);
+
+/* Logs that statement id failed (r NULL: the database was unavailable):
+ * its name, SQLSTATE and primary message — the message only when it holds
+ * no BSN-like number (an error text may quote a value). */
+void mz_db_log_failure(const char *msg, mz_stmt id, const PGresult *r);
+
 /* The name of a statement (for tests and errors). */
 const char *mz_db_stmt_name(mz_stmt id);
 
