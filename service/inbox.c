@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alloc.h"
 #include "bsn.h"
 #include "buf.h"
 #include "config.h"
@@ -202,9 +203,9 @@ static int process_kind(mz_db *db, const mz_agencies *set, const char *kind, int
     }
     int n = PQntuples(rows), done = 0, bad = 0;
     typedef char errbuf[256];
-    errbuf *errs = calloc((size_t)n, sizeof *errs);
-    bool *ok = calloc((size_t)n, sizeof *ok);
-    bool db_lost = !errs || !ok || (!locked && !mz_db_begin(db)) || !mz_db_savepoint_batch(db);
+    errbuf *errs = mz_xcalloc((size_t)n, sizeof *errs);
+    bool *ok = mz_xcalloc((size_t)n, sizeof *ok);
+    bool db_lost = (!locked && !mz_db_begin(db)) || !mz_db_savepoint_batch(db);
     if (!db_lost && !apply_rows_fast(db, set, rows, n, ok))
         db_lost =
             !mz_db_rollback_to_batch(db) || !apply_rows_savepointed(db, set, rows, n, ok, errs);

@@ -1,10 +1,12 @@
 #include "ingest.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "buf.h"
 #include "config.h"
 #include "db.h"
@@ -159,29 +161,17 @@ static void *committer_main(void *arg)
     return NULL;
 }
 
-static char *dup(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
 void mz_ingest_submit(const char *agency_id, const char *kind, const char *event_id,
                       const char *body, mz_ingest_done done, void *ud)
 {
-    item *it = calloc(1, sizeof *it);
-    if (it) {
-        it->agency_id = dup(agency_id);
-        it->kind = dup(kind);
-        it->event_id = dup(event_id);
-        it->body = dup(body);
-        it->done = done;
-        it->ud = ud;
-    }
-    if (!it || !it->agency_id || !it->kind || !it->event_id || !it->body) {
-        if (it)
-            item_free(it);
-        done(ud, MZ_INBOX_UNAVAILABLE);
-        return;
-    }
+    assert(agency_id && kind && event_id && body);
+    item *it = mz_xcalloc(1, sizeof *it);
+    it->agency_id = mz_xstrdup(agency_id);
+    it->kind = mz_xstrdup(kind);
+    it->event_id = mz_xstrdup(event_id);
+    it->body = mz_xstrdup(body);
+    it->done = done;
+    it->ud = ud;
     pthread_mutex_lock(&g_mu);
     bool queue = g_running && !g_stop && g_queued < MZ_INGEST_QUEUE_MAX;
     bool full = g_running && !g_stop && !queue;

@@ -213,15 +213,9 @@ static bool load_subjects(mz_db *db, rk_set *set)
     size_t cap = 16;
     while (cap < 2 * rows)
         cap *= 2;
-    set->s = calloc(rows ? rows : 1, sizeof *set->s);
-    set->slots = calloc(cap, sizeof *set->slots);
+    set->s = mz_xcalloc(rows ? rows : 1, sizeof *set->s);
+    set->slots = mz_xcalloc(cap, sizeof *set->slots);
     set->mask = cap - 1;
-    if (!set->s || !set->slots) {
-        mz_log_msg_str(MZ_LOG_ERROR, "rekey failed", "error", "out of memory");
-        PQclear(r);
-        set_free(set);
-        return false;
-    }
     size_t bad = 0;
     for (size_t i = 0; i < rows; i++) {
         rk_subject *s = &set->s[set->n];
@@ -360,9 +354,7 @@ static bool enumerate(rk_job *job, const hmac_pre *old_k, const hmac_pre *new_k,
     uint64_t chunks = (job->count + RK_CHUNK - 1) / RK_CHUNK;
     if (nthreads > chunks)
         nthreads = chunks ? (size_t)chunks : 1;
-    rk_worker *w = calloc(nthreads, sizeof *w);
-    if (!w)
-        return false;
+    rk_worker *w = mz_xcalloc(nthreads, sizeof *w);
     bool ok = true;
     for (size_t i = 0; ok && i < nthreads; i++) {
         w[i].job = job;
@@ -451,12 +443,7 @@ static long long rekey_inbox(mz_db *db, const rk_set *set)
         int n = PQntuples(page);
         for (int i = 0; i < n; i++) {
             size_t len = (size_t)PQgetlength(page, i, MZ_COL_REKEY_INBOX_PAGE_BODY);
-            char *body = malloc(len + 1); /* a copy: PGresult storage is read-only */
-            if (!body) {
-                mz_log_msg_str(MZ_LOG_ERROR, "rekey failed", "error", "out of memory");
-                PQclear(page);
-                return -1;
-            }
+            char *body = mz_xmalloc(len + 1); /* a copy: PGresult storage is read-only */
             memcpy(body, PQgetvalue(page, i, MZ_COL_REKEY_INBOX_PAGE_BODY), len + 1);
             const char *end = body + len;
             bool dirty = false;

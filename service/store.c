@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "buf.h"
 #include "json.h"
 #include "log.h"
@@ -299,9 +300,7 @@ static mz_case_record *record_copy(const mz_case_record *c)
         size += str_size(e->status_group) + str_size(e->status_text) + str_size(e->occurred_at) +
                 str_size(e->event_key);
     }
-    char *block = malloc(size);
-    if (!block)
-        return NULL;
+    char *block = mz_xmalloc(size);
     mz_case_record *d = (mz_case_record *)block;
     mz_case_event *ev = (mz_case_event *)(block + sizeof *d);
     char *p = (char *)(ev + c->n_events);
@@ -564,20 +563,11 @@ mz_upsert_result mz_store_batch_add(mz_store_batch *b, const mz_case_record *c, 
     }
     if (b->pending == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : (b->limit < 64 ? b->limit : 64);
-        mz_case_record **q = realloc(b->queue, cap * sizeof *q);
-        if (!q) {
-            snprintf(err, errlen, "out of memory");
-            return MZ_UPSERT_DB_ERROR;
-        }
-        b->queue = q;
+        b->queue = mz_xreallocarray(b->queue, cap, sizeof *b->queue);
         b->cap = cap;
     }
-    mz_case_record *copy = record_copy(c);
-    if (!copy) {
-        snprintf(err, errlen, "out of memory");
-        return MZ_UPSERT_DB_ERROR;
-    }
-    b->queue[b->pending++] = copy;
+    assert(b->pending < b->cap);
+    b->queue[b->pending++] = record_copy(c);
     if (b->pending >= b->limit && !mz_store_batch_flush(b, err, errlen))
         return MZ_UPSERT_DB_ERROR;
     return MZ_UPSERT_QUEUED;

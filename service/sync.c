@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "buf.h"
 #include "config.h"
 #include "crypto.h"
@@ -259,7 +260,7 @@ bool mz_sync_agency_once(mz_db *db, const mz_agency *a, const char *owner, mz_sy
     }
     char *cursor = PQgetisnull(r, 0, MZ_COL_SYNC_LEASE_CURSOR)
                        ? NULL
-                       : strdup(PQgetvalue(r, 0, MZ_COL_SYNC_LEASE_CURSOR));
+                       : mz_xstrdup(PQgetvalue(r, 0, MZ_COL_SYNC_LEASE_CURSOR));
     int failures = atoi(PQgetvalue(r, 0, MZ_COL_SYNC_LEASE_FAILURES));
     PQclear(r);
     bool ok = run_claimed(db, a, owner, cursor, failures, rep);
@@ -314,7 +315,7 @@ static void *scheduler_main(void *arg)
         const mz_agency *a = mz_agencies_find(g_set, PQgetvalue(r, 0, MZ_COL_SYNC_LEASE_AGENCY_ID));
         char *cursor = PQgetisnull(r, 0, MZ_COL_SYNC_LEASE_CURSOR)
                            ? NULL
-                           : strdup(PQgetvalue(r, 0, MZ_COL_SYNC_LEASE_CURSOR));
+                           : mz_xstrdup(PQgetvalue(r, 0, MZ_COL_SYNC_LEASE_CURSOR));
         int failures = atoi(PQgetvalue(r, 0, MZ_COL_SYNC_LEASE_FAILURES));
         PQclear(r);
         if (a) {
