@@ -1,5 +1,6 @@
 #include "inbox.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +203,7 @@ static int process_kind(mz_db *db, const mz_agencies *set, const char *kind, int
         return ok ? 0 : -1;
     }
     int n = PQntuples(rows), done = 0, bad = 0;
+    assert(n <= limit); /* the claim's LIMIT */
     typedef char errbuf[256];
     errbuf *errs = mz_xcalloc((size_t)n, sizeof *errs);
     bool *ok = mz_xcalloc((size_t)n, sizeof *ok);

@@ -73,6 +73,7 @@ static void commit_one_by_one(mz_db *db, item **v, int n)
  * others "duplicate", exactly as if they had come one after another. */
 static void commit_batch(mz_db *db, item **v, int n)
 {
+    assert(n >= 1 && n <= MZ_INGEST_BATCH); /* taken[] below has that many */
     if (!db) {
         for (int i = 0; i < n; i++)
             v[i]->done(v[i]->ud, MZ_INBOX_UNAVAILABLE);
@@ -104,6 +105,7 @@ static void commit_batch(mz_db *db, item **v, int n)
     atomic_fetch_add(&g_commits, 1);
     atomic_fetch_add(&g_rows, (unsigned long)n);
     int rows = PQntuples(res);
+    assert(rows <= n);                     /* a row is returned only for one of ours inserted */
     bool taken[MZ_INGEST_BATCH] = {false}; /* returned row j answered already */
     for (int i = 0; i < n; i++) {
         mz_inbox_result r = MZ_INBOX_DUPLICATE;

@@ -419,7 +419,8 @@ static set_result exec_set(mz_store_batch *b, size_t *applied, size_t *conflicts
     *conflicts = 0;
     if (ok) {
         *applied = (size_t)PQntuples(r);
-        if (*applied < b->pending) { /* stale or another subject's case */
+        assert(*applied <= b->pending); /* one row per case applied, each case once */
+        if (*applied < b->pending) {    /* stale or another subject's case */
             PQclear(r);
             r = MZ_DB_EXEC(b->db, MZ_STMT_CASE_CONFLICT_RECORD_MANY, v1);
             ok = mz_db_ok(r);

@@ -1,5 +1,6 @@
 #include "sync.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,9 @@ static void renew_lease(mz_store_sink *ss)
         return;
     char lease[16];
     snprintf(lease, sizeof lease, "%ld", g_mz_config.sync_lease_seconds);
+    /* A lease is renewed (and finished) only under its owner's name: a
+     * NULL owner would match no row and let the lease lapse mid-run. */
+    assert(ss->lease_owner && *ss->lease_owner);
     const char *v[3] = {ss->lease_agency, ss->lease_owner, lease};
     /* Between batches (records are queued, no transaction is open): it
      * commits at once. */
@@ -202,6 +206,9 @@ static void log_run(const mz_agency *a, const mz_sync_report *rep)
 static bool run_claimed(mz_db *db, const mz_agency *a, const char *owner, const char *cursor,
                         int failures, mz_sync_report *rep)
 {
+    /* Finishing needs the owner that claimed the lease (the statements
+     * match on it): without one the lease would stay held until it ends. */
+    assert(owner && *owner);
     int64_t t0 = mz_outbound_now_ms();
     mz_store_sink sink;
     mz_store_sink_init(&sink, db, rep);
