@@ -94,7 +94,7 @@ static int columns_differ(const char *stmt, const mz_stmt_result *want, const PG
     return bad;
 }
 
-static void test_every_statement_prepares_with_its_parameter_count(void **state)
+static void test_every_statement_prepares_with_its_parameters_and_columns(void **state)
 {
     (void)state;
     PGconn *pg = mz_db_pg(g_db);
@@ -233,7 +233,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table_is_complete_and_names_unique),
-        cmocka_unit_test(test_every_statement_prepares_with_its_parameter_count),
+        cmocka_unit_test(test_every_statement_prepares_with_its_parameters_and_columns),
         cmocka_unit_test(test_column_check_detects_differences),
         cmocka_unit_test(test_case_statements_share_the_case_row),
         cmocka_unit_test(test_exec_refuses_a_wrong_parameter_count),
