@@ -1,5 +1,6 @@
 #include "agencies.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "auth.h" /* mz_read_file */
 #include "buf.h"
 #include "outbound.h"
+#include "status.h"
 #include "store.h"
 
 mz_agencies *g_mz_agencies;
@@ -166,14 +168,12 @@ char *mz_secret_resolve_len(const mz_json *obj, const char *name, bool required,
     return val;
 }
 
-static bool parse_agency(mz_agency *a, const mz_json *o, bool init_adapters, char *err,
-                         size_t errlen)
+/* parse_agency's steps, in the order of the file's members; each false
+ * with err set on a problem. */
+
+static bool parse_identity(mz_agency *a, const mz_json *o, char *err, size_t errlen)
 {
-    const char *id, *name, *s;
-    if (o->type != MZ_JSON_OBJECT) {
-        snprintf(err, errlen, "must be an object");
-        return false;
-    }
+    const char *id, *name;
     if (!mz_cfg_string(o, "id", true, 63, &id, err, errlen))
         return false;
     if (!mz_agency_id_valid(id)) {
@@ -184,22 +184,33 @@ static bool parse_agency(mz_agency *a, const mz_json *o, bool init_adapters, cha
     if (!mz_cfg_string(o, "name", true, 200, &name, err, errlen))
         return false;
     a->name = mz_xstrdup(name);
+    return true;
+}
+
+static bool parse_contact(mz_agency *a, const mz_json *o, char *err, size_t errlen)
+{
     const mz_json *contact = mz_json_get(o, "contact");
-    if (contact && contact->type != MZ_JSON_OBJECT) {
+    if (!contact)
+        return true;
+    if (contact->type != MZ_JSON_OBJECT) {
         snprintf(err, errlen, "contact: must be an object");
         return false;
     }
-    if (contact) {
-        if (!mz_cfg_url(contact, "url", false, &s, err, errlen))
-            return false;
-        a->contact_url = mz_xstrdup(s);
-        if (!mz_cfg_string(contact, "phone", false, 40, &s, err, errlen))
-            return false;
-        a->contact_phone = mz_xstrdup(s);
-        if (!mz_cfg_string(contact, "professionalPhone", false, 40, &s, err, errlen))
-            return false;
-        a->contact_professional_phone = mz_xstrdup(s);
-    }
+    const char *s;
+    if (!mz_cfg_url(contact, "url", false, &s, err, errlen))
+        return false;
+    a->contact_url = mz_xstrdup(s);
+    if (!mz_cfg_string(contact, "phone", false, 40, &s, err, errlen))
+        return false;
+    a->contact_phone = mz_xstrdup(s);
+    if (!mz_cfg_string(contact, "professionalPhone", false, 40, &s, err, errlen))
+        return false;
+    a->contact_professional_phone = mz_xstrdup(s);
+    return true;
+}
+
+static bool parse_schedule(mz_agency *a, const mz_json *o, char *err, size_t errlen)
+{
     if (!mz_cfg_long(o, "pollIntervalSeconds", 10, 86400, 300, &a->poll_interval, err, errlen))
         return false;
     const mz_json *en = mz_json_get(o, "enabled");
@@ -211,29 +222,40 @@ static bool parse_agency(mz_agency *a, const mz_json *o, bool init_adapters, cha
         }
         a->enabled = en->u.boolean;
     }
+    return true;
+}
+
+static bool parse_status_groups(mz_agency *a, const mz_json *o, char *err, size_t errlen)
+{
     const mz_json *sg = mz_json_get(o, "statusGroups");
-    if (sg) {
-        if (sg->type != MZ_JSON_OBJECT) {
-            snprintf(err, errlen, "statusGroups: must be an object of text -> status group");
+    if (!sg)
+        return true;
+    if (sg->type != MZ_JSON_OBJECT) {
+        snprintf(err, errlen, "statusGroups: must be an object of text -> status group");
+        return false;
+    }
+    a->status_map = mz_xcalloc(sg->u.kids.count ? sg->u.kids.count : 1, sizeof *a->status_map);
+    for (const mz_json *k = sg->u.kids.first; k; k = k->next) {
+        const char *g = mz_json_string(k, NULL);
+        if (!g || !mz_status_group_valid(g)) {
+            snprintf(err, errlen, "statusGroups: values must be one of " MZ_STATUS_GROUPS_TEXT);
             return false;
         }
-        a->status_map = mz_xcalloc(sg->u.kids.count ? sg->u.kids.count : 1, sizeof *a->status_map);
-        for (const mz_json *k = sg->u.kids.first; k; k = k->next) {
-            const char *g = mz_json_string(k, NULL);
-            if (!g || !mz_status_group_valid(g)) {
-                snprintf(err, errlen,
-                         "statusGroups: values must be one of received, in_progress, "
-                         "action_required, on_hold, decided, closed, withdrawn");
-                return false;
-            }
-            a->status_map[a->n_status_map].text = mz_xstrdup(k->key);
-            a->status_map[a->n_status_map].group = mz_xstrdup(g);
-            a->n_status_map++;
-        }
+        assert(a->n_status_map < sg->u.kids.count);
+        a->status_map[a->n_status_map].text = mz_xstrdup(k->key);
+        a->status_map[a->n_status_map].group = mz_xstrdup(g);
+        a->n_status_map++;
     }
+    return true;
+}
+
+/* The push channels: the webhook secret and the notifications
+ * authorization, each from a file or the environment. */
+static bool parse_channels(mz_agency *a, const mz_json *o, char *err, size_t errlen)
+{
+    char e2[200];
     const mz_json *wh = mz_json_get(o, "webhook");
     if (wh) {
-        char e2[200];
         a->webhook_secret = mz_secret_resolve(wh, "secret", true, e2, sizeof e2);
         if (!a->webhook_secret) {
             snprintf(err, errlen, "webhook.%s", e2);
@@ -242,13 +264,20 @@ static bool parse_agency(mz_agency *a, const mz_json *o, bool init_adapters, cha
     }
     const mz_json *nt = mz_json_get(o, "notifications");
     if (nt) {
-        char e2[200];
         a->notifications_auth = mz_secret_resolve(nt, "authorization", true, e2, sizeof e2);
         if (!a->notifications_auth) {
             snprintf(err, errlen, "notifications.%s", e2);
             return false;
         }
     }
+    return true;
+}
+
+/* The adapter: its kind, its settings (kept as JSON) and, when
+ * init_adapters, its state and the outbound bases it may reach. */
+static bool parse_adapter(mz_agency *a, const mz_json *o, bool init_adapters, char *err,
+                          size_t errlen)
+{
     const mz_json *ad = mz_json_get(o, "adapter");
     if (!ad || ad->type != MZ_JSON_OBJECT) {
         snprintf(err, errlen, "adapter: is required (an object with a kind)");
@@ -269,21 +298,33 @@ static bool parse_agency(mz_agency *a, const mz_json *o, bool init_adapters, cha
     mz_buf b = MZ_BUF_INIT;
     mz_json_write(&b, ad);
     a->settings_json = mz_buf_steal(&b, NULL);
-    if (init_adapters) {
-        a->state = a->ops->init(a, ad, e2, sizeof e2);
-        if (!a->state) {
-            snprintf(err, errlen, "adapter.%.250s", e2);
-            return false;
-        }
-        /* Configuration time for the outbound address rule (outbound.h): a
-         * base whose name resolves to an internal address now permits
-         * exactly that address later; any other internal one is refused. */
-        const char *bases[MZ_OUTBOUND_MAX_BASES + 1];
-        mz_agency_base_urls(a, bases);
-        for (size_t i = 0; bases[i]; i++)
-            mz_outbound_permit_base(bases[i]);
+    if (!init_adapters)
+        return true;
+    a->state = a->ops->init(a, ad, e2, sizeof e2);
+    if (!a->state) {
+        snprintf(err, errlen, "adapter.%.250s", e2);
+        return false;
     }
+    /* Configuration time for the outbound address rule (outbound.h): a
+     * base whose name resolves to an internal address now permits exactly
+     * that address later; any other internal one is refused. */
+    const char *bases[MZ_OUTBOUND_MAX_BASES + 1];
+    mz_agency_base_urls(a, bases);
+    for (size_t i = 0; bases[i]; i++)
+        mz_outbound_permit_base(bases[i]);
     return true;
+}
+
+static bool parse_agency(mz_agency *a, const mz_json *o, bool init_adapters, char *err,
+                         size_t errlen)
+{
+    if (o->type != MZ_JSON_OBJECT) {
+        snprintf(err, errlen, "must be an object");
+        return false;
+    }
+    return parse_identity(a, o, err, errlen) && parse_contact(a, o, err, errlen) &&
+           parse_schedule(a, o, err, errlen) && parse_status_groups(a, o, err, errlen) &&
+           parse_channels(a, o, err, errlen) && parse_adapter(a, o, init_adapters, err, errlen);
 }
 
 static void free_agency(mz_agency *a)

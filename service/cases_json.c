@@ -64,47 +64,47 @@ static bool date_info(mz_buf *b, bool first, const char *key, const char *date, 
 void mz_case_write(mz_buf *b, const PGresult *res, int row, bool open, bool professional)
 {
     mz_buf_putc(b, '{');
-    member(b, "id", col(res, row, MZ_CC_ID));
+    member(b, "id", col(res, row, MZ_COL_CASE_ID));
     mz_buf_puts(b, ",\"agency\":{");
-    member(b, "id", col(res, row, MZ_CC_AGENCY_ID));
+    member(b, "id", col(res, row, MZ_COL_CASE_AGENCY_ID));
     mz_buf_putc(b, ',');
-    member(b, "name", col(res, row, MZ_CC_AGENCY_NAME));
+    member(b, "name", col(res, row, MZ_COL_CASE_AGENCY_NAME));
     mz_buf_puts(b, ",\"contact\":{");
-    member(b, "url", col(res, row, MZ_CC_CONTACT_URL));
+    member(b, "url", col(res, row, MZ_COL_CASE_CONTACT_URL));
     mz_buf_putc(b, ',');
-    member(b, "phone", col(res, row, MZ_CC_CONTACT_PHONE));
+    member(b, "phone", col(res, row, MZ_COL_CASE_CONTACT_PHONE));
     if (professional) {
         mz_buf_putc(b, ',');
-        member(b, "professionalPhone", col(res, row, MZ_CC_CONTACT_PRO_PHONE));
+        member(b, "professionalPhone", col(res, row, MZ_COL_CASE_CONTACT_PRO_PHONE));
     }
     mz_buf_puts(b, "}},");
-    member(b, "caseNumber", col(res, row, MZ_CC_CASE_NUMBER));
+    member(b, "caseNumber", col(res, row, MZ_COL_CASE_CASE_NUMBER));
     mz_buf_putc(b, ',');
-    member(b, "title", col(res, row, MZ_CC_TITLE));
+    member(b, "title", col(res, row, MZ_COL_CASE_TITLE));
     mz_buf_puts(b, ",\"caseType\":{");
-    member(b, "code", col(res, row, MZ_CC_TYPE_CODE));
+    member(b, "code", col(res, row, MZ_COL_CASE_TYPE_CODE));
     mz_buf_putc(b, ',');
-    member(b, "label", col(res, row, MZ_CC_TYPE_LABEL));
+    member(b, "label", col(res, row, MZ_COL_CASE_TYPE_LABEL));
     mz_buf_puts(b, "},\"status\":{");
-    member(b, "group", col(res, row, MZ_CC_STATUS_GROUP));
+    member(b, "group", col(res, row, MZ_COL_CASE_STATUS_GROUP));
     mz_buf_putc(b, ',');
-    member(b, "text", col(res, row, MZ_CC_STATUS_TEXT));
+    member(b, "text", col(res, row, MZ_COL_CASE_STATUS_TEXT));
     mz_buf_puts(b, ",\"since\":");
-    mz_json_ts(b, res, row, MZ_CC_STATUS_CHANGED_AT);
-    const char *closed = col(res, row, MZ_CC_CLOSED_ON);
+    mz_json_ts(b, res, row, MZ_COL_CASE_STATUS_CHANGED_AT);
+    const char *closed = col(res, row, MZ_COL_CASE_CLOSED_ON);
     mz_buf_puts(b, "},\"isOpen\":");
     mz_json_bool(b, closed == NULL);
     mz_buf_puts(b, ",\"dates\":{");
     bool first = true;
-    first = date_info(b, first, "registered", col(res, row, MZ_CC_REGISTERED_ON), "registered",
-                      "Ontvangen op");
-    first = date_info(b, first, "plannedEnd", col(res, row, MZ_CC_PLANNED_END_ON), "indicative",
-                      "Verwachte beslisdatum (indicatief)");
-    first = date_info(b, first, "legalDeadline", col(res, row, MZ_CC_LEGAL_DEADLINE_ON),
+    first = date_info(b, first, "registered", col(res, row, MZ_COL_CASE_REGISTERED_ON),
+                      "registered", "Ontvangen op");
+    first = date_info(b, first, "plannedEnd", col(res, row, MZ_COL_CASE_PLANNED_END_ON),
+                      "indicative", "Verwachte beslisdatum (indicatief)");
+    first = date_info(b, first, "legalDeadline", col(res, row, MZ_COL_CASE_LEGAL_DEADLINE_ON),
                       "legal_deadline", "Uiterste beslisdatum (wettelijke termijn)");
     (void)date_info(b, first, "closed", closed, "closed", "Afgerond op");
     mz_buf_puts(b, "},\"result\":");
-    const char *result = col(res, row, MZ_CC_RESULT_TEXT);
+    const char *result = col(res, row, MZ_COL_CASE_RESULT_TEXT);
     if (result) {
         mz_buf_putc(b, '{');
         member(b, "text", result);
@@ -113,26 +113,26 @@ void mz_case_write(mz_buf *b, const PGresult *res, int row, bool open, bool prof
         mz_buf_puts(b, "null");
     }
     mz_buf_puts(b, ",\"action\":");
-    const char *action = col(res, row, MZ_CC_ACTION_TEXT);
+    const char *action = col(res, row, MZ_COL_CASE_ACTION_TEXT);
     if (action) {
         mz_buf_putc(b, '{');
         member(b, "text", action);
         mz_buf_putc(b, ',');
-        member(b, "url", col(res, row, MZ_CC_ACTION_URL));
+        member(b, "url", col(res, row, MZ_COL_CASE_ACTION_URL));
         mz_buf_putc(b, ',');
-        member(b, "dueDate", col(res, row, MZ_CC_ACTION_DUE_ON));
+        member(b, "dueDate", col(res, row, MZ_COL_CASE_ACTION_DUE_ON));
         mz_buf_putc(b, '}');
     } else {
         mz_buf_puts(b, "null");
     }
     mz_buf_puts(b, ",\"links\":{");
-    member(b, "agencyPage", col(res, row, MZ_CC_DEEP_LINK_URL));
+    member(b, "agencyPage", col(res, row, MZ_COL_CASE_DEEP_LINK_URL));
     mz_buf_puts(b, "},\"source\":{\"lastSyncedAt\":");
-    mz_json_ts(b, res, row, MZ_CC_LAST_SYNCED_AT);
+    mz_json_ts(b, res, row, MZ_COL_CASE_LAST_SYNCED_AT);
     mz_buf_putc(b, ',');
-    member(b, "via", col(res, row, MZ_CC_LAST_SOURCE));
+    member(b, "via", col(res, row, MZ_COL_CASE_LAST_SOURCE));
     mz_buf_puts(b, "},\"updatedAt\":");
-    mz_json_ts(b, res, row, MZ_CC_UPDATED_AT);
+    mz_json_ts(b, res, row, MZ_COL_CASE_UPDATED_AT);
     if (!open)
         mz_buf_putc(b, '}');
 }
@@ -144,13 +144,13 @@ void mz_case_timeline_write(mz_buf *b, const PGresult *res)
         if (i)
             mz_buf_putc(b, ',');
         mz_buf_putc(b, '{');
-        member(b, "statusGroup", col(res, i, 0));
+        member(b, "statusGroup", col(res, i, MZ_COL_CASE_EVENTS_STATUS_GROUP));
         mz_buf_putc(b, ',');
-        member(b, "text", col(res, i, 1));
+        member(b, "text", col(res, i, MZ_COL_CASE_EVENTS_STATUS_TEXT));
         mz_buf_puts(b, ",\"occurredAt\":");
-        mz_json_ts(b, res, i, 2);
+        mz_json_ts(b, res, i, MZ_COL_CASE_EVENTS_OCCURRED_AT);
         mz_buf_putc(b, ',');
-        member(b, "source", col(res, i, 3));
+        member(b, "source", col(res, i, MZ_COL_CASE_EVENTS_SOURCE));
         mz_buf_putc(b, '}');
     }
     mz_buf_putc(b, ']');

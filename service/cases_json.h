@@ -1,6 +1,7 @@
 /*
  * cases_json.h — the one representation of a case, written from a row of
- * the CASE_COLUMNS select (db_statements.c) straight into a JSON buffer.
+ * the case select (CASE_COLUMNS in db_statements.c; its columns are
+ * MZ_COL_CASE_* in db_columns.h) straight into a JSON buffer.
  *
  * Why one writer: the citizen list, the citizen detail and (later) the
  * professional view must show the same case the same way; building JSON in
@@ -13,38 +14,7 @@
 #include <stdbool.h>
 
 #include "buf.h"
-
-/* Column indexes of CASE_COLUMNS. */
-enum {
-    MZ_CC_ID,
-    MZ_CC_AGENCY_ID,
-    MZ_CC_AGENCY_NAME,
-    MZ_CC_CONTACT_URL,
-    MZ_CC_CONTACT_PHONE,
-    MZ_CC_CASE_NUMBER,
-    MZ_CC_TITLE,
-    MZ_CC_TYPE_CODE,
-    MZ_CC_TYPE_LABEL,
-    MZ_CC_STATUS_GROUP,
-    MZ_CC_STATUS_TEXT,
-    MZ_CC_STATUS_CHANGED_AT,
-    MZ_CC_REGISTERED_ON,
-    MZ_CC_PLANNED_END_ON,
-    MZ_CC_LEGAL_DEADLINE_ON,
-    MZ_CC_CLOSED_ON,
-    MZ_CC_RESULT_TEXT,
-    MZ_CC_ACTION_TEXT,
-    MZ_CC_ACTION_URL,
-    MZ_CC_ACTION_DUE_ON,
-    MZ_CC_DEEP_LINK_URL,
-    MZ_CC_LAST_SYNCED_AT,
-    MZ_CC_LAST_SOURCE,
-    MZ_CC_UPDATED_AT,
-    MZ_CC_SORT_US,
-    MZ_CC_CONTACT_PRO_PHONE,
-    MZ_CC_EXTERNAL_ID,
-    MZ_CC__COUNT
-};
+#include "db.h"
 
 /* Writes one case object (without the closing brace when `open` is true,
  * so the caller can append members such as "timeline"). The professional

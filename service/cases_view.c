@@ -77,7 +77,7 @@ bool mz_cases_list_build(mz_req *r, mz_db *rdb, mz_db *wdb, const char *bsn,
      * before anything is refreshed or logged. */
     if (q->agency) {
         const char *av[1] = {q->agency};
-        PGresult *ar = rdb ? mz_db_exec(rdb, MZ_STMT_AGENCY_EXISTS, av, NULL, NULL) : NULL;
+        PGresult *ar = rdb ? MZ_DB_EXEC(rdb, MZ_STMT_AGENCY_EXISTS, av) : NULL;
         if (!mz_db_ok(ar)) {
             PQclear(ar);
             mz_reply_unavailable(r, "the case store is unavailable; try again shortly");
@@ -97,7 +97,7 @@ bool mz_cases_list_build(mz_req *r, mz_db *rdb, mz_db *wdb, const char *bsn,
     int nsources =
         rdb ? mz_refresh_subject(rdb, bsn, key, bsn && !q->cursor, sources, &refreshed) : -1;
     mz_db *db = refreshed && wdb ? wdb : rdb;
-    PGresult *res = nsources >= 0 ? mz_db_exec(db, MZ_STMT_CASES_LIST, vals, lens, fmts) : NULL;
+    PGresult *res = nsources >= 0 ? MZ_DB_EXEC_BIN(db, MZ_STMT_CASES_LIST, vals, lens, fmts) : NULL;
     if (!mz_db_ok(res)) {
         PQclear(res);
         mz_reply_unavailable(r, "the case store is unavailable; try again shortly");
@@ -118,8 +118,8 @@ bool mz_cases_list_build(mz_req *r, mz_db *rdb, mz_db *wdb, const char *bsn,
     char next[MZ_CURSOR_MAX + 1] = "";
     if (more) {
         mz_cursor c;
-        c.sort_us = strtoll(PQgetvalue(res, n - 1, MZ_CC_SORT_US), NULL, 10);
-        snprintf(c.id, sizeof c.id, "%s", PQgetvalue(res, n - 1, MZ_CC_ID));
+        c.sort_us = strtoll(PQgetvalue(res, n - 1, MZ_COL_CASE_SORT_US), NULL, 10);
+        snprintf(c.id, sizeof c.id, "%s", PQgetvalue(res, n - 1, MZ_COL_CASE_ID));
         mz_cursor_encode(&c, next);
     }
     PQclear(res);
@@ -158,8 +158,8 @@ bool mz_cases_list_build(mz_req *r, mz_db *rdb, mz_db *wdb, const char *bsn,
 
 bool mz_case_detail_build(mz_req *r, mz_db *db, const PGresult *res, bool professional, mz_buf *out)
 {
-    const char *v[1] = {PQgetvalue(res, 0, MZ_CC_ID)};
-    PGresult *ev = mz_db_exec(db, MZ_STMT_CASE_EVENTS, v, NULL, NULL);
+    const char *v[1] = {PQgetvalue(res, 0, MZ_COL_CASE_ID)};
+    PGresult *ev = MZ_DB_EXEC(db, MZ_STMT_CASE_EVENTS, v);
     if (!mz_db_ok(ev)) {
         PQclear(ev);
         mz_reply_unavailable(r, "the case store is unavailable; try again shortly");

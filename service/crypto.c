@@ -14,8 +14,33 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static unsigned char g_key[1024];
+static unsigned char g_key[MZ_PSEUDONYM_KEY_MAX];
 static size_t g_key_len;
+
+bool mz_pseudonym_read_key_file(const char *path, unsigned char out[MZ_PSEUDONYM_KEY_MAX],
+                                size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot open pseudonym key file %s: %s", path, strerror(errno));
+        return false;
+    }
+    unsigned char tmp[MZ_PSEUDONYM_KEY_MAX + 1]; /* one more: a longer file is refused */
+    size_t n = fread(tmp, 1, sizeof tmp, f);
+    fclose(f);
+    while (n > 0 && (tmp[n - 1] == '\n' || tmp[n - 1] == '\r' || tmp[n - 1] == ' '))
+        n--;
+    bool ok = n >= 32 && n <= MZ_PSEUDONYM_KEY_MAX;
+    if (ok) {
+        memcpy(out, tmp, n);
+        *len = n;
+    } else {
+        snprintf(err, errlen, "pseudonym key file %s must hold 32 to %d bytes", path,
+                 MZ_PSEUDONYM_KEY_MAX);
+    }
+    OPENSSL_cleanse(tmp, sizeof tmp);
+    return ok;
+}
 
 bool mz_pseudonym_load_key(const char *path, char *err, size_t errlen)
 {
@@ -23,24 +48,13 @@ bool mz_pseudonym_load_key(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "MZ_PSEUDONYM_KEY_FILE is not set");
         return false;
     }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot open pseudonym key file %s: %s", path, strerror(errno));
-        return false;
-    }
-    unsigned char tmp[1025];
-    size_t n = fread(tmp, 1, sizeof tmp, f);
-    fclose(f);
-    while (n > 0 && (tmp[n - 1] == '\n' || tmp[n - 1] == '\r' || tmp[n - 1] == ' '))
-        n--;
-    if (n < 32 || n > 1024) {
-        snprintf(err, errlen, "pseudonym key file %s must hold 32 to 1024 bytes", path);
-        OPENSSL_cleanse(tmp, sizeof tmp);
-        return false;
-    }
-    mz_pseudonym_set_key(tmp, n);
-    OPENSSL_cleanse(tmp, sizeof tmp);
-    return true;
+    unsigned char key[MZ_PSEUDONYM_KEY_MAX];
+    size_t n = 0;
+    bool ok = mz_pseudonym_read_key_file(path, key, &n, err, errlen);
+    if (ok)
+        mz_pseudonym_set_key(key, n);
+    OPENSSL_cleanse(key, sizeof key);
+    return ok;
 }
 
 void mz_pseudonym_set_key(const unsigned char *key, size_t len)

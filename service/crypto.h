@@ -20,9 +20,16 @@
 
 #define MZ_PSEUDONYM_LEN 32
 
-/* Loads the key file (at least 32 bytes after trimming trailing whitespace,
- * at most 1024). Returns false with a message (naming the file, not its
- * content) on error. */
+#define MZ_PSEUDONYM_KEY_MAX 1024
+
+/* Reads a pseudonym key file into out (MZ_PSEUDONYM_KEY_MAX bytes): its
+ * content without trailing newlines and spaces, which must be 32 to
+ * MZ_PSEUDONYM_KEY_MAX bytes. Returns false with a message (naming the
+ * file, not its content) on error. The caller wipes out when done. Used by
+ * mz_pseudonym_load_key and by `rekey`, which holds two keys at once. */
+bool mz_pseudonym_read_key_file(const char *path, unsigned char out[MZ_PSEUDONYM_KEY_MAX],
+                                size_t *len, char *err, size_t errlen);
+/* Loads the key file (mz_pseudonym_read_key_file) as the process's key. */
 bool mz_pseudonym_load_key(const char *path, char *err, size_t errlen);
 /* Sets the key directly (tests). */
 void mz_pseudonym_set_key(const unsigned char *key, size_t len);

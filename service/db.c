@@ -1,6 +1,7 @@
 #include "db.h"
 #include "alloc.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bsn.h"
 #include "config.h"
 #include "db_statements.h"
 #include "log.h"
@@ -37,7 +39,14 @@ unsigned long mz_db_reconnects(void)
 
 const char *mz_db_stmt_name(mz_stmt id)
 {
+    assert(id >= 0 && id < MZ_STMT__COUNT);
     return mz_stmt_defs[id].name;
+}
+
+int mz_db_stmt_nparams(mz_stmt id)
+{
+    assert(id >= 0 && id < MZ_STMT__COUNT);
+    return mz_stmt_defs[id].nparams;
 }
 
 /* jit=off: our statements are short OLTP queries; JIT compilation, which
@@ -163,6 +172,33 @@ mz_db *mz_db_thread_read(void)
     return thread_conn(&g_read_key, url);
 }
 
+mz_db *mz_db_connect_config(void)
+{
+    char err[256];
+    mz_db *db = mz_db_connect(g_mz_config.database_url, 0, err, sizeof err);
+    if (!db)
+        mz_log_msg_str(MZ_LOG_ERROR, "cannot connect to the database", "error", err);
+    return db;
+}
+
+void mz_db_log_failure(const char *msg, mz_stmt id, const PGresult *r)
+{
+    mz_logline l;
+    mz_log_begin(&l, MZ_LOG_ERROR, msg);
+    mz_log_str(&l, "statement", mz_db_stmt_name(id));
+    if (!r) {
+        mz_log_str(&l, "error", "database unavailable");
+    } else {
+        const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        const char *text = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+        mz_log_str(&l, "sqlstate", state);
+        if (text && mz_contains_bsn_like(text, strlen(text)))
+            text = "(message withheld: it contains a number)";
+        mz_log_str(&l, "error", text ? text : "statement failed");
+    }
+    mz_log_end(&l);
+}
+
 /* --- statements */
 
 static bool prepare(mz_db *db, mz_stmt id)
@@ -189,12 +225,28 @@ static bool connection_lost(mz_db *db)
     return PQstatus(db->pg) != CONNECTION_OK;
 }
 
-PGresult *mz_db_exec(mz_db *db, mz_stmt id, const char *const *values, const int *lengths,
-                     const int *formats)
+/* A call that does not match the statement's parameters: logged, refused
+ * with an error result (nothing is sent), and fatal in debug builds. */
+static PGresult *refuse_call(mz_db *db, const mz_stmt_def *d, int nvalues)
 {
+    mz_logline l;
+    mz_log_begin(&l, MZ_LOG_ERROR, "statement called with the wrong parameters");
+    mz_log_str(&l, "statement", d->name);
+    mz_log_int(&l, "expected", d->nparams);
+    mz_log_int(&l, "given", nvalues);
+    mz_log_end(&l);
+    assert(!"mz_db_exec: parameter count differs from the statement table");
+    return PQmakeEmptyPGresult(db ? db->pg : NULL, PGRES_FATAL_ERROR);
+}
+
+PGresult *mz_db_exec(mz_db *db, mz_stmt id, int nvalues, const char *const *values,
+                     const int *lengths, const int *formats)
+{
+    assert(id >= 0 && id < MZ_STMT__COUNT);
     const mz_stmt_def *d = &mz_stmt_defs[id];
-    if (d->nparams > 0 && !values) /* libpq would bind every parameter as NULL */
-        return db && db->pg ? PQmakeEmptyPGresult(db->pg, PGRES_FATAL_ERROR) : NULL;
+    /* Without values libpq would bind every parameter as NULL. */
+    if (nvalues != d->nparams || (d->nparams > 0 && !values))
+        return refuse_call(db, d, nvalues);
     for (int attempt = 0; attempt < 2; attempt++) {
         if (connection_lost(db) && (db->in_tx || !reconnect(db)))
             return NULL;

@@ -24,6 +24,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "db_columns.h"
+
 typedef enum mz_stmt {
     MZ_STMT_MIGRATION_LOCK,
     MZ_STMT_MIGRATION_UNLOCK,
@@ -96,10 +98,39 @@ mz_db *mz_db_thread(void);
  * MZ_DATABASE_READ_URL is set, else the primary. Never write through it. */
 mz_db *mz_db_thread_read(void);
 
-/* Runs a named statement. values/lengths/formats as for PQexecPrepared
- * (lengths and formats may be NULL for all-text). Text results. */
-PGresult *mz_db_exec(mz_db *db, mz_stmt id, const char *const *values, const int *lengths,
-                     const int *formats);
+/* Runs a named statement. nvalues is the number of values the caller
+ * gives; values/lengths/formats as for PQexecPrepared (lengths and formats
+ * may be NULL for all-text). Text results.
+ * Why the count: a caller that passes fewer values than the statement has
+ * parameters makes libpq read past its array; one that passes more has
+ * misread the statement. Either is refused with an error result (never
+ * sent) and, in debug builds (CI's sanitizer runs), an assertion failure,
+ * so a broken call in a rarely run path (purge, rekey) fails in CI. Prefer
+ * the macros below, which count an array's elements at compile time. */
+PGresult *mz_db_exec(mz_db *db, mz_stmt id, int nvalues, const char *const *values,
+                     const int *lengths, const int *formats);
+
+/* The number of elements of an array; a pointer does not compile (it has
+ * no element count to take). */
+#if defined(__GNUC__)
+#define MZ_NVALUES(a)                                                                              \
+    ((int)(sizeof(a) / sizeof((a)[0])) +                                                           \
+     0 * (int)sizeof(struct {                                                                      \
+         int mz_not_an_array : 1 -                                                                 \
+             2 * __builtin_types_compatible_p(__typeof__(a), __typeof__(&(a)[0]));                 \
+     }))
+#else
+#define MZ_NVALUES(a) ((int)(sizeof(a) / sizeof((a)[0])))
+#endif
+/* A statement without parameters; with an array of text values; with
+ * lengths and formats arrays too (binary parameters). */
+#define MZ_DB_EXEC0(db, id)        mz_db_exec((db), (id), 0, NULL, NULL, NULL)
+#define MZ_DB_EXEC(db, id, values) mz_db_exec((db), (id), MZ_NVALUES(values), (values), NULL, NULL)
+#define MZ_DB_EXEC_BIN(db, id, values, lengths, formats)                                           \
+    mz_db_exec((db), (id), MZ_NVALUES(values), (values), (lengths), (formats))
+
+/* The number of parameters statement id takes. */
+int mz_db_stmt_nparams(mz_stmt id);
 
 /* True when r completed (command or tuples). */
 bool mz_db_ok(const PGresult *r);
@@ -135,7 +166,17 @@ bool mz_db_plan_each_time(mz_db *db);
 /* Runs a whole SQL script (migrations only: trusted, embedded text). */
 PGresult *mz_db_exec_script(mz_db *db, const char *sql);
 
-/* The name and parameter count of a statement (for tests and errors). */
+/* Opens a connection to g_mz_config.database_url without a statement
+ * timeout, for the command-line tools (purge, rekey); logs and returns NULL
+ * when it cannot. */
+mz_db *mz_db_connect_config(void);
+
+/* Logs that statement id failed (r NULL: the database was unavailable):
+ * its name, SQLSTATE and primary message — the message only when it holds
+ * no BSN-like number (an error text may quote a value). */
+void mz_db_log_failure(const char *msg, mz_stmt id, const PGresult *r);
+
+/* The name of a statement (for tests and errors). */
 const char *mz_db_stmt_name(mz_stmt id);
 
 /* Connections this process holds, and how many are running a statement

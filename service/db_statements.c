@@ -1,19 +1,21 @@
 /*
  * db_statements.c — every SQL statement the service runs, in one table.
  *
- * Column order of SELECTs is part of each statement's contract: the
- * reader of a result indexes columns by the enums next to its code
- * (e.g. h_cases_common.h), so change both together.
+ * The result columns of each statement are declared by name in
+ * db_columns.h (MZ_COLS_<STMT>), which its readers index by; give every
+ * expression a column alias there names. test_statements.c checks the
+ * two agree, column by column.
  */
 #include "db_statements.h"
 
 #define CASE_COLUMNS                                                                               \
-    "c.id, c.agency_id, a.name, a.contact_url, a.contact_phone, c.case_number, c.title, "          \
+    "c.id, c.agency_id, a.name AS agency_name, a.contact_url, a.contact_phone, c.case_number, "    \
+    "c.title, "                                                                                    \
     "c.case_type_code, c.case_type_label, c.status_group, c.status_text, c.status_changed_at, "    \
     "c.registered_on, c.planned_end_on, c.legal_deadline_on, c.closed_on, c.result_text, "         \
     "c.action_text, c.action_url, c.action_due_on, c.deep_link_url, c.last_synced_at, "            \
     "c.last_source, c.updated_at, "                                                                \
-    "(extract(epoch FROM c.status_changed_at) * 1000000)::bigint, "                                \
+    "(extract(epoch FROM c.status_changed_at) * 1000000)::bigint AS sort_us, "                     \
     "a.contact_professional_phone, c.external_id"
 
 /* The case upsert, one record (case_upsert) or a batch (case_upsert_many):
@@ -48,9 +50,10 @@
 
 const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
     /* One migrator at a time, across every instance (key: "mijnzaken"). */
-    [MZ_STMT_MIGRATION_LOCK] = {"migration_lock", "SELECT pg_advisory_lock(7233610001)", 0, false},
-    [MZ_STMT_MIGRATION_UNLOCK] = {"migration_unlock", "SELECT pg_advisory_unlock(7233610001)", 0,
-                                  false},
+    [MZ_STMT_MIGRATION_LOCK] = {"migration_lock", "SELECT pg_advisory_lock(7233610001) AS locked",
+                                0, false},
+    [MZ_STMT_MIGRATION_UNLOCK] = {"migration_unlock",
+                                  "SELECT pg_advisory_unlock(7233610001) AS unlocked", 0, false},
     [MZ_STMT_MIGRATIONS_APPLIED] = {"migrations_applied",
                                     "SELECT version, name, checksum FROM schema_migrations "
                                     "ORDER BY version",
@@ -59,7 +62,9 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                                   "INSERT INTO schema_migrations (version, name, checksum) "
                                   "VALUES ($1::int, $2, $3)",
                                   3, false},
-    [MZ_STMT_READY] = {"ready", "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, true},
+    [MZ_STMT_READY] = {"ready",
+                       "SELECT coalesce(max(version), 0) AS version FROM schema_migrations", 0,
+                       true},
     [MZ_STMT_AGENCY_UPSERT] =
         {"agency_upsert",
          "INSERT INTO agencies (id, name, adapter_kind, adapter_config, contact_url, "
@@ -180,19 +185,21 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                             "UPDATE sync_state SET lease_until = now() + $3::int * "
                             "interval '1 second' WHERE agency_id = $1 AND lease_owner = $2",
                             3, true},
-    [MZ_STMT_SYNC_TRIGGER] = {"sync_trigger",
-                              "UPDATE sync_state SET next_run_at = now() WHERE agency_id = $1 "
-                              "RETURNING lease_until IS NOT NULL AND lease_until > now()",
-                              1, true},
+    [MZ_STMT_SYNC_TRIGGER] =
+        {"sync_trigger",
+         "UPDATE sync_state SET next_run_at = now() WHERE agency_id = $1 "
+         "RETURNING lease_until IS NOT NULL AND lease_until > now() AS running",
+         1, true},
     /* An agency filter must name an agency (400 otherwise, not an empty list). */
-    [MZ_STMT_AGENCY_EXISTS] = {"agency_exists", "SELECT 1 FROM agencies WHERE id = $1", 1, true},
+    [MZ_STMT_AGENCY_EXISTS] = {"agency_exists", "SELECT 1 AS found FROM agencies WHERE id = $1", 1,
+                               true},
     [MZ_STMT_AGENCIES_ADMIN] =
         {"agencies_admin",
          "SELECT a.id, a.name, a.adapter_kind, a.enabled, s.last_success_at, s.last_attempt_at, "
-         "s.last_error, coalesce(s.consecutive_failures, 0), s.next_run_at, "
-         "coalesce(s.lease_until > now(), false), "
-         "(SELECT count(*) FROM cases c WHERE c.agency_id = a.id), s.last_duration_ms, "
-         "s.last_seen, s.last_applied, coalesce(s.runs, 0) "
+         "s.last_error, coalesce(s.consecutive_failures, 0) AS consecutive_failures, "
+         "s.next_run_at, coalesce(s.lease_until > now(), false) AS running, "
+         "(SELECT count(*) FROM cases c WHERE c.agency_id = a.id) AS cases, s.last_duration_ms, "
+         "s.last_seen, s.last_applied, coalesce(s.runs, 0) AS runs "
          "FROM agencies a LEFT JOIN sync_state s ON s.agency_id = a.id ORDER BY a.id",
          0, true},
     /* The admin view's (and /metrics') ownership and skip figures per
@@ -202,19 +209,22 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
      * array; our case ids only). */
     [MZ_STMT_AGENCIES_TRUST] =
         {"agencies_trust",
-         "SELECT a.id, s.last_skipped, s.last_skip_reasons::text, "
+         "SELECT a.id AS agency_id, s.last_skipped, s.last_skip_reasons::text AS "
+         "last_skip_reasons, "
          "(SELECT coalesce(jsonb_object_agg(k.reason, k.total), '{}'::jsonb) FROM sync_skips k "
-         "WHERE k.agency_id = a.id)::text, "
-         "(SELECT count(*) FROM case_conflicts x WHERE x.agency_id = a.id), "
-         "(SELECT coalesce(sum(x.detections), 0) FROM case_conflicts x WHERE x.agency_id = a.id), "
-         "(SELECT max(x.last_detected_at) FROM case_conflicts x WHERE x.agency_id = a.id), "
+         "WHERE k.agency_id = a.id)::text AS skip_totals, "
+         "(SELECT count(*) FROM case_conflicts x WHERE x.agency_id = a.id) AS conflict_cases, "
+         "(SELECT coalesce(sum(x.detections), 0) FROM case_conflicts x WHERE x.agency_id = a.id) "
+         "AS conflict_detections, "
+         "(SELECT max(x.last_detected_at) FROM case_conflicts x WHERE x.agency_id = a.id) "
+         "AS last_detected_at, "
          "(SELECT coalesce(jsonb_agg(jsonb_build_object('caseId', x.case_id, 'source', "
          "x.last_source, 'detections', x.detections, 'firstDetectedAt', "
          "to_char(x.first_detected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
          "'lastDetectedAt', to_char(x.last_detected_at AT TIME ZONE 'UTC', "
          "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')) ORDER BY x.last_detected_at DESC, x.case_id), "
          "'[]'::jsonb) FROM (SELECT * FROM case_conflicts y WHERE y.agency_id = a.id "
-         "ORDER BY y.last_detected_at DESC, y.case_id LIMIT 10) x)::text "
+         "ORDER BY y.last_detected_at DESC, y.case_id LIMIT 10) x)::text AS recent_conflicts "
          "FROM agencies a LEFT JOIN sync_state s ON s.agency_id = a.id ORDER BY a.id",
          0, true},
     /* $1 subject key: per enabled agency, the citizen's last refresh and
@@ -229,10 +239,12 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
         {"subject_freshness",
          "WITH c AS (SELECT agency_id, max(last_synced_at) AS synced FROM cases "
          "WHERE subject_key = $1 GROUP BY agency_id) "
-         "SELECT a.id, a.name, greatest(r.refreshed_at, s.last_success_at, c.synced), "
+         "SELECT a.id AS agency_id, a.name AS agency_name, "
+         "greatest(r.refreshed_at, s.last_success_at, c.synced) AS refreshed_at, "
          "extract(epoch FROM now() - greatest(r.refreshed_at, s.last_success_at, c.synced))"
-         "::bigint, a.adapter_kind = 'demo', p.at, extract(epoch FROM now() - p.at)::bigint, "
-         "extract(epoch FROM now() - w.at)::bigint "
+         "::bigint AS refreshed_age_s, a.adapter_kind = 'demo' AS demo, p.at AS last_push_at, "
+         "extract(epoch FROM now() - p.at)::bigint AS last_push_age_s, "
+         "extract(epoch FROM now() - w.at)::bigint AS oldest_pending_age_s "
          "FROM agencies a LEFT JOIN c ON c.agency_id = a.id "
          "LEFT JOIN subject_refresh r ON r.agency_id = a.id AND r.subject_key = $1 "
          "LEFT JOIN sync_state s ON s.agency_id = a.id "
@@ -286,7 +298,7 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
      * this attempt's number, written with the outcome. */
     [MZ_STMT_INBOX_LOCK_EVENTS] =
         {"inbox_lock_events",
-         "SELECT id, agency_id, kind, event_id, body, attempts + 1 FROM inbox "
+         "SELECT id, agency_id, kind, event_id, body, attempts + 1 AS attempts FROM inbox "
          "WHERE processed_at IS NULL AND dead_at IS NULL AND kind = 'event' "
          "AND next_attempt_at <= now() "
          "ORDER BY id LIMIT $1::int FOR UPDATE SKIP LOCKED",
@@ -305,7 +317,7 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                             "dead_at = coalesce(dead_at, CASE WHEN attempts + $4::int >= "
                             "$5::int THEN now() END) "
                             "WHERE id = $1::bigint AND processed_at IS NULL "
-                            "RETURNING dead_at IS NOT NULL",
+                            "RETURNING dead_at IS NOT NULL AS dead",
                             5, false},
     /* By hand (`inbox reprocess`): every unprocessed row now, given-up ones
      * too (one more attempt each; a failure gives them up again). */
@@ -316,11 +328,13 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                                  1, true},
     [MZ_STMT_INBOX_STATS] =
         {"inbox_stats",
-         "SELECT a.id, count(i.id) FILTER (WHERE i.processed_at IS NULL AND i.dead_at IS NULL), "
+         "SELECT a.id AS agency_id, count(i.id) FILTER (WHERE i.processed_at IS NULL AND "
+         "i.dead_at IS NULL) AS pending, "
          "count(i.id) FILTER (WHERE i.processed_at IS NULL AND i.dead_at IS NULL AND "
-         "i.error IS NOT NULL), "
-         "min(i.received_at) FILTER (WHERE i.processed_at IS NULL AND i.dead_at IS NULL), "
-         "count(i.id) FILTER (WHERE i.processed_at IS NULL AND i.dead_at IS NOT NULL) "
+         "i.error IS NOT NULL) AS failing, "
+         "min(i.received_at) FILTER (WHERE i.processed_at IS NULL AND i.dead_at IS NULL) "
+         "AS oldest_pending_at, "
+         "count(i.id) FILTER (WHERE i.processed_at IS NULL AND i.dead_at IS NOT NULL) AS dead "
          "FROM agencies a LEFT JOIN inbox i ON i.agency_id = a.id GROUP BY a.id ORDER BY a.id",
          0, true},
     /* The admin view's last given-up rows: per agency the newest $1, with
@@ -368,37 +382,38 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
     /* A professional's case look-up: any case; the subject key comes along
      * (binary-compatible hex) for the processing log. */
     [MZ_STMT_CASE_GET_ANY] = {"case_get_any",
-                              "SELECT " CASE_COLUMNS ", encode(c.subject_key, 'hex') "
+                              "SELECT " CASE_COLUMNS
+                              ", encode(c.subject_key, 'hex') AS subject_key_hex "
                               "FROM cases c JOIN agencies a ON a.id = c.agency_id "
                               "WHERE c.id = $1::uuid",
                               1, true},
     /* Retention: $1 days. */
     [MZ_STMT_PURGE_COUNT_EVENTS] = {"purge_count_events",
-                                    "SELECT count(*) FROM case_events e JOIN cases c ON "
+                                    "SELECT count(*) AS rows FROM case_events e JOIN cases c ON "
                                     "c.id = e.case_id WHERE c.closed_on < current_date - $1::int",
                                     1, true},
     [MZ_STMT_PURGE_CASES] = {"purge_cases",
                              "WITH d AS (DELETE FROM cases WHERE closed_on < "
-                             "current_date - $1::int RETURNING 1) SELECT count(*) FROM d",
+                             "current_date - $1::int RETURNING 1) SELECT count(*) AS rows FROM d",
                              1, false},
     [MZ_STMT_PURGE_PLOG] =
         {"purge_plog",
          "WITH d AS (DELETE FROM processing_log WHERE started_at < "
-         "now() - $1::int * interval '1 day' RETURNING 1) SELECT count(*) FROM d",
+         "now() - $1::int * interval '1 day' RETURNING 1) SELECT count(*) AS rows FROM d",
          1, false},
     [MZ_STMT_PURGE_AUDIT] =
         {"purge_audit",
          "WITH d AS (DELETE FROM audit_log WHERE at < "
-         "now() - $1::int * interval '1 day' RETURNING 1) SELECT count(*) FROM d",
+         "now() - $1::int * interval '1 day' RETURNING 1) SELECT count(*) AS rows FROM d",
          1, false},
     [MZ_STMT_PURGE_INBOX] =
         {"purge_inbox",
          "WITH d AS (DELETE FROM inbox WHERE processed_at < "
-         "now() - $1::int * interval '1 day' RETURNING 1) SELECT count(*) FROM d",
+         "now() - $1::int * interval '1 day' RETURNING 1) SELECT count(*) AS rows FROM d",
          1, false},
     /* Re-keying the pseudonyms: every key in use, then old ($1) -> new ($2). */
     [MZ_STMT_REKEY_SUBJECTS] = {"rekey_subjects",
-                                "SELECT DISTINCT encode(k, 'hex') FROM ("
+                                "SELECT DISTINCT encode(k, 'hex') AS subject_key_hex FROM ("
                                 "SELECT subject_key FROM cases UNION "
                                 "SELECT subject_key FROM subject_refresh UNION "
                                 "SELECT subject_key FROM processing_log UNION "
@@ -505,4 +520,15 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
     [MZ_STMT_SEED_CLEAR] = {"seed_clear",
                             "DELETE FROM cases WHERE agency_id = $1 AND last_source = 'seed'", 1,
                             true},
+};
+
+/* The declared result columns, by statement (db_columns.h). */
+#define COL_NAMES(P) static const char *const cols_##P[] = {MZ_COLS_##P(MZ_COL_NAME_ITEM, P)};
+MZ_STMTS_WITH_ROWS(COL_NAMES)
+#undef COL_NAMES
+
+const mz_stmt_result mz_stmt_results[MZ_STMT__COUNT] = {
+#define RESULT(P) [MZ_STMT_##P] = {cols_##P, MZ_COL_##P##__COUNT},
+    MZ_STMTS_WITH_ROWS(RESULT)
+#undef RESULT
 };

@@ -8,6 +8,7 @@
 #include "bsn.h"
 #include "crypto.h"
 #include "json.h"
+#include "status.h"
 
 static bool digits(const char *s, int n)
 {
@@ -199,10 +200,7 @@ static bool check_ok(ctx *c, const field_def *d, const char *v)
         return url_ok(c, d->path, v);
     case C_GROUP:
         return mz_status_group_valid(v) ? true
-                                        : fail(c, d->path,
-                                               "must be one of received, in_progress, "
-                                               "action_required, on_hold, decided, closed, "
-                                               "withdrawn");
+                                        : fail(c, d->path, "must be one of " MZ_STATUS_GROUPS_TEXT);
     case C_TEXT:
         break;
     }

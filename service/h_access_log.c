@@ -43,7 +43,7 @@ void mz_h_me_access_log(mz_req *r)
     const int lens[4] = {MZ_PSEUDONYM_LEN, 0, 0, 0};
     const int fmts[4] = {1, 0, 0, 0};
     mz_db *db = mz_db_thread(), *rdb = mz_db_thread_read();
-    PGresult *res = rdb ? mz_db_exec(rdb, MZ_STMT_ACCESS_LOG_LIST, v, lens, fmts) : NULL;
+    PGresult *res = rdb ? MZ_DB_EXEC_BIN(rdb, MZ_STMT_ACCESS_LOG_LIST, v, lens, fmts) : NULL;
     if (!mz_db_ok(res)) {
         PQclear(res);
         mz_reply_unavailable(r, "the processing log is unavailable; try again shortly");
@@ -59,8 +59,8 @@ void mz_h_me_access_log(mz_req *r)
         if (i)
             mz_buf_putc(&b, ',');
         mz_buf_puts(&b, "{\"at\":");
-        mz_json_ts(&b, res, i, 1);
-        const char *org = PQgetvalue(res, i, 2);
+        mz_json_ts(&b, res, i, MZ_COL_ACCESS_LOG_LIST_STARTED_AT);
+        const char *org = PQgetvalue(res, i, MZ_COL_ACCESS_LOG_LIST_ORGANISATION);
         mz_buf_puts(&b, ",\"organisation\":");
         mz_json_cstr(&b, org);
         /* Recorded under this service's own organisation (MZ_ORGANISATION;
@@ -71,16 +71,17 @@ void mz_h_me_access_log(mz_req *r)
         mz_buf_puts(&b, own && *own && strcmp(org, own) == 0 ? ",\"operator\":true"
                                                              : ",\"operator\":false");
         mz_buf_puts(&b, ",\"purpose\":{\"id\":");
-        mz_json_cstr(&b, PQgetvalue(res, i, 3));
+        mz_json_cstr(&b, PQgetvalue(res, i, MZ_COL_ACCESS_LOG_LIST_ACTIVITY_ID));
         mz_buf_puts(&b, ",\"name\":");
-        mz_json_cstr(&b, PQgetvalue(res, i, 4));
+        mz_json_cstr(&b, PQgetvalue(res, i, MZ_COL_ACCESS_LOG_LIST_ACTIVITY_NAME));
         mz_buf_puts(&b, "},\"outcome\":");
-        mz_json_cstr(&b, PQgetvalue(res, i, 5));
+        mz_json_cstr(&b, PQgetvalue(res, i, MZ_COL_ACCESS_LOG_LIST_OUTCOME));
         mz_buf_putc(&b, '}');
     }
     char next[MZ_CURSOR_MAX + 1] = "";
     if (more)
-        mz_id_cursor_encode(strtoll(PQgetvalue(res, n - 1, 0), NULL, 10), next);
+        mz_id_cursor_encode(strtoll(PQgetvalue(res, n - 1, MZ_COL_ACCESS_LOG_LIST_ID), NULL, 10),
+                            next);
     PQclear(res);
     mz_buf_printf(&b, "],\"page\":{\"size\":%d,\"next\":", size);
     mz_json_cstr(&b, more ? next : NULL);

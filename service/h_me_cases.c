@@ -79,7 +79,7 @@ void mz_h_me_case_get(mz_req *r)
     const int lens[2] = {0, MZ_PSEUDONYM_LEN};
     const int fmts[2] = {0, 1};
     mz_db *db = mz_db_thread(), *rdb = mz_db_thread_read();
-    PGresult *res = rdb ? mz_db_exec(rdb, MZ_STMT_CASE_GET, vals, lens, fmts) : NULL;
+    PGresult *res = rdb ? MZ_DB_EXEC_BIN(rdb, MZ_STMT_CASE_GET, vals, lens, fmts) : NULL;
     if (!mz_db_ok(res)) {
         PQclear(res);
         mz_reply_unavailable(r, "the case store is unavailable; try again shortly");

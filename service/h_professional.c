@@ -157,7 +157,7 @@ void mz_h_cases_get(mz_req *r)
     mz_trace_begin(r, &t);
     const char *vals[1] = {id};
     mz_db *db = mz_db_thread(), *rdb = mz_db_thread_read();
-    PGresult *res = rdb ? mz_db_exec(rdb, MZ_STMT_CASE_GET_ANY, vals, NULL, NULL) : NULL;
+    PGresult *res = rdb ? MZ_DB_EXEC(rdb, MZ_STMT_CASE_GET_ANY, vals) : NULL;
     if (!mz_db_ok(res)) {
         PQclear(res);
         mz_reply_unavailable(r, "the case store is unavailable; try again shortly");
@@ -169,7 +169,7 @@ void mz_h_cases_get(mz_req *r)
         return;
     }
     unsigned char key[MZ_PSEUDONYM_LEN];
-    const char *hex = PQgetvalue(res, 0, MZ_CC__COUNT);
+    const char *hex = PQgetvalue(res, 0, MZ_COL_CASE_GET_ANY_SUBJECT_KEY_HEX);
     for (int i = 0; i < MZ_PSEUDONYM_LEN; i++)
         key[i] = (unsigned char)(mz_hexval(hex[2 * i]) << 4 | mz_hexval(hex[2 * i + 1]));
     mz_buf b = MZ_BUF_INIT;

@@ -1,11 +1,13 @@
 #include "inbox.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "alloc.h"
 #include "bsn.h"
 #include "buf.h"
 #include "config.h"
@@ -20,7 +22,7 @@ mz_inbox_result mz_inbox_put(mz_db *db, const char *agency_id, const char *kind,
                              const char *event_id, const char *body)
 {
     const char *v[4] = {agency_id, kind, event_id, body};
-    PGresult *r = mz_db_exec(db, MZ_STMT_INBOX_INSERT, v, NULL, NULL);
+    PGresult *r = MZ_DB_EXEC(db, MZ_STMT_INBOX_INSERT, v);
     if (!mz_db_ok(r)) {
         PQclear(r);
         return MZ_INBOX_UNAVAILABLE;
@@ -48,10 +50,11 @@ static bool replay_emit(void *ud, const mz_case_record *rec)
 static bool apply_row(mz_store_sink *sink, mz_sync_report *rep, const mz_agencies *set,
                       PGresult *rows, int i, char *err, size_t errlen)
 {
-    const char *agency_id = PQgetvalue(rows, i, 1);
-    const char *kind = PQgetvalue(rows, i, 2), *event_id = PQgetvalue(rows, i, 3);
-    const char *body = PQgetvalue(rows, i, 4);
-    size_t len = (size_t)PQgetlength(rows, i, 4);
+    const char *agency_id = PQgetvalue(rows, i, MZ_COL_INBOX_ROW_AGENCY_ID);
+    const char *kind = PQgetvalue(rows, i, MZ_COL_INBOX_ROW_KIND),
+               *event_id = PQgetvalue(rows, i, MZ_COL_INBOX_ROW_EVENT_ID);
+    const char *body = PQgetvalue(rows, i, MZ_COL_INBOX_ROW_BODY);
+    size_t len = (size_t)PQgetlength(rows, i, MZ_COL_INBOX_ROW_BODY);
     size_t invalid_before = rep->invalid;
     rep->error[0] = '\0';
     bool ok;
@@ -99,7 +102,7 @@ static bool apply_row(mz_store_sink *sink, mz_sync_report *rep, const mz_agencie
  * withheld anyway. */
 static void record_failure(mz_db *db, PGresult *rows, int i, const char *err, bool bump)
 {
-    int attempts = atoi(PQgetvalue(rows, i, 5));
+    int attempts = atoi(PQgetvalue(rows, i, MZ_COL_INBOX_ROW_ATTEMPTS));
     /* 5 s doubling per attempt, at most an hour. */
     long d = 5;
     for (int k = 1; k < attempts && d < 3600; k++)
@@ -112,15 +115,17 @@ static void record_failure(mz_db *db, PGresult *rows, int i, const char *err, bo
                            : err;
     char max[24];
     snprintf(max, sizeof max, "%ld", g_mz_config.inbox_max_attempts);
-    const char *fv[5] = {PQgetvalue(rows, i, 0), text, delay, bump ? "1" : "0", max};
-    PGresult *r = mz_db_exec(db, MZ_STMT_INBOX_FAIL, fv, NULL, NULL);
-    bool dead = mz_db_ok(r) && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    const char *fv[5] = {PQgetvalue(rows, i, MZ_COL_INBOX_ROW_ID), text, delay, bump ? "1" : "0",
+                         max};
+    PGresult *r = MZ_DB_EXEC(db, MZ_STMT_INBOX_FAIL, fv);
+    bool dead = mz_db_ok(r) && PQntuples(r) == 1 &&
+                strcmp(PQgetvalue(r, 0, MZ_COL_INBOX_FAIL_DEAD), "t") == 0;
     PQclear(r);
     mz_logline l;
     mz_log_begin(&l, dead ? MZ_LOG_ERROR : MZ_LOG_WARN,
                  dead ? "inbox row given up" : "inbox row failed");
-    mz_log_str(&l, "agency", PQgetvalue(rows, i, 1));
-    mz_log_str(&l, "kind", PQgetvalue(rows, i, 2));
+    mz_log_str(&l, "agency", PQgetvalue(rows, i, MZ_COL_INBOX_ROW_AGENCY_ID));
+    mz_log_str(&l, "kind", PQgetvalue(rows, i, MZ_COL_INBOX_ROW_KIND));
     mz_log_int(&l, "attempts", attempts);
     mz_log_str(&l, "error", text);
     mz_log_end(&l);
@@ -183,11 +188,11 @@ static int process_kind(mz_db *db, const mz_agencies *set, const char *kind, int
     bool locked = strcmp(kind, "event") == 0;
     char lim[16];
     snprintf(lim, sizeof lim, "%d", limit);
-    const char *v[2] = {lim, kind};
+    const char *v[2] = {lim, kind}, *v1[1] = {lim};
     if (locked && !mz_db_begin(db))
         return -1;
-    PGresult *rows =
-        mz_db_exec(db, locked ? MZ_STMT_INBOX_LOCK_EVENTS : MZ_STMT_INBOX_CLAIM, v, NULL, NULL);
+    PGresult *rows = locked ? MZ_DB_EXEC(db, MZ_STMT_INBOX_LOCK_EVENTS, v1)
+                            : MZ_DB_EXEC(db, MZ_STMT_INBOX_CLAIM, v);
     if (!mz_db_ok(rows) || PQntuples(rows) == 0) {
         bool ok = mz_db_ok(rows);
         PQclear(rows);
@@ -198,10 +203,11 @@ static int process_kind(mz_db *db, const mz_agencies *set, const char *kind, int
         return ok ? 0 : -1;
     }
     int n = PQntuples(rows), done = 0, bad = 0;
+    assert(n <= limit); /* the claim's LIMIT */
     typedef char errbuf[256];
-    errbuf *errs = calloc((size_t)n, sizeof *errs);
-    bool *ok = calloc((size_t)n, sizeof *ok);
-    bool db_lost = !errs || !ok || (!locked && !mz_db_begin(db)) || !mz_db_savepoint_batch(db);
+    errbuf *errs = mz_xcalloc((size_t)n, sizeof *errs);
+    bool *ok = mz_xcalloc((size_t)n, sizeof *ok);
+    bool db_lost = (!locked && !mz_db_begin(db)) || !mz_db_savepoint_batch(db);
     if (!db_lost && !apply_rows_fast(db, set, rows, n, ok))
         db_lost =
             !mz_db_rollback_to_batch(db) || !apply_rows_savepointed(db, set, rows, n, ok, errs);
@@ -214,11 +220,11 @@ static int process_kind(mz_db *db, const mz_agencies *set, const char *kind, int
             if (ok[i]) {
                 if (ids.len > 1)
                     mz_buf_putc(&ids, ',');
-                mz_buf_puts(&ids, PQgetvalue(rows, i, 0));
+                mz_buf_puts(&ids, PQgetvalue(rows, i, MZ_COL_INBOX_ROW_ID));
             }
         mz_buf_putc(&ids, '}');
         const char *dv[2] = {ids.data, locked ? "1" : "0"};
-        PGresult *r = mz_db_exec(db, MZ_STMT_INBOX_DONE_MANY, dv, NULL, NULL);
+        PGresult *r = MZ_DB_EXEC(db, MZ_STMT_INBOX_DONE_MANY, dv);
         db_lost = !mz_db_ok(r) || !mz_db_commit(db);
         PQclear(r);
         mz_buf_free(&ids);

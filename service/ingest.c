@@ -1,10 +1,12 @@
 #include "ingest.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "buf.h"
 #include "config.h"
 #include "db.h"
@@ -71,6 +73,7 @@ static void commit_one_by_one(mz_db *db, item **v, int n)
  * others "duplicate", exactly as if they had come one after another. */
 static void commit_batch(mz_db *db, item **v, int n)
 {
+    assert(n >= 1 && n <= MZ_INGEST_BATCH); /* taken[] below has that many */
     if (!db) {
         for (int i = 0; i < n; i++)
             v[i]->done(v[i]->ud, MZ_INBOX_UNAVAILABLE);
@@ -86,7 +89,7 @@ static void commit_batch(mz_db *db, item **v, int n)
     for (int k = 0; k < 4; k++)
         mz_buf_putc(&arr[k], '}');
     const char *vals[4] = {arr[0].data, arr[1].data, arr[2].data, arr[3].data};
-    PGresult *res = mz_db_exec(db, MZ_STMT_INBOX_INSERT_MANY, vals, NULL, NULL); /* n >= 1 */
+    PGresult *res = MZ_DB_EXEC(db, MZ_STMT_INBOX_INSERT_MANY, vals); /* n >= 1 */
     for (int k = 0; k < 4; k++)
         mz_buf_free(&arr[k]);
     if (!mz_db_ok(res)) {
@@ -102,12 +105,16 @@ static void commit_batch(mz_db *db, item **v, int n)
     atomic_fetch_add(&g_commits, 1);
     atomic_fetch_add(&g_rows, (unsigned long)n);
     int rows = PQntuples(res);
+    assert(rows <= n);                     /* a row is returned only for one of ours inserted */
     bool taken[MZ_INGEST_BATCH] = {false}; /* returned row j answered already */
     for (int i = 0; i < n; i++) {
         mz_inbox_result r = MZ_INBOX_DUPLICATE;
         for (int j = 0; j < rows; j++)
-            if (!taken[j] && strcmp(PQgetvalue(res, j, 0), v[i]->agency_id) == 0 &&
-                strcmp(PQgetvalue(res, j, 1), v[i]->event_id) == 0) {
+            if (!taken[j] &&
+                strcmp(PQgetvalue(res, j, MZ_COL_INBOX_INSERT_MANY_AGENCY_ID), v[i]->agency_id) ==
+                    0 &&
+                strcmp(PQgetvalue(res, j, MZ_COL_INBOX_INSERT_MANY_EVENT_ID), v[i]->event_id) ==
+                    0) {
                 taken[j] = true;
                 r = MZ_INBOX_STORED;
                 break;
@@ -156,29 +163,17 @@ static void *committer_main(void *arg)
     return NULL;
 }
 
-static char *dup(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
 void mz_ingest_submit(const char *agency_id, const char *kind, const char *event_id,
                       const char *body, mz_ingest_done done, void *ud)
 {
-    item *it = calloc(1, sizeof *it);
-    if (it) {
-        it->agency_id = dup(agency_id);
-        it->kind = dup(kind);
-        it->event_id = dup(event_id);
-        it->body = dup(body);
-        it->done = done;
-        it->ud = ud;
-    }
-    if (!it || !it->agency_id || !it->kind || !it->event_id || !it->body) {
-        if (it)
-            item_free(it);
-        done(ud, MZ_INBOX_UNAVAILABLE);
-        return;
-    }
+    assert(agency_id && kind && event_id && body);
+    item *it = mz_xcalloc(1, sizeof *it);
+    it->agency_id = mz_xstrdup(agency_id);
+    it->kind = mz_xstrdup(kind);
+    it->event_id = mz_xstrdup(event_id);
+    it->body = mz_xstrdup(body);
+    it->done = done;
+    it->ud = ud;
     pthread_mutex_lock(&g_mu);
     bool queue = g_running && !g_stop && g_queued < MZ_INGEST_QUEUE_MAX;
     bool full = g_running && !g_stop && !queue;

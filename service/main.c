@@ -32,10 +32,11 @@
 #include "inbox.h"
 #include "ingest.h"
 #include "log.h"
-#include "maintenance.h"
 #include "migrate.h"
 #include "outbound.h"
+#include "purge.h"
 #include "refresh.h"
+#include "rekey.h"
 #include "seed.h"
 #include "static_files.h"
 #include "sync.h"
@@ -187,7 +188,7 @@ static int cmd_inbox(int argc, char **argv)
         return 1;
     }
     const char *v[1] = {agency};
-    PGresult *r = mz_db_exec(db, MZ_STMT_INBOX_RETRY_NOW, v, NULL, NULL);
+    PGresult *r = MZ_DB_EXEC(db, MZ_STMT_INBOX_RETRY_NOW, v);
     long due = mz_db_ok(r) ? PQntuples(r) : -1;
     PQclear(r);
     long done = 0, failed = 0;

@@ -61,36 +61,39 @@ static void trust_metrics(mz_buf *b, const PGresult *t)
                    "per agency and reason.\n# TYPE mz_sync_skipped_records_total counter\n");
     for (int r = 0; r < PQntuples(t); r++) {
         char err[64];
-        const char *txt = PQgetvalue(t, r, 3);
+        const char *txt = PQgetvalue(t, r, MZ_COL_AGENCIES_TRUST_SKIP_TOTALS);
         mz_json_doc *d = mz_json_parse(txt, strlen(txt), NULL, err, sizeof err);
         const mz_json *o = d ? mz_json_root(d) : NULL;
         for (const mz_json *k = o && o->type == MZ_JSON_OBJECT ? o->u.kids.first : NULL; k;
              k = k->next) {
             int64_t v = 0;
             if (mz_json_int64(k, &v))
-                mz_buf_printf(b,
-                              "mz_sync_skipped_records_total{agency=\"%s\",reason=\"%s\"} %lld\n",
-                              PQgetvalue(t, r, 0), k->key, (long long)v);
+                mz_buf_printf(
+                    b, "mz_sync_skipped_records_total{agency=\"%s\",reason=\"%s\"} %lld\n",
+                    PQgetvalue(t, r, MZ_COL_AGENCIES_TRUST_AGENCY_ID), k->key, (long long)v);
         }
         mz_json_free(d);
     }
     mz_buf_puts(b, "# HELP mz_sync_last_run_skipped_records Records the last successful sync did "
                    "not store, per agency.\n# TYPE mz_sync_last_run_skipped_records gauge\n");
     for (int r = 0; r < PQntuples(t); r++)
-        if (!PQgetisnull(t, r, 1))
+        if (!PQgetisnull(t, r, MZ_COL_AGENCIES_TRUST_LAST_SKIPPED))
             mz_buf_printf(b, "mz_sync_last_run_skipped_records{agency=\"%s\"} %s\n",
-                          PQgetvalue(t, r, 0), PQgetvalue(t, r, 1));
+                          PQgetvalue(t, r, MZ_COL_AGENCIES_TRUST_AGENCY_ID),
+                          PQgetvalue(t, r, MZ_COL_AGENCIES_TRUST_LAST_SKIPPED));
     mz_buf_puts(b, "# HELP mz_case_conflicts_total Records refused because they named another "
                    "subject for a stored case, per agency (drops when such a case is deleted).\n"
                    "# TYPE mz_case_conflicts_total counter\n");
     for (int r = 0; r < PQntuples(t); r++)
-        mz_buf_printf(b, "mz_case_conflicts_total{agency=\"%s\"} %s\n", PQgetvalue(t, r, 0),
-                      PQgetvalue(t, r, 5));
+        mz_buf_printf(b, "mz_case_conflicts_total{agency=\"%s\"} %s\n",
+                      PQgetvalue(t, r, MZ_COL_AGENCIES_TRUST_AGENCY_ID),
+                      PQgetvalue(t, r, MZ_COL_AGENCIES_TRUST_CONFLICT_DETECTIONS));
     mz_buf_puts(b, "# HELP mz_case_conflict_cases Stored cases some source named another subject "
                    "for, per agency.\n# TYPE mz_case_conflict_cases gauge\n");
     for (int r = 0; r < PQntuples(t); r++)
-        mz_buf_printf(b, "mz_case_conflict_cases{agency=\"%s\"} %s\n", PQgetvalue(t, r, 0),
-                      PQgetvalue(t, r, 4));
+        mz_buf_printf(b, "mz_case_conflict_cases{agency=\"%s\"} %s\n",
+                      PQgetvalue(t, r, MZ_COL_AGENCIES_TRUST_AGENCY_ID),
+                      PQgetvalue(t, r, MZ_COL_AGENCIES_TRUST_CONFLICT_CASES));
 }
 
 /* Per-agency sync and inbox state, read from the database at scrape time
@@ -98,9 +101,9 @@ static void trust_metrics(mz_buf *b, const PGresult *t)
 static void agency_metrics(mz_buf *b)
 {
     mz_db *db = mz_db_thread_read();
-    PGresult *s = db ? mz_db_exec(db, MZ_STMT_AGENCIES_ADMIN, NULL, NULL, NULL) : NULL;
-    PGresult *in = db ? mz_db_exec(db, MZ_STMT_INBOX_STATS, NULL, NULL, NULL) : NULL;
-    PGresult *trust = db ? mz_db_exec(db, MZ_STMT_AGENCIES_TRUST, NULL, NULL, NULL) : NULL;
+    PGresult *s = db ? MZ_DB_EXEC0(db, MZ_STMT_AGENCIES_ADMIN) : NULL;
+    PGresult *in = db ? MZ_DB_EXEC0(db, MZ_STMT_INBOX_STATS) : NULL;
+    PGresult *trust = db ? MZ_DB_EXEC0(db, MZ_STMT_AGENCIES_TRUST) : NULL;
     mz_buf_printf(b,
                   "# HELP mz_database_up Whether the database answered this scrape.\n"
                   "# TYPE mz_database_up gauge\nmz_database_up %d\n",
@@ -109,50 +112,57 @@ static void agency_metrics(mz_buf *b)
         mz_buf_puts(b, "# HELP mz_sync_runs_total Pull syncs run, per agency.\n"
                        "# TYPE mz_sync_runs_total counter\n");
         for (int r = 0; r < PQntuples(s); r++)
-            mz_buf_printf(b, "mz_sync_runs_total{agency=\"%s\"} %s\n", PQgetvalue(s, r, 0),
-                          PQgetvalue(s, r, 14));
+            mz_buf_printf(b, "mz_sync_runs_total{agency=\"%s\"} %s\n",
+                          PQgetvalue(s, r, MZ_COL_AGENCIES_ADMIN_ID),
+                          PQgetvalue(s, r, MZ_COL_AGENCIES_ADMIN_RUNS));
         mz_buf_puts(b, "# HELP mz_sync_consecutive_failures Failed syncs in a row, per agency.\n"
                        "# TYPE mz_sync_consecutive_failures gauge\n");
         for (int r = 0; r < PQntuples(s); r++)
             mz_buf_printf(b, "mz_sync_consecutive_failures{agency=\"%s\"} %s\n",
-                          PQgetvalue(s, r, 0), PQgetvalue(s, r, 7));
+                          PQgetvalue(s, r, MZ_COL_AGENCIES_ADMIN_ID),
+                          PQgetvalue(s, r, MZ_COL_AGENCIES_ADMIN_FAILURES));
         mz_buf_puts(b, "# HELP mz_sync_last_success_timestamp_seconds Last successful sync.\n"
                        "# TYPE mz_sync_last_success_timestamp_seconds gauge\n");
         for (int r = 0; r < PQntuples(s); r++) {
-            if (PQgetisnull(s, r, 4))
+            if (PQgetisnull(s, r, MZ_COL_AGENCIES_ADMIN_LAST_SUCCESS_AT))
                 continue;
             struct tm tm;
             memset(&tm, 0, sizeof tm);
-            const char *ts = PQgetvalue(s, r, 4); /* "YYYY-MM-DD HH:MM:SS[.f]+00" */
+            const char *ts = PQgetvalue(
+                s, r, MZ_COL_AGENCIES_ADMIN_LAST_SUCCESS_AT); /* "YYYY-MM-DD HH:MM:SS[.f]+00" */
             if (sscanf(ts, "%d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
                        &tm.tm_min, &tm.tm_sec) == 6) {
                 tm.tm_year -= 1900;
                 tm.tm_mon -= 1;
                 mz_buf_printf(b, "mz_sync_last_success_timestamp_seconds{agency=\"%s\"} %lld\n",
-                              PQgetvalue(s, r, 0), (long long)timegm(&tm));
+                              PQgetvalue(s, r, MZ_COL_AGENCIES_ADMIN_ID), (long long)timegm(&tm));
             }
         }
         mz_buf_puts(b, "# HELP mz_cases Cases stored, per agency.\n# TYPE mz_cases gauge\n");
         for (int r = 0; r < PQntuples(s); r++)
-            mz_buf_printf(b, "mz_cases{agency=\"%s\"} %s\n", PQgetvalue(s, r, 0),
-                          PQgetvalue(s, r, 10));
+            mz_buf_printf(b, "mz_cases{agency=\"%s\"} %s\n",
+                          PQgetvalue(s, r, MZ_COL_AGENCIES_ADMIN_ID),
+                          PQgetvalue(s, r, MZ_COL_AGENCIES_ADMIN_CASES));
     }
     if (mz_db_ok(in)) {
         mz_buf_puts(b, "# HELP mz_inbox_pending Pushed updates not yet processed, per agency.\n"
                        "# TYPE mz_inbox_pending gauge\n");
         for (int r = 0; r < PQntuples(in); r++)
-            mz_buf_printf(b, "mz_inbox_pending{agency=\"%s\"} %s\n", PQgetvalue(in, r, 0),
-                          PQgetvalue(in, r, 1));
+            mz_buf_printf(b, "mz_inbox_pending{agency=\"%s\"} %s\n",
+                          PQgetvalue(in, r, MZ_COL_INBOX_STATS_AGENCY_ID),
+                          PQgetvalue(in, r, MZ_COL_INBOX_STATS_PENDING));
         mz_buf_puts(b, "# HELP mz_inbox_failing Pushed updates whose processing failed, per "
                        "agency.\n# TYPE mz_inbox_failing gauge\n");
         for (int r = 0; r < PQntuples(in); r++)
-            mz_buf_printf(b, "mz_inbox_failing{agency=\"%s\"} %s\n", PQgetvalue(in, r, 0),
-                          PQgetvalue(in, r, 2));
+            mz_buf_printf(b, "mz_inbox_failing{agency=\"%s\"} %s\n",
+                          PQgetvalue(in, r, MZ_COL_INBOX_STATS_AGENCY_ID),
+                          PQgetvalue(in, r, MZ_COL_INBOX_STATS_FAILING));
         mz_buf_puts(b, "# HELP mz_inbox_dead Pushed updates given up after MZ_INBOX_MAX_ATTEMPTS "
                        "failed attempts, per agency.\n# TYPE mz_inbox_dead gauge\n");
         for (int r = 0; r < PQntuples(in); r++)
-            mz_buf_printf(b, "mz_inbox_dead{agency=\"%s\"} %s\n", PQgetvalue(in, r, 0),
-                          PQgetvalue(in, r, 4));
+            mz_buf_printf(b, "mz_inbox_dead{agency=\"%s\"} %s\n",
+                          PQgetvalue(in, r, MZ_COL_INBOX_STATS_AGENCY_ID),
+                          PQgetvalue(in, r, MZ_COL_INBOX_STATS_DEAD));
     }
     if (mz_db_ok(trust))
         trust_metrics(b, trust);

@@ -31,17 +31,17 @@ static bool compare(PGresult *rows, size_t *next, char *err, size_t errlen)
     int n = PQntuples(rows);
     size_t i = 0;
     for (int r = 0; r < n; r++) {
-        int v = atoi(PQgetvalue(rows, r, 0));
+        int v = atoi(PQgetvalue(rows, r, MZ_COL_MIGRATIONS_APPLIED_VERSION));
         if (i >= mz_migrations_count || version_of(mz_migrations[i].name) != v) {
             snprintf(err, errlen,
                      "database has migration %d (%s) that this build does not know: the "
                      "database is newer than this binary",
-                     v, PQgetvalue(rows, r, 1));
+                     v, PQgetvalue(rows, r, MZ_COL_MIGRATIONS_APPLIED_NAME));
             return false;
         }
         char sum[65];
         mz_sha256_hex(mz_migrations[i].data, mz_migrations[i].len, sum);
-        if (strcmp(sum, PQgetvalue(rows, r, 2)) != 0) {
+        if (strcmp(sum, PQgetvalue(rows, r, MZ_COL_MIGRATIONS_APPLIED_CHECKSUM)) != 0) {
             snprintf(err, errlen,
                      "migration %s was edited after it was applied (checksum mismatch); "
                      "landed migrations must never change: add a new file instead",
@@ -57,7 +57,7 @@ static bool compare(PGresult *rows, size_t *next, char *err, size_t errlen)
 bool mz_migrate_run(mz_db *db, int *applied, char *err, size_t errlen)
 {
     *applied = 0;
-    PGresult *r = mz_db_exec(db, MZ_STMT_MIGRATION_LOCK, NULL, NULL, NULL);
+    PGresult *r = MZ_DB_EXEC0(db, MZ_STMT_MIGRATION_LOCK);
     bool locked = mz_db_ok(r);
     PQclear(r);
     if (!locked) {
@@ -72,7 +72,7 @@ bool mz_migrate_run(mz_db *db, int *applied, char *err, size_t errlen)
         goto unlock;
     }
     PQclear(r);
-    r = mz_db_exec(db, MZ_STMT_MIGRATIONS_APPLIED, NULL, NULL, NULL);
+    r = MZ_DB_EXEC0(db, MZ_STMT_MIGRATIONS_APPLIED);
     size_t next = 0;
     if (!mz_db_ok(r)) {
         snprintf(err, errlen, "cannot read schema_migrations");
@@ -101,7 +101,7 @@ bool mz_migrate_run(mz_db *db, int *applied, char *err, size_t errlen)
         }
         PQclear(r);
         const char *params[] = {version, m->name, sum};
-        r = mz_db_exec(db, MZ_STMT_MIGRATION_RECORD, params, NULL, NULL);
+        r = MZ_DB_EXEC(db, MZ_STMT_MIGRATION_RECORD, params);
         bool recorded = mz_db_ok(r);
         PQclear(r);
         if (!recorded || !mz_db_commit(db)) {
@@ -114,14 +114,14 @@ bool mz_migrate_run(mz_db *db, int *applied, char *err, size_t errlen)
     }
     ok = true;
 unlock:
-    r = mz_db_exec(db, MZ_STMT_MIGRATION_UNLOCK, NULL, NULL, NULL);
+    r = MZ_DB_EXEC0(db, MZ_STMT_MIGRATION_UNLOCK);
     PQclear(r);
     return ok;
 }
 
 bool mz_migrate_check(mz_db *db, char *err, size_t errlen)
 {
-    PGresult *r = mz_db_exec(db, MZ_STMT_MIGRATIONS_APPLIED, NULL, NULL, NULL);
+    PGresult *r = MZ_DB_EXEC0(db, MZ_STMT_MIGRATIONS_APPLIED);
     if (!r) {
         snprintf(err, errlen, "database unavailable");
         return false;

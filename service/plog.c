@@ -73,8 +73,9 @@ bool mz_plog_write(mz_db *db, const mz_plog_entry *e)
     int fmts[12] = {0};
     lens[6] = MZ_PSEUDONYM_LEN;
     fmts[6] = 1;
-    PGresult *r = mz_db_exec(db, e->actor_kind ? MZ_STMT_PLOG_AUDIT_INSERT : MZ_STMT_PLOG_INSERT, v,
-                             lens, fmts);
+    /* The audit form takes all twelve values, the plain one the first nine. */
+    mz_stmt id = e->actor_kind ? MZ_STMT_PLOG_AUDIT_INSERT : MZ_STMT_PLOG_INSERT;
+    PGresult *r = mz_db_exec(db, id, e->actor_kind ? 12 : 9, v, lens, fmts);
     bool ok = mz_db_ok(r) && (!e->actor_kind || strcmp(PQcmdTuples(r), "1") == 0);
     PQclear(r);
     return ok;

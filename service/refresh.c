@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "agencies.h"
+#include "alloc.h"
 #include "cases_json.h"
 #include "config.h"
 #include "log.h"
@@ -87,7 +88,7 @@ static void *job_main(void *arg)
         const char *v[3] = {j->agency->id, (const char *)j->key, ok ? "true" : "false"};
         const int lens[3] = {0, MZ_PSEUDONYM_LEN, 0};
         const int fmts[3] = {0, 1, 0};
-        PQclear(mz_db_exec(db, MZ_STMT_SUBJECT_REFRESH_RECORD, v, lens, fmts));
+        PQclear(MZ_DB_EXEC_BIN(db, MZ_STMT_SUBJECT_REFRESH_RECORD, v, lens, fmts));
         if (!ok) {
             mz_logline l;
             mz_log_begin(&l, MZ_LOG_WARN, "agency refresh failed");
@@ -114,98 +115,98 @@ static void *job_main(void *arg)
     return NULL;
 }
 
-int mz_refresh_subject(mz_db *db, const char *bsn, const unsigned char key[MZ_PSEUDONYM_LEN],
-                       bool refresh, mz_source_state *out, bool *refreshed)
+/* Step 1: one agency's row of subject_freshness into s, and whether its
+ * data is old enough to ask the agency again (*a: its configuration, NULL
+ * when it has none). */
+static bool read_source(const PGresult *r, int i, mz_source_state *s, const mz_agency **a)
 {
-    *refreshed = false;
-    const char *v[1] = {(const char *)key};
-    const int lens[1] = {MZ_PSEUDONYM_LEN};
-    const int fmts[1] = {1};
-    PGresult *r = mz_db_exec(db, MZ_STMT_SUBJECT_FRESHNESS, v, lens, fmts);
-    if (!mz_db_ok(r)) {
-        PQclear(r);
-        return -1;
-    }
-    int n = PQntuples(r);
-    if (n > MZ_MAX_SOURCES)
-        n = MZ_MAX_SOURCES;
-    long after = g_mz_config.refresh_after;
-    job *jobs[MZ_MAX_SOURCES] = {0};
-    group *g = NULL;
-    int64_t now_ms = mz_outbound_now_ms();
-    for (int i = 0; i < n; i++) {
-        mz_source_state *s = &out[i];
-        snprintf(s->agency_id, sizeof s->agency_id, "%s", PQgetvalue(r, i, 0));
-        snprintf(s->agency_name, sizeof s->agency_name, "%s", PQgetvalue(r, i, 1));
-        s->last_synced[0] = '\0';
-        if (!PQgetisnull(r, i, 2))
-            mz_ts_rfc3339(PQgetvalue(r, i, 2), s->last_synced);
-        s->last_push[0] = '\0';
-        if (!PQgetisnull(r, i, 5))
-            mz_ts_rfc3339(PQgetvalue(r, i, 5), s->last_push);
-        const mz_agency *a = mz_agencies_find(mz_agencies_current(), s->agency_id);
-        /* The rule (README "Fresh on read"): a healthy push channel keeps an
-         * agency fresh without asking it; else data refreshed within
-         * MZ_REFRESH_AFTER is fresh; else an agency we can ask is asked now;
-         * else a demo agency (seeded, no channel: the seed is all there is)
-         * is fresh and anything else stale. A push waiting too long (failing
-         * or backlogged) vetoes freshness: the citizen's data may lack it. */
-        bool has_channel = a && (a->webhook_secret || a->notifications_auth);
-        bool backlog = !PQgetisnull(r, i, 7) && atol(PQgetvalue(r, i, 7)) > PUSH_BACKLOG_MAX_S;
-        bool pushed =
-            !PQgetisnull(r, i, 6) && atol(PQgetvalue(r, i, 6)) <= g_mz_config.push_fresh_window;
-        bool old = PQgetisnull(r, i, 3) || atol(PQgetvalue(r, i, 3)) >= after;
-        bool demo = !a && !strcmp(PQgetvalue(r, i, 4), "t");
-        if (has_channel && pushed && !backlog)
-            old = false;
-        else if (backlog)
-            old = true;
-        s->freshness = old && !demo ? MZ_STALE : MZ_FRESH;
-        if (!refresh || !old || !a || !a->state || !a->ops->refresh_subject)
-            continue;
-        if (atomic_fetch_add(&g_inflight, 1) >= g_mz_config.refresh_max_inflight) {
-            atomic_fetch_sub(&g_inflight, 1);
-            continue;
-        }
-        if (!g) {
-            g = calloc(1, sizeof *g);
-            pthread_mutex_init(&g->mu, NULL);
-            pthread_cond_init(&g->cv, NULL);
-            g->refs = 1;
-        }
-        job *j = calloc(1, sizeof *j);
-        j->g = g;
-        j->agency = a;
-        memcpy(j->bsn, bsn, 9);
-        memcpy(j->key, key, MZ_PSEUDONYM_LEN);
-        j->deadline_ms = now_ms + BACKGROUND_BUDGET_MS;
-        j->slot = i;
-        pthread_mutex_lock(&g->mu);
-        g->refs++;
-        g->pending++;
-        pthread_mutex_unlock(&g->mu);
-        pthread_t t;
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        if (pthread_create(&t, &attr, job_main, j) != 0) {
-            pthread_mutex_lock(&g->mu);
-            g->refs--;
-            g->pending--;
-            pthread_mutex_unlock(&g->mu);
-            atomic_fetch_sub(&g_inflight, 1);
-            memset(j->bsn, 0, sizeof j->bsn);
-            free(j);
-        } else {
-            jobs[i] = j;
-        }
-        pthread_attr_destroy(&attr);
-    }
-    PQclear(r);
-    if (!g)
-        return n;
+    snprintf(s->agency_id, sizeof s->agency_id, "%s",
+             PQgetvalue(r, i, MZ_COL_SUBJECT_FRESHNESS_AGENCY_ID));
+    snprintf(s->agency_name, sizeof s->agency_name, "%s",
+             PQgetvalue(r, i, MZ_COL_SUBJECT_FRESHNESS_AGENCY_NAME));
+    s->last_synced[0] = '\0';
+    if (!PQgetisnull(r, i, MZ_COL_SUBJECT_FRESHNESS_REFRESHED_AT))
+        mz_ts_rfc3339(PQgetvalue(r, i, MZ_COL_SUBJECT_FRESHNESS_REFRESHED_AT), s->last_synced);
+    s->last_push[0] = '\0';
+    if (!PQgetisnull(r, i, MZ_COL_SUBJECT_FRESHNESS_LAST_PUSH_AT))
+        mz_ts_rfc3339(PQgetvalue(r, i, MZ_COL_SUBJECT_FRESHNESS_LAST_PUSH_AT), s->last_push);
+    *a = mz_agencies_find(mz_agencies_current(), s->agency_id);
+    /* The rule (README "Fresh on read"): a healthy push channel keeps an
+     * agency fresh without asking it; else data refreshed within
+     * MZ_REFRESH_AFTER is fresh; else an agency we can ask is asked now;
+     * else a demo agency (seeded, no channel: the seed is all there is)
+     * is fresh and anything else stale. A push waiting too long (failing
+     * or backlogged) vetoes freshness: the citizen's data may lack it. */
+    bool has_channel = *a && ((*a)->webhook_secret || (*a)->notifications_auth);
+    bool backlog =
+        !PQgetisnull(r, i, MZ_COL_SUBJECT_FRESHNESS_OLDEST_PENDING_AGE_S) &&
+        atol(PQgetvalue(r, i, MZ_COL_SUBJECT_FRESHNESS_OLDEST_PENDING_AGE_S)) > PUSH_BACKLOG_MAX_S;
+    bool pushed = !PQgetisnull(r, i, MZ_COL_SUBJECT_FRESHNESS_LAST_PUSH_AGE_S) &&
+                  atol(PQgetvalue(r, i, MZ_COL_SUBJECT_FRESHNESS_LAST_PUSH_AGE_S)) <=
+                      g_mz_config.push_fresh_window;
+    bool old = PQgetisnull(r, i, MZ_COL_SUBJECT_FRESHNESS_REFRESHED_AGE_S) ||
+               atol(PQgetvalue(r, i, MZ_COL_SUBJECT_FRESHNESS_REFRESHED_AGE_S)) >=
+                   g_mz_config.refresh_after;
+    bool demo = !*a && !strcmp(PQgetvalue(r, i, MZ_COL_SUBJECT_FRESHNESS_DEMO), "t");
+    if (has_channel && pushed && !backlog)
+        old = false;
+    else if (backlog)
+        old = true;
+    s->freshness = old && !demo ? MZ_STALE : MZ_FRESH;
+    return old;
+}
 
-    /* Wait for the jobs, at most the deadline. */
+/* Step 2: asks agency a for the subject's cases in a background thread,
+ * within the in-flight limit; the job reports to group *gp (created on
+ * first use). NULL when no job was started. */
+static job *start_job(group **gp, const mz_agency *a, const char *bsn,
+                      const unsigned char key[MZ_PSEUDONYM_LEN], int64_t now_ms, int slot)
+{
+    if (atomic_fetch_add(&g_inflight, 1) >= g_mz_config.refresh_max_inflight) {
+        atomic_fetch_sub(&g_inflight, 1);
+        return NULL;
+    }
+    if (!*gp) {
+        group *g = mz_xcalloc(1, sizeof *g);
+        pthread_mutex_init(&g->mu, NULL);
+        pthread_cond_init(&g->cv, NULL);
+        g->refs = 1;
+        *gp = g;
+    }
+    group *g = *gp;
+    job *j = mz_xcalloc(1, sizeof *j);
+    j->g = g;
+    j->agency = a;
+    memcpy(j->bsn, bsn, 9);
+    memcpy(j->key, key, MZ_PSEUDONYM_LEN);
+    j->deadline_ms = now_ms + BACKGROUND_BUDGET_MS;
+    j->slot = slot;
+    pthread_mutex_lock(&g->mu);
+    g->refs++;
+    g->pending++;
+    pthread_mutex_unlock(&g->mu);
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    bool started = pthread_create(&t, &attr, job_main, j) == 0;
+    pthread_attr_destroy(&attr);
+    if (started)
+        return j;
+    pthread_mutex_lock(&g->mu);
+    g->refs--;
+    g->pending--;
+    pthread_mutex_unlock(&g->mu);
+    atomic_fetch_sub(&g_inflight, 1);
+    memset(j->bsn, 0, sizeof j->bsn);
+    free(j);
+    return NULL;
+}
+
+/* Step 3: waits for the started jobs, at most MZ_REFRESH_DEADLINE_MS, and
+ * writes their outcomes into out; a job still running frees itself. */
+static void collect_jobs(group *g, job *jobs[], int n, mz_source_state *out, bool *refreshed)
+{
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
     long ms = g_mz_config.refresh_deadline_ms;
@@ -241,6 +242,35 @@ int mz_refresh_subject(mz_db *db, const char *bsn, const unsigned char key[MZ_PS
     g->reader_gone = true;
     pthread_mutex_unlock(&g->mu);
     group_release(g);
+}
+
+int mz_refresh_subject(mz_db *db, const char *bsn, const unsigned char key[MZ_PSEUDONYM_LEN],
+                       bool refresh, mz_source_state *out, bool *refreshed)
+{
+    *refreshed = false;
+    const char *v[1] = {(const char *)key};
+    const int lens[1] = {MZ_PSEUDONYM_LEN};
+    const int fmts[1] = {1};
+    PGresult *r = MZ_DB_EXEC_BIN(db, MZ_STMT_SUBJECT_FRESHNESS, v, lens, fmts);
+    if (!mz_db_ok(r)) {
+        PQclear(r);
+        return -1;
+    }
+    int n = PQntuples(r);
+    if (n > MZ_MAX_SOURCES)
+        n = MZ_MAX_SOURCES;
+    job *jobs[MZ_MAX_SOURCES] = {0};
+    group *g = NULL;
+    int64_t now_ms = mz_outbound_now_ms();
+    for (int i = 0; i < n; i++) {
+        const mz_agency *a = NULL;
+        bool old = read_source(r, i, &out[i], &a);
+        if (refresh && old && a && a->state && a->ops->refresh_subject)
+            jobs[i] = start_job(&g, a, bsn, key, now_ms, i);
+    }
+    PQclear(r);
+    if (g)
+        collect_jobs(g, jobs, n, out, refreshed);
     return n;
 }
 

@@ -308,7 +308,7 @@ bool mz_seed_demo(mz_db *db, const mz_agencies *live, int *ncases, char *err, si
     *ncases = 0;
     for (size_t i = 0; i < sizeof agencies / sizeof agencies[0]; i++) {
         const char *v[1] = {agencies[i].id};
-        PGresult *r = mz_db_exec(db, MZ_STMT_SEED_CLEAR, v, NULL, NULL);
+        PGresult *r = MZ_DB_EXEC(db, MZ_STMT_SEED_CLEAR, v);
         bool ok = mz_db_ok(r);
         PQclear(r);
         if (!ok) {

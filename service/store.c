@@ -1,25 +1,63 @@
 #include "store.h"
 
+#include <assert.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "buf.h"
 #include "json.h"
 #include "log.h"
 
-static const char *const groups[] = {"received", "in_progress", "action_required", "on_hold",
-                                     "decided",  "closed",      "withdrawn"};
+/* The fields of a case record, once: in the order of case_upsert's
+ * parameters (and case_upsert_many's JSON members, named as the columns),
+ * with the name a validation message gives and the longest value
+ * accepted. Validation, the single upsert's values, the batch's JSON and
+ * the copy a batch queues all walk this table. */
+const mz_case_field mz_case_fields[MZ_CASE_NFIELDS] = {
+#define F(member, column, field, max, kind)                                                        \
+    {                                                                                              \
+        column, field, offsetof(mz_case_record, member), max, kind                                 \
+    }
+    F(agency_id, "agency_id", "agencyId", 63, MZ_FIELD_REQUIRED),
+    F(external_id, "external_id", "externalId", 1000, MZ_FIELD_REQUIRED),
+    F(subject_key, "subject_key", "subject", MZ_PSEUDONYM_LEN, MZ_FIELD_SUBJECT_KEY),
+    F(case_number, "case_number", "caseNumber", 200, MZ_FIELD_TEXT),
+    F(title, "title", "title", 500, MZ_FIELD_REQUIRED),
+    F(case_type_code, "case_type_code", "caseType.code", 200, MZ_FIELD_TEXT),
+    F(case_type_label, "case_type_label", "caseType.label", 500, MZ_FIELD_TEXT),
+    F(status_group, "status_group", "status.group", 0, MZ_FIELD_STATUS_GROUP),
+    F(status_text, "status_text", "status.text", 500, MZ_FIELD_REQUIRED),
+    F(status_changed_at, "status_changed_at", "status.since", 64, MZ_FIELD_REQUIRED),
+    F(registered_on, "registered_on", "dates.registered", 32, MZ_FIELD_TEXT),
+    F(planned_end_on, "planned_end_on", "dates.plannedEnd", 32, MZ_FIELD_TEXT),
+    F(legal_deadline_on, "legal_deadline_on", "dates.legalDeadline", 32, MZ_FIELD_TEXT),
+    F(closed_on, "closed_on", "dates.closed", 32, MZ_FIELD_TEXT),
+    F(result_text, "result_text", "result", 2000, MZ_FIELD_TEXT),
+    F(action_text, "action_text", "action.text", 2000, MZ_FIELD_TEXT),
+    F(action_url, "action_url", "action.url", 2000, MZ_FIELD_TEXT),
+    F(action_due_on, "action_due_on", "action.dueDate", 32, MZ_FIELD_TEXT),
+    F(deep_link_url, "deep_link_url", "links.agencyPage", 2000, MZ_FIELD_TEXT),
+    F(source_url, "source_url", "sourceUrl", 2000, MZ_FIELD_TEXT),
+    F(source_updated_at, "source_updated_at", "sourceUpdatedAt", 64, MZ_FIELD_REQUIRED),
+    F(source, "last_source", "source", 0, MZ_FIELD_SOURCE),
+#undef F
+};
 
-bool mz_status_group_valid(const char *s)
+/* The string a field holds in c (NULL for the subject key, not a string). */
+static const char *field_str(const mz_case_record *c, const mz_case_field *f)
 {
-    if (!s)
-        return false;
-    for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
-        if (strcmp(s, groups[i]) == 0)
-            return true;
-    return false;
+    if (f->kind == MZ_FIELD_SUBJECT_KEY)
+        return NULL;
+    return *(const char *const *)((const char *)c + f->offset);
+}
+
+static const char **field_str_slot(mz_case_record *c, const mz_case_field *f)
+{
+    assert(f->kind != MZ_FIELD_SUBJECT_KEY);
+    return (const char **)((char *)c + f->offset);
 }
 
 /* Checks one optional text field: strict UTF-8, no NUL, bounded length. */
@@ -49,38 +87,16 @@ static bool text_ok(const char *field, const char *v, size_t max, bool required,
 
 static bool validate(const mz_case_record *c, char *err, size_t errlen)
 {
-    struct {
-        const char *name, *v;
-        size_t max;
-        bool required;
-    } f[] = {
-        {"agencyId", c->agency_id, 63, true},
-        {"externalId", c->external_id, 1000, true},
-        {"caseNumber", c->case_number, 200, false},
-        {"title", c->title, 500, true},
-        {"caseType.code", c->case_type_code, 200, false},
-        {"caseType.label", c->case_type_label, 500, false},
-        {"status.text", c->status_text, 500, true},
-        {"status.since", c->status_changed_at, 64, true},
-        {"dates.registered", c->registered_on, 32, false},
-        {"dates.plannedEnd", c->planned_end_on, 32, false},
-        {"dates.legalDeadline", c->legal_deadline_on, 32, false},
-        {"dates.closed", c->closed_on, 32, false},
-        {"result", c->result_text, 2000, false},
-        {"action.text", c->action_text, 2000, false},
-        {"action.url", c->action_url, 2000, false},
-        {"action.dueDate", c->action_due_on, 32, false},
-        {"links.agencyPage", c->deep_link_url, 2000, false},
-        {"sourceUrl", c->source_url, 2000, false},
-        {"sourceUpdatedAt", c->source_updated_at, 64, true},
-    };
-    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-        if (!text_ok(f[i].name, f[i].v, f[i].max, f[i].required, err, errlen))
+    /* Text fields first, then the status group and the source (the order
+     * of the messages a record with several problems gets). */
+    for (size_t i = 0; i < MZ_CASE_NFIELDS; i++) {
+        const mz_case_field *f = &mz_case_fields[i];
+        if ((f->kind == MZ_FIELD_TEXT || f->kind == MZ_FIELD_REQUIRED) &&
+            !text_ok(f->field, field_str(c, f), f->max, f->kind == MZ_FIELD_REQUIRED, err, errlen))
             return false;
+    }
     if (!mz_status_group_valid(c->status_group)) {
-        snprintf(err, errlen,
-                 "status.group must be one of received, in_progress, "
-                 "action_required, on_hold, decided, closed, withdrawn");
+        snprintf(err, errlen, "status.group must be one of " MZ_STATUS_GROUPS_TEXT);
         return false;
     }
     if (!c->source ||
@@ -132,7 +148,7 @@ static bool insert_event(mz_db *db, const mz_case_record *c, const char *group, 
                         at,           c->source,      key,   (const char *)c->subject_key};
     const int lens[8] = {0, 0, 0, 0, 0, 0, 0, MZ_PSEUDONYM_LEN};
     const int fmts[8] = {0, 0, 0, 0, 0, 0, 0, 1};
-    PGresult *r = mz_db_exec(db, MZ_STMT_CASE_EVENT_INSERT, v, lens, fmts);
+    PGresult *r = MZ_DB_EXEC_BIN(db, MZ_STMT_CASE_EVENT_INSERT, v, lens, fmts);
     bool ok = mz_db_ok(r);
     PQclear(r);
     return ok;
@@ -163,14 +179,15 @@ static int record_conflict(mz_db *db, const mz_case_record *c)
     const char *v[4] = {c->agency_id, c->external_id, (const char *)c->subject_key, c->source};
     const int lens[4] = {0, 0, MZ_PSEUDONYM_LEN, 0};
     const int fmts[4] = {0, 0, 1, 0};
-    PGresult *r = mz_db_exec(db, MZ_STMT_CASE_CONFLICT_RECORD, v, lens, fmts);
+    PGresult *r = MZ_DB_EXEC_BIN(db, MZ_STMT_CASE_CONFLICT_RECORD, v, lens, fmts);
     if (!mz_db_ok(r)) {
         PQclear(r);
         return -1;
     }
     int conflict = PQntuples(r) > 0;
     if (conflict)
-        log_conflict(c->agency_id, PQgetvalue(r, 0, 0), c->source);
+        log_conflict(c->agency_id, PQgetvalue(r, 0, MZ_COL_CASE_CONFLICT_RECORD_CASE_ID),
+                     c->source);
     PQclear(r);
     return conflict;
 }
@@ -179,33 +196,17 @@ static int record_conflict(mz_db *db, const mz_case_record *c)
  * failure the transaction is left aborted (the caller rolls back). */
 static mz_upsert_result write_case(mz_db *db, const mz_case_record *c, char *err, size_t errlen)
 {
-    const char *v[22] = {c->agency_id,
-                         c->external_id,
-                         (const char *)c->subject_key,
-                         c->case_number,
-                         c->title,
-                         c->case_type_code,
-                         c->case_type_label,
-                         c->status_group,
-                         c->status_text,
-                         c->status_changed_at,
-                         c->registered_on,
-                         c->planned_end_on,
-                         c->legal_deadline_on,
-                         c->closed_on,
-                         c->result_text,
-                         c->action_text,
-                         c->action_url,
-                         c->action_due_on,
-                         c->deep_link_url,
-                         c->source_url,
-                         c->source_updated_at,
-                         c->source};
-    int lens[22] = {0};
-    int fmts[22] = {0};
-    lens[2] = MZ_PSEUDONYM_LEN;
-    fmts[2] = 1;
-    PGresult *r = mz_db_exec(db, MZ_STMT_CASE_UPSERT, v, lens, fmts);
+    const char *v[MZ_CASE_NFIELDS];
+    int lens[MZ_CASE_NFIELDS] = {0};
+    int fmts[MZ_CASE_NFIELDS] = {0};
+    for (size_t i = 0; i < MZ_CASE_NFIELDS; i++) {
+        const mz_case_field *f = &mz_case_fields[i];
+        bool key = f->kind == MZ_FIELD_SUBJECT_KEY;
+        v[i] = key ? (const char *)c->subject_key : field_str(c, f);
+        lens[i] = key ? MZ_PSEUDONYM_LEN : 0;
+        fmts[i] = key ? 1 : 0;
+    }
+    PGresult *r = MZ_DB_EXEC_BIN(db, MZ_STMT_CASE_UPSERT, v, lens, fmts);
     if (!mz_db_ok(r)) {
         /* A value Postgres refuses (a malformed date, say) is the sender's
          * error, not ours: report the SQLSTATE class 22 as invalid. */
@@ -271,31 +272,6 @@ void mz_store_batch_init(mz_store_batch *b, mz_db *db, size_t limit)
     b->limit = limit;
 }
 
-/* The record's string fields, for copying. */
-static const size_t STR_FIELDS[] = {offsetof(mz_case_record, agency_id),
-                                    offsetof(mz_case_record, external_id),
-                                    offsetof(mz_case_record, case_number),
-                                    offsetof(mz_case_record, title),
-                                    offsetof(mz_case_record, case_type_code),
-                                    offsetof(mz_case_record, case_type_label),
-                                    offsetof(mz_case_record, status_group),
-                                    offsetof(mz_case_record, status_text),
-                                    offsetof(mz_case_record, status_changed_at),
-                                    offsetof(mz_case_record, registered_on),
-                                    offsetof(mz_case_record, planned_end_on),
-                                    offsetof(mz_case_record, legal_deadline_on),
-                                    offsetof(mz_case_record, closed_on),
-                                    offsetof(mz_case_record, result_text),
-                                    offsetof(mz_case_record, action_text),
-                                    offsetof(mz_case_record, action_url),
-                                    offsetof(mz_case_record, action_due_on),
-                                    offsetof(mz_case_record, deep_link_url),
-                                    offsetof(mz_case_record, source_url),
-                                    offsetof(mz_case_record, source_updated_at),
-                                    offsetof(mz_case_record, source)};
-#define N_STR_FIELDS      (sizeof STR_FIELDS / sizeof STR_FIELDS[0])
-#define STR_FIELD(rec, i) (*(const char **)((char *)(rec) + STR_FIELDS[i]))
-
 static size_t str_size(const char *s)
 {
     return s ? strlen(s) + 1 : 0;
@@ -317,22 +293,21 @@ static const char *str_put(char **p, const char *s)
 static mz_case_record *record_copy(const mz_case_record *c)
 {
     size_t size = sizeof(mz_case_record) + c->n_events * sizeof(mz_case_event);
-    for (size_t i = 0; i < N_STR_FIELDS; i++)
-        size += str_size(STR_FIELD(c, i));
+    for (size_t i = 0; i < MZ_CASE_NFIELDS; i++)
+        size += str_size(field_str(c, &mz_case_fields[i]));
     for (size_t i = 0; i < c->n_events; i++) {
         const mz_case_event *e = &c->events[i];
         size += str_size(e->status_group) + str_size(e->status_text) + str_size(e->occurred_at) +
                 str_size(e->event_key);
     }
-    char *block = malloc(size);
-    if (!block)
-        return NULL;
+    char *block = mz_xmalloc(size);
     mz_case_record *d = (mz_case_record *)block;
     mz_case_event *ev = (mz_case_event *)(block + sizeof *d);
     char *p = (char *)(ev + c->n_events);
     *d = *c;
-    for (size_t i = 0; i < N_STR_FIELDS; i++)
-        STR_FIELD(d, i) = str_put(&p, STR_FIELD(c, i));
+    for (size_t i = 0; i < MZ_CASE_NFIELDS; i++)
+        if (mz_case_fields[i].kind != MZ_FIELD_SUBJECT_KEY)
+            *field_str_slot(d, &mz_case_fields[i]) = str_put(&p, field_str(c, &mz_case_fields[i]));
     for (size_t i = 0; i < c->n_events; i++) {
         const mz_case_event *e = &c->events[i];
         ev[i].status_group = str_put(&p, e->status_group);
@@ -399,40 +374,15 @@ static bool batch_json(const mz_store_batch *b, mz_buf *cases, mz_buf *events)
         char key[2 * MZ_PSEUDONYM_LEN + 1];
         for (size_t k = 0; k < MZ_PSEUDONYM_LEN; k++)
             snprintf(key + 2 * k, 3, "%02x", c->subject_key[k]);
-        struct {
-            const char *k, *v;
-        } f[] = {
-            {"agency_id", c->agency_id},
-            {"external_id", c->external_id},
-            {"subject_key", key},
-            {"case_number", c->case_number},
-            {"title", c->title},
-            {"case_type_code", c->case_type_code},
-            {"case_type_label", c->case_type_label},
-            {"status_group", c->status_group},
-            {"status_text", c->status_text},
-            {"status_changed_at", c->status_changed_at},
-            {"registered_on", c->registered_on},
-            {"planned_end_on", c->planned_end_on},
-            {"legal_deadline_on", c->legal_deadline_on},
-            {"closed_on", c->closed_on},
-            {"result_text", c->result_text},
-            {"action_text", c->action_text},
-            {"action_url", c->action_url},
-            {"action_due_on", c->action_due_on},
-            {"deep_link_url", c->deep_link_url},
-            {"source_url", c->source_url},
-            {"source_updated_at", c->source_updated_at},
-            {"last_source", c->source},
-        };
         mz_buf_putc(cases, i ? ',' : '{');
         if (i)
             mz_buf_putc(cases, '{');
-        for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) {
+        for (size_t k = 0; k < MZ_CASE_NFIELDS; k++) {
+            const mz_case_field *f = &mz_case_fields[k];
             if (k)
                 mz_buf_putc(cases, ',');
-            mz_json_key(cases, f[k].k);
-            mz_json_cstr(cases, f[k].v);
+            mz_json_key(cases, f->column);
+            mz_json_cstr(cases, f->kind == MZ_FIELD_SUBJECT_KEY ? key : field_str(c, f));
         }
         mz_buf_putc(cases, '}');
         if (!in_history(c))
@@ -464,25 +414,27 @@ static set_result exec_set(mz_store_batch *b, size_t *applied, size_t *conflicts
     }
     set_result res = SET_DB_ERROR;
     const char *v1[1] = {cases.data};
-    PGresult *r = mz_db_exec(b->db, MZ_STMT_CASE_UPSERT_MANY, v1, NULL, NULL);
+    PGresult *r = MZ_DB_EXEC(b->db, MZ_STMT_CASE_UPSERT_MANY, v1);
     bool ok = mz_db_ok(r);
     *conflicts = 0;
     if (ok) {
         *applied = (size_t)PQntuples(r);
-        if (*applied < b->pending) { /* stale or another subject's case */
+        assert(*applied <= b->pending); /* one row per case applied, each case once */
+        if (*applied < b->pending) {    /* stale or another subject's case */
             PQclear(r);
-            r = mz_db_exec(b->db, MZ_STMT_CASE_CONFLICT_RECORD_MANY, v1, NULL, NULL);
+            r = MZ_DB_EXEC(b->db, MZ_STMT_CASE_CONFLICT_RECORD_MANY, v1);
             ok = mz_db_ok(r);
             *conflicts = ok ? (size_t)PQntuples(r) : 0;
             for (size_t i = 0; i < *conflicts; i++)
-                log_conflict(PQgetvalue(r, (int)i, 1), PQgetvalue(r, (int)i, 0),
-                             PQgetvalue(r, (int)i, 2));
+                log_conflict(PQgetvalue(r, (int)i, MZ_COL_CASE_CONFLICT_RECORD_MANY_AGENCY_ID),
+                             PQgetvalue(r, (int)i, MZ_COL_CASE_CONFLICT_RECORD_MANY_CASE_ID),
+                             PQgetvalue(r, (int)i, MZ_COL_CASE_CONFLICT_RECORD_MANY_LAST_SOURCE));
         }
     }
     if (ok) {
         PQclear(r);
         const char *v2[1] = {events.data};
-        r = mz_db_exec(b->db, MZ_STMT_CASE_EVENT_INSERT_MANY, v2, NULL, NULL);
+        r = MZ_DB_EXEC(b->db, MZ_STMT_CASE_EVENT_INSERT_MANY, v2);
         if (mz_db_ok(r))
             res = SET_OK;
     }
@@ -612,20 +564,11 @@ mz_upsert_result mz_store_batch_add(mz_store_batch *b, const mz_case_record *c, 
     }
     if (b->pending == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : (b->limit < 64 ? b->limit : 64);
-        mz_case_record **q = realloc(b->queue, cap * sizeof *q);
-        if (!q) {
-            snprintf(err, errlen, "out of memory");
-            return MZ_UPSERT_DB_ERROR;
-        }
-        b->queue = q;
+        b->queue = mz_xreallocarray(b->queue, cap, sizeof *b->queue);
         b->cap = cap;
     }
-    mz_case_record *copy = record_copy(c);
-    if (!copy) {
-        snprintf(err, errlen, "out of memory");
-        return MZ_UPSERT_DB_ERROR;
-    }
-    b->queue[b->pending++] = copy;
+    assert(b->pending < b->cap);
+    b->queue[b->pending++] = record_copy(c);
     if (b->pending >= b->limit && !mz_store_batch_flush(b, err, errlen))
         return MZ_UPSERT_DB_ERROR;
     return MZ_UPSERT_QUEUED;
@@ -691,14 +634,14 @@ bool mz_store_upsert_agency(mz_db *db, const mz_agency_row *a, char *err, size_t
                         a->contact_phone,
                         a->contact_professional_phone,
                         a->enabled ? "true" : "false"};
-    PGresult *r = mz_db_exec(db, MZ_STMT_AGENCY_UPSERT, v, NULL, NULL);
+    PGresult *r = MZ_DB_EXEC(db, MZ_STMT_AGENCY_UPSERT, v);
     bool ok = mz_db_ok(r);
     if (!ok)
         snprintf(err, errlen, "cannot store agency %s", a->id);
     PQclear(r);
     if (ok) {
         const char *s[1] = {a->id};
-        r = mz_db_exec(db, MZ_STMT_SYNC_STATE_ENSURE, s, NULL, NULL);
+        r = MZ_DB_EXEC(db, MZ_STMT_SYNC_STATE_ENSURE, s);
         ok = mz_db_ok(r);
         PQclear(r);
     }

@@ -30,6 +30,7 @@
 
 #include "crypto.h"
 #include "db.h"
+#include "status.h"
 
 typedef struct mz_case_event {
     const char *status_group;
@@ -65,6 +66,29 @@ typedef struct mz_case_record {
     size_t n_events;
 } mz_case_record;
 
+/* The fields of a record, as one table (store.c): the column each is
+ * stored in (in case_upsert's parameter order), the name validation
+ * messages use, where it is in mz_case_record, its longest accepted value
+ * in bytes, and how it is checked. */
+typedef enum mz_case_field_kind {
+    MZ_FIELD_TEXT,         /* optional text: strict UTF-8, no NUL, at most max bytes */
+    MZ_FIELD_REQUIRED,     /* the same, required and not empty */
+    MZ_FIELD_SUBJECT_KEY,  /* the pseudonym (binary, MZ_PSEUDONYM_LEN bytes) */
+    MZ_FIELD_STATUS_GROUP, /* one of the status groups (status.h) */
+    MZ_FIELD_SOURCE        /* "poll", "webhook" or "seed" */
+} mz_case_field_kind;
+
+typedef struct mz_case_field {
+    const char *column; /* case_upsert(_many)'s name for it */
+    const char *field;  /* the name validation messages give */
+    size_t offset;      /* in mz_case_record */
+    size_t max;
+    mz_case_field_kind kind;
+} mz_case_field;
+
+#define MZ_CASE_NFIELDS 22
+extern const mz_case_field mz_case_fields[MZ_CASE_NFIELDS];
+
 typedef enum mz_upsert_result {
     MZ_UPSERT_APPLIED,  /* the case row was inserted or updated */
     MZ_UPSERT_STALE,    /* older than the stored row: case unchanged, events added */
@@ -73,9 +97,6 @@ typedef enum mz_upsert_result {
     MZ_UPSERT_QUEUED,   /* batches only: valid, queued; the outcome comes with the batch */
     MZ_UPSERT_CONFLICT  /* the case belongs to another subject: refused, conflict recorded */
 } mz_upsert_result;
-
-/* True when s is one of the seven status groups. */
-bool mz_status_group_valid(const char *s);
 
 mz_upsert_result mz_store_upsert_case(mz_db *db, const mz_case_record *rec, char *err,
                                       size_t errlen);

@@ -1,5 +1,6 @@
 #include "sync.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "buf.h"
 #include "config.h"
 #include "crypto.h"
@@ -24,10 +26,13 @@ static void renew_lease(mz_store_sink *ss)
         return;
     char lease[16];
     snprintf(lease, sizeof lease, "%ld", g_mz_config.sync_lease_seconds);
+    /* A lease is renewed (and finished) only under its owner's name: a
+     * NULL owner would match no row and let the lease lapse mid-run. */
+    assert(ss->lease_owner && *ss->lease_owner);
     const char *v[3] = {ss->lease_agency, ss->lease_owner, lease};
     /* Between batches (records are queued, no transaction is open): it
      * commits at once. */
-    PQclear(mz_db_exec(ss->batch.db, MZ_STMT_SYNC_RENEW, v, NULL, NULL));
+    PQclear(MZ_DB_EXEC(ss->batch.db, MZ_STMT_SYNC_RENEW, v));
     ss->lease_renewed_ms = now;
 }
 
@@ -136,7 +141,7 @@ void mz_sync_record_skips(mz_db *db, const char *agency_id, const mz_sync_report
     mz_buf j = MZ_BUF_INIT;
     if (mz_sync_skips_json(rep, &j) > 0) {
         const char *v[2] = {agency_id, j.data};
-        PQclear(mz_db_exec(db, MZ_STMT_SYNC_SKIPS_ADD, v, NULL, NULL));
+        PQclear(MZ_DB_EXEC(db, MZ_STMT_SYNC_SKIPS_ADD, v));
     }
     mz_buf_free(&j);
 }
@@ -201,6 +206,9 @@ static void log_run(const mz_agency *a, const mz_sync_report *rep)
 static bool run_claimed(mz_db *db, const mz_agency *a, const char *owner, const char *cursor,
                         int failures, mz_sync_report *rep)
 {
+    /* Finishing needs the owner that claimed the lease (the statements
+     * match on it): without one the lease would stay held until it ends. */
+    assert(owner && *owner);
     int64_t t0 = mz_outbound_now_ms();
     mz_store_sink sink;
     mz_store_sink_init(&sink, db, rep);
@@ -229,11 +237,11 @@ static bool run_claimed(mz_db *db, const mz_agency *a, const char *owner, const 
         snprintf(delay, sizeof delay, "%ld", a->poll_interval);
         const char *v[9] = {a->id,   owner,   next ? next : cursor, delay, ms, seen,
                             applied, skipped, reasons.data};
-        r = mz_db_exec(db, MZ_STMT_SYNC_FINISH_OK, v, NULL, NULL);
+        r = MZ_DB_EXEC(db, MZ_STMT_SYNC_FINISH_OK, v);
     } else {
         snprintf(delay, sizeof delay, "%ld", mz_sync_backoff(a->poll_interval, failures + 1));
         const char *v[5] = {a->id, owner, rep->error, delay, ms};
-        r = mz_db_exec(db, MZ_STMT_SYNC_FINISH_FAIL, v, NULL, NULL);
+        r = MZ_DB_EXEC(db, MZ_STMT_SYNC_FINISH_FAIL, v);
     }
     bool ok = mz_db_ok(r);
     PQclear(r);
@@ -249,7 +257,7 @@ bool mz_sync_agency_once(mz_db *db, const mz_agency *a, const char *owner, mz_sy
     char lease[16];
     snprintf(lease, sizeof lease, "%ld", g_mz_config.sync_lease_seconds);
     const char *v[3] = {owner, lease, a->id};
-    PGresult *r = mz_db_exec(db, MZ_STMT_SYNC_CLAIM_ONE, v, NULL, NULL);
+    PGresult *r = MZ_DB_EXEC(db, MZ_STMT_SYNC_CLAIM_ONE, v);
     if (!mz_db_ok(r) || PQntuples(r) != 1) {
         snprintf(rep->error, sizeof rep->error,
                  r && mz_db_ok(r) ? "agency is being synced by another instance"
@@ -257,8 +265,10 @@ bool mz_sync_agency_once(mz_db *db, const mz_agency *a, const char *owner, mz_sy
         PQclear(r);
         return false;
     }
-    char *cursor = PQgetisnull(r, 0, 1) ? NULL : strdup(PQgetvalue(r, 0, 1));
-    int failures = atoi(PQgetvalue(r, 0, 2));
+    char *cursor = PQgetisnull(r, 0, MZ_COL_SYNC_LEASE_CURSOR)
+                       ? NULL
+                       : mz_xstrdup(PQgetvalue(r, 0, MZ_COL_SYNC_LEASE_CURSOR));
+    int failures = atoi(PQgetvalue(r, 0, MZ_COL_SYNC_LEASE_FAILURES));
     PQclear(r);
     bool ok = run_claimed(db, a, owner, cursor, failures, rep);
     free(cursor);
@@ -297,7 +307,7 @@ static void *scheduler_main(void *arg)
             mz_db_plan_each_time(db);
         }
         const char *v[3] = {owner, lease, ids.data};
-        PGresult *r = mz_db_exec(db, MZ_STMT_SYNC_CLAIM, v, NULL, NULL);
+        PGresult *r = MZ_DB_EXEC(db, MZ_STMT_SYNC_CLAIM, v);
         if (!r) {
             mz_db_close(db);
             db = NULL;
@@ -309,9 +319,11 @@ static void *scheduler_main(void *arg)
             mz_worker_nap(&g_worker, 1000);
             continue;
         }
-        const mz_agency *a = mz_agencies_find(g_set, PQgetvalue(r, 0, 0));
-        char *cursor = PQgetisnull(r, 0, 1) ? NULL : strdup(PQgetvalue(r, 0, 1));
-        int failures = atoi(PQgetvalue(r, 0, 2));
+        const mz_agency *a = mz_agencies_find(g_set, PQgetvalue(r, 0, MZ_COL_SYNC_LEASE_AGENCY_ID));
+        char *cursor = PQgetisnull(r, 0, MZ_COL_SYNC_LEASE_CURSOR)
+                           ? NULL
+                           : mz_xstrdup(PQgetvalue(r, 0, MZ_COL_SYNC_LEASE_CURSOR));
+        int failures = atoi(PQgetvalue(r, 0, MZ_COL_SYNC_LEASE_FAILURES));
         PQclear(r);
         if (a) {
             mz_sync_report rep;

@@ -30,6 +30,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "mzt.h"
+#include "status.h"
 #include "store.h"
 #include "sync.h"
 
@@ -73,8 +74,7 @@ typedef struct gen {
     mz_case_record rec;
 } gen;
 
-static const char *const GROUPS[] = {"received", "in_progress", "action_required", "on_hold",
-                                     "decided",  "closed",      "withdrawn"};
+#define GROUPS mz_status_groups
 
 static void gen_record(gen *g, const char *agency, int i, int version)
 {
@@ -84,7 +84,7 @@ static void gen_record(gen *g, const char *agency, int i, int version)
     snprintf(g->title, sizeof g->title, "Zaak \"%d\" met \\ en é", i);
     snprintf(g->at, sizeof g->at, "2026-03-%02d %02d:00:00+00", 1 + i % 27, version);
     snprintf(g->reg, sizeof g->reg, "2026-02-%02d", 1 + i % 28);
-    const char *group = GROUPS[(i + version) % 7];
+    const char *group = GROUPS[(i + version) % MZ_STATUS_GROUP_COUNT];
     size_t n = (size_t)(i % 4);
     for (size_t k = 0; k < n; k++) {
         /* entries 0 and 1 share a moment when i % 8 == 3: ids break the tie */
@@ -92,7 +92,7 @@ static void gen_record(gen *g, const char *agency, int i, int version)
         snprintf(g->ev_at[k], sizeof g->ev_at[k], "2026-01-%02d %02d:00:00+00", 1 + i % 27, hour);
         snprintf(g->ev_text[k], sizeof g->ev_text[k], "Stap %zu", k);
         snprintf(g->ev_key[k], sizeof g->ev_key[k], "%s/statussen/%zu", g->ext + 20, k);
-        g->ev[k] = (mz_case_event){GROUPS[k % 7], g->ev_text[k], g->ev_at[k],
+        g->ev[k] = (mz_case_event){GROUPS[k % MZ_STATUS_GROUP_COUNT], g->ev_text[k], g->ev_at[k],
                                    (i % 5 == 0) ? NULL : g->ev_key[k]};
     }
     if (n > 0 && i % 3 == 0) { /* the history holds the current status */

@@ -1,10 +1,6 @@
 /*
- * maintenance.c — `mijnzaken purge` (retention) and `mijnzaken rekey`
- * (re-keying the BSN pseudonyms after a key rotation); see maintenance.h.
- *
- * purge runs the five retention statements in one transaction (the event
- * count first, because deleting a case cascades to its events) and rolls
- * back instead of committing with --dry-run.
+ * rekey.c — `mijnzaken rekey` (re-keying the BSN pseudonyms after a key
+ * rotation); see rekey.h.
  *
  * rekey enumerates candidate BSNs: for each 8-digit start there is at most
  * one check digit that passes the 11-proof, so the ~9.1 * 10^7 valid BSNs
@@ -16,14 +12,15 @@
  * take chunks of the range from a shared counter and stop as soon as every
  * pseudonym in use has been found. The mapping old -> new is applied in one
  * transaction. A BSN exists only in a worker's stack buffer, for as long as
- * its HMACs take; keys and buffers are wiped with OPENSSL_cleanse.
+ * its HMACs take; keys and buffers are wiped with OPENSSL_cleanse. The key
+ * files are read by crypto.c's loader (the service's own rules).
  *
  * Nothing here logs a BSN, a pseudonym or a key: hex can contain a 9-digit
- * run that looks like a BSN, so database error texts are checked first.
+ * run that looks like a BSN, so database error texts are checked first
+ * (mz_db_log_failure).
  */
-#include "maintenance.h"
+#include "rekey.h"
 
-#include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -36,14 +33,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bsn.h"
+#include "alloc.h"
 #include "buf.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
 #include "log.h"
-
-/* --- shared helpers */
 
 static double now_s(void)
 {
@@ -52,168 +47,15 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Adds the statement, SQLSTATE and primary message of a failure (the
- * message only when it cannot be mistaken for personal data). */
-static void log_db_error(const char *msg, mz_stmt id, const PGresult *r)
-{
-    mz_logline l;
-    mz_log_begin(&l, MZ_LOG_ERROR, msg);
-    mz_log_str(&l, "statement", mz_db_stmt_name(id));
-    if (!r) {
-        mz_log_str(&l, "error", "database unavailable");
-    } else {
-        const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-        const char *text = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
-        mz_log_str(&l, "sqlstate", state);
-        if (text && mz_contains_bsn_like(text, strlen(text)))
-            text = "(message withheld: it contains a number)";
-        mz_log_str(&l, "error", text ? text : "statement failed");
-    }
-    mz_log_end(&l);
-}
-
-static mz_db *connect_db(void)
-{
-    char err[256];
-    mz_db *db = mz_db_connect(g_mz_config.database_url, 0, err, sizeof err);
-    if (!db)
-        mz_log_msg_str(MZ_LOG_ERROR, "cannot connect to the database", "error", err);
-    return db;
-}
-
-/* --- purge */
-
-/* Runs a statement answering one count; false (logged) on failure. */
-static bool exec_count(mz_db *db, mz_stmt id, const char *days, long long *out)
-{
-    const char *v[1] = {days};
-    PGresult *r = mz_db_exec(db, id, v, NULL, NULL);
-    bool ok = r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
-    if (ok)
-        *out = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    else
-        log_db_error("purge failed", id, r);
-    PQclear(r);
-    return ok;
-}
-
-int mz_cmd_purge(int argc, char **argv)
-{
-    bool dry = false;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--dry-run") == 0) {
-            dry = true;
-        } else {
-            fprintf(stderr, "unknown option %s\nusage: mijnzaken purge [--dry-run]\n", argv[i]);
-            return 2;
-        }
-    }
-    char closed_days[24], log_days[24], inbox_days[24];
-    snprintf(closed_days, sizeof closed_days, "%ld", g_mz_config.retention_closed_days);
-    snprintf(log_days, sizeof log_days, "%ld", g_mz_config.retention_log_days);
-    snprintf(inbox_days, sizeof inbox_days, "%ld", g_mz_config.retention_inbox_days);
-
-    mz_db *db = connect_db();
-    if (!db)
-        return 1;
-    if (!mz_db_begin(db)) {
-        mz_log_msg_str(MZ_LOG_ERROR, "purge failed", "error", "cannot begin a transaction");
-        mz_db_close(db);
-        return 1;
-    }
-    /* Order matters: the events are counted before their cases go. */
-    struct {
-        mz_stmt id;
-        const char *days;
-        long long n;
-    } step[] = {
-        {MZ_STMT_PURGE_COUNT_EVENTS, closed_days, 0},
-        {MZ_STMT_PURGE_CASES, closed_days, 0},
-        {MZ_STMT_PURGE_PLOG, log_days, 0},
-        {MZ_STMT_PURGE_AUDIT, log_days, 0},
-        {MZ_STMT_PURGE_INBOX, inbox_days, 0},
-    };
-    for (size_t i = 0; i < sizeof step / sizeof step[0]; i++) {
-        if (!exec_count(db, step[i].id, step[i].days, &step[i].n)) {
-            mz_db_rollback(db);
-            mz_db_close(db);
-            return 1;
-        }
-    }
-    if (dry) {
-        mz_db_rollback(db);
-    } else if (!mz_db_commit(db)) {
-        mz_log_msg_str(MZ_LOG_ERROR, "purge failed", "error", "the commit failed");
-        mz_db_close(db);
-        return 1;
-    }
-    mz_db_close(db);
-
-    /* The sessions run in UTC, so current_date - N is this date. */
-    time_t cut = time(NULL) - (time_t)g_mz_config.retention_closed_days * 86400;
-    struct tm tm;
-    char date[16] = "?";
-    if (gmtime_r(&cut, &tm))
-        strftime(date, sizeof date, "%Y-%m-%d", &tm);
-    long long events = step[0].n, cases = step[1].n, plog = step[2].n, audit = step[3].n,
-              inbox = step[4].n;
-    if (dry)
-        printf("purge: would remove %lld cases (%lld events) closed before %s, %lld "
-               "processing-log records, %lld audit records, %lld inbox rows (dry run: nothing "
-               "removed)\n",
-               cases, events, date, plog, audit, inbox);
-    else
-        printf("purge: %lld cases (%lld events) closed before %s, %lld processing-log records, "
-               "%lld audit records, %lld inbox rows removed\n",
-               cases, events, date, plog, audit, inbox);
-    fflush(stdout);
-
-    mz_logline l;
-    mz_log_begin(&l, MZ_LOG_INFO, dry ? "purge dry run finished" : "purge finished");
-    mz_log_int(&l, "cases", cases);
-    mz_log_int(&l, "events", events);
-    mz_log_int(&l, "processing_log", plog);
-    mz_log_int(&l, "audit_log", audit);
-    mz_log_int(&l, "inbox", inbox);
-    mz_log_end(&l);
-    return 0;
-}
-
 /* --- rekey: keys and the precomputed HMAC */
 
-#define KEY_MAX   1024
 #define SHA_BLOCK 64
 #define SHA_LEN   32
 
 typedef struct rk_key {
-    unsigned char b[KEY_MAX];
+    unsigned char b[MZ_PSEUDONYM_KEY_MAX];
     size_t len;
 } rk_key;
-
-/* The rules of mz_pseudonym_load_key: the file's content without trailing
- * newlines and spaces, 32 to 1024 bytes. */
-static bool load_key(const char *path, rk_key *k, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot open pseudonym key file %s: %s", path, strerror(errno));
-        return false;
-    }
-    unsigned char tmp[KEY_MAX + 1];
-    size_t n = fread(tmp, 1, sizeof tmp, f);
-    fclose(f);
-    while (n > 0 && (tmp[n - 1] == '\n' || tmp[n - 1] == '\r' || tmp[n - 1] == ' '))
-        n--;
-    bool ok = n >= 32 && n <= KEY_MAX;
-    if (ok) {
-        memcpy(k->b, tmp, n);
-        k->len = n;
-    } else {
-        snprintf(err, errlen, "pseudonym key file %s must hold 32 to 1024 bytes", path);
-    }
-    OPENSSL_cleanse(tmp, sizeof tmp);
-    return ok;
-}
 
 /* K0 of RFC 2104: the key, hashed first when longer than a block, padded
  * with zeros. Two keys with the same K0 give the same HMAC. */
@@ -356,9 +198,9 @@ static rk_subject *set_find(const rk_set *set, const unsigned char key[SHA_LEN])
 static bool load_subjects(mz_db *db, rk_set *set)
 {
     memset(set, 0, sizeof *set);
-    PGresult *r = mz_db_exec(db, MZ_STMT_REKEY_SUBJECTS, NULL, NULL, NULL);
+    PGresult *r = MZ_DB_EXEC0(db, MZ_STMT_REKEY_SUBJECTS);
     if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
-        log_db_error("rekey failed", MZ_STMT_REKEY_SUBJECTS, r);
+        mz_db_log_failure("rekey failed", MZ_STMT_REKEY_SUBJECTS, r);
         PQclear(r);
         return false;
     }
@@ -371,19 +213,13 @@ static bool load_subjects(mz_db *db, rk_set *set)
     size_t cap = 16;
     while (cap < 2 * rows)
         cap *= 2;
-    set->s = calloc(rows ? rows : 1, sizeof *set->s);
-    set->slots = calloc(cap, sizeof *set->slots);
+    set->s = mz_xcalloc(rows ? rows : 1, sizeof *set->s);
+    set->slots = mz_xcalloc(cap, sizeof *set->slots);
     set->mask = cap - 1;
-    if (!set->s || !set->slots) {
-        mz_log_msg_str(MZ_LOG_ERROR, "rekey failed", "error", "out of memory");
-        PQclear(r);
-        set_free(set);
-        return false;
-    }
     size_t bad = 0;
     for (size_t i = 0; i < rows; i++) {
         rk_subject *s = &set->s[set->n];
-        if (!unhex32(PQgetvalue(r, (int)i, 0), s->old_key)) {
+        if (!unhex32(PQgetvalue(r, (int)i, MZ_COL_REKEY_SUBJECTS_SUBJECT_KEY_HEX), s->old_key)) {
             bad++;
             continue;
         }
@@ -518,9 +354,7 @@ static bool enumerate(rk_job *job, const hmac_pre *old_k, const hmac_pre *new_k,
     uint64_t chunks = (job->count + RK_CHUNK - 1) / RK_CHUNK;
     if (nthreads > chunks)
         nthreads = chunks ? (size_t)chunks : 1;
-    rk_worker *w = calloc(nthreads, sizeof *w);
-    if (!w)
-        return false;
+    rk_worker *w = mz_xcalloc(nthreads, sizeof *w);
     bool ok = true;
     for (size_t i = 0; ok && i < nthreads; i++) {
         w[i].job = job;
@@ -574,14 +408,16 @@ static bool enumerate(rk_job *job, const hmac_pre *old_k, const hmac_pre *new_k,
 
 /* --- rekey: applying the mapping */
 
-static bool exec_update(mz_db *db, mz_stmt id, const char *const *v, long long *rows)
+/* v: the old and the new pseudonyms (text[] literals), the two
+ * parameters of every rekey_* update. */
+static bool exec_update(mz_db *db, mz_stmt id, const char *const v[2], long long *rows)
 {
-    PGresult *r = mz_db_exec(db, id, v, NULL, NULL);
+    PGresult *r = mz_db_exec(db, id, 2, v, NULL, NULL);
     bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
     if (ok)
         *rows += strtoll(PQcmdTuples(r), NULL, 10);
     else
-        log_db_error("rekey failed", id, r);
+        mz_db_log_failure("rekey failed", id, r);
     PQclear(r);
     return ok;
 }
@@ -598,22 +434,17 @@ static long long rekey_inbox(mz_db *db, const rk_set *set)
     char after[24] = "0";
     for (;;) {
         const char *pv[1] = {after};
-        PGresult *page = mz_db_exec(db, MZ_STMT_REKEY_INBOX_PAGE, pv, NULL, NULL);
+        PGresult *page = MZ_DB_EXEC(db, MZ_STMT_REKEY_INBOX_PAGE, pv);
         if (!page || PQresultStatus(page) != PGRES_TUPLES_OK) {
-            log_db_error("rekey failed", MZ_STMT_REKEY_INBOX_PAGE, page);
+            mz_db_log_failure("rekey failed", MZ_STMT_REKEY_INBOX_PAGE, page);
             PQclear(page);
             return -1;
         }
         int n = PQntuples(page);
         for (int i = 0; i < n; i++) {
-            size_t len = (size_t)PQgetlength(page, i, 1);
-            char *body = malloc(len + 1); /* a copy: PGresult storage is read-only */
-            if (!body) {
-                mz_log_msg_str(MZ_LOG_ERROR, "rekey failed", "error", "out of memory");
-                PQclear(page);
-                return -1;
-            }
-            memcpy(body, PQgetvalue(page, i, 1), len + 1);
+            size_t len = (size_t)PQgetlength(page, i, MZ_COL_REKEY_INBOX_PAGE_BODY);
+            char *body = mz_xmalloc(len + 1); /* a copy: PGresult storage is read-only */
+            memcpy(body, PQgetvalue(page, i, MZ_COL_REKEY_INBOX_PAGE_BODY), len + 1);
             const char *end = body + len;
             bool dirty = false;
             for (char *p = strstr(body, marker); p; p = strstr(p, marker)) {
@@ -636,12 +467,12 @@ static long long rekey_inbox(mz_db *db, const rk_set *set)
                 free(body);
                 continue;
             }
-            const char *uv[2] = {PQgetvalue(page, i, 0), body};
-            PGresult *u = mz_db_exec(db, MZ_STMT_REKEY_INBOX_SET, uv, NULL, NULL);
+            const char *uv[2] = {PQgetvalue(page, i, MZ_COL_REKEY_INBOX_PAGE_ID), body};
+            PGresult *u = MZ_DB_EXEC(db, MZ_STMT_REKEY_INBOX_SET, uv);
             free(body);
             bool ok = u && PQresultStatus(u) == PGRES_COMMAND_OK;
             if (!ok) {
-                log_db_error("rekey failed", MZ_STMT_REKEY_INBOX_SET, u);
+                mz_db_log_failure("rekey failed", MZ_STMT_REKEY_INBOX_SET, u);
                 PQclear(u);
                 PQclear(page);
                 return -1;
@@ -650,7 +481,8 @@ static long long rekey_inbox(mz_db *db, const rk_set *set)
             changed++;
         }
         if (n > 0)
-            snprintf(after, sizeof after, "%s", PQgetvalue(page, n - 1, 0));
+            snprintf(after, sizeof after, "%s",
+                     PQgetvalue(page, n - 1, MZ_COL_REKEY_INBOX_PAGE_ID));
         PQclear(page);
         if (n < 500)
             return changed;
@@ -746,121 +578,150 @@ static int rekey_usage(const char *why)
     return 2;
 }
 
-int mz_cmd_rekey(int argc, char **argv)
+typedef struct rk_options {
+    const char *old_file, *new_file, *prefix;
+} rk_options;
+
+/* Step 1: the command line. 0, or the exit status of a usage error. */
+static int parse_options(int argc, char **argv, rk_options *o)
 {
-    const char *old_file = NULL, *new_file = g_mz_config.pseudonym_key_file, *prefix = "";
+    o->old_file = NULL;
+    o->new_file = g_mz_config.pseudonym_key_file;
+    o->prefix = "";
     for (int i = 0; i < argc; i++) {
-        const char *o = argv[i];
-        bool known = strcmp(o, "--old-key-file") == 0 || strcmp(o, "--new-key-file") == 0 ||
-                     strcmp(o, "--bsn-prefix") == 0;
+        const char *opt = argv[i];
+        bool known = strcmp(opt, "--old-key-file") == 0 || strcmp(opt, "--new-key-file") == 0 ||
+                     strcmp(opt, "--bsn-prefix") == 0;
         if (!known) {
-            fprintf(stderr, "unknown option %s\n", o);
+            fprintf(stderr, "unknown option %s\n", opt);
             return rekey_usage(NULL);
         }
         if (i + 1 >= argc) {
-            fprintf(stderr, "option %s needs a value\n", o);
+            fprintf(stderr, "option %s needs a value\n", opt);
             return rekey_usage(NULL);
         }
         const char *v = argv[++i];
-        if (strcmp(o, "--old-key-file") == 0)
-            old_file = v;
-        else if (strcmp(o, "--new-key-file") == 0)
-            new_file = v;
+        if (strcmp(opt, "--old-key-file") == 0)
+            o->old_file = v;
+        else if (strcmp(opt, "--new-key-file") == 0)
+            o->new_file = v;
         else
-            prefix = v;
+            o->prefix = v;
     }
-    if (!old_file || !*old_file)
+    if (!o->old_file || !*o->old_file)
         return rekey_usage("rekey needs --old-key-file");
-    if (!new_file || !*new_file)
+    if (!o->new_file || !*o->new_file)
         return rekey_usage("rekey needs --new-key-file (or MZ_PSEUDONYM_KEY_FILE)");
-    size_t plen = strlen(prefix);
+    size_t plen = strlen(o->prefix);
     bool digits = plen <= 9;
     for (size_t i = 0; digits && i < plen; i++)
-        digits = prefix[i] >= '0' && prefix[i] <= '9';
+        digits = o->prefix[i] >= '0' && o->prefix[i] <= '9';
     if (!digits)
         return rekey_usage("--bsn-prefix must be at most 9 digits");
+    return 0;
+}
 
+/* Step 2: the two keys, read by crypto.c's loader, as precomputed HMAC
+ * states; refuses two files that hold the same key. The key bytes are
+ * wiped before returning. False (logged) on failure. */
+static bool prepare_keys(EVP_MD *md, const rk_options *o, hmac_pre *old_k, hmac_pre *new_k)
+{
+    char err[600];
+    rk_key *keys = mz_xcalloc(2, sizeof *keys); /* old, new: off the stack, wiped */
+    unsigned char k0_old[SHA_BLOCK], k0_new[SHA_BLOCK];
+    memset(k0_old, 0, sizeof k0_old);
+    memset(k0_new, 0, sizeof k0_new);
+    bool ok = false;
+    if (!mz_pseudonym_read_key_file(o->old_file, keys[0].b, &keys[0].len, err, sizeof err) ||
+        !mz_pseudonym_read_key_file(o->new_file, keys[1].b, &keys[1].len, err, sizeof err))
+        mz_log_msg_str(MZ_LOG_ERROR, "cannot load a pseudonym key", "error", err);
+    else if (!key_block(md, &keys[0], k0_old) || !key_block(md, &keys[1], k0_new))
+        mz_log_msg_str(MZ_LOG_ERROR, "rekey failed", "error", "cannot prepare the keys");
+    else if (CRYPTO_memcmp(k0_old, k0_new, SHA_BLOCK) == 0)
+        mz_log_msg_str(MZ_LOG_ERROR, "refusing to rekey", "error",
+                       "the old and the new key are the same key");
+    else if (!hmac_pre_init(old_k, md, k0_old) || !hmac_pre_init(new_k, md, k0_new))
+        mz_log_msg_str(MZ_LOG_ERROR, "rekey failed", "error", "cannot prepare the keys");
+    else
+        ok = true;
+    OPENSSL_cleanse(keys, 2 * sizeof *keys);
+    free(keys);
+    OPENSSL_cleanse(k0_old, sizeof k0_old);
+    OPENSSL_cleanse(k0_new, sizeof k0_new);
+    return ok;
+}
+
+/* The range of 8-digit starts a BSN prefix allows, [first, first + count),
+ * and the check digit a 9-digit prefix fixes (else -1). */
+static void prefix_range(const char *prefix, uint64_t *first, uint64_t *count, int *check)
+{
+    size_t plen = strlen(prefix);
+    size_t body = plen < 8 ? plen : 8;
+    *first = 0;
+    *count = 1;
+    for (size_t i = 0; i < body; i++)
+        *first = *first * 10 + (uint64_t)(prefix[i] - '0');
+    for (size_t i = body; i < 8; i++) {
+        *first *= 10;
+        *count *= 10;
+    }
+    *check = plen == 9 ? prefix[8] - '0' : -1;
+}
+
+/* Step 4: enumerates the candidates of the prefix on all cores, matching
+ * the pseudonyms in set. *matched: how many were found. False (logged)
+ * when the enumeration failed. */
+static bool find_matches(rk_set *set, const char *prefix, const hmac_pre *old_k,
+                         const hmac_pre *new_k, double t0, size_t *matched)
+{
+    rk_job *job = mz_xcalloc(1, sizeof *job);
+    pthread_mutex_init(&job->mu, NULL);
+    pthread_cond_init(&job->cv, NULL);
+    job->set = set;
+    prefix_range(prefix, &job->first, &job->count, &job->check);
+    bool ok = enumerate(job, old_k, new_k, t0);
+    *matched = atomic_load(&job->matched);
+    mz_logline l;
+    mz_log_begin(&l, MZ_LOG_INFO, "rekey enumeration finished");
+    mz_log_int(&l, "candidates", (int64_t)atomic_load(&job->hashed));
+    mz_log_int(&l, "matched", (int64_t)*matched);
+    mz_log_int(&l, "in_use", (int64_t)set->n);
+    mz_log_int(&l, "elapsed_ms", (int64_t)((now_s() - t0) * 1000));
+    mz_log_end(&l);
+    pthread_cond_destroy(&job->cv);
+    pthread_mutex_destroy(&job->mu);
+    free(job);
+    return ok;
+}
+
+/* The steps: options, keys, the pseudonyms in use (step 3), the
+ * enumeration, then the mapping applied in one transaction (step 5). */
+int mz_cmd_rekey(int argc, char **argv)
+{
+    rk_options o;
+    int usage = parse_options(argc, argv, &o);
+    if (usage)
+        return usage;
     double t0 = now_s();
     int rc = 1;
-    char err[600];
-    rk_key *keys = calloc(2, sizeof *keys); /* old, new */
-    unsigned char k0_old[SHA_BLOCK], k0_new[SHA_BLOCK];
     hmac_pre old_k = {0}, new_k = {0};
     rk_set set = {0};
     mz_db *db = NULL;
     size_t matched = 0;
     EVP_MD *md = EVP_MD_fetch(NULL, "SHA256", NULL);
-    memset(k0_old, 0, sizeof k0_old);
-    memset(k0_new, 0, sizeof k0_new);
-    if (!keys || !md) {
+    if (!md) {
         mz_log_msg_str(MZ_LOG_ERROR, "rekey failed", "error", "cannot initialise SHA-256");
         goto out;
     }
-    if (!load_key(old_file, &keys[0], err, sizeof err) ||
-        !load_key(new_file, &keys[1], err, sizeof err)) {
-        mz_log_msg_str(MZ_LOG_ERROR, "cannot load a pseudonym key", "error", err);
+    if (!prepare_keys(md, &o, &old_k, &new_k))
         goto out;
-    }
-    if (!key_block(md, &keys[0], k0_old) || !key_block(md, &keys[1], k0_new)) {
-        mz_log_msg_str(MZ_LOG_ERROR, "rekey failed", "error", "cannot prepare the keys");
-        goto out;
-    }
-    if (CRYPTO_memcmp(k0_old, k0_new, SHA_BLOCK) == 0) {
-        mz_log_msg_str(MZ_LOG_ERROR, "refusing to rekey", "error",
-                       "the old and the new key are the same key");
-        goto out;
-    }
-    if (!hmac_pre_init(&old_k, md, k0_old) || !hmac_pre_init(&new_k, md, k0_new)) {
-        mz_log_msg_str(MZ_LOG_ERROR, "rekey failed", "error", "cannot prepare the keys");
-        goto out;
-    }
-    OPENSSL_cleanse(keys, 2 * sizeof *keys);
-    OPENSSL_cleanse(k0_old, sizeof k0_old);
-    OPENSSL_cleanse(k0_new, sizeof k0_new);
-
-    db = connect_db();
+    db = mz_db_connect_config();
     if (!db || !load_subjects(db, &set))
         goto out;
-
-    if (set.n > 0) {
-        rk_job *job = calloc(1, sizeof *job);
-        if (!job) {
-            mz_log_msg_str(MZ_LOG_ERROR, "rekey failed", "error", "out of memory");
-            goto out;
-        }
-        /* The first 8 digits span [first, first + count); a 9-digit prefix
-         * fixes the check digit too. */
-        uint64_t first = 0, count = 1;
-        size_t body = plen < 8 ? plen : 8;
-        for (size_t i = 0; i < body; i++)
-            first = first * 10 + (uint64_t)(prefix[i] - '0');
-        for (size_t i = body; i < 8; i++) {
-            first *= 10;
-            count *= 10;
-        }
-        pthread_mutex_init(&job->mu, NULL);
-        pthread_cond_init(&job->cv, NULL);
-        job->set = &set;
-        job->first = first;
-        job->count = count;
-        job->check = plen == 9 ? prefix[8] - '0' : -1;
-        bool ok = enumerate(job, &old_k, &new_k, t0);
-        matched = atomic_load(&job->matched);
-        mz_logline l;
-        mz_log_begin(&l, MZ_LOG_INFO, "rekey enumeration finished");
-        mz_log_int(&l, "candidates", (int64_t)atomic_load(&job->hashed));
-        mz_log_int(&l, "matched", (int64_t)matched);
-        mz_log_int(&l, "in_use", (int64_t)set.n);
-        mz_log_int(&l, "elapsed_ms", (int64_t)((now_s() - t0) * 1000));
-        mz_log_end(&l);
-        pthread_cond_destroy(&job->cv);
-        pthread_mutex_destroy(&job->mu);
-        free(job);
-        if (!ok)
-            goto out;
-        if (matched > 0 && !apply_mapping(db, &set, t0))
-            goto out;
-    }
+    if (set.n > 0 && !find_matches(&set, o.prefix, &old_k, &new_k, t0, &matched))
+        goto out;
+    if (matched > 0 && !apply_mapping(db, &set, t0))
+        goto out;
     printf("rekey: %zu pseudonyms re-keyed (%zu in use, %zu not matched: left as they are), "
            "%.1f s\n",
            matched, set.n, set.n - matched, now_s() - t0);
@@ -874,11 +735,6 @@ out:
     set_free(&set);
     hmac_pre_free(&old_k);
     hmac_pre_free(&new_k);
-    if (keys)
-        OPENSSL_cleanse(keys, 2 * sizeof *keys);
-    free(keys);
-    OPENSSL_cleanse(k0_old, sizeof k0_old);
-    OPENSSL_cleanse(k0_new, sizeof k0_new);
     EVP_MD_free(md);
     return rc;
 }

@@ -1,6 +1,6 @@
 /*
- * maintenance.h — store maintenance commands: retention (`mijnzaken purge`)
- * and re-keying the BSN pseudonyms after a key rotation (`mijnzaken rekey`).
+ * rekey.h — `mijnzaken rekey`: re-keying the BSN pseudonyms after a key
+ * rotation.
  *
  * Why re-keying enumerates: the store holds only HMAC-SHA256(key, bsn), so
  * an old pseudonym cannot be turned into a new one directly. The command
@@ -10,12 +10,11 @@
  * HMAC(new key, b) in one transaction, inbox bodies included. The BSNs live
  * only in memory while it runs.
  *
- * Both return a process exit status (0 = success) and print a report.
+ * Returns a process exit status (0 = success) and prints a report.
  */
-#ifndef MZ_MAINTENANCE_H
-#define MZ_MAINTENANCE_H
+#ifndef MZ_REKEY_H
+#define MZ_REKEY_H
 
-int mz_cmd_purge(int argc, char **argv);
 int mz_cmd_rekey(int argc, char **argv);
 
 #endif
