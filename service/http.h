@@ -170,7 +170,7 @@ const char *mz_safe_echo(const char *s);
  * with port 0) goes to *bound_port. */
 bool mz_http_start(unsigned *bound_port, char *err, size_t errlen);
 void mz_http_stop(void);
-/* Stops accepting connections and waits (at most max_ms) until no request
+/* Closes new connections at once and waits (at most max_ms) until no request
  * is in flight. Call before mz_http_stop for a graceful shutdown. */
 void mz_http_drain(long max_ms);
 
