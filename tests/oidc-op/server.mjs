@@ -299,7 +299,9 @@ async function interaction(issuer, state, req, res, rest) {
     );
   }
   const account = issuer.accounts.find((a) => a.id === form.get('account'));
-  const acr = form.get('acr') || undefined;
+  // Every sign-in has a level (the page always sends one; a bare post gets
+  // the lowest the client asked for, else the issuer's lowest).
+  const acr = form.get('acr') || minimumRequested(issuer, params.acr_values) || issuer.acrValues[0]?.value;
   if (!account || (acr !== undefined && rank(issuer, acr) < 0)) {
     return send(
       res,

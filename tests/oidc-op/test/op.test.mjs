@@ -252,6 +252,7 @@ describe('staff sign-in', () => {
     assert.equal(p.payload.iss, op.issuers.staff);
     assert.deepEqual(p.payload.roles, ['kcc-medewerker']);
     assert.equal(p.payload.org, 'gemeente-voorbeeld');
+    assert.equal(p.payload.acr, 'http://eidas.europa.eu/LoA/substantial');
     assert.equal(p.payload.bsn, undefined);
     const admin = await staff('demo-beheerder-1');
     assert.deepEqual(admin.payload.roles, ['kcc-medewerker', 'functioneel-beheerder']);
