@@ -474,6 +474,9 @@ async function main() {
   const stop = () => {
     server.close(() => process.exit(0));
     server.closeAllConnections();
+    // Whatever still holds the loop (a back-channel call in flight), the
+    // process ends.
+    setTimeout(() => process.exit(0), 1000).unref();
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -112,6 +112,9 @@ export async function startOp({ receiver, testControls = true }) {
   const args = [SERVER, '--port', '0', '--config', configFile, '--state-dir', stateDir];
   if (testControls) args.push('--test-controls');
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Never leave an OP behind, also when the test process ends early.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   let stderr = '';
   child.stderr.on('data', (c) => (stderr += c));
   const started = await new Promise((resolve, reject) => {
@@ -137,8 +140,12 @@ export async function startOp({ receiver, testControls = true }) {
     base: `http://127.0.0.1:${started.port}`,
     stderr: () => stderr,
     async stop() {
+      const exited = new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', r)));
       child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(t);
+      process.removeListener('exit', killOnExit);
       // The suite's scan for personal data in logs (scripts/check-logs.sh)
       // covers the OP's log too.
       if (process.env.MZ_TEST_TMPDIR) fs.appendFileSync(path.join(process.env.MZ_TEST_TMPDIR, 'server-oidc-op.log'), stderr);
