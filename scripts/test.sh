@@ -58,6 +58,9 @@ scripts/check-format.sh || { status=1; format=1; }
 echo "== Portal in a real browser (Chromium, Playwright, axe-core)"
 browser=0
 MZ_BUILD_DIR=build scripts/browser-test.sh || { status=1; browser=1; }
+echo "== Local OpenID provider (oidc-provider: code flow, logout, key rotation)"
+oidcop=0
+scripts/oidc-op-test.sh || { status=1; oidcop=1; }
 echo "== Fuzzing every parser (libFuzzer, ${MZ_FUZZ_SECONDS:-20} s per target)"
 fuzz=0
 scripts/fuzz.sh || { status=1; fuzz=1; }
@@ -73,7 +76,7 @@ scripts/lint-openapi.sh || { status=1; lint=1; }
 total=$(grep -Eo 'failed out of [0-9]+' "$LOG" | awk '{s+=$4} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ tests failed out of' "$LOG" | awk '{s+=$1} END {print s+0}')
 rm -f "$LOG"
-runs=$(( total + 6 )); bad=$(( failed + lint + leak + browser + fuzz + tsan + format ))
+runs=$(( total + 7 )); bad=$(( failed + lint + leak + browser + oidcop + fuzz + tsan + format ))
 [ "$total" -gt 0 ] || { echo "no tests ran"; status=1; }
 echo "summary: $(( runs - bad )) passed, $bad failed"
 exit $status
