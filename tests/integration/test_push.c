@@ -788,7 +788,10 @@ static void test_inbox_gives_up(void **state)
 /* --- crash test: SIGKILL mid-burst */
 
 /* Notifications are applied side by side: each means fetching the zaak, so
- * with the agency slow, several fetches must be waiting at once. */
+ * with the agency slow, several fetches must be waiting at once. Each fetch
+ * is slowed to 800 ms per request so that the four notifications, posted
+ * one after another, are still being fetched together on a loaded machine
+ * (at 300 ms this failed once with the two cores busy elsewhere). */
 static void test_notifications_side_by_side(void **state)
 {
     (void)state;
@@ -805,7 +808,7 @@ static void test_notifications_side_by_side(void **state)
     }
     mzt_resp_free(&r);
     mz_json_free(mzt_fake_control(&g_fake, "POST", "/_control/stats/reset", NULL));
-    assert_true(mzt_fake_mode(&g_fake, "{\"mode\":\"slow\",\"paths\":\"zaken\",\"delayMs\":300}"));
+    assert_true(mzt_fake_mode(&g_fake, "{\"mode\":\"slow\",\"paths\":\"zaken\",\"delayMs\":800}"));
     for (int i = 0; i < 4; i++) {
         char body[2600];
         snprintf(body, sizeof body,
