@@ -39,9 +39,9 @@
 #include "db.h"
 #include "oidc.h"
 
-#define MZ_SESSION_ID_BYTES  32
-#define MZ_SESSION_ID_CHARS  43  /* base64url of 32 bytes */
-#define MZ_SIGNIN_FLOW_TTL   600 /* seconds a sign-in request may take */
+#define MZ_SESSION_ID_BYTES         32
+#define MZ_SESSION_ID_CHARS         43  /* base64url of 32 bytes */
+#define MZ_SIGNIN_FLOW_TTL          600 /* seconds a sign-in request may take */
 #define MZ_SESSION_FLOW_NAME_SECURE "__Host-mz_signin"
 #define MZ_SESSION_FLOW_NAME_DEV    "mz_signin"
 
