@@ -279,7 +279,7 @@ bool mz_session_create(mz_db *db, const mz_oidc_principal *pr, const char *id_to
     snprintf(max, sizeof max, "%ld", g_mz_config.session_max_seconds);
     bool staff = pr->kind == MZ_OIDC_PROFESSIONAL;
     char actor[129];
-    snprintf(actor, sizeof actor, "%s", pr->sub);
+    snprintf(actor, sizeof actor, "%.128s", pr->sub); /* mz_principal.sub holds 128 */
     const char *v[14] = {h,
                          mz_oidc_kind_name(pr->kind),
                          staff ? NULL : pseud_hex,
