@@ -20,6 +20,9 @@ else
   cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
 cmake --build "$B" -j"$JOBS" >/dev/null
+# test_signin starts the local OpenID provider: its npm packages first
+# (npm ci, skipped when node_modules matches the lockfile).
+scripts/oidc-op.sh --install-only
 . scripts/lib/pg.sh
 PGTMP=$(mktemp -d /tmp/mz-some-pg.XXXXXX)
 chmod 755 "$PGTMP"

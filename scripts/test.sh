@@ -31,6 +31,10 @@ export MZ_TEST_TMPDIR="$PGTMP/logs"
 mkdir -p "$MZ_TEST_TMPDIR"
 export MZ_TEST_PGDATA="$PGTMP/data"
 
+# The sign-in integration tests (test_signin) start the local OpenID
+# provider (tests/oidc-op, Node.js): its npm packages must be there first.
+scripts/oidc-op.sh --install-only
+
 status=0
 LOG=$(mktemp /tmp/mz-ctest.XXXXXX)
 echo "== ctest (normal build)"

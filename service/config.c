@@ -97,6 +97,39 @@ static const cfg_entry table[] = {
     V("MZ_PUSH_FRESH_WINDOW", T_LONG, S(push_fresh_window), "3600", 1, 604800,
       "seconds after an agency's last accepted push during which its push channel counts as "
       "healthy (its data is fresh without asking it), provided no push waits longer than 60 s"),
+    V("MZ_PUBLIC_URL", T_STR, S(public_url), NULL, 0, 0,
+      "the portal's own origin (https://host, or http://localhost|127.0.0.1:port for development); "
+      "sign-in redirect URIs and the CSRF Origin check derive from it; required when a sign-in "
+      "kind is configured"),
+#define OIDC_KIND(K, k, who)                                                                       \
+    V("MZ_OIDC_" K "_ISSUER", T_STR, S(oidc_##k.issuer), NULL, 0, 0,                               \
+      "OpenID provider issuer for " who " sign-in; set = this sign-in is enabled"),                \
+        V("MZ_OIDC_" K "_CLIENT_ID", T_STR, S(oidc_##k.client_id), NULL, 0, 0,                     \
+          "client id registered at the " who " OpenID provider"),                                  \
+        V("MZ_OIDC_" K "_CLIENT_KEY_FILE", T_STR, S(oidc_##k.client_key_file), NULL, 0, 0,         \
+          "PEM private key (RSA >= 2048 or EC P-256) for private_key_jwt at the " who " OP"),      \
+        V("MZ_OIDC_" K "_CLIENT_SECRET_FILE", T_STR, S(oidc_##k.client_secret_file), NULL, 0, 0,   \
+          "file holding the client secret for client_secret_basic at the " who                     \
+          " OP (instead of a key file)"),                                                          \
+        V("MZ_OIDC_" K "_SCOPES", T_STR, S(oidc_##k.scopes), "openid", 0, 0,                       \
+          "scopes requested at the " who " OP (always includes openid)"),                          \
+        V("MZ_OIDC_" K "_ACR_VALUES", T_STR, S(oidc_##k.acr_values), NULL, 0, 0,                   \
+          "accepted acr values for " who " sign-in, space-separated; required; anything else is "  \
+          "refused"),                                                                              \
+        V("MZ_OIDC_" K "_CLAIMS", T_STR, S(oidc_##k.claims), NULL, 0, 0,                           \
+          "JSON mapping of our claim names to the " who " OP's: {\"bsn\",\"kvk\",\"act\","         \
+          "\"roles\",\"org\",\"roleMap\"}; unset = the same names")
+    OIDC_KIND("CITIZEN", citizen, "citizen"),
+    OIDC_KIND("PROFESSIONAL", professional, "professional"),
+#undef OIDC_KIND
+    V("MZ_OIDC_TIMEOUT_MS", T_LONG, S(oidc_timeout_ms), "5000", 200, 60000,
+      "deadline of each request to an OpenID provider (discovery, keys, token)"),
+    V("MZ_OIDC_JWKS_REFETCH_SECONDS", T_LONG, S(oidc_jwks_refetch_seconds), "60", 1, 3600,
+      "least seconds between two fetches of a provider's keys on an unknown kid"),
+    V("MZ_SESSION_IDLE_SECONDS", T_LONG, S(session_idle_seconds), "900", 1, 86400,
+      "a signed-in session ends after this many seconds without use"),
+    V("MZ_SESSION_MAX_SECONDS", T_LONG, S(session_max_seconds), "28800", 1, 604800,
+      "a signed-in session ends this many seconds after sign-in, used or not"),
 };
 
 /* "a, b or c" from an entry's choices. */

@@ -18,6 +18,17 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* One OpenID provider configuration (MZ_OIDC_{KIND}_*); issuer NULL = off. */
+typedef struct mz_config_oidc {
+    char *issuer;
+    char *client_id;
+    char *client_key_file;
+    char *client_secret_file;
+    char *scopes;
+    char *acr_values;
+    char *claims;
+} mz_config_oidc;
+
 typedef struct mz_config {
     char *database_url;
     char *database_read_url;
@@ -48,6 +59,13 @@ typedef struct mz_config {
     long retention_log_days;    /* purge: processing log and audit records */
     long retention_inbox_days;  /* purge: processed inbox rows */
     long inbox_max_attempts;    /* an inbox row is given up after this many failed attempts */
+    char *public_url;           /* the portal's origin (sign-in, CSRF) */
+    mz_config_oidc oidc_citizen;
+    mz_config_oidc oidc_professional;
+    long oidc_timeout_ms;           /* per request to an OP */
+    long oidc_jwks_refetch_seconds; /* rate limit of key refetches */
+    long session_idle_seconds;
+    long session_max_seconds;
 } mz_config;
 
 /* Reads every variable in the table; on error writes a message naming the

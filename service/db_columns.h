@@ -146,6 +146,25 @@
     X(P, CONFLICT_CASES, conflict_cases)                                                           \
     X(P, CONFLICT_DETECTIONS, conflict_detections)                                                 \
     X(P, LAST_DETECTED_AT, last_detected_at) X(P, RECENT_CONFLICTS, recent_conflicts)
+#define MZ_COLS_OIDC_FLOW_TAKE(X, P)                                                               \
+    X(P, KIND, kind)                                                                               \
+    X(P, NONCE, nonce)                                                                             \
+    X(P, CODE_VERIFIER, code_verifier) X(P, RETURN_TO, return_to) X(P, LIVE, live)
+#define MZ_COLS_SESSION_GET(X, P)                                                                  \
+    X(P, KIND, kind)                                                                               \
+    X(P, SUBJECT_KEY_HEX, subject_key_hex)                                                         \
+    X(P, SUBJECT_ENC_HEX, subject_enc_hex)                                                         \
+    X(P, ACTING_FOR, acting_for)                                                                   \
+    X(P, ROLES, roles)                                                                             \
+    X(P, ORGANISATION, organisation)                                                               \
+    X(P, ACTOR, actor)                                                                             \
+    X(P, ACR, acr)                                                                                 \
+    X(P, IDLE_EXPIRES, idle_expires) X(P, EXPIRES, expires) X(P, SEEN_AGE_S, seen_age_s)
+#define MZ_COLS_SESSION_TOUCH(X, P)    X(P, IDLE_EXPIRES, idle_expires)
+#define MZ_COLS_SESSION_END(X, P)      X(P, KIND, kind) X(P, ID_TOKEN_ENC_HEX, id_token_enc_hex)
+#define MZ_COLS_SESSIONS_ACTIVE(X, P)  X(P, KIND, kind) X(P, ACTIVE, active)
+#define MZ_COLS_PURGE_SESSIONS(X, P)   MZ_COLS_PURGE_COUNT(X, P)
+#define MZ_COLS_PURGE_OIDC_FLOWS(X, P) MZ_COLS_PURGE_COUNT(X, P)
 
 /* Every statement with a list, for db_statements.c and the enums below. */
 #define MZ_STMTS_WITH_ROWS(S)                                                                      \
@@ -183,7 +202,14 @@
     S(REKEY_INBOX_PAGE)                                                                            \
     S(CASE_UPSERT_MANY)                                                                            \
     S(CASE_CONFLICT_RECORD_MANY)                                                                   \
-    S(AGENCIES_TRUST)
+    S(AGENCIES_TRUST)                                                                              \
+    S(OIDC_FLOW_TAKE)                                                                              \
+    S(SESSION_GET)                                                                                 \
+    S(SESSION_TOUCH)                                                                               \
+    S(SESSION_END)                                                                                 \
+    S(SESSIONS_ACTIVE)                                                                             \
+    S(PURGE_SESSIONS)                                                                              \
+    S(PURGE_OIDC_FLOWS)
 
 #define MZ_DECLARE_COLS_STMT(P) MZ_DECLARE_COLS(P);
 MZ_STMTS_WITH_ROWS(MZ_DECLARE_COLS_STMT)

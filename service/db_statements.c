@@ -520,6 +520,76 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
     [MZ_STMT_SEED_CLEAR] = {"seed_clear",
                             "DELETE FROM cases WHERE agency_id = $1 AND last_source = 'seed'", 1,
                             true},
+
+    /* Sign-in (session.c). Hashes, pseudonyms and encrypted values travel
+     * as lower-case hex text; decode(NULL, 'hex') is NULL. */
+    [MZ_STMT_OIDC_FLOW_INSERT] = {"oidc_flow_insert",
+                                  "INSERT INTO oidc_flows (state_hash, kind, nonce, code_verifier, "
+                                  "return_to, expires_at) VALUES (decode($1, 'hex'), $2, $3, $4, "
+                                  "$5, now() + $6::int * interval '1 second')",
+                                  6, false},
+    /* Single use: the row is gone once read, whether it is still live or not. */
+    [MZ_STMT_OIDC_FLOW_TAKE] = {"oidc_flow_take",
+                                "DELETE FROM oidc_flows WHERE state_hash = decode($1, 'hex') "
+                                "RETURNING kind, nonce, code_verifier, return_to, "
+                                "expires_at > now() AS live",
+                                1, false},
+    [MZ_STMT_SESSION_INSERT] =
+        {"session_insert",
+         "INSERT INTO sessions (id_hash, kind, subject_key, subject_enc, acting_for, roles, "
+         "organisation, actor, acr, op_sid, op_sub_hash, id_token_enc, idle_expires_at, "
+         "expires_at) VALUES (decode($1, 'hex'), $2, decode($3, 'hex'), decode($4, 'hex'), "
+         "$5::boolean, $6::int, $7, $8, $9, $10, decode($11, 'hex'), decode($12, 'hex'), "
+         "now() + least($13::int, $14::int) * interval '1 second', "
+         "now() + $14::int * interval '1 second')",
+         14, false},
+    /* The read path of every cookie request: one index probe, no write
+     * (session_touch runs only when last_seen_at is old enough). */
+    [MZ_STMT_SESSION_GET] =
+        {"session_get",
+         "SELECT kind, encode(subject_key, 'hex') AS subject_key_hex, "
+         "encode(subject_enc, 'hex') AS subject_enc_hex, acting_for, roles, organisation, actor, "
+         "acr, extract(epoch FROM idle_expires_at)::bigint AS idle_expires, "
+         "extract(epoch FROM expires_at)::bigint AS expires, "
+         "extract(epoch FROM now() - last_seen_at)::bigint AS seen_age_s "
+         "FROM sessions WHERE id_hash = decode($1, 'hex') AND idle_expires_at > now() "
+         "AND expires_at > now()",
+         1, true},
+    [MZ_STMT_SESSION_TOUCH] = {"session_touch",
+                               "UPDATE sessions SET last_seen_at = now(), idle_expires_at = "
+                               "least(now() + $2::int * interval '1 second', expires_at) "
+                               "WHERE id_hash = decode($1, 'hex') AND idle_expires_at > now() "
+                               "RETURNING extract(epoch FROM idle_expires_at)::bigint AS "
+                               "idle_expires",
+                               2, true},
+    [MZ_STMT_SESSION_END] = {"session_end",
+                             "DELETE FROM sessions WHERE id_hash = decode($1, 'hex') RETURNING "
+                             "kind, encode(id_token_enc, 'hex') AS id_token_enc_hex",
+                             1, true},
+    /* Back-channel logout: the sessions of one OP session (sid), or of
+     * one OP user (sub hash), or of both when the token names both. */
+    [MZ_STMT_SESSION_END_OP] = {"session_end_op",
+                                "DELETE FROM sessions WHERE kind = $1 AND ($2::text IS NULL OR "
+                                "op_sid = $2) AND ($3::text IS NULL OR op_sub_hash = "
+                                "decode($3, 'hex')) AND ($2::text IS NOT NULL OR $3::text IS NOT "
+                                "NULL)",
+                                3, true},
+    [MZ_STMT_SESSIONS_ACTIVE] = {"sessions_active",
+                                 "SELECT kind, count(*) AS active FROM sessions WHERE "
+                                 "idle_expires_at > now() AND expires_at > now() GROUP BY kind "
+                                 "ORDER BY kind",
+                                 0, true},
+    /* Retention (purge, and now and then at sign-in): $1 seconds of grace. */
+    [MZ_STMT_PURGE_SESSIONS] = {"purge_sessions",
+                                "WITH d AS (DELETE FROM sessions WHERE least(idle_expires_at, "
+                                "expires_at) < now() - $1::int * interval '1 second' RETURNING 1) "
+                                "SELECT count(*) AS rows FROM d",
+                                1, true},
+    [MZ_STMT_PURGE_OIDC_FLOWS] = {"purge_oidc_flows",
+                                  "WITH d AS (DELETE FROM oidc_flows WHERE expires_at < now() - "
+                                  "$1::int * interval '1 second' RETURNING 1) SELECT count(*) AS "
+                                  "rows FROM d",
+                                  1, true},
 };
 
 /* The declared result columns, by statement (db_columns.h). */

@@ -27,6 +27,13 @@ void mz_h_processing_activities(mz_req *r);
 /* h_access_log.c */
 void mz_h_me_access_log(mz_req *r);
 
+/* h_auth.c: sign-in (OpenID Connect) and sessions */
+void mz_h_auth_login(mz_req *r);
+void mz_h_auth_callback(mz_req *r);
+void mz_h_auth_logout(mz_req *r);
+void mz_h_auth_backchannel_logout(mz_req *r);
+void mz_h_session(mz_req *r);
+
 /* h_dev.c (MZ_DEV_MODE only) */
 void mz_h_dev_login(mz_req *r);
 

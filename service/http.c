@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/crypto.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +16,11 @@
 #include "bsn.h"
 #include "config.h"
 #include "crypto.h"
+#include "db.h"
 #include "log.h"
 #include "metrics.h"
+#include "session.h"
+#include "signin.h"
 #include "static_files.h"
 
 /* Retry-After on every 503: a few seconds, the time a database restart
@@ -120,6 +124,16 @@ const char *mz_req_query(const mz_req *r, const char *name)
 const char *mz_req_header(const mz_req *r, const char *name)
 {
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *mz_req_cookie(const mz_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *mz_req_session_cookie(const mz_req *r)
+{
+    return mz_signin_any() ? mz_req_cookie(r, mz_session_cookie_name()) : NULL;
 }
 
 /* --- responses */
@@ -312,6 +326,11 @@ static void unauthorized(mz_req *r, const char *why)
     mz_reply_header(r, "WWW-Authenticate", "Bearer realm=\"mijnzaken\", error=\"invalid_token\"");
 }
 
+static bool safe_method(const char *m)
+{
+    return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 || strcmp(m, "OPTIONS") == 0;
+}
+
 static void dispatch(mz_req *r, const char *url)
 {
     bool path_known;
@@ -341,12 +360,55 @@ static void dispatch(mz_req *r, const char *url)
         mz_reply_bad_param(r, q.bad, q.why);
         return;
     }
-    if (route->flags & MZ_R_AUTH) {
+    const char *cookie = mz_req_session_cookie(r);
+    /* CSRF: a browser attaches the cookie to requests other sites make
+     * it send; for anything but a safe method the request must come from
+     * the portal's own pages (SameSite=Lax already keeps the cookie off
+     * cross-site POSTs in current browsers; this does not rely on it). */
+    if (cookie && !safe_method(r->method)) {
+        const char *origin = mz_req_header(r, "Origin");
+        if (!origin || strcmp(origin, mz_signin_origin()) != 0) {
+            mz_reply_problem(r, MZ_P_FORBIDDEN,
+                             "a request with the session cookie and an unsafe method must carry "
+                             "the portal's Origin header");
+            return;
+        }
+    }
+    if (route->flags & (MZ_R_AUTH | MZ_R_SESSION)) {
+        const char *authz = mz_req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+        if (cookie && authz) {
+            mz_reply_problem(r, MZ_P_BAD_REQUEST,
+                             "send either the session cookie or a bearer token, not both");
+            return;
+        }
+        if (!cookie && (route->flags & MZ_R_SESSION)) {
+            unauthorized(r, "not signed in (no session cookie)");
+            return;
+        }
+        if (cookie) {
+            unsigned char id[MZ_SESSION_ID_BYTES];
+            int found = mz_session_id_parse(cookie, id)
+                            ? mz_session_load(mz_db_thread(), id, &r->session, &r->principal)
+                            : 0;
+            OPENSSL_cleanse(id, sizeof id);
+            if (found < 0) {
+                mz_reply_unavailable(r, "the session store is unavailable");
+                return;
+            }
+            if (found == 0) {
+                unauthorized(r, "the session has ended or expired; sign in again");
+                return;
+            }
+        }
+    }
+    if ((route->flags & MZ_R_AUTH) && !r->session.active) {
         const char *why = NULL;
         if (!mz_auth_verify(mz_req_header(r, MHD_HTTP_HEADER_AUTHORIZATION), &r->principal, &why)) {
             unauthorized(r, why);
             return;
         }
+    }
+    if (route->flags & MZ_R_AUTH) {
         if (route->flags & MZ_R_CITIZEN) {
             if (r->principal.roles) {
                 mz_reply_problem(r, MZ_P_FORBIDDEN, "this endpoint is for citizens");

@@ -31,6 +31,7 @@
 
 #include "auth.h"
 #include "buf.h"
+#include "session.h"
 
 #define MZ_API_VERSION "1.0.0"
 /* Request target (path and query) limit: 414 problem+json above it. */
@@ -51,6 +52,8 @@ typedef void (*mz_handler)(mz_req *r);
  * without Cache-Control: no-store. Everything else carries it — personal
  * data, tokens, operational data, errors — so that no shared cache keeps it. */
 #define MZ_R_PUBLIC 64u
+/* Requires a signed-in session (the cookie; a bearer token has none). */
+#define MZ_R_SESSION 128u
 
 typedef struct mz_route {
     const char *method;
@@ -76,7 +79,8 @@ struct mz_req {
     const char *bad_target; /* why the request target is refused (400), or NULL */
     bool target_too_long;   /* over MZ_MAX_TARGET_BYTES (414) */
     char request_id[33];
-    mz_principal principal; /* valid when the route has MZ_R_AUTH */
+    mz_principal principal;  /* valid when the route has MZ_R_AUTH */
+    mz_session_info session; /* .active when authenticated by the session cookie */
     struct MHD_Response *resp;
     unsigned status;
     int64_t start_us;
@@ -107,6 +111,11 @@ const mz_route *mz_routes(size_t *n);
 const char *mz_req_param(const mz_req *r, const char *name);
 const char *mz_req_query(const mz_req *r, const char *name);
 const char *mz_req_header(const mz_req *r, const char *name);
+/* The value of a request cookie, or NULL. */
+const char *mz_req_cookie(const mz_req *r, const char *name);
+/* The session cookie's value when sign-in is configured and the request
+ * carries one, else NULL. */
+const char *mz_req_session_cookie(const mz_req *r);
 
 /* Responses. Every 503, of whatever kind, carries Retry-After (added by
  * the HTTP layer): clients and load balancers need to know when to come

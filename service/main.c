@@ -38,6 +38,7 @@
 #include "refresh.h"
 #include "rekey.h"
 #include "seed.h"
+#include "signin.h"
 #include "static_files.h"
 #include "sync.h"
 
@@ -420,6 +421,10 @@ static int cmd_serve(void)
         return fail("invalid processing activities", err);
     if (!mz_static_load(g_mz_config.portal_dir, err, sizeof err))
         return fail("cannot load the portal", err);
+    /* Sign-in: a configuration error refuses to start; an OP that cannot
+     * be reached now is retried when someone signs in. */
+    if (!mz_signin_init(err, sizeof err))
+        return fail("invalid sign-in configuration", err);
     if (g_mz_config.dev_mode)
         mz_log_msg(MZ_LOG_WARN, "development mode: the demo login is enabled; never in production");
     /* A schema that differs from this build's migrations is fatal; a
@@ -485,6 +490,7 @@ static int cmd_serve(void)
     mz_openapi_shutdown();
     mz_activities_free();
     mz_static_free();
+    mz_signin_shutdown();
     mz_auth_shutdown();
     return 0;
 }

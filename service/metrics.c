@@ -9,6 +9,7 @@
 #include "db.h"
 #include "ingest.h"
 #include "json.h"
+#include "signin.h"
 
 #define MAX_ROUTES 64
 #define CLASSES    6 /* index 0 unused; 1xx..5xx */
@@ -98,6 +99,27 @@ static void trust_metrics(mz_buf *b, const PGresult *t)
 
 /* Per-agency sync and inbox state, read from the database at scrape time
  * (so every instance reports the shared truth). */
+/* Sign-ins by kind and outcome, and the live sessions per kind (a gauge
+ * read from the table: every instance sees all sessions). */
+static void session_metrics(mz_buf *b)
+{
+    mz_signin_metrics(b);
+    mz_db *db = mz_db_thread_read();
+    PGresult *r = db ? MZ_DB_EXEC0(db, MZ_STMT_SESSIONS_ACTIVE) : NULL;
+    if (r && PQresultStatus(r) == PGRES_TUPLES_OK) {
+        long n[2] = {0, 0};
+        for (int i = 0; i < PQntuples(r); i++)
+            n[strcmp(PQgetvalue(r, i, MZ_COL_SESSIONS_ACTIVE_KIND), "citizen") ? 1 : 0] =
+                strtol(PQgetvalue(r, i, MZ_COL_SESSIONS_ACTIVE_ACTIVE), NULL, 10);
+        mz_buf_printf(b,
+                      "# HELP mz_sessions_active Signed-in sessions not yet expired, by kind.\n"
+                      "# TYPE mz_sessions_active gauge\nmz_sessions_active{kind=\"citizen\"} %ld\n"
+                      "mz_sessions_active{kind=\"professional\"} %ld\n",
+                      n[0], n[1]);
+    }
+    PQclear(r);
+}
+
 static void agency_metrics(mz_buf *b)
 {
     mz_db *db = mz_db_thread_read();
@@ -239,6 +261,7 @@ void mz_metrics_render(mz_buf *b)
                   "mz_inbox_committed_rows_total %lu\n",
                   commits, rows);
     agency_metrics(b);
+    session_metrics(b);
     mz_buf_printf(b,
                   "# HELP mz_build_info Build information.\n# TYPE mz_build_info gauge\n"
                   "mz_build_info{version=\"%s\"} 1\n",

@@ -66,6 +66,9 @@ int mz_cmd_purge(int argc, char **argv)
         {MZ_STMT_PURGE_PLOG, log_days, 0},
         {MZ_STMT_PURGE_AUDIT, log_days, 0},
         {MZ_STMT_PURGE_INBOX, inbox_days, 0},
+        /* expired sessions and sign-in requests (009): no grace, they are dead */
+        {MZ_STMT_PURGE_SESSIONS, "0", 0},
+        {MZ_STMT_PURGE_OIDC_FLOWS, "0", 0},
     };
     for (size_t i = 0; i < sizeof step / sizeof step[0]; i++) {
         if (!exec_count(db, step[i].id, step[i].days, &step[i].n)) {
@@ -90,16 +93,17 @@ int mz_cmd_purge(int argc, char **argv)
     if (gmtime_r(&cut, &tm))
         strftime(date, sizeof date, "%Y-%m-%d", &tm);
     long long events = step[0].n, cases = step[1].n, plog = step[2].n, audit = step[3].n,
-              inbox = step[4].n;
+              inbox = step[4].n, sessions = step[5].n, flows = step[6].n;
     if (dry)
         printf("purge: would remove %lld cases (%lld events) closed before %s, %lld "
-               "processing-log records, %lld audit records, %lld inbox rows (dry run: nothing "
-               "removed)\n",
-               cases, events, date, plog, audit, inbox);
+               "processing-log records, %lld audit records, %lld inbox rows, %lld expired "
+               "sessions, %lld expired sign-in requests (dry run: nothing removed)\n",
+               cases, events, date, plog, audit, inbox, sessions, flows);
     else
         printf("purge: %lld cases (%lld events) closed before %s, %lld processing-log records, "
-               "%lld audit records, %lld inbox rows removed\n",
-               cases, events, date, plog, audit, inbox);
+               "%lld audit records, %lld inbox rows, %lld expired sessions, %lld expired sign-in "
+               "requests removed\n",
+               cases, events, date, plog, audit, inbox, sessions, flows);
     fflush(stdout);
 
     mz_logline l;
@@ -109,6 +113,8 @@ int mz_cmd_purge(int argc, char **argv)
     mz_log_int(&l, "processing_log", plog);
     mz_log_int(&l, "audit_log", audit);
     mz_log_int(&l, "inbox", inbox);
+    mz_log_int(&l, "sessions", sessions);
+    mz_log_int(&l, "oidc_flows", flows);
     mz_log_end(&l);
     return 0;
 }

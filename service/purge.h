@@ -2,8 +2,8 @@
  * purge.h — `mijnzaken purge`: retention. Removes cases closed longer ago
  * than MZ_RETENTION_CLOSED_DAYS (with their timeline), processing-log and
  * audit records older than MZ_RETENTION_LOG_DAYS and processed inbox rows
- * older than MZ_RETENTION_INBOX_DAYS, in one transaction; --dry-run counts
- * only.
+ * older than MZ_RETENTION_INBOX_DAYS, and expired sessions and sign-in
+ * requests (oidc_flows), in one transaction; --dry-run counts only.
  *
  * Returns a process exit status (0 = success) and prints a report.
  */

@@ -13,6 +13,11 @@
 static const char *const q_me_cases[] = {"status", "agency", "pageSize", "cursor", NULL};
 static const char *const q_page[] = {"pageSize", "cursor", NULL};
 static const char *const q_purpose[] = {"purpose", NULL};
+static const char *const q_login[] = {"returnTo", NULL};
+/* What an OP sends to the redirect URI (RFC 6749 4.1.2, RFC 9207 iss,
+ * OIDC session_state). */
+static const char *const q_callback[] = {"code",      "state", "error",         "error_description",
+                                         "error_uri", "iss",   "session_state", NULL};
 
 static const mz_route routes[] = {
     /* HEAD: load balancers and probes; MHD sends the GET answer's
@@ -38,6 +43,14 @@ static const mz_route routes[] = {
     {"GET", "/api/v1/processing-activities", mz_h_processing_activities,
      MZ_R_AUTH | MZ_R_PROFESSIONAL, NULL},
     {"POST", "/api/v1/dev/login", mz_h_dev_login, MZ_R_DEV, NULL},
+    /* Sign-in (h_auth.c): browser redirects, no token; the callback's
+     * state is checked against the browser's sign-in cookie. */
+    {"GET", "/auth/{kind}/login", mz_h_auth_login, 0, q_login},
+    {"GET", "/auth/{kind}/callback", mz_h_auth_callback, 0, q_callback},
+    {"POST", "/auth/logout", mz_h_auth_logout, 0, NULL},
+    /* The OP's signed logout token authenticates the request. */
+    {"POST", "/auth/{kind}/backchannel-logout", mz_h_auth_backchannel_logout, 0, NULL},
+    {"GET", "/api/v1/session", mz_h_session, MZ_R_SESSION, NULL},
     {"GET", "/api/v1/agencies", mz_h_agencies_list, MZ_R_AUTH | MZ_R_ADMIN, NULL},
     {"POST", "/api/v1/agencies/{agencyId}/sync", mz_h_agency_sync, MZ_R_AUTH | MZ_R_ADMIN, NULL},
     /* Agencies authenticate pushes themselves (signature, subscription). */

@@ -256,6 +256,17 @@ static void put_purge_data(void)
         "('" AGENCY "', 'notification', 'done-29', '{}', now() - interval '30 days', "
         "now() - interval '29 days'), "
         "('" AGENCY "', 'notification', 'pending-100', '{}', now() - interval '100 days', NULL)");
+    /* sessions (009): idle-expired, past the absolute maximum, live; a
+     * sign-in request expired and one pending */
+    sql("DELETE FROM sessions; DELETE FROM oidc_flows");
+    sql("INSERT INTO sessions (id_hash, kind, acr, op_sub_hash, idle_expires_at, expires_at) "
+        "VALUES (sha256('idle'), 'citizen', 'x', sha256('s'), now() - interval '1 second', "
+        "now() + interval '1 hour'), (sha256('max'), 'citizen', 'x', sha256('s'), "
+        "now() + interval '1 hour', now() - interval '1 second'), (sha256('live'), "
+        "'professional', 'x', sha256('s'), now() + interval '1 hour', now() + interval '2 hours')");
+    sql("INSERT INTO oidc_flows (state_hash, kind, nonce, code_verifier, return_to, expires_at) "
+        "VALUES (sha256('old'), 'citizen', 'n', 'v', '/', now() - interval '1 second'), "
+        "(sha256('new'), 'citizen', 'n', 'v', '/', now() + interval '10 minutes')");
 }
 
 static long total_rows(void)
@@ -278,17 +289,19 @@ static void test_purge(void **state)
 
     /* --dry-run: the same counts, nothing removed */
     assert_int_equal(run_cmd(NULL, "purge --dry-run", out, sizeof out), 0);
-    snprintf(expect, sizeof expect,
-             "purge: would remove 2 cases (5 events) closed before %s, 1 processing-log records, "
-             "1 audit records, 1 inbox rows (dry run: nothing removed)\n",
-             cut);
+    snprintf(
+        expect, sizeof expect,
+        "purge: would remove 2 cases (5 events) closed before %s, 1 processing-log records, "
+        "1 audit records, 1 inbox rows, 2 expired sessions, 1 expired sign-in requests (dry run: "
+        "nothing removed)\n",
+        cut);
     assert_string_equal(out, expect);
     assert_int_equal(total_rows(), before);
 
     assert_int_equal(run_cmd(NULL, "purge", out, sizeof out), 0);
     snprintf(expect, sizeof expect,
              "purge: 2 cases (5 events) closed before %s, 1 processing-log records, 1 audit "
-             "records, 1 inbox rows removed\n",
+             "records, 1 inbox rows, 2 expired sessions, 1 expired sign-in requests removed\n",
              cut);
     assert_string_equal(out, expect);
     char *left = mzt_query_text(&g_env, "SELECT string_agg(external_id, ',' ORDER BY external_id) "
@@ -306,12 +319,16 @@ static void test_purge(void **state)
     left = mzt_query_text(&g_env, "SELECT string_agg(event_id, ',' ORDER BY event_id) FROM inbox");
     assert_string_equal(left, "done-29,pending-100");
     free(left);
+    assert_int_equal(q("SELECT count(*) FROM sessions WHERE id_hash = sha256('live')"), 1);
+    assert_int_equal(q("SELECT count(*) FROM sessions"), 1);
+    assert_int_equal(q("SELECT count(*) FROM oidc_flows WHERE state_hash = sha256('new')"), 1);
+    assert_int_equal(q("SELECT count(*) FROM oidc_flows"), 1);
 
     /* a second run finds nothing */
     assert_int_equal(run_cmd(NULL, "purge", out, sizeof out), 0);
     snprintf(expect, sizeof expect,
              "purge: 0 cases (0 events) closed before %s, 0 processing-log records, 0 audit "
-             "records, 0 inbox rows removed\n",
+             "records, 0 inbox rows, 0 expired sessions, 0 expired sign-in requests removed\n",
              cut);
     assert_string_equal(out, expect);
     free(cut);

@@ -9,10 +9,12 @@
 #include <cmocka.h>
 // clang-format on
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -681,4 +684,134 @@ long mzt_fake_stat(const mzt_server *fake, const char *name)
         mz_json_int64(mz_json_get(mz_json_root(d), name), &v);
     mz_json_free(d);
     return (long)v;
+}
+
+/* --- the local OpenID provider */
+
+unsigned mzt_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t al = sizeof a;
+    unsigned port = 0;
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &al) == 0)
+        port = ntohs(a.sin_port);
+    if (fd >= 0)
+        close(fd);
+    return port;
+}
+
+/* The issuer URL of name ("citizen") from the OP's first stdout line. */
+static bool op_issuer(const char *line, const char *name, char *out, size_t outlen)
+{
+    char key[64];
+    snprintf(key, sizeof key, "\"%s\":\"", name);
+    const char *p = strstr(line, key);
+    if (!p)
+        return false;
+    p += strlen(key);
+    size_t n = strcspn(p, "\"");
+    if (n >= outlen)
+        return false;
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return true;
+}
+
+bool mzt_op_start(mzt_op *op, const mzt_env *e, const char *config_json)
+{
+    memset(op, 0, sizeof *op);
+    const char *src = getenv("MZ_SOURCE_DIR");
+    if (!src)
+        return false;
+    char cfg[400], state[400], out[400], server[600];
+    static int seq;
+    int n = ++seq;
+    snprintf(cfg, sizeof cfg, "%s/op-%d.json", e->dir, n);
+    snprintf(state, sizeof state, "%s/op-state-%d", e->dir, n);
+    snprintf(out, sizeof out, "%s/op-%d.out", e->dir, n);
+    /* the OP's log (stderr) goes where the suite's log scan looks */
+    snprintf(op->log, sizeof op->log, "%s/server-oidc-op-%d.log", e->dir, n);
+    snprintf(server, sizeof server, "%s/tests/oidc-op/server.mjs", src);
+    FILE *f = fopen(cfg, "w");
+    if (!f)
+        return false;
+    fputs(config_json, f);
+    fclose(f);
+    chmod(cfg, 0600);
+    op->pid = fork();
+    if (op->pid == 0) {
+        int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int fe = open(op->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (fo >= 0)
+            dup2(fo, 1);
+        if (fe >= 0)
+            dup2(fe, 2);
+        execlp("node", "node", server, "--port", "0", "--config", cfg, "--state-dir", state,
+               "--test-controls", (char *)NULL);
+        _exit(127);
+    }
+    if (op->pid < 0)
+        return false;
+    track(op->pid, true);
+    for (int i = 0; i < 400; i++) { /* up to 20 s */
+        size_t len;
+        char *txt = mzt_slurp(out, &len);
+        if (txt && strchr(txt, '\n')) {
+            const char *p = strstr(txt, "\"port\":");
+            op->port = p ? (unsigned)atoi(p + 7) : 0;
+            bool ok = op->port && op_issuer(txt, "citizen", op->citizen, sizeof op->citizen) &&
+                      op_issuer(txt, "staff", op->staff, sizeof op->staff);
+            free(txt);
+            return ok;
+        }
+        free(txt);
+        int st;
+        if (waitpid(op->pid, &st, WNOHANG) == op->pid) {
+            fprintf(stderr, "mzt: the OP exited (see %s)\n", op->log);
+            track(op->pid, false);
+            op->pid = 0;
+            return false;
+        }
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+void mzt_op_stop(mzt_op *op)
+{
+    if (op->pid <= 0)
+        return;
+    kill(op->pid, SIGTERM);
+    for (int i = 0; i < 60; i++) { /* it ends within a second; SIGKILL after 3 s */
+        if (waitpid(op->pid, NULL, WNOHANG) == op->pid)
+            break;
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        if (i == 59) {
+            kill(op->pid, SIGKILL);
+            waitpid(op->pid, NULL, 0);
+        }
+    }
+    track(op->pid, false);
+    op->pid = 0;
+}
+
+bool mzt_op_control(const mzt_op *op, const char *what, const char *json)
+{
+    mzt_server s = {.port = op->port, .contract = false};
+    char path[200];
+    snprintf(path, sizeof path, "/_control/%s", what);
+    const char *h[] = {"Content-Type: application/json", NULL};
+    mzt_resp r;
+    bool ok = http_do(&s, "POST", path, NULL, h, json ? json : "{}", &r) && r.status >= 200 &&
+              r.status < 300;
+    if (!ok)
+        fprintf(stderr, "mzt: OP control %s answered %ld: %s\n", what, r.status,
+                r.body ? r.body : "");
+    mzt_resp_free(&r);
+    return ok;
 }

@@ -143,6 +143,27 @@ char *mzt_token_raw(const mzt_env *e, const char *alg, const char *claims_json);
 char *mzt_citizen_token(const mzt_env *e, const char *bsn);
 char *mzt_staff_token(const mzt_env *e, const char *roles_json);
 
+/* The local OpenID provider (tests/oidc-op: oidc-provider on Node.js),
+ * started with its test controls. config_json is the OP's configuration
+ * (issuers and clients; relative key/secret paths are relative to the
+ * env's directory, where the config is written). Needs node and the OP's
+ * npm packages (scripts/oidc-op.sh --install-only). */
+typedef struct mzt_op {
+    pid_t pid;
+    unsigned port;
+    char log[300];
+    char citizen[200]; /* issuer URLs */
+    char staff[200];
+} mzt_op;
+bool mzt_op_start(mzt_op *op, const mzt_env *e, const char *config_json);
+void mzt_op_stop(mzt_op *op);
+/* POST /_control/<what> with a JSON body; false unless 2xx. */
+bool mzt_op_control(const mzt_op *op, const char *what, const char *json);
+
+/* A free loopback TCP port (bound and released: tests that must know the
+ * service's port before it starts, e.g. to register redirect URIs). */
+unsigned mzt_free_port(void);
+
 /* Reads a whole file (malloc'd) or NULL. */
 char *mzt_slurp(const char *path, size_t *len);
 

@@ -558,8 +558,9 @@ static void collect_scheme(size_t alt, const char *scheme, const char *type,
 /* Each route's authentication (routes.c flags: MZ_R_AUTH and the citizen,
  * professional or admin requirement that http.c's dispatch enforces) is
  * what the operation's "security" says: no credentials ("security: []")
- * for routes without MZ_R_AUTH, else exactly the one bearer scheme of its
- * kind of token, defined in components.securitySchemes as http bearer.
+ * for routes without MZ_R_AUTH, else two alternatives: the one bearer
+ * scheme of its kind of token (http bearer) and the session cookie
+ * (sessionCookie, apiKey in a cookie); MZ_R_SESSION routes the cookie only.
  * Every operation states its security itself (the document has no
  * default, so none can be inherited by mistake). */
 static void route_security(void **state)
@@ -577,6 +578,15 @@ static void route_security(void **state)
             fail_msg("%s %s: no such operation", rt->method, rt->pattern);
         if (!declared)
             fail_msg("%s %s: the operation states no \"security\"", rt->method, rt->pattern);
+        if (rt->flags & MZ_R_SESSION) { /* the cookie only (GET /api/v1/session) */
+            authed++;
+            if (alts != 1 || s.n != 1 || strcmp(s.scheme[0], "sessionCookie") != 0)
+                fail_msg("%s %s: the route needs the session cookie; the contract says %d "
+                         "alternative(s), first \"%s\"",
+                         rt->method, rt->pattern, alts, s.n ? s.scheme[0] : "(none)");
+            assert_string_equal(s.type[0], "apiKey");
+            continue;
+        }
         const char *want = route_scheme(rt->flags);
         if (!want) {
             if (alts != 0)
@@ -585,12 +595,15 @@ static void route_security(void **state)
             continue;
         }
         authed++;
-        if (alts != 1 || s.n != 1 || strcmp(s.scheme[0], want) != 0)
-            fail_msg("%s %s: the route requires %s; the contract says %d alternative(s), "
-                     "first \"%s\"",
+        /* its bearer scheme, or the session cookie (http.c accepts either) */
+        if (alts != 2 || s.n != 2 || strcmp(s.scheme[0], want) != 0 ||
+            strcmp(s.scheme[1], "sessionCookie") != 0)
+            fail_msg("%s %s: the route requires %s or sessionCookie; the contract says %d "
+                     "alternative(s), first \"%s\"",
                      rt->method, rt->pattern, want, alts, s.n ? s.scheme[0] : "(none)");
         assert_string_equal(s.type[0], "http");
         assert_string_equal(s.http_scheme[0], "bearer");
+        assert_string_equal(s.type[1], "apiKey");
     }
     assert_true(authed >= 8);
 }

@@ -1,0 +1,441 @@
+/*
+ * h_auth.c — sign-in routes (issue 13): /auth/{kind}/login, its callback,
+ * /auth/logout, /auth/{kind}/backchannel-logout, and /api/v1/session.
+ *
+ * The browser-facing routes answer with redirects, never with a page: a
+ * failed sign-in ends with no session and a 303 to the portal's page
+ * /inloggen/mislukt?reden=<slug> (slugs: signin.h, fixed strings, never
+ * data). Nothing here logs a code, a token, a state, a nonce, a cookie or
+ * a BSN: log lines carry the kind and the outcome slug.
+ */
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "config.h"
+#include "crypto.h"
+#include "db.h"
+#include "handlers.h"
+#include "log.h"
+#include "oidc.h"
+#include "session.h"
+#include "signin.h"
+
+#define FAILURE_PAGE "/inloggen/mislukt?reden="
+
+static void redirect(mz_req *r, unsigned status, const char *location)
+{
+    mz_reply_static(r, status, "text/plain; charset=utf-8", "", 0);
+    mz_reply_header(r, "Location", location);
+}
+
+static void log_outcome(mz_oidc_kind kind, mz_signin_outcome o, const char *reason)
+{
+    mz_logline l;
+    mz_log_begin(&l, o == MZ_SIGNIN_OK ? MZ_LOG_INFO : MZ_LOG_WARN,
+                 o == MZ_SIGNIN_OK ? "sign-in" : "sign-in failed");
+    mz_log_str(&l, "kind", mz_oidc_kind_name(kind));
+    mz_log_str(&l, "outcome", mz_signin_outcome_slug(o));
+    if (reason) /* oidc.c's reasons are static and hold no claim value */
+        mz_log_str(&l, "reason", reason);
+    mz_log_end(&l);
+}
+
+/* Ends a sign-in attempt without a session: the flow cookie goes, the
+ * browser goes to the portal's failure page. */
+static void fail(mz_req *r, mz_oidc_kind kind, mz_signin_outcome o, const char *reason)
+{
+    mz_signin_count(kind, o);
+    log_outcome(kind, o, reason);
+    char loc[128];
+    snprintf(loc, sizeof loc, FAILURE_PAGE "%s", mz_signin_outcome_slug(o));
+    redirect(r, 303, loc);
+    char *c = mz_session_set_cookie(mz_session_flow_cookie_name(), "", 0);
+    mz_reply_header(r, "Set-Cookie", c);
+    free(c);
+}
+
+/* returnTo: a path on our own origin, else "/". Refused: anything not
+ * starting with one '/', "//" and "/\" (other hosts to a browser), control
+ * bytes, backslashes, and anything over 512 bytes. */
+static const char *safe_return_to(const char *v)
+{
+    size_t n = v ? strlen(v) : 0;
+    if (n == 0 || n > 512 || v[0] != '/' || v[1] == '/' || v[1] == '\\')
+        return "/";
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)v[i] < 0x21 || (unsigned char)v[i] == 0x7f || v[i] == '\\')
+            return "/";
+    return v;
+}
+
+/* The {kind} of the path, answering 404 when it is none we serve. */
+static bool route_kind(mz_req *r, mz_oidc_kind *kind)
+{
+    if (!mz_signin_kind_parse(mz_req_param(r, "kind"), kind)) {
+        mz_reply_problem(r, MZ_P_NOT_FOUND, "no such sign-in kind (citizen or professional)");
+        return false;
+    }
+    if (!mz_signin_enabled(*kind)) {
+        mz_reply_problem(r, MZ_P_NOT_FOUND, "this kind of sign-in is not configured");
+        return false;
+    }
+    return true;
+}
+
+void mz_h_auth_login(mz_req *r)
+{
+    mz_oidc_kind kind;
+    if (!route_kind(r, &kind))
+        return;
+    const mz_oidc_rp *rp;
+    const mz_oidc_provider *op;
+    mz_jwks_cache *keys;
+    if (!mz_signin_provider(kind, &rp, &op, &keys)) {
+        fail(r, kind, MZ_SIGNIN_OP_UNAVAILABLE, "provider metadata unavailable");
+        return;
+    }
+    char state[MZ_OIDC_RANDOM_LEN + 1], nonce[MZ_OIDC_RANDOM_LEN + 1];
+    char verifier[MZ_OIDC_RANDOM_LEN + 1], challenge[MZ_OIDC_RANDOM_LEN + 1];
+    mz_oidc_random(state);
+    mz_oidc_random(nonce);
+    mz_oidc_pkce_new(verifier, challenge);
+    mz_db *db = mz_db_thread();
+    mz_session_purge_sometimes(db);
+    char *url = NULL;
+    if (!mz_session_flow_put(db, kind, state, nonce, verifier,
+                             safe_return_to(mz_req_query(r, "returnTo"))) ||
+        !(url = mz_oidc_authorize_url(rp, op, state, nonce, challenge))) {
+        fail(r, kind, MZ_SIGNIN_SERVICE_ERROR, "sign-in request not stored");
+    } else {
+        redirect(r, 302, url);
+        /* The state also goes to this browser, so that a callback carrying
+         * a state started elsewhere (login CSRF, an injected code) fails. */
+        char *c = mz_session_set_cookie(mz_session_flow_cookie_name(), state, MZ_SIGNIN_FLOW_TTL);
+        mz_reply_header(r, "Set-Cookie", c);
+        free(c);
+    }
+    free(url);
+    OPENSSL_cleanse(verifier, sizeof verifier);
+    OPENSSL_cleanse(nonce, sizeof nonce);
+}
+
+/* Maps the OP's error parameter (RFC 6749 4.1.2.1). */
+static mz_signin_outcome op_error(const char *e)
+{
+    return strcmp(e, "access_denied") == 0 ? MZ_SIGNIN_CANCELLED : MZ_SIGNIN_OP_ERROR;
+}
+
+/* Ends the session the browser came with, if any (rotation at sign-in). */
+static void end_presented_session(mz_req *r, mz_db *db)
+{
+    const char *old = mz_req_session_cookie(r);
+    unsigned char id[MZ_SESSION_ID_BYTES];
+    if (old && mz_session_id_parse(old, id))
+        mz_session_end(db, id, NULL, NULL);
+    OPENSSL_cleanse(id, sizeof id);
+}
+
+static void callback(mz_req *r, mz_oidc_kind kind, const mz_oidc_rp *rp, const mz_oidc_provider *op,
+                     mz_jwks_cache *keys)
+{
+    const char *state = mz_req_query(r, "state");
+    const char *flow_cookie = mz_req_cookie(r, mz_session_flow_cookie_name());
+    mz_db *db = mz_db_thread();
+    mz_session_flow flow;
+    int found = 0;
+    if (state && *state && strlen(state) <= 256) {
+        /* taken (deleted) whatever follows: a state is good for one try */
+        found = mz_session_flow_take(db, state, &flow);
+    }
+    if (found < 0) {
+        fail(r, kind, MZ_SIGNIN_SERVICE_ERROR, "sign-in request look-up failed");
+        return;
+    }
+    if (!found || !flow.live || flow.kind != kind || !flow_cookie ||
+        !mz_consttime_eq(flow_cookie, strlen(flow_cookie), state, strlen(state))) {
+        fail(r, kind, MZ_SIGNIN_EXPIRED_STATE,
+             !found              ? "unknown or used state"
+             : !flow.live        ? "sign-in request expired"
+             : flow.kind != kind ? "state of another kind"
+                                 : "state not started in this browser");
+        return;
+    }
+    const char *err = mz_req_query(r, "error");
+    if (err) {
+        fail(r, kind, op_error(err), "the OP answered an error");
+        return;
+    }
+    /* RFC 9207: when the OP names itself, it must be our OP (mix-up). */
+    const char *iss = mz_req_query(r, "iss");
+    if (iss && strcmp(iss, op->issuer) != 0) {
+        fail(r, kind, MZ_SIGNIN_INVALID_RESPONSE, "iss parameter is not the issuer");
+        return;
+    }
+    const char *code = mz_req_query(r, "code");
+    if (!code || !*code || strlen(code) > 2048) {
+        fail(r, kind, MZ_SIGNIN_INVALID_RESPONSE, "no code");
+        return;
+    }
+    mz_oidc_tokens tok;
+    mz_signin_outcome o = mz_signin_exchange(kind, code, flow.verifier, &tok);
+    if (o != MZ_SIGNIN_OK) {
+        fail(r, kind, o, "token request failed");
+        return;
+    }
+    mz_oidc_principal pr;
+    memset(&pr, 0, sizeof pr);
+    const char *reason = NULL;
+    bool ok = mz_oidc_verify_id_token(rp, op, keys, tok.id_token, strlen(tok.id_token), flow.nonce,
+                                      (int64_t)time(NULL), &pr, &reason);
+    if (ok && kind == MZ_OIDC_CITIZEN && !pr.has_bsn) {
+        /* eHerkenning (KVK only) has no subject kind here yet */
+        ok = false;
+        reason = "token has no valid BSN";
+    }
+    if (!ok) {
+        fail(r, kind, mz_signin_outcome_for(reason), reason);
+    } else {
+        end_presented_session(r, db);
+        char cookie[MZ_SESSION_ID_CHARS + 1];
+        if (!mz_session_create(db, &pr, tok.id_token, cookie)) {
+            fail(r, kind, MZ_SIGNIN_SERVICE_ERROR, "session not stored");
+        } else {
+            mz_signin_count(kind, MZ_SIGNIN_OK);
+            log_outcome(kind, MZ_SIGNIN_OK, NULL);
+            redirect(r, 303, flow.return_to);
+            long max = g_mz_config.session_max_seconds;
+            char *c = mz_session_set_cookie(mz_session_cookie_name(), cookie, max);
+            mz_reply_header(r, "Set-Cookie", c);
+            free(c);
+            c = mz_session_set_cookie(mz_session_flow_cookie_name(), "", 0);
+            mz_reply_header(r, "Set-Cookie", c);
+            free(c);
+            OPENSSL_cleanse(cookie, sizeof cookie);
+        }
+    }
+    OPENSSL_cleanse(&pr, sizeof pr);
+    mz_oidc_tokens_clear(&tok);
+}
+
+void mz_h_auth_callback(mz_req *r)
+{
+    mz_oidc_kind kind;
+    if (!route_kind(r, &kind))
+        return;
+    const mz_oidc_rp *rp;
+    const mz_oidc_provider *op;
+    mz_jwks_cache *keys;
+    if (!mz_signin_provider(kind, &rp, &op, &keys)) {
+        fail(r, kind, MZ_SIGNIN_OP_UNAVAILABLE, "provider metadata unavailable");
+        return;
+    }
+    callback(r, kind, rp, op, keys);
+}
+
+/* Appends name=value (value percent-encoded) to a URL under construction. */
+static void url_param(mz_buf *b, char *sep, const char *name, const char *value)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    mz_buf_putc(b, *sep);
+    *sep = '&';
+    mz_buf_puts(b, name);
+    mz_buf_putc(b, '=');
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+            mz_buf_putc(b, (char)*p);
+        } else {
+            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            mz_buf_append(b, e, 3);
+        }
+    }
+}
+
+void mz_h_auth_logout(mz_req *r)
+{
+    const char *cookie = mz_req_session_cookie(r);
+    unsigned char id[MZ_SESSION_ID_BYTES];
+    mz_oidc_kind kind = MZ_OIDC_CITIZEN;
+    char *id_token = NULL;
+    int ended = 0;
+    if (cookie && mz_session_id_parse(cookie, id))
+        ended = mz_session_end(mz_db_thread(), id, &kind, &id_token);
+    OPENSSL_cleanse(id, sizeof id);
+    if (ended < 0) {
+        mz_reply_unavailable(r, "the session store is unavailable; try again");
+        return;
+    }
+    const mz_oidc_rp *rp;
+    const mz_oidc_provider *op;
+    mz_jwks_cache *keys;
+    mz_buf loc = MZ_BUF_INIT;
+    if (ended && mz_signin_provider(kind, &rp, &op, &keys) && op->end_session_endpoint) {
+        /* RP-initiated logout 1.0: the OP ends its session too */
+        char sep = strchr(op->end_session_endpoint, '?') ? '&' : '?';
+        char post[320];
+        snprintf(post, sizeof post, "%s/", mz_signin_origin());
+        mz_buf_puts(&loc, op->end_session_endpoint);
+        if (id_token)
+            url_param(&loc, &sep, "id_token_hint", id_token);
+        url_param(&loc, &sep, "post_logout_redirect_uri", post);
+        url_param(&loc, &sep, "client_id", rp->client_id);
+    } else {
+        mz_buf_puts(&loc, "/");
+    }
+    if (id_token) {
+        OPENSSL_cleanse(id_token, strlen(id_token));
+        free(id_token);
+    }
+    if (ended) {
+        mz_logline l;
+        mz_log_begin(&l, MZ_LOG_INFO, "signed out");
+        mz_log_str(&l, "kind", mz_oidc_kind_name(kind));
+        mz_log_end(&l);
+    }
+    char *where = mz_buf_steal(&loc, NULL);
+    redirect(r, 303, where);
+    free(where);
+    char *c = mz_session_set_cookie(mz_session_cookie_name(), "", 0);
+    mz_reply_header(r, "Set-Cookie", c);
+    free(c);
+}
+
+/* The value of name in an application/x-www-form-urlencoded body,
+ * decoded (malloc'd), or NULL when absent, repeated or badly encoded. */
+static char *form_value(const char *body, size_t len, const char *name)
+{
+    size_t nl = strlen(name);
+    char *found = NULL;
+    for (size_t i = 0; i < len;) {
+        size_t end = i;
+        while (end < len && body[end] != '&')
+            end++;
+        if (end - i > nl && memcmp(body + i, name, nl) == 0 && body[i + nl] == '=') {
+            if (found) { /* twice: ambiguous */
+                free(found);
+                return NULL;
+            }
+            found = mz_xmalloc(end - i - nl);
+            size_t o = 0;
+            for (size_t k = i + nl + 1; k < end; k++) {
+                char ch = body[k];
+                if (ch == '+') {
+                    ch = ' ';
+                } else if (ch == '%') {
+                    int hi = k + 2 < end ? mz_hexval(body[k + 1]) : -1;
+                    int lo = k + 2 < end ? mz_hexval(body[k + 2]) : -1;
+                    if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+                        free(found);
+                        return NULL;
+                    }
+                    ch = (char)(hi << 4 | lo);
+                    k += 2;
+                }
+                found[o++] = ch;
+            }
+            found[o] = '\0';
+        }
+        i = end + 1;
+    }
+    return found;
+}
+
+void mz_h_auth_backchannel_logout(mz_req *r)
+{
+    mz_oidc_kind kind;
+    if (!route_kind(r, &kind))
+        return;
+    const char *ct = mz_req_header(r, "Content-Type");
+    if (!ct || strncmp(ct, "application/x-www-form-urlencoded", 33) != 0) {
+        mz_reply_problem(r, MZ_P_UNSUPPORTED_MEDIA_TYPE,
+                         "the logout token is sent as application/x-www-form-urlencoded");
+        return;
+    }
+    char *token = r->body ? form_value(r->body, r->body_len, "logout_token") : NULL;
+    if (!token || !*token) {
+        free(token);
+        mz_reply_problem(r, MZ_P_BAD_REQUEST, "the form has no (single) logout_token");
+        return;
+    }
+    const mz_oidc_rp *rp;
+    const mz_oidc_provider *op;
+    mz_jwks_cache *keys;
+    if (!mz_signin_provider(kind, &rp, &op, &keys)) {
+        free(token);
+        mz_reply_unavailable(r, "the OpenID provider's metadata is not available yet");
+        return;
+    }
+    mz_oidc_logout lo;
+    const char *reason = NULL;
+    bool ok = mz_oidc_verify_logout_token(rp, op, keys, token, strlen(token), (int64_t)time(NULL),
+                                          &lo, &reason);
+    free(token);
+    if (!ok) {
+        mz_log_msg_str(MZ_LOG_WARN, "back-channel logout refused", "reason", reason);
+        char detail[200];
+        snprintf(detail, sizeof detail, "logout token refused: %s", reason);
+        mz_reply_problem(r, MZ_P_BAD_REQUEST, detail);
+        return;
+    }
+    long n = mz_session_end_op(mz_db_thread(), kind, lo.sid, lo.sub);
+    if (n < 0) {
+        mz_reply_unavailable(r, "the session store is unavailable");
+        return;
+    }
+    mz_logline l;
+    mz_log_begin(&l, MZ_LOG_INFO, "back-channel logout");
+    mz_log_str(&l, "kind", mz_oidc_kind_name(kind));
+    mz_log_int(&l, "sessions", n);
+    mz_log_end(&l);
+    mz_buf b = MZ_BUF_INIT;
+    mz_buf_puts(&b, "{}");
+    mz_reply_json(r, 200, &b);
+}
+
+static void iso_time(int64_t t, char out[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void mz_h_session(mz_req *r)
+{
+    const mz_session_info *s = &r->session;
+    const mz_principal *p = &r->principal;
+    char idle[32], max[32];
+    iso_time(s->idle_expires, idle);
+    iso_time(s->expires, max);
+    mz_buf b = MZ_BUF_INIT;
+    mz_buf_puts(&b, "{\"kind\":");
+    mz_json_cstr(&b, mz_oidc_kind_name(s->kind));
+    mz_buf_puts(&b, ",\"roles\":[");
+    bool first = true;
+    if (p->roles & MZ_ROLE_PROFESSIONAL) {
+        mz_buf_puts(&b, "\"professional\"");
+        first = false;
+    }
+    if (p->roles & MZ_ROLE_ADMIN)
+        mz_buf_puts(&b, first ? "\"admin\"" : ",\"admin\"");
+    mz_buf_puts(&b, "],\"organisation\":");
+    if (s->kind == MZ_OIDC_PROFESSIONAL && p->org[0])
+        mz_json_cstr(&b, p->org);
+    else
+        mz_buf_puts(&b, "null");
+    mz_buf_printf(&b, ",\"representation\":{\"actingForSomeone\":%s}",
+                  s->acting_for ? "true" : "false");
+    mz_buf_puts(&b, ",\"assuranceLevel\":");
+    mz_json_cstr(&b, s->acr);
+    mz_buf_puts(&b, ",\"idleExpiresAt\":");
+    mz_json_cstr(&b, idle);
+    mz_buf_puts(&b, ",\"expiresAt\":");
+    mz_json_cstr(&b, max);
+    mz_buf_printf(&b, ",\"idleTimeoutSeconds\":%ld}", g_mz_config.session_idle_seconds);
+    mz_reply_json(r, 200, &b);
+}
