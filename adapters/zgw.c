@@ -772,10 +772,15 @@ static mz_adapter_status zgw_sync(void *state, mz_sink *sink, const char *cursor
     return st;
 }
 
-static mz_adapter_status zgw_refresh(void *state, mz_sink *sink, const char *bsn,
+static mz_adapter_status zgw_refresh(void *state, mz_sink *sink, const mz_subject *subject,
                                      int64_t deadline_ms, char *err, size_t errlen)
 {
     zgw *z = state;
+    if (subject->kind != MZ_SUBJECT_BSN) {
+        snprintf(err, errlen, "no business search");
+        return MZ_ADAPTER_UNSUPPORTED;
+    }
+    const char *bsn = subject->id;
     if (!mz_bsn_valid(bsn, strlen(bsn))) {
         snprintf(err, errlen, "invalid BSN");
         return MZ_ADAPTER_REFUSED;
