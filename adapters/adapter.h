@@ -21,10 +21,11 @@
  * Each kind documents what it takes as proof (zgw.c: a rol in one of the
  * agency's subjectRoles; rest_json.c: the item's bsn field).
  *
- * The BSN: refresh_subject receives the plain BSN from the request at hand
- * (the citizen's token or the professional's POST body). Adapters may send
- * it to the agency (in a request body, never in a URL when the agency
- * offers a body-based search) and must not keep, log or return it.
+ * The subject: refresh_subject receives the plain subject {kind, id}
+ * (subject.h: a BSN or a KVK number) from the request at hand (the
+ * citizen's token or the professional's POST body). Adapters may send it
+ * to the agency (in a request body, never in a URL when the agency offers
+ * a body-based search) and must not keep, log or return it.
  *
  * Ownership: init returns state owned by the caller (free it with
  * ops->free). Records passed to a sink are only valid during the emit call:
@@ -39,6 +40,7 @@
 
 #include "json.h"
 #include "store.h"
+#include "subject.h"
 
 typedef struct mz_agency mz_agency; /* agencies.h */
 
@@ -94,8 +96,10 @@ typedef struct mz_adapter_ops {
      * one may be returned in *next_cursor (malloc'd). */
     mz_adapter_status (*sync)(void *state, mz_sink *sink, const char *cursor, char **next_cursor,
                               int64_t deadline_ms, char *err, size_t errlen);
-    /* One citizen's cases, now (fresh-on-read, professional look-up). */
-    mz_adapter_status (*refresh_subject)(void *state, mz_sink *sink, const char *bsn,
+    /* One subject's cases, now (fresh-on-read, professional look-up): a
+     * person (bsn) or a business (kvk). An adapter that cannot search for
+     * that kind answers MZ_ADAPTER_UNSUPPORTED. */
+    mz_adapter_status (*refresh_subject)(void *state, mz_sink *sink, const mz_subject *subject,
                                          int64_t deadline_ms, char *err, size_t errlen);
     /* One case by the URL the agency knows it by (notifications). */
     mz_adapter_status (*fetch_case)(void *state, mz_sink *sink, const char *url,

@@ -382,10 +382,15 @@ static mz_adapter_status rj_sync(void *state, mz_sink *sink, const char *cursor,
     return st;
 }
 
-static mz_adapter_status rj_refresh(void *state, mz_sink *sink, const char *bsn,
+static mz_adapter_status rj_refresh(void *state, mz_sink *sink, const mz_subject *subject,
                                     int64_t deadline_ms, char *err, size_t errlen)
 {
     rj *r = state;
+    if (subject->kind != MZ_SUBJECT_BSN) {
+        snprintf(err, errlen, "no business search");
+        return MZ_ADAPTER_UNSUPPORTED;
+    }
+    const char *bsn = subject->id;
     if (!r->search_path) {
         snprintf(err, errlen, "no searchPath configured");
         return MZ_ADAPTER_UNSUPPORTED;

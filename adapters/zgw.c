@@ -419,7 +419,7 @@ static bool pf_run(void *ctx, void *batch, size_t i)
 }
 
 /* True when the zaak's history will be asked for (see above). */
-static bool history_wanted(const zgw *z, const mz_json *zaak, const char *bsn)
+static bool history_wanted(const zgw *z, const mz_json *zaak, const mz_subject *want)
 {
     const char *url = mz_zgw_str(zaak, "url");
     const mz_json *rollen = mz_zgw_expanded_rollen(zaak);
@@ -428,7 +428,7 @@ static bool history_wanted(const zgw *z, const mz_json *zaak, const char *bsn)
     mz_zgw_owner o;
     mz_zgw_owner_init(&o, &z->roles);
     mz_zgw_owner_consider(&o, &z->roles, rollen, url);
-    bool wanted = mz_zgw_owner_found(&o, &z->roles) && (!bsn || strcmp(o.bsn, bsn) == 0);
+    bool wanted = mz_zgw_owner_found(&o, &z->roles) && (!want || mz_subject_same(&o.who, want));
     mz_zgw_owner_clear(&o);
     return wanted;
 }
@@ -436,8 +436,8 @@ static bool history_wanted(const zgw *z, const mz_json *zaak, const char *bsn)
 /* Posts the history requests of a page's zaken that will need one (see
  * above); returns the jobs (NULL: none, the histories are fetched one by
  * one) and in *of the zaak each job belongs to. */
-static pf_job *prefetch_page(call *c, const mz_json *res, const char *bsn, const mz_json ***of,
-                             size_t *njobs)
+static pf_job *prefetch_page(call *c, const mz_json *res, const mz_subject *want,
+                             const mz_json ***of, size_t *njobs)
 {
     *of = NULL;
     *njobs = 0;
@@ -448,7 +448,7 @@ static pf_job *prefetch_page(call *c, const mz_json *res, const char *bsn, const
     const mz_json **zaken = mz_xcalloc(n, sizeof *zaken);
     size_t k = 0;
     for (const mz_json *zaak = res->u.kids.first; zaak; zaak = zaak->next)
-        if (history_wanted(c->z, zaak, bsn)) {
+        if (history_wanted(c->z, zaak, want)) {
             jobs[k].url = zaak_query(c->z, "statussen?", mz_zgw_str(zaak, "url"));
             zaken[k++] = zaak;
         }
@@ -510,7 +510,7 @@ static mz_adapter_status fetch_history(call *c, const char *zaak_url, history *h
  * citizen when bsn is given. *skip: why the zaak is skipped, or
  * MZ_SKIP__COUNT when it is not (who is then set; the caller wipes it). */
 static mz_adapter_status find_subject(call *c, const mz_json *zaak, const char *url,
-                                      const char *bsn, char who[10], mz_skip_reason *skip)
+                                      const mz_subject *want, mz_subject *who, mz_skip_reason *skip)
 {
     mz_zgw_owner o;
     mz_adapter_status st = zaak_owner(c, zaak, url, &o);
@@ -520,10 +520,10 @@ static mz_adapter_status find_subject(call *c, const mz_json *zaak, const char *
         st = MZ_ADAPTER_OK;
     } else if (st == MZ_ADAPTER_OK && !mz_zgw_owner_found(&o, &c->z->roles)) {
         *skip = MZ_SKIP_NO_SUBJECT;
-    } else if (st == MZ_ADAPTER_OK && bsn && strcmp(o.bsn, bsn) != 0) {
+    } else if (st == MZ_ADAPTER_OK && want && !mz_subject_same(&o.who, want)) {
         *skip = MZ_SKIP_NOT_SUBJECT;
     } else if (st == MZ_ADAPTER_OK) {
-        memcpy(who, o.bsn, 10);
+        *who = o.who;
     }
     mz_zgw_owner_clear(&o);
     return st;
@@ -649,7 +649,8 @@ static void build_record(const zgw *z, const mz_json *zaak, const char *url, rel
 /* Turns one zaak (possibly with _expand) into a record and emits it, or
  * skips it (counted by reason). bsn: the searched citizen
  * (refresh_subject), who must be the zaak's owner; NULL otherwise. */
-static mz_adapter_status emit_zaak(call *c, const mz_json *zaak, const char *bsn, mz_sink *sink)
+static mz_adapter_status emit_zaak(call *c, const mz_json *zaak, const mz_subject *want,
+                                   mz_sink *sink)
 {
     c->outside = false;
     const char *url = mz_zgw_str(zaak, "url");
@@ -661,9 +662,10 @@ static mz_adapter_status emit_zaak(call *c, const mz_json *zaak, const char *bsn
         mz_sink_skip(sink, MZ_SKIP_URL_OUTSIDE_BASE);
         return MZ_ADAPTER_OK;
     }
-    char who[10] = {0};
+    mz_subject who;
+    memset(&who, 0, sizeof who);
     mz_skip_reason skip;
-    mz_adapter_status st = find_subject(c, zaak, url, bsn, who, &skip);
+    mz_adapter_status st = find_subject(c, zaak, url, want, &who, &skip);
     if (st != MZ_ADAPTER_OK || skip != MZ_SKIP__COUNT) {
         if (skip != MZ_SKIP__COUNT)
             mz_sink_skip(sink, skip);
@@ -678,12 +680,13 @@ static mz_adapter_status emit_zaak(call *c, const mz_json *zaak, const char *bsn
         if (!rec.status_changed_at) {
             mz_sink_skip(sink, MZ_SKIP_INCOMPLETE); /* no date at all: nothing to order by */
         } else {
-            mz_pseudonym(who, 9, rec.subject_key);
+            mz_pseudonym_subject(&who, rec.subject_key);
+            rec.subject_kind = mz_subject_kind_name(who.kind);
             if (!sink->emit(sink, &rec))
                 st = MZ_ADAPTER_ABORTED;
         }
     }
-    OPENSSL_cleanse(who, sizeof who);
+    mz_subject_wipe(&who);
     if (st == MZ_ADAPTER_REFUSED && c->outside) {
         /* This zaak made us fetch a URL outside the base URLs (its status,
          * resultaat, a type, ...): refused, and the zaak alone skipped. */
@@ -697,7 +700,7 @@ static mz_adapter_status emit_zaak(call *c, const mz_json *zaak, const char *bsn
 /* --- walking the zaken */
 
 typedef struct zaken_ud {
-    const char *bsn;
+    const mz_subject *want; /* the searched subject, or NULL (sync, fetch) */
     mz_sink *sink;
 } zaken_ud;
 
@@ -712,12 +715,12 @@ static mz_adapter_status zaken_page(call *c, const mz_json *res, void *ud, bool 
     /* The page's history requests go ahead (see "history prefetch"). */
     const mz_json **of;
     size_t njobs;
-    pf_job *jobs = prefetch_page(c, res, z->bsn, &of, &njobs);
+    pf_job *jobs = prefetch_page(c, res, z->want, &of, &njobs);
     mz_adapter_status st = MZ_ADAPTER_OK;
     size_t k = 0;
     for (const mz_json *zaak = res->u.kids.first; zaak && st == MZ_ADAPTER_OK; zaak = zaak->next) {
         c->job = k < njobs && of[k] == zaak ? &jobs[k++] : NULL;
-        st = emit_zaak(c, zaak, z->bsn, z->sink);
+        st = emit_zaak(c, zaak, z->want, z->sink);
     }
     c->job = NULL;
     if (jobs)
@@ -727,10 +730,10 @@ static mz_adapter_status zaken_page(call *c, const mz_json *res, void *ud, bool 
 }
 
 /* Follows pages from `first` (GET, or POST with body for _zoek). */
-static mz_adapter_status walk(call *c, const char *first, const char *body, const char *bsn,
+static mz_adapter_status walk(call *c, const char *first, const char *body, const mz_subject *want,
                               mz_sink *sink)
 {
-    zaken_ud ud = {bsn, sink};
+    zaken_ud ud = {want, sink};
     mz_adapter_status st = each_page(c, mz_xstrdup(first), body, MAX_PAGES, zaken_page, &ud);
     mz_workpool_stop(c->pool);
     c->pool = NULL;
@@ -772,23 +775,61 @@ static mz_adapter_status zgw_sync(void *state, mz_sink *sink, const char *cursor
     return st;
 }
 
-static mz_adapter_status zgw_refresh(void *state, mz_sink *sink, const char *bsn,
-                                     int64_t deadline_ms, char *err, size_t errlen)
+/* One _zoek for the subject by one rol filter ({"<filter>": "<value>"}). */
+static mz_adapter_status search_by(zgw *z, mz_sink *sink, const mz_subject *subject,
+                                   const char *filter, const char *value, int64_t deadline_ms,
+                                   char *err, size_t errlen)
 {
-    zgw *z = state;
-    if (!mz_bsn_valid(bsn, strlen(bsn))) {
-        snprintf(err, errlen, "invalid BSN");
-        return MZ_ADAPTER_REFUSED;
-    }
     call c = call_new(z, client(z), deadline_ms, err, errlen);
     char url[2200], body[300];
     snprintf(url, sizeof url, "%s/zaken/_zoek", z->zaken_url);
-    snprintf(body, sizeof body,
-             "{\"rol__betrokkeneIdentificatie__natuurlijkPersoon__inpBsn\":\"%s\"%s}", bsn,
+    snprintf(body, sizeof body, "{\"%s\":\"%s\"%s}", filter, value,
              z->expand ? ",\"expand\":\"" EXPAND "\"" : "");
-    mz_adapter_status st = walk(&c, url, body, bsn, sink);
+    mz_adapter_status st = walk(&c, url, body, subject, sink);
     OPENSSL_cleanse(body, sizeof body);
     mz_outbound_free(c.cli);
+    return st;
+}
+
+/* A person: by rol natuurlijkPersoon.inpBsn. A business (only with the
+ * agency's businessIdentifier set): Zaken API 1.5.1's _zoek has no filter
+ * on vestiging.kvkNummer, so by nietNatuurlijkPersoon.innNnpId when the
+ * agency fills that with the KVK number ("kvk"), and by
+ * vestiging.vestigingsNummer when the subject names a vestiging. The
+ * filters are never trusted: every zaak's owner is checked on our side
+ * (find_subject). */
+static mz_adapter_status zgw_refresh(void *state, mz_sink *sink, const mz_subject *subject,
+                                     int64_t deadline_ms, char *err, size_t errlen)
+{
+    zgw *z = state;
+    if (subject->kind == MZ_SUBJECT_BSN) {
+        if (!mz_bsn_valid(subject->id, strlen(subject->id))) {
+            snprintf(err, errlen, "invalid BSN");
+            return MZ_ADAPTER_REFUSED;
+        }
+        return search_by(z, sink, subject,
+                         "rol__betrokkeneIdentificatie__natuurlijkPersoon__inpBsn", subject->id,
+                         deadline_ms, err, errlen);
+    }
+    if (!mz_kvk_valid(subject->id, strlen(subject->id))) {
+        snprintf(err, errlen, "invalid KVK number");
+        return MZ_ADAPTER_REFUSED;
+    }
+    bool by_nnp = z->roles.business == MZ_ZGW_BUSINESS_KVK;
+    bool by_vestiging = z->roles.business != MZ_ZGW_BUSINESS_NONE && subject->vestiging[0];
+    if (!by_nnp && !by_vestiging) {
+        snprintf(err, errlen, "this agency offers no search for a business");
+        return MZ_ADAPTER_UNSUPPORTED;
+    }
+    mz_adapter_status st = MZ_ADAPTER_OK;
+    if (by_nnp)
+        st = search_by(z, sink, subject,
+                       "rol__betrokkeneIdentificatie__nietNatuurlijkPersoon__innNnpId", subject->id,
+                       deadline_ms, err, errlen);
+    if (st == MZ_ADAPTER_OK && by_vestiging)
+        st =
+            search_by(z, sink, subject, "rol__betrokkeneIdentificatie__vestiging__vestigingsNummer",
+                      subject->vestiging, deadline_ms, err, errlen);
     return st;
 }
 

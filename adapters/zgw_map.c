@@ -127,7 +127,29 @@ const char *const mz_zgw_role_names[MZ_ZGW_N_ROLES] = {
     "adviseur",  "behandelaar",    "belanghebbende",  "beslisser",
     "initiator", "klantcontacter", "zaakcoordinator", "mede_initiator"};
 
+static bool roles_only(const mz_json *s, mz_zgw_roles *out, char *err, size_t errlen);
+
 bool mz_zgw_subject_roles(const mz_json *s, mz_zgw_roles *out, char *err, size_t errlen)
+{
+    out->business = MZ_ZGW_BUSINESS_NONE;
+    const mz_json *b = mz_json_get(s, "businessIdentifier");
+    if (b) {
+        const char *v = mz_json_string(b, NULL);
+        if (v && strcmp(v, "kvk") == 0) {
+            out->business = MZ_ZGW_BUSINESS_KVK;
+        } else if (v && strcmp(v, "rsin") == 0) {
+            out->business = MZ_ZGW_BUSINESS_RSIN;
+        } else {
+            snprintf(err, errlen,
+                     "businessIdentifier: must be \"kvk\" or \"rsin\" (what "
+                     "niet_natuurlijk_persoon.innNnpId holds)");
+            return false;
+        }
+    }
+    return roles_only(s, out, err, errlen);
+}
+
+static bool roles_only(const mz_json *s, mz_zgw_roles *out, char *err, size_t errlen)
 {
     const mz_json *v = mz_json_get(s, "subjectRoles");
     out->n = 0;
@@ -167,8 +189,8 @@ bool mz_zgw_subject_roles(const mz_json *s, mz_zgw_roles *out, char *err, size_t
 
 void mz_zgw_owner_init(mz_zgw_owner *o, const mz_zgw_roles *roles)
 {
+    memset(o, 0, sizeof *o);
     o->rank = roles->n;
-    o->bsn[0] = '\0';
 }
 
 bool mz_zgw_owner_found(const mz_zgw_owner *o, const mz_zgw_roles *roles)
@@ -189,8 +211,22 @@ void mz_zgw_owner_consider(mz_zgw_owner *o, const mz_zgw_roles *roles, const mz_
     for (const mz_json *r = rollen->u.kids.first; r; r = r->next) {
         const char *type = mz_zgw_str(r, "betrokkeneType"), *of = mz_zgw_str(r, "zaak");
         const char *gen = mz_zgw_str(r, "omschrijvingGeneriek");
-        if (!type || strcmp(type, "natuurlijk_persoon") != 0 || !of || strcmp(of, zaak_url) != 0 ||
-            !gen)
+        if (!type || !of || strcmp(of, zaak_url) != 0 || !gen)
+            continue;
+        /* which member of betrokkeneIdentificatie names whom */
+        const char *member = NULL;
+        mz_subject_kind kind = MZ_SUBJECT_BSN;
+        if (strcmp(type, "natuurlijk_persoon") == 0) {
+            member = "inpBsn";
+        } else if (roles->business != MZ_ZGW_BUSINESS_NONE && strcmp(type, "vestiging") == 0) {
+            member = "kvkNummer";
+            kind = MZ_SUBJECT_KVK;
+        } else if (roles->business == MZ_ZGW_BUSINESS_KVK &&
+                   strcmp(type, "niet_natuurlijk_persoon") == 0) {
+            member = "innNnpId";
+            kind = MZ_SUBJECT_KVK;
+        }
+        if (!member)
             continue;
         int rank = 0;
         while (rank < roles->n && strcmp(mz_zgw_role_names[roles->idx[rank]], gen) != 0)
@@ -199,12 +235,16 @@ void mz_zgw_owner_consider(mz_zgw_owner *o, const mz_zgw_roles *roles, const mz_
             continue;
         size_t n;
         const char *b =
-            mz_json_string(mz_json_get(mz_json_get(r, "betrokkeneIdentificatie"), "inpBsn"), &n);
-        if (!b || !mz_bsn_valid(b, n))
+            mz_json_string(mz_json_get(mz_json_get(r, "betrokkeneIdentificatie"), member), &n);
+        if (!b || (kind == MZ_SUBJECT_BSN ? !mz_bsn_valid(b, n) : !mz_kvk_valid(b, n)))
             continue;
-        if (rank < o->rank || memcmp(b, o->bsn, 9) < 0) {
-            memcpy(o->bsn, b, 9);
-            o->bsn[9] = '\0';
+        bool better = rank < o->rank || (kind == MZ_SUBJECT_BSN && o->who.kind == MZ_SUBJECT_KVK);
+        if (!better && kind == o->who.kind)
+            better = strcmp(b, o->who.id) < 0;
+        if (better) {
+            memset(&o->who, 0, sizeof o->who);
+            o->who.kind = kind;
+            memcpy(o->who.id, b, n);
             o->rank = rank;
         }
     }

@@ -89,32 +89,52 @@ extern const char *const mz_zgw_role_names[MZ_ZGW_N_ROLES];
 
 /* The agency's subjectRoles: indices into mz_zgw_role_names, in order of
  * precedence. */
+/* What the agency's niet_natuurlijk_persoon.innNnpId holds
+ * (`businessIdentifier`): absent = businesses are not entitled (rollen of
+ * a business are ignored, as before subjects had kinds); "kvk" = the
+ * 8-digit KVK number (what many zaaksystemen fill in: "door een kamer
+ * toegekend"), so such a rol names the business; "rsin" = the RSIN, which
+ * is no KVK number and cannot be turned into one without the
+ * Handelsregister, so such a rol entitles no one. In both modes a
+ * `vestiging` rol's kvkNummer names the business. */
+typedef enum mz_zgw_business {
+    MZ_ZGW_BUSINESS_NONE,
+    MZ_ZGW_BUSINESS_KVK,
+    MZ_ZGW_BUSINESS_RSIN
+} mz_zgw_business;
+
 typedef struct mz_zgw_roles {
     int idx[MZ_ZGW_N_ROLES];
     int n;
+    mz_zgw_business business; /* businessIdentifier */
 } mz_zgw_roles;
 
 /* Reads `subjectRoles` from the adapter settings s: default ["initiator"];
- * otherwise a non-empty array of distinct enum values. Anything else is
- * refused with a message naming the field (a typo must not silently entitle
- * no one, or everyone). */
+ * otherwise a non-empty array of distinct enum values. Also reads
+ * `businessIdentifier` (absent, "kvk" or "rsin": mz_zgw_business). Anything
+ * else is refused with a message naming the field (a typo must not
+ * silently entitle no one, or everyone). */
 bool mz_zgw_subject_roles(const mz_json *s, mz_zgw_roles *out, char *err, size_t errlen);
 
 /* The owner of a zaak, built up from its rollen (possibly over several
- * pages). Holds a BSN: wipe it with mz_zgw_owner_clear. */
+ * pages). Holds a BSN or KVK number: wipe it with mz_zgw_owner_clear. */
 typedef struct mz_zgw_owner {
     int rank; /* position in the roles of the owner's role; roles->n = no owner (yet) */
-    char bsn[10];
+    mz_subject who;
 } mz_zgw_owner;
 
 void mz_zgw_owner_init(mz_zgw_owner *o, const mz_zgw_roles *roles);
 bool mz_zgw_owner_found(const mz_zgw_owner *o, const mz_zgw_roles *roles);
 void mz_zgw_owner_clear(mz_zgw_owner *o);
-/* Takes the entitled natural persons of an array of rollen into o: only
- * rollen of this zaak (their `zaak` field equals zaak_url), betrokkeneType
- * natuurlijk_persoon with a valid inpBsn, in one of the roles. The earliest
- * role wins, then the lowest BSN (one owner, whoever asks). rollen may be
- * NULL or not an array (nothing taken). */
+/* Takes the entitled subjects of an array of rollen into o: only rollen of
+ * this zaak (their `zaak` field equals zaak_url), in one of the roles, and
+ * of these betrokkeneTypes: natuurlijk_persoon with a valid inpBsn (a
+ * person); with roles->business set, vestiging with a valid kvkNummer, and
+ * (business "kvk" only) niet_natuurlijk_persoon whose innNnpId is a valid
+ * KVK number (a business). A business rol without a usable number names
+ * no one. The earliest role wins, then a person before a business, then
+ * the lowest number (one owner, whoever asks). rollen may be NULL or not an
+ * array (nothing taken). */
 void mz_zgw_owner_consider(mz_zgw_owner *o, const mz_zgw_roles *roles, const mz_json *rollen,
                            const char *zaak_url);
 /* The zaak's `_expand.rollen` when it holds all of its rollen (as many as

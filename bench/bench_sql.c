@@ -101,8 +101,9 @@ int main(int argc, char **argv)
                               org,
                               key,
                               "now()",
-                              "'success'"};
-        emit(mz_stmt_defs[MZ_STMT_PLOG_INSERT].sql, plog, 9);
+                              "'success'",
+                              "'bsn'"};
+        emit(mz_stmt_defs[MZ_STMT_PLOG_INSERT].sql, plog, 10);
         printf("COMMIT;\n");
         free(act_id);
         free(act_name);

@@ -56,7 +56,7 @@ static void write_link(mz_buf *b, const char *path, const mz_list_query *q, cons
         mz_buf_printf(b, "&cursor=%s", cursor);
 }
 
-bool mz_cases_list_build(mz_req *r, mz_db *rdb, mz_db *wdb, const char *bsn,
+bool mz_cases_list_build(mz_req *r, mz_db *rdb, mz_db *wdb, const mz_subject *subject,
                          const unsigned char key[MZ_PSEUDONYM_LEN], const mz_list_query *q,
                          bool professional, const char *self_path, mz_buf *out)
 {
@@ -95,7 +95,8 @@ bool mz_cases_list_build(mz_req *r, mz_db *rdb, mz_db *wdb, const char *bsn,
     mz_source_state sources[MZ_MAX_SOURCES];
     bool refreshed = false;
     int nsources =
-        rdb ? mz_refresh_subject(rdb, bsn, key, bsn && !q->cursor, sources, &refreshed) : -1;
+        rdb ? mz_refresh_subject(rdb, subject, key, subject && !q->cursor, sources, &refreshed)
+            : -1;
     mz_db *db = refreshed && wdb ? wdb : rdb;
     PGresult *res = nsources >= 0 ? MZ_DB_EXEC_BIN(db, MZ_STMT_CASES_LIST, vals, lens, fmts) : NULL;
     if (!mz_db_ok(res)) {

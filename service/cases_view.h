@@ -34,11 +34,11 @@ typedef struct mz_list_query {
 bool mz_list_query_check(mz_req *r, mz_list_query *q, bool body);
 
 /* The subject's cases (refreshing stale agencies first on the first page
- * when bsn is given). An agency filter naming no agency is 400. self_href
+ * when subject is given). An agency filter naming no agency is 400. self_href
  * is the path of the self link. Reads go to rdb (a replica, possibly),
  * except right after a refresh stored something: then to the primary wdb,
  * so the answer shows what was just fetched. */
-bool mz_cases_list_build(mz_req *r, mz_db *rdb, mz_db *wdb, const char *bsn,
+bool mz_cases_list_build(mz_req *r, mz_db *rdb, mz_db *wdb, const mz_subject *subject,
                          const unsigned char key[MZ_PSEUDONYM_LEN], const mz_list_query *q,
                          bool professional, const char *self_path, mz_buf *out);
 

@@ -75,6 +75,20 @@ void mz_pseudonym(const char *bsn, size_t len, unsigned char out[MZ_PSEUDONYM_LE
     mz_hmac_sha256(g_key, g_key_len, bsn, len, out);
 }
 
+size_t mz_pseudonym_message(mz_subject_kind k, const char *id, char out[16])
+{
+    int n = snprintf(out, 16, "%s%s", k == MZ_SUBJECT_KVK ? "kvk:" : "", id);
+    return n > 0 && n < 16 ? (size_t)n : 0;
+}
+
+void mz_pseudonym_subject(const mz_subject *s, unsigned char out[MZ_PSEUDONYM_LEN])
+{
+    char msg[16];
+    size_t n = mz_pseudonym_message(s->kind, s->id, msg);
+    mz_hmac_sha256(g_key, g_key_len, msg, n, out);
+    OPENSSL_cleanse(msg, sizeof msg);
+}
+
 void mz_random_bytes(void *out, size_t n)
 {
     if (RAND_bytes(out, (int)n) != 1)

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "subject.h"
+
 #define MZ_PSEUDONYM_LEN 32
 
 #define MZ_PSEUDONYM_KEY_MAX 1024
@@ -36,6 +38,17 @@ void mz_pseudonym_set_key(const unsigned char *key, size_t len);
 bool mz_pseudonym_ready(void);
 /* HMAC-SHA256(key, bsn). The caller checks the BSN first. */
 void mz_pseudonym(const char *bsn, size_t len, unsigned char out[MZ_PSEUDONYM_LEN]);
+/* The pseudonym of a subject (subject.h): for kind bsn exactly
+ * mz_pseudonym of the BSN (the pseudonyms stored before businesses existed
+ * stay valid: no re-keying); for kvk HMAC-SHA256(key, "kvk:" + KVK number).
+ * Why the prefix: the two kinds can never share a pseudonym, whatever the
+ * digits, and an 8-digit KVK number is not hashed like a (shorter) BSN.
+ * The vestiging is not part of it (subject.h). */
+void mz_pseudonym_subject(const mz_subject *s, unsigned char out[MZ_PSEUDONYM_LEN]);
+/* The message the pseudonym of kind k and id is the HMAC of, into
+ * out[16] (NUL-terminated); its length. Shared with `rekey`, which
+ * enumerates these messages. */
+size_t mz_pseudonym_message(mz_subject_kind k, const char *id, char out[16]);
 
 /* Cryptographically random bytes; aborts if the system has none. */
 void mz_random_bytes(void *out, size_t n);

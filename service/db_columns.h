@@ -123,7 +123,8 @@
     X(P, STARTED_AT, started_at)                                                                   \
     X(P, ORGANISATION, organisation)                                                               \
     X(P, ACTIVITY_ID, activity_id) X(P, ACTIVITY_NAME, activity_name) X(P, OUTCOME, outcome)
-#define MZ_COLS_CASE_GET_ANY(X, P) MZ_COLS_CASE(X, P) X(P, SUBJECT_KEY_HEX, subject_key_hex)
+#define MZ_COLS_CASE_GET_ANY(X, P)                                                                 \
+    MZ_COLS_CASE(X, P) X(P, SUBJECT_KEY_HEX, subject_key_hex) X(P, SUBJECT_KIND, subject_kind)
 
 /* Retention: every purge statement returns one row, the number of rows it
  * counted or deleted (maintenance reads them alike). */
@@ -133,9 +134,10 @@
 #define MZ_COLS_PURGE_PLOG(X, P)         MZ_COLS_PURGE_COUNT(X, P)
 #define MZ_COLS_PURGE_AUDIT(X, P)        MZ_COLS_PURGE_COUNT(X, P)
 #define MZ_COLS_PURGE_INBOX(X, P)        MZ_COLS_PURGE_COUNT(X, P)
-#define MZ_COLS_REKEY_SUBJECTS(X, P)     X(P, SUBJECT_KEY_HEX, subject_key_hex)
-#define MZ_COLS_REKEY_INBOX_PAGE(X, P)   X(P, ID, id) X(P, BODY, body)
-#define MZ_COLS_CASE_UPSERT_MANY(X, P)   X(P, ID, id)
+#define MZ_COLS_REKEY_SUBJECTS(X, P)                                                               \
+    X(P, SUBJECT_KEY_HEX, subject_key_hex) X(P, SUBJECT_KIND, subject_kind)
+#define MZ_COLS_REKEY_INBOX_PAGE(X, P) X(P, ID, id) X(P, BODY, body)
+#define MZ_COLS_CASE_UPSERT_MANY(X, P) X(P, ID, id)
 #define MZ_COLS_CASE_CONFLICT_RECORD_MANY(X, P)                                                    \
     X(P, CASE_ID, case_id) X(P, AGENCY_ID, agency_id) X(P, LAST_SOURCE, last_source)
 #define MZ_COLS_AGENCIES_TRUST(X, P)                                                               \

@@ -30,7 +30,8 @@
     "INSERT INTO cases (agency_id, external_id, subject_key, case_number, title, "                 \
     "case_type_code, case_type_label, status_group, status_text, status_changed_at, "              \
     "registered_on, planned_end_on, legal_deadline_on, closed_on, result_text, action_text, "      \
-    "action_url, action_due_on, deep_link_url, source_url, source_updated_at, last_source) "
+    "action_url, action_due_on, deep_link_url, source_url, source_updated_at, last_source, "       \
+    "subject_kind) "
 #define CASE_ON_CONFLICT                                                                           \
     "ON CONFLICT (agency_id, external_id) DO UPDATE SET "                                          \
     "subject_key = EXCLUDED.subject_key, case_number = EXCLUDED.case_number, "                     \
@@ -88,8 +89,8 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::status_group, $9, $10::timestamptz, $11::date, "
          "$12::date, $13::date, coalesce($14::date, CASE WHEN $8 IN ('closed', 'withdrawn') "
          "THEN ($10::timestamptz AT TIME ZONE 'Europe/Amsterdam')::date END), $15, $16, $17, "
-         "$18::date, $19, $20, $21::timestamptz, $22) " CASE_ON_CONFLICT,
-         22, true},
+         "$18::date, $19, $20, $21::timestamptz, $22, coalesce($23, 'bsn')) " CASE_ON_CONFLICT,
+         23, true},
     /* Only into the case of the record's own subject ($8): a record refused
      * as a conflict adds nothing to the owner's timeline. */
     [MZ_STMT_CASE_EVENT_INSERT] =
@@ -256,12 +257,13 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          1, true},
     [MZ_STMT_SUBJECT_REFRESH_RECORD] =
         {"subject_refresh_record",
-         "INSERT INTO subject_refresh (agency_id, subject_key, refreshed_at, attempted_at, ok) "
-         "VALUES ($1, $2, CASE WHEN $3::boolean THEN now() END, now(), $3::boolean) "
+         "INSERT INTO subject_refresh (agency_id, subject_key, refreshed_at, attempted_at, ok, "
+         "subject_kind) "
+         "VALUES ($1, $2, CASE WHEN $3::boolean THEN now() END, now(), $3::boolean, $4) "
          "ON CONFLICT (subject_key, agency_id) DO UPDATE SET attempted_at = now(), "
          "ok = EXCLUDED.ok, refreshed_at = coalesce(EXCLUDED.refreshed_at, "
          "subject_refresh.refreshed_at)",
-         3, true},
+         4, true},
     /* Acknowledged pushes. A duplicate (same agency and event id) changes
      * nothing and returns no row; the sender still gets its 2xx. */
     [MZ_STMT_INBOX_INSERT] = {"inbox_insert",
@@ -353,23 +355,24 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
     [MZ_STMT_PLOG_INSERT] = {"plog_insert",
                              "INSERT INTO processing_log (trace_id, span_id, parent_span_id, "
                              "activity_id, activity_name, organisation, subject_key, started_at, "
-                             "ended_at, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-                             "$8::timestamptz, clock_timestamp(), $9)",
-                             9, false},
+                             "ended_at, outcome, subject_kind) VALUES ($1, $2, $3, $4, $5, $6, "
+                             "$7, $8::timestamptz, clock_timestamp(), $9, $10)",
+                             10, false},
     /* The same plus the audit record, in one statement (atomic, one round
-     * trip): $10 actor kind, $11 actor id, $12 endpoint. The audit record
+     * trip): $11 actor kind, $12 actor id, $13 endpoint. The audit record
      * points at its processing-log record by that record's own id (006):
      * the trace id is the caller's and need not be unique. */
     [MZ_STMT_PLOG_AUDIT_INSERT] = {"plog_audit_insert",
                                    "WITH p AS (INSERT INTO processing_log (trace_id, span_id, "
                                    "parent_span_id, activity_id, activity_name, organisation, "
-                                   "subject_key, started_at, ended_at, outcome) VALUES ($1, $2, "
-                                   "$3, $4, $5, $6, $7, $8::timestamptz, clock_timestamp(), $9) "
+                                   "subject_key, started_at, ended_at, outcome, subject_kind) "
+                                   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, "
+                                   "clock_timestamp(), $9, $10) "
                                    "RETURNING id, trace_id) INSERT INTO audit_log ("
                                    "processing_log_id, trace_id, actor_kind, actor_id, "
-                                   "organisation, endpoint) SELECT id, trace_id, $10, $11, $6, "
-                                   "$12 FROM p",
-                                   12, false},
+                                   "organisation, endpoint) SELECT id, trace_id, $11, $12, $6, "
+                                   "$13 FROM p",
+                                   13, false},
     /* The citizen's view of who looked: $1 subject key, $2 the self-view
      * activity (left out), $3 before this id or NULL, $4 limit. */
     [MZ_STMT_ACCESS_LOG_LIST] = {"access_log_list",
@@ -383,8 +386,8 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
      * (binary-compatible hex) for the processing log. */
     [MZ_STMT_CASE_GET_ANY] = {"case_get_any",
                               "SELECT " CASE_COLUMNS
-                              ", encode(c.subject_key, 'hex') AS subject_key_hex "
-                              "FROM cases c JOIN agencies a ON a.id = c.agency_id "
+                              ", encode(c.subject_key, 'hex') AS subject_key_hex, "
+                              "c.subject_kind FROM cases c JOIN agencies a ON a.id = c.agency_id "
                               "WHERE c.id = $1::uuid",
                               1, true},
     /* Retention: $1 days. */
@@ -411,15 +414,19 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          "WITH d AS (DELETE FROM inbox WHERE processed_at < "
          "now() - $1::int * interval '1 day' RETURNING 1) SELECT count(*) AS rows FROM d",
          1, false},
-    /* Re-keying the pseudonyms: every key in use, then old ($1) -> new ($2). */
+    /* Re-keying the pseudonyms: every key in use with its subject kind
+     * (010; an event body stored before it has no "subjectKind": a
+     * person's), then old ($1) -> new ($2). */
     [MZ_STMT_REKEY_SUBJECTS] = {"rekey_subjects",
-                                "SELECT DISTINCT encode(k, 'hex') AS subject_key_hex FROM ("
-                                "SELECT subject_key FROM cases UNION "
-                                "SELECT subject_key FROM subject_refresh UNION "
-                                "SELECT subject_key FROM processing_log UNION "
-                                "SELECT decode(m[1], 'hex') FROM inbox, regexp_matches(body, "
-                                "'\"subjectKey\":\"([0-9a-f]{64})\"', 'g') m "
-                                "WHERE kind = 'event') s(k)",
+                                "SELECT DISTINCT encode(k, 'hex') AS subject_key_hex, "
+                                "kind AS subject_kind FROM ("
+                                "SELECT subject_key, subject_kind FROM cases UNION "
+                                "SELECT subject_key, subject_kind FROM subject_refresh UNION "
+                                "SELECT subject_key, subject_kind FROM processing_log UNION "
+                                "SELECT decode(m[1], 'hex'), coalesce(m[2], 'bsn') FROM inbox, "
+                                "regexp_matches(body, '\"subjectKey\":\"([0-9a-f]{64})\""
+                                "(?:,\"subjectKind\":\"(bsn|kvk)\")?', 'g') m "
+                                "WHERE kind = 'event') s(k, kind)",
                                 0, true},
     /* The mapping is applied in chunks: $1 old and $2 new pseudonyms as
      * parallel arrays of hex text (one round trip per chunk, not per
@@ -468,13 +475,14 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          "('closed', 'withdrawn') THEN (r.status_changed_at::timestamptz AT TIME ZONE "
          "'Europe/Amsterdam')::date END), r.result_text, r.action_text, r.action_url, "
          "r.action_due_on::date, r.deep_link_url, r.source_url, r.source_updated_at::timestamptz, "
-         "r.last_source FROM jsonb_to_recordset($1::jsonb) AS r(agency_id text, external_id text, "
+         "r.last_source, coalesce(r.subject_kind, 'bsn') FROM jsonb_to_recordset($1::jsonb) AS "
+         "r(agency_id text, external_id text, "
          "subject_key text, case_number text, title text, case_type_code text, "
          "case_type_label text, status_group text, status_text text, status_changed_at text, "
          "registered_on text, planned_end_on text, legal_deadline_on text, closed_on text, "
          "result_text text, action_text text, action_url text, action_due_on text, "
-         "deep_link_url text, source_url text, source_updated_at text, last_source "
-         "text) " CASE_ON_CONFLICT,
+         "deep_link_url text, source_url text, source_updated_at text, last_source text, "
+         "subject_kind text) " CASE_ON_CONFLICT,
          1, true},
     /* The batch's timeline entries (JSON array: agency_id, external_id and
      * case_event_insert's fields, plus n, their order), inserted in that

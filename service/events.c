@@ -131,7 +131,9 @@ static bool date_ok(ctx *c, const char *path, const char *d)
 }
 
 typedef struct fields {
-    const char *ref, *bsn, *subject_hex, *title, *case_number, *type_code, *type_label;
+    mz_subject subject;       /* as pushed (wiped after use) */
+    const char *subject_kind; /* stored form: "bsn" or "kvk" */
+    const char *ref, *subject_hex, *title, *case_number, *type_code, *type_label;
     const char *group, *text, *occurred, *registered, *planned, *deadline, *closed;
     const char *action_text, *action_url, *action_due, *result, *link;
 } fields;
@@ -207,20 +209,24 @@ static bool check_ok(ctx *c, const field_def *d, const char *v)
     return true;
 }
 
-/* The subject: a BSN as pushed (11-proof), or its pseudonym once stored. */
+/* The subject as pushed: "subject" {kind, id, vestiging?} or the older
+ * "bsn" (11-proof); both at once must agree (subject.h, mz_subject_of).
+ * Once stored: its pseudonym and kind ("subjectKind", absent in bodies
+ * stored before subjects had kinds: "bsn"). */
 static bool read_subject(ctx *c, const mz_json *e, bool stored, fields *f)
 {
     if (stored) {
         if (!str(c, e, "subjectKey", "subjectKey", true, 64, &f->subject_hex) ||
             strlen(f->subject_hex) != 64)
             return fail(c, "subjectKey", "must be 64 hex digits");
+        if (!str(c, e, "subjectKind", "subjectKind", false, 3, &f->subject_kind))
+            return false;
+        mz_subject_kind k;
+        if (f->subject_kind && !mz_subject_kind_parse(f->subject_kind, strlen(f->subject_kind), &k))
+            return fail(c, "subjectKind", "must be bsn or kvk");
         return true;
     }
-    if (!str(c, e, "bsn", "bsn", true, 9, &f->bsn))
-        return false;
-    if (!mz_bsn_valid(f->bsn, strlen(f->bsn)))
-        return fail(c, "bsn", "is not a valid BSN (9 digits passing the 11-proof)");
-    return true;
+    return mz_subject_of(e, &f->subject, c->where, c->err, c->errlen);
 }
 
 static bool read_event(ctx *c, const mz_json *e, bool stored, fields *f)
@@ -296,7 +302,7 @@ static size_t put_entry(mz_buf *b, const fields *f, size_t i, bool *first)
 static void write_canonical(mz_buf *b, const fields *f)
 {
     unsigned char key[MZ_PSEUDONYM_LEN];
-    mz_pseudonym(f->bsn, 9, key);
+    mz_pseudonym_subject(&f->subject, key);
     char hex[65];
     static const char hx[] = "0123456789abcdef";
     for (int i = 0; i < MZ_PSEUDONYM_LEN; i++) {
@@ -308,6 +314,7 @@ static void write_canonical(mz_buf *b, const fields *f)
     mz_buf_putc(b, '{');
     put(b, "caseReference", f->ref, &first);
     put(b, "subjectKey", hex, &first);
+    put(b, "subjectKind", mz_subject_kind_name(f->subject.kind), &first);
     for (size_t i = 0; i < N_FIELDS;)
         i = put_entry(b, f, i, &first);
     mz_buf_putc(b, '}');
@@ -360,6 +367,7 @@ bool mz_events_accept(const char *body, size_t len, mz_buf *out, size_t *count, 
                 mz_buf_putc(out, ',');
             write_canonical(out, &f);
         }
+        mz_subject_wipe(&f.subject);
     }
     mz_buf_putc(out, ']');
     mz_json_free(d);
@@ -417,6 +425,7 @@ bool mz_events_replay(const char *agency_id, const char *event_id, const char *s
             .source = "webhook",
             .events = &ev,
             .n_events = 1,
+            .subject_kind = f.subject_kind ? f.subject_kind : "bsn",
         };
         for (int k = 0; k < MZ_PSEUDONYM_LEN; k++) {
             int hi = mz_hexval(f.subject_hex[2 * k]), lo = mz_hexval(f.subject_hex[2 * k + 1]);

@@ -3,17 +3,21 @@
  * document as CaseEvent) and its canonical inbox form.
  *
  * An agency pushes one event object, or an array of 1..100 of them:
- *   caseReference*, bsn*, title*, status{group*, text*}, occurredAt*,
+ *   caseReference*, subject{kind*, id*, vestiging}* | bsn*, title*,
+ *   status{group*, text*}, occurredAt*,
  *   caseNumber, caseType{code, label}, dates{registered, plannedEnd,
  *   legalDeadline, closed}, actionRequired{text*, url, dueDate}, result,
  *   link                                                     (* required)
  * Everything is validated before we acknowledge (400 naming the field);
- * unknown members are ignored (tolerant reader).
+ * unknown members are ignored (tolerant reader). The subject is a person
+ * (kind "bsn") or a business (kind "kvk", subject.h); "bsn" is the older
+ * way to name a person and stays accepted; given both, they must agree.
  *
  * Why a canonical form: the inbox keeps what we acknowledged so that it
  * can be processed (and re-processed) later, but it must not keep the BSN.
- * mz_events_accept re-serialises the validated events with the BSN replaced
- * by its pseudonym ("subjectKey", hex) and unknown members dropped; the
+ * mz_events_accept re-serialises the validated events with the subject
+ * replaced by its pseudonym ("subjectKey", hex) and its kind
+ * ("subjectKind"), unknown members dropped; the
  * processor replays that form with mz_events_replay.
  *
  * Ownership: out buffers are the caller's; records passed to the callback

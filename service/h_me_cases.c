@@ -48,15 +48,19 @@ void mz_h_me_cases_list(mz_req *r)
     }
     if (!mz_list_query_check(r, &q, false))
         return;
+    /* The citizen's token names a person (auth.c checks the BSN). */
+    mz_subject who;
+    (void)mz_subject_bsn(&who, r->principal.bsn, 9);
     unsigned char key[MZ_PSEUDONYM_LEN];
-    mz_pseudonym(r->principal.bsn, 9, key);
+    mz_pseudonym_subject(&who, key);
     mz_trace t;
     mz_trace_begin(r, &t);
     mz_db *db = mz_db_thread(), *rdb = mz_db_thread_read();
     mz_buf b = MZ_BUF_INIT;
-    if (!mz_cases_list_build(r, rdb, db, r->principal.bsn, key, &q, false, "/api/v1/me/cases",
-                             &b) ||
-        !log_self(r, db, &t, key, "success")) {
+    bool ok = mz_cases_list_build(r, rdb, db, &who, key, &q, false, "/api/v1/me/cases", &b) &&
+              log_self(r, db, &t, key, "success");
+    mz_subject_wipe(&who);
+    if (!ok) {
         mz_buf_free(&b);
         return;
     }

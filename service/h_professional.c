@@ -1,9 +1,12 @@
 /*
  * h_professional.c — a professional (token roles contain "professional")
- * looks up a citizen's cases to answer their question in one go:
- *   POST /api/v1/cases/search  {"bsn", "purpose", [status, agency, pageSize, cursor]}
+ * looks up a citizen's or a business's cases to answer their question in
+ * one go:
+ *   POST /api/v1/cases/search  {"subject": {"kind", "id"} | "bsn", "purpose",
+ *                               [status, agency, pageSize, cursor]}
  *   GET  /api/v1/cases/{caseId}?purpose=...
- * The BSN only ever travels in the POST body. `purpose` must be one of the
+ * The subject (a BSN or a KVK number, subject.h) only ever travels in the
+ * POST body; `bsn` is the older form of {"kind": "bsn", "id": ...}. `purpose` must be one of the
  * configured processing activities. Every look-up writes a processing-log
  * record (the subject as pseudonym, the purpose) and an audit record (the
  * employee, `sub`), both before the answer goes out — or the answer is 503.
@@ -23,13 +26,14 @@
 #include "plog.h"
 
 static bool log_professional(mz_req *r, mz_db *db, const mz_trace *t, const mz_activity *a,
-                             const unsigned char *key, const char *outcome)
+                             const unsigned char *key, const char *kind, const char *outcome)
 {
     mz_plog_entry e = {.trace = t,
                        .activity = a,
                        .organisation =
                            r->principal.org[0] ? r->principal.org : g_mz_config.organisation,
                        .subject_key = key,
+                       .subject_kind = kind,
                        .started_at = r->started_at,
                        .outcome = outcome,
                        .actor_kind = "professional",
@@ -76,37 +80,42 @@ void mz_h_cases_search(mz_req *r)
         r->body_len ? mz_json_parse(r->body, r->body_len, &lim, perr, sizeof perr) : NULL;
     if (!d || mz_json_root(d)->type != MZ_JSON_OBJECT) {
         mz_json_free(d);
-        body_problem(r, "the body must be a JSON object {\"bsn\": ..., \"purpose\": ...}");
+        body_problem(r, "the body must be a JSON object {\"subject\": {\"kind\": ..., \"id\": "
+                        "...}, \"purpose\": ...}");
         return;
     }
     const mz_json *root = mz_json_root(d);
-    static const char *const allowed[] = {"bsn",    "purpose",  "status",
+    static const char *const allowed[] = {"bsn",    "subject",  "purpose", "status",
                                           "agency", "pageSize", "cursor"};
     for (const mz_json *m = root->u.kids.first; m; m = m->next) {
         bool ok = false;
         for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
             ok = ok || strcmp(m->key, allowed[i]) == 0;
         bool is_int = strcmp(m->key, "pageSize") == 0;
-        if (!ok || (is_int ? m->type != MZ_JSON_NUMBER : m->type != MZ_JSON_STRING)) {
+        bool is_obj = strcmp(m->key, "subject") == 0;
+        mz_json_type want = is_int ? MZ_JSON_NUMBER : is_obj ? MZ_JSON_OBJECT : MZ_JSON_STRING;
+        if (!ok || m->type != want) {
             char msg[160];
             snprintf(msg, sizeof msg, "%s: %s", mz_safe_echo(m->key),
-                     ok ? (is_int ? "must be an integer" : "must be a string")
+                     ok ? (is_int   ? "must be an integer"
+                           : is_obj ? "must be an object {\"kind\", \"id\"}"
+                                    : "must be a string")
                         : "is not a member of a search");
             mz_json_free(d);
             body_problem(r, msg);
             return;
         }
     }
-    size_t blen;
-    const char *bsn = mz_json_string(mz_json_get(root, "bsn"), &blen);
-    if (!bsn || !mz_bsn_valid(bsn, blen)) {
+    mz_subject who;
+    char serr[160];
+    if (!mz_subject_of(root, &who, "", serr, sizeof serr)) {
         mz_json_free(d);
-        body_problem(r, bsn ? "bsn: is not a valid BSN (9 digits passing the 11-proof)"
-                            : "bsn: is required");
+        body_problem(r, serr);
         return;
     }
     const mz_activity *a = purpose_of(r, mz_json_string(mz_json_get(root, "purpose"), NULL), true);
     if (!a) {
+        mz_subject_wipe(&who);
         mz_json_free(d);
         return;
     }
@@ -120,20 +129,19 @@ void mz_h_cases_search(mz_req *r)
                        size >= 1 && size <= MZ_PAGE_MAX ? (int)size : 0,
                        {0, ""}};
     if (!mz_list_query_check(r, &q, true)) {
+        mz_subject_wipe(&who);
         mz_json_free(d);
         return;
     }
-    char who[10];
-    memcpy(who, bsn, 10);
     unsigned char key[MZ_PSEUDONYM_LEN];
-    mz_pseudonym(who, 9, key);
+    mz_pseudonym_subject(&who, key);
     mz_trace t;
     mz_trace_begin(r, &t);
     mz_db *db = mz_db_thread(), *rdb = mz_db_thread_read();
     mz_buf b = MZ_BUF_INIT;
-    bool ok = mz_cases_list_build(r, rdb, db, who, key, &q, true, "/api/v1/cases/search", &b) &&
-              log_professional(r, db, &t, a, key, "success");
-    memset(who, 0, sizeof who);
+    bool ok = mz_cases_list_build(r, rdb, db, &who, key, &q, true, "/api/v1/cases/search", &b) &&
+              log_professional(r, db, &t, a, key, mz_subject_kind_name(who.kind), "success");
+    mz_subject_wipe(&who);
     mz_json_free(d);
     if (!ok) {
         mz_buf_free(&b);
@@ -174,7 +182,8 @@ void mz_h_cases_get(mz_req *r)
         key[i] = (unsigned char)(mz_hexval(hex[2 * i]) << 4 | mz_hexval(hex[2 * i + 1]));
     mz_buf b = MZ_BUF_INIT;
     bool ok = mz_case_detail_build(r, rdb, res, true, &b) &&
-              log_professional(r, db, &t, a, key, "success");
+              log_professional(r, db, &t, a, key,
+                               PQgetvalue(res, 0, MZ_COL_CASE_GET_ANY_SUBJECT_KIND), "success");
     PQclear(res);
     if (!ok) {
         mz_buf_free(&b);

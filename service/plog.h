@@ -46,6 +46,7 @@ typedef struct mz_plog_entry {
     const mz_activity *activity;
     const char *organisation;
     const unsigned char *subject_key; /* MZ_PSEUDONYM_LEN bytes */
+    const char *subject_kind;         /* "bsn" or "kvk"; NULL = "bsn" */
     const char *started_at;           /* timestamptz text */
     const char *outcome;              /* success, not_found, error */
     /* the actor, for the audit record; NULL kind = the citizen themself

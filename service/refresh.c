@@ -49,7 +49,7 @@ typedef struct group {
 typedef struct job {
     group *g;
     const mz_agency *agency;
-    char bsn[10];
+    mz_subject subject; /* wiped when the job ends */
     unsigned char key[MZ_PSEUDONYM_LEN];
     int64_t deadline_ms;
     bool done, ok;    /* under g->mu */
@@ -81,13 +81,14 @@ static void *job_main(void *arg)
         mz_store_sink sink;
         mz_store_sink_init(&sink, db, &rep);
         char err[256] = "";
-        st = j->agency->ops->refresh_subject(j->agency->state, &sink.sink, j->bsn, j->deadline_ms,
-                                             err, sizeof err);
+        st = j->agency->ops->refresh_subject(j->agency->state, &sink.sink, &j->subject,
+                                             j->deadline_ms, err, sizeof err);
         ok = mz_store_sink_finish(&sink, st == MZ_ADAPTER_OK) && st == MZ_ADAPTER_OK;
         mz_sync_record_skips(db, j->agency->id, &rep); /* e.g. other people's zaken refused */
-        const char *v[3] = {j->agency->id, (const char *)j->key, ok ? "true" : "false"};
-        const int lens[3] = {0, MZ_PSEUDONYM_LEN, 0};
-        const int fmts[3] = {0, 1, 0};
+        const char *v[4] = {j->agency->id, (const char *)j->key, ok ? "true" : "false",
+                            mz_subject_kind_name(j->subject.kind)};
+        const int lens[4] = {0, MZ_PSEUDONYM_LEN, 0, 0};
+        const int fmts[4] = {0, 1, 0, 0};
         PQclear(MZ_DB_EXEC_BIN(db, MZ_STMT_SUBJECT_REFRESH_RECORD, v, lens, fmts));
         if (!ok) {
             mz_logline l;
@@ -98,7 +99,7 @@ static void *job_main(void *arg)
             mz_log_end(&l);
         }
     }
-    memset(j->bsn, 0, sizeof j->bsn);
+    mz_subject_wipe(&j->subject);
     group *g = j->g;
     pthread_mutex_lock(&g->mu);
     j->ok = ok;
@@ -159,7 +160,7 @@ static bool read_source(const PGresult *r, int i, mz_source_state *s, const mz_a
 /* Step 2: asks agency a for the subject's cases in a background thread,
  * within the in-flight limit; the job reports to group *gp (created on
  * first use). NULL when no job was started. */
-static job *start_job(group **gp, const mz_agency *a, const char *bsn,
+static job *start_job(group **gp, const mz_agency *a, const mz_subject *subject,
                       const unsigned char key[MZ_PSEUDONYM_LEN], int64_t now_ms, int slot)
 {
     if (atomic_fetch_add(&g_inflight, 1) >= g_mz_config.refresh_max_inflight) {
@@ -177,7 +178,7 @@ static job *start_job(group **gp, const mz_agency *a, const char *bsn,
     job *j = mz_xcalloc(1, sizeof *j);
     j->g = g;
     j->agency = a;
-    memcpy(j->bsn, bsn, 9);
+    j->subject = *subject;
     memcpy(j->key, key, MZ_PSEUDONYM_LEN);
     j->deadline_ms = now_ms + BACKGROUND_BUDGET_MS;
     j->slot = slot;
@@ -198,7 +199,7 @@ static job *start_job(group **gp, const mz_agency *a, const char *bsn,
     g->pending--;
     pthread_mutex_unlock(&g->mu);
     atomic_fetch_sub(&g_inflight, 1);
-    memset(j->bsn, 0, sizeof j->bsn);
+    mz_subject_wipe(&j->subject);
     free(j);
     return NULL;
 }
@@ -244,8 +245,9 @@ static void collect_jobs(group *g, job *jobs[], int n, mz_source_state *out, boo
     group_release(g);
 }
 
-int mz_refresh_subject(mz_db *db, const char *bsn, const unsigned char key[MZ_PSEUDONYM_LEN],
-                       bool refresh, mz_source_state *out, bool *refreshed)
+int mz_refresh_subject(mz_db *db, const mz_subject *subject,
+                       const unsigned char key[MZ_PSEUDONYM_LEN], bool refresh,
+                       mz_source_state *out, bool *refreshed)
 {
     *refreshed = false;
     const char *v[1] = {(const char *)key};
@@ -265,8 +267,8 @@ int mz_refresh_subject(mz_db *db, const char *bsn, const unsigned char key[MZ_PS
     for (int i = 0; i < n; i++) {
         const mz_agency *a = NULL;
         bool old = read_source(r, i, &out[i], &a);
-        if (refresh && old && a && a->state && a->ops->refresh_subject)
-            jobs[i] = start_job(&g, a, bsn, key, now_ms, i);
+        if (refresh && subject && old && a && a->state && a->ops->refresh_subject)
+            jobs[i] = start_job(&g, a, subject, key, now_ms, i);
     }
     PQclear(r);
     if (g)

@@ -43,13 +43,15 @@ typedef struct mz_source_state {
 
 #define MZ_MAX_SOURCES 64
 
-/* Refreshes what is stale for this citizen (when `refresh` is true), then
+/* Refreshes what is stale for this subject (when `refresh` is true and
+ * subject, whose pseudonym key is, is given: a person or a business), then
  * reports each enabled agency's freshness into out (up to MZ_MAX_SOURCES).
  * Returns the number of entries, or -1 when the database is unavailable;
  * *refreshed says whether an agency's answer was stored just now (a reader
  * on a replica should then read from the primary). */
-int mz_refresh_subject(mz_db *db, const char *bsn, const unsigned char key[MZ_PSEUDONYM_LEN],
-                       bool refresh, mz_source_state *out, bool *refreshed);
+int mz_refresh_subject(mz_db *db, const mz_subject *subject,
+                       const unsigned char key[MZ_PSEUDONYM_LEN], bool refresh,
+                       mz_source_state *out, bool *refreshed);
 
 const char *mz_freshness_name(mz_freshness f);
 

@@ -4,7 +4,11 @@
  *
  * rekey enumerates candidate BSNs: for each 8-digit start there is at most
  * one check digit that passes the 11-proof, so the ~9.1 * 10^7 valid BSNs
- * are visited without testing 10^9 strings. HMAC-SHA256 is computed with
+ * are visited without testing 10^9 strings. Businesses (subject kind kvk,
+ * 010) are enumerated apart, as the messages "kvk:" + 8 digits (10^8 - 1
+ * of them, crypto.h mz_pseudonym_message), and only when a kvk pseudonym
+ * is in use: each pseudonym's kind is stored beside it, so each is looked
+ * for among its own kind's numbers only. HMAC-SHA256 is computed with
  * the key blocks absorbed once (RFC 2104: inner and outer digest states
  * after K0^ipad and K0^opad), so a candidate costs two SHA-256 compressions
  * and two state copies. The pseudonyms in use sit in an open-addressing
@@ -130,6 +134,7 @@ typedef struct rk_subject {
     unsigned char old_key[SHA_LEN];
     unsigned char new_key[SHA_LEN]; /* valid once matched */
     atomic_int matched;
+    mz_subject_kind kind;
 } rk_subject;
 
 typedef struct rk_slot {
@@ -140,6 +145,7 @@ typedef struct rk_slot {
 typedef struct rk_set {
     rk_subject *s;
     size_t n;
+    size_t n_kind[2]; /* by mz_subject_kind */
     rk_slot *slots;
     size_t mask;
 } rk_set;
@@ -225,6 +231,12 @@ static bool load_subjects(mz_db *db, rk_set *set)
         }
         if (set_find(set, s->old_key)) /* DISTINCT already; be safe */
             continue;
+        const char *kind = PQgetvalue(r, (int)i, MZ_COL_REKEY_SUBJECTS_SUBJECT_KIND);
+        if (!mz_subject_kind_parse(kind, strlen(kind), &s->kind)) {
+            bad++;
+            continue;
+        }
+        set->n_kind[s->kind]++;
         atomic_init(&s->matched, 0);
         size_t j = (size_t)tag_of(s->old_key) & set->mask;
         while (set->slots[j].idx1)
@@ -250,7 +262,8 @@ static bool load_subjects(mz_db *db, rk_set *set)
 
 typedef struct rk_job {
     rk_set *set;
-    uint64_t first;       /* the first 8-digit start */
+    mz_subject_kind kind; /* whose numbers: BSNs or KVK numbers */
+    uint64_t first;       /* the first 8-digit start (a KVK number: all of it) */
     uint64_t count;       /* how many 8-digit starts */
     int check;            /* the required check digit (a 9-digit prefix), or -1 */
     atomic_ullong next;   /* offset of the next chunk to take */
@@ -276,7 +289,11 @@ static void *worker_main(void *arg)
 {
     rk_worker *w = arg;
     rk_job *job = w->job;
-    char bsn[9];
+    /* The message: 9 BSN digits, or "kvk:" and 8 digits (crypto.h). */
+    char msg[16] = "kvk:";
+    const bool kvk = job->kind == MZ_SUBJECT_KVK;
+    char *digits = kvk ? msg + 4 : msg;
+    const size_t msg_len = kvk ? 12 : 9;
     unsigned char mid[SHA_LEN], mac[SHA_LEN];
     unsigned long long hashed = 0;
     while (!atomic_load_explicit(&job->stop, memory_order_relaxed)) {
@@ -290,36 +307,42 @@ static void *worker_main(void *arg)
             for (int i = 7; i >= 0; i--) {
                 int d = (int)(x % 10);
                 x /= 10;
-                bsn[i] = (char)('0' + d);
+                digits[i] = (char)('0' + d);
                 sum += d * (9 - i);
             }
-            int c = sum % 11; /* 9*d1 + ... + 2*d8 - d9 divisible by 11 */
-            if (c == 10 || (job->check >= 0 && c != job->check) || (v == 0 && c == 0))
-                continue;
-            bsn[8] = (char)('0' + c);
+            if (kvk) {
+                if (v == 0) /* 00000000 is no KVK number (subject.h) */
+                    continue;
+            } else {
+                int c = sum % 11; /* 9*d1 + ... + 2*d8 - d9 divisible by 11 */
+                if (c == 10 || (job->check >= 0 && c != job->check) || (v == 0 && c == 0))
+                    continue;
+                digits[8] = (char)('0' + c);
+            }
             hashed++;
-            if (!hmac_fast(&w->old_k, w->tmp, bsn, 9, mid, mac)) {
+            if (!hmac_fast(&w->old_k, w->tmp, msg, msg_len, mid, mac)) {
                 atomic_store(&job->failed, true);
                 atomic_store(&job->stop, true);
                 break;
             }
             rk_subject *sub = set_find(job->set, mac);
             int expected = 0;
-            if (!sub || !atomic_compare_exchange_strong(&sub->matched, &expected, 1))
+            if (!sub || sub->kind != job->kind ||
+                !atomic_compare_exchange_strong(&sub->matched, &expected, 1))
                 continue;
-            if (!hmac_fast(&w->new_k, w->tmp, bsn, 9, mid, sub->new_key)) {
+            if (!hmac_fast(&w->new_k, w->tmp, msg, msg_len, mid, sub->new_key)) {
                 atomic_store(&sub->matched, 0);
                 atomic_store(&job->failed, true);
                 atomic_store(&job->stop, true);
                 break;
             }
-            if (atomic_fetch_add(&job->matched, 1) + 1 == job->set->n)
-                atomic_store(&job->stop, true); /* every pseudonym in use found */
+            if (atomic_fetch_add(&job->matched, 1) + 1 == job->set->n_kind[job->kind])
+                atomic_store(&job->stop, true); /* every pseudonym of the kind found */
         }
         atomic_fetch_add(&job->done, e - s);
     }
     atomic_fetch_add(&job->hashed, hashed);
-    OPENSSL_cleanse(bsn, sizeof bsn);
+    OPENSSL_cleanse(msg, sizeof msg);
     OPENSSL_cleanse(mid, sizeof mid);
     OPENSSL_cleanse(mac, sizeof mac);
     pthread_mutex_lock(&job->mu);
@@ -364,7 +387,8 @@ static bool enumerate(rk_job *job, const hmac_pre *old_k, const hmac_pre *new_k,
 
     mz_logline l;
     mz_log_begin(&l, MZ_LOG_INFO, "rekey enumeration started");
-    mz_log_int(&l, "in_use", (int64_t)job->set->n);
+    mz_log_str(&l, "kind", mz_subject_kind_name(job->kind));
+    mz_log_int(&l, "in_use", (int64_t)job->set->n_kind[job->kind]);
     mz_log_int(&l, "threads", (int64_t)nthreads);
     mz_log_end(&l);
 
@@ -387,7 +411,7 @@ static bool enumerate(rk_job *job, const hmac_pre *old_k, const hmac_pre *new_k,
         mz_log_begin(&l, MZ_LOG_INFO, "rekey progress");
         mz_log_int(&l, "percent", (int64_t)(job->count ? done * 100 / job->count : 100));
         mz_log_int(&l, "matched", (int64_t)atomic_load(&job->matched));
-        mz_log_int(&l, "in_use", (int64_t)job->set->n);
+        mz_log_int(&l, "in_use", (int64_t)job->set->n_kind[job->kind]);
         mz_log_int(&l, "elapsed_s", (int64_t)(now_s() - t0));
         mz_log_end(&l);
     }
@@ -574,13 +598,23 @@ static int rekey_usage(const char *why)
     if (why)
         fprintf(stderr, "%s\n", why);
     fprintf(stderr, "usage: mijnzaken rekey --old-key-file FILE [--new-key-file FILE] "
-                    "[--bsn-prefix DIGITS]\n");
+                    "[--bsn-prefix DIGITS] [--kvk-prefix DIGITS]\n");
     return 2;
 }
 
 typedef struct rk_options {
-    const char *old_file, *new_file, *prefix;
+    const char *old_file, *new_file, *prefix, *kvk_prefix;
 } rk_options;
+
+/* At most max ASCII digits. */
+static bool digits_upto(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    bool ok = n <= max;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = s[i] >= '0' && s[i] <= '9';
+    return ok;
+}
 
 /* Step 1: the command line. 0, or the exit status of a usage error. */
 static int parse_options(int argc, char **argv, rk_options *o)
@@ -588,10 +622,11 @@ static int parse_options(int argc, char **argv, rk_options *o)
     o->old_file = NULL;
     o->new_file = g_mz_config.pseudonym_key_file;
     o->prefix = "";
+    o->kvk_prefix = "";
     for (int i = 0; i < argc; i++) {
         const char *opt = argv[i];
         bool known = strcmp(opt, "--old-key-file") == 0 || strcmp(opt, "--new-key-file") == 0 ||
-                     strcmp(opt, "--bsn-prefix") == 0;
+                     strcmp(opt, "--bsn-prefix") == 0 || strcmp(opt, "--kvk-prefix") == 0;
         if (!known) {
             fprintf(stderr, "unknown option %s\n", opt);
             return rekey_usage(NULL);
@@ -605,6 +640,8 @@ static int parse_options(int argc, char **argv, rk_options *o)
             o->old_file = v;
         else if (strcmp(opt, "--new-key-file") == 0)
             o->new_file = v;
+        else if (strcmp(opt, "--kvk-prefix") == 0)
+            o->kvk_prefix = v;
         else
             o->prefix = v;
     }
@@ -612,12 +649,10 @@ static int parse_options(int argc, char **argv, rk_options *o)
         return rekey_usage("rekey needs --old-key-file");
     if (!o->new_file || !*o->new_file)
         return rekey_usage("rekey needs --new-key-file (or MZ_PSEUDONYM_KEY_FILE)");
-    size_t plen = strlen(o->prefix);
-    bool digits = plen <= 9;
-    for (size_t i = 0; digits && i < plen; i++)
-        digits = o->prefix[i] >= '0' && o->prefix[i] <= '9';
-    if (!digits)
+    if (!digits_upto(o->prefix, 9))
         return rekey_usage("--bsn-prefix must be at most 9 digits");
+    if (!digits_upto(o->kvk_prefix, 8))
+        return rekey_usage("--kvk-prefix must be at most 8 digits");
     return 0;
 }
 
@@ -668,24 +703,33 @@ static void prefix_range(const char *prefix, uint64_t *first, uint64_t *count, i
     *check = plen == 9 ? prefix[8] - '0' : -1;
 }
 
-/* Step 4: enumerates the candidates of the prefix on all cores, matching
- * the pseudonyms in set. *matched: how many were found. False (logged)
- * when the enumeration failed. */
-static bool find_matches(rk_set *set, const char *prefix, const hmac_pre *old_k,
-                         const hmac_pre *new_k, double t0, size_t *matched)
+/* Step 4: enumerates the candidates of the prefix (BSNs or KVK numbers,
+ * by kind) on all cores, matching the pseudonyms of that kind in set.
+ * *matched: how many were found. False (logged) when the enumeration
+ * failed. */
+static bool find_matches(rk_set *set, mz_subject_kind kind, const char *prefix,
+                         const hmac_pre *old_k, const hmac_pre *new_k, double t0, size_t *matched)
 {
     rk_job *job = mz_xcalloc(1, sizeof *job);
     pthread_mutex_init(&job->mu, NULL);
     pthread_cond_init(&job->cv, NULL);
     job->set = set;
-    prefix_range(prefix, &job->first, &job->count, &job->check);
+    job->kind = kind;
+    /* A KVK number is 8 digits: its prefix range is that of a BSN's first
+     * eight, without a check digit. */
+    char kvk_prefix[9];
+    if (kind == MZ_SUBJECT_KVK)
+        snprintf(kvk_prefix, sizeof kvk_prefix, "%.8s", prefix);
+    prefix_range(kind == MZ_SUBJECT_KVK ? kvk_prefix : prefix, &job->first, &job->count,
+                 &job->check);
     bool ok = enumerate(job, old_k, new_k, t0);
     *matched = atomic_load(&job->matched);
     mz_logline l;
     mz_log_begin(&l, MZ_LOG_INFO, "rekey enumeration finished");
+    mz_log_str(&l, "kind", mz_subject_kind_name(kind));
     mz_log_int(&l, "candidates", (int64_t)atomic_load(&job->hashed));
     mz_log_int(&l, "matched", (int64_t)*matched);
-    mz_log_int(&l, "in_use", (int64_t)set->n);
+    mz_log_int(&l, "in_use", (int64_t)set->n_kind[kind]);
     mz_log_int(&l, "elapsed_ms", (int64_t)((now_s() - t0) * 1000));
     mz_log_end(&l);
     pthread_cond_destroy(&job->cv);
@@ -718,8 +762,14 @@ int mz_cmd_rekey(int argc, char **argv)
     db = mz_db_connect_config();
     if (!db || !load_subjects(db, &set))
         goto out;
-    if (set.n > 0 && !find_matches(&set, o.prefix, &old_k, &new_k, t0, &matched))
-        goto out;
+    for (int k = MZ_SUBJECT_BSN; k <= MZ_SUBJECT_KVK; k++) {
+        size_t m = 0;
+        if (set.n_kind[k] > 0 &&
+            !find_matches(&set, (mz_subject_kind)k, k == MZ_SUBJECT_KVK ? o.kvk_prefix : o.prefix,
+                          &old_k, &new_k, t0, &m))
+            goto out;
+        matched += m;
+    }
     if (matched > 0 && !apply_mapping(db, &set, t0))
         goto out;
     printf("rekey: %zu pseudonyms re-keyed (%zu in use, %zu not matched: left as they are), "

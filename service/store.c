@@ -43,6 +43,7 @@ const mz_case_field mz_case_fields[MZ_CASE_NFIELDS] = {
     F(source_url, "source_url", "sourceUrl", 2000, MZ_FIELD_TEXT),
     F(source_updated_at, "source_updated_at", "sourceUpdatedAt", 64, MZ_FIELD_REQUIRED),
     F(source, "last_source", "source", 0, MZ_FIELD_SOURCE),
+    F(subject_kind, "subject_kind", "subjectKind", 3, MZ_FIELD_SUBJECT_KIND),
 #undef F
 };
 
@@ -102,6 +103,10 @@ static bool validate(const mz_case_record *c, char *err, size_t errlen)
     if (!c->source ||
         (strcmp(c->source, "poll") && strcmp(c->source, "webhook") && strcmp(c->source, "seed"))) {
         snprintf(err, errlen, "source must be poll, webhook or seed");
+        return false;
+    }
+    if (c->subject_kind && strcmp(c->subject_kind, "bsn") && strcmp(c->subject_kind, "kvk")) {
+        snprintf(err, errlen, "subjectKind must be bsn or kvk");
         return false;
     }
     for (size_t i = 0; i < c->n_events; i++) {

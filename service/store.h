@@ -64,6 +64,10 @@ typedef struct mz_case_record {
     const char *source;            /* "poll", "webhook" or "seed" */
     const mz_case_event *events;
     size_t n_events;
+    /* The kind of subject subject_key is the pseudonym of: "bsn" or "kvk"
+     * (subject.h); NULL means "bsn". Written with a new case, never
+     * changed (a case never changes owner). */
+    const char *subject_kind;
 } mz_case_record;
 
 /* The fields of a record, as one table (store.c): the column each is
@@ -75,7 +79,8 @@ typedef enum mz_case_field_kind {
     MZ_FIELD_REQUIRED,     /* the same, required and not empty */
     MZ_FIELD_SUBJECT_KEY,  /* the pseudonym (binary, MZ_PSEUDONYM_LEN bytes) */
     MZ_FIELD_STATUS_GROUP, /* one of the status groups (status.h) */
-    MZ_FIELD_SOURCE        /* "poll", "webhook" or "seed" */
+    MZ_FIELD_SOURCE,       /* "poll", "webhook" or "seed" */
+    MZ_FIELD_SUBJECT_KIND  /* "bsn", "kvk" or NULL (= "bsn") */
 } mz_case_field_kind;
 
 typedef struct mz_case_field {
@@ -86,7 +91,7 @@ typedef struct mz_case_field {
     mz_case_field_kind kind;
 } mz_case_field;
 
-#define MZ_CASE_NFIELDS 22
+#define MZ_CASE_NFIELDS 23
 extern const mz_case_field mz_case_fields[MZ_CASE_NFIELDS];
 
 typedef enum mz_upsert_result {

@@ -34,6 +34,8 @@
 #define BSN_B   "999990019"
 #define BSN_C   "999990032"
 #define BSN_X   "123456782" /* outside the prefix 9999: never matched */
+#define KVK_A   "68750110"  /* businesses (fictitious; tests/support/mzt.c) */
+#define KVK_B   "69599084"  /* outside the KVK prefix 6875: never matched */
 #define AGENCY  "gemeente-test"
 #define AGENCY2 "uwv-test"
 /* The sessions of the service run in UTC; the test's own may not. */
@@ -151,9 +153,36 @@ static void new_hex(const char *bsn, char out[65])
     to_hex(k, out);
 }
 
-/* A case through the store, with n_events timeline events. */
+/* A business's pseudonym under the old key (the service's) or the new. */
+static void kvk_hex(const char *kvk, bool new_key, char out[65])
+{
+    mz_subject s;
+    char err[100];
+    assert_true(mz_subject_set(&s, "kvk", 3, kvk, strlen(kvk), NULL, 0, "", err, sizeof err));
+    unsigned char k[MZ_PSEUDONYM_LEN];
+    if (new_key) {
+        char msg[16];
+        size_t n = mz_pseudonym_message(s.kind, s.id, msg);
+        mz_hmac_sha256(g_new_secret, strlen(g_new_secret), msg, n, k);
+    } else {
+        mz_pseudonym_subject(&s, k);
+    }
+    to_hex(k, out);
+}
+
+static void put_case_of(const char *kind, const char *id, const char *agency, const char *ext,
+                        bool closed, int n_events);
+
+/* A person's case through the store, with n_events timeline events. */
 static void put_case(const char *bsn, const char *agency, const char *ext, bool closed,
                      int n_events)
+{
+    put_case_of("bsn", bsn, agency, ext, closed, n_events);
+}
+
+/* A case of subject {kind, id} through the store. */
+static void put_case_of(const char *kind, const char *id, const char *agency, const char *ext,
+                        bool closed, int n_events)
 {
     static const char *const at[] = {"2024-01-02 09:00:00+00", "2024-01-03 09:00:00+00",
                                      "2024-01-04 09:00:00+00"};
@@ -177,22 +206,30 @@ static void put_case(const char *bsn, const char *agency, const char *ext, bool 
         .source = "poll",
         .events = ev,
         .n_events = (size_t)n_events,
+        .subject_kind = kind,
     };
-    mz_pseudonym(bsn, 9, r.subject_key);
+    mz_subject s;
     char err[200];
+    assert_true(mz_subject_set(&s, kind, 3, id, strlen(id), NULL, 0, "", err, sizeof err));
+    mz_pseudonym_subject(&s, r.subject_key);
     if (mz_store_upsert_case(g_db, &r, err, sizeof err) != MZ_UPSERT_APPLIED)
         fail_msg("upsert failed: %s", err);
 }
 
-static void plog_row(const char *hex, const char *started_at)
+static void plog_row_of(const char *kind, const char *hex, const char *started_at)
 {
     char trace[33], span[17];
     mz_random_hex(trace, 16);
     mz_random_hex(span, 8);
     sql("INSERT INTO processing_log (trace_id, span_id, activity_id, activity_name, "
-        "organisation, subject_key, started_at, ended_at, outcome) VALUES ('%s', '%s', "
-        "'test', 'Test', 'Gemeente Test', decode('%s', 'hex'), %s, %s, 'success')",
-        trace, span, hex, started_at, started_at);
+        "organisation, subject_key, started_at, ended_at, outcome, subject_kind) VALUES ('%s', "
+        "'%s', 'test', 'Test', 'Gemeente Test', decode('%s', 'hex'), %s, %s, 'success', '%s')",
+        trace, span, hex, started_at, started_at, kind);
+}
+
+static void plog_row(const char *hex, const char *started_at)
+{
+    plog_row_of("bsn", hex, started_at);
 }
 
 /* Runs the binary with the test's configuration; stdout into out, stderr
@@ -344,6 +381,35 @@ static void test_purge_errors(void **state)
     assert_true(cmdlog_contains("cannot connect to the database"));
     assert_int_equal(run_cmd(NULL, "purge --everything", out, sizeof out), 2);
     assert_string_equal(out, "");
+}
+
+/* Retention is the same for a business's data: its closed case and old
+ * processing-log record go, its open case stays. */
+static void test_purge_businesses(void **state)
+{
+    (void)state;
+    reset();
+    put_case_of("kvk", KVK_A, AGENCY, "kvk-old", true, 2);
+    put_case_of("kvk", KVK_A, AGENCY, "kvk-open", false, 1);
+    put_case(BSN_A, AGENCY, "bsn-old", true, 1);
+    sql("UPDATE cases SET closed_on = " TODAY " - 800 WHERE external_id IN ('kvk-old', "
+        "'bsn-old')");
+    char h[65];
+    kvk_hex(KVK_A, false, h);
+    plog_row_of("kvk", h, "now() - interval '201 days'");
+    plog_row_of("kvk", h, "now()");
+    char out[400];
+    assert_int_equal(run_cmd(NULL, "purge", out, sizeof out), 0);
+    assert_non_null(strstr(out, "purge: 2 cases (3 events) closed before "));
+    assert_non_null(strstr(out, ", 1 processing-log records, "));
+    char *left = mzt_query_text(&g_env, "SELECT string_agg(external_id || ':' || subject_kind, "
+                                        "',' ORDER BY external_id) FROM cases");
+    assert_string_equal(left, "kvk-open:kvk");
+    free(left);
+    assert_int_equal(q("SELECT count(*) FROM processing_log WHERE subject_kind = 'kvk' AND "
+                       "subject_key = decode('%s', 'hex')",
+                       h),
+                     1);
 }
 
 /* --- rekey */
@@ -542,6 +608,75 @@ static void test_rekey(void **state)
     assert_where(BSN_X, oh[3], 0, 0, 0, 0);
 }
 
+/* Businesses are re-keyed as well: each pseudonym is looked for among its
+ * own kind's numbers ("kvk:" + 8 digits for kind kvk), in every place
+ * (cases, processing log, inbox bodies; refresh records dropped). */
+static void test_rekey_businesses(void **state)
+{
+    (void)state;
+    reset();
+    char ka_old[65], ka_new[65], kb_old[65], kb_new[65], pa_old[65], pa_new[65];
+    kvk_hex(KVK_A, false, ka_old);
+    kvk_hex(KVK_A, true, ka_new);
+    kvk_hex(KVK_B, false, kb_old);
+    kvk_hex(KVK_B, true, kb_new);
+    old_hex(BSN_A, pa_old);
+    new_hex(BSN_A, pa_new);
+    put_case_of("kvk", KVK_A, AGENCY, "k-1", false, 2);
+    put_case_of("kvk", KVK_A, AGENCY2, "k-2", true, 1);
+    put_case_of("kvk", KVK_B, AGENCY, "kb-1", false, 1);
+    put_case(BSN_A, AGENCY, "p-1", false, 1);
+    sql("INSERT INTO subject_refresh (agency_id, subject_key, refreshed_at, attempted_at, ok, "
+        "subject_kind) VALUES ('" AGENCY "', decode('%s', 'hex'), now(), now(), true, 'kvk')",
+        ka_old);
+    plog_row_of("kvk", ka_old, "now()");
+    plog_row_of("kvk", kb_old, "now()");
+    /* a pushed event for the business, stored pseudonymised */
+    const char *body = "{\"caseReference\":\"inbox-k\",\"subject\":{\"kind\":\"kvk\",\"id\":"
+                       "\"" KVK_A "\"},\"title\":\"Vergunning\",\"status\":{\"group\":"
+                       "\"received\",\"text\":\"Ontvangen\"},\"occurredAt\":"
+                       "\"2026-03-01T10:00:00Z\"}";
+    mz_buf canon = MZ_BUF_INIT;
+    size_t count;
+    char err[300];
+    assert_true(mz_events_accept(body, strlen(body), &canon, &count, err, sizeof err));
+    assert_int_equal(mz_inbox_put(g_db, AGENCY, "event", "ev-kvk", canon.data), MZ_INBOX_STORED);
+    mz_buf_free(&canon);
+    sql("UPDATE inbox SET processed_at = now() WHERE event_id = 'ev-kvk'");
+    assert_where(KVK_A, ka_old, 2, 1, 1, 1);
+    assert_int_equal(q("SELECT count(*) FROM cases WHERE subject_kind = 'kvk'"), 3);
+
+    char args[1000], out[400];
+    snprintf(args, sizeof args,
+             "rekey --old-key-file '%s' --new-key-file '%s' --bsn-prefix 9999 --kvk-prefix 12345678"
+             "9",
+             g_old_key, g_new_key);
+    assert_int_equal(run_cmd(NULL, args, out, sizeof out), 2); /* a KVK number has 8 digits */
+    snprintf(args, sizeof args,
+             "rekey --old-key-file '%s' --new-key-file '%s' --bsn-prefix 9999 --kvk-prefix 6875",
+             g_old_key, g_new_key);
+    assert_int_equal(run_cmd(NULL, args, out, sizeof out), 0);
+    const char *want = "rekey: 2 pseudonyms re-keyed (3 in use, 1 not matched: left as they are), ";
+    if (strncmp(out, want, strlen(want)) != 0)
+        fail_msg("unexpected report: %s", out);
+    assert_where(KVK_A, ka_new, 2, 0, 1, 1);
+    assert_where(KVK_A, ka_old, 0, 0, 0, 0);
+    assert_where(BSN_A, pa_new, 1, 0, 0, 0);
+    assert_where(BSN_A, pa_old, 0, 0, 0, 0);
+    /* outside the KVK prefix: left as it was */
+    assert_where(KVK_B, kb_old, 1, 0, 1, 0);
+    assert_where(KVK_B, kb_new, 0, 0, 0, 0);
+    /* the kinds stay with their rows */
+    assert_int_equal(q("SELECT count(*) FROM cases WHERE subject_kind = 'kvk' AND subject_key = "
+                       "decode('%s', 'hex')",
+                       ka_new),
+                     2);
+    assert_int_equal(q("SELECT count(*) FROM inbox WHERE body LIKE '%%\"subjectKey\":\"%s\","
+                       "\"subjectKind\":\"kvk\"%%'",
+                       ka_new),
+                     1);
+}
+
 static char *keys_digest(void)
 {
     return mzt_query_text(&g_env,
@@ -641,6 +776,8 @@ int main(void)
         cmocka_unit_test(test_purge_errors),
         cmocka_unit_test(test_rekey),
         cmocka_unit_test(test_rekey_refusals),
+        cmocka_unit_test(test_purge_businesses),
+        cmocka_unit_test(test_rekey_businesses),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

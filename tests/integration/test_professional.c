@@ -29,6 +29,7 @@
 
 #define BSN_A    "999993653"
 #define BSN_B    "999990019"
+#define KVK_A    "68750110" /* a business (fictitious; tests/support/mzt.c) */
 #define ORG      "Gemeente Test KCC"
 #define EMPLOYEE "medewerker-4711"
 
@@ -39,7 +40,8 @@ static char g_case_b[40];
 
 static const char *const g_env_vars[] = {"MZ_ORGANISATION=MijnZaken Test", NULL};
 
-static void put_case(mz_db *db, const char *bsn, const char *ext, const char *title)
+static void put_case_of(mz_db *db, const char *kind, const char *id, const char *ext,
+                        const char *title)
 {
     mz_case_record r = {.agency_id = "uwv-test",
                         .external_id = ext,
@@ -49,11 +51,20 @@ static void put_case(mz_db *db, const char *bsn, const char *ext, const char *ti
                         .status_text = "In behandeling",
                         .status_changed_at = "2026-03-01 10:00:00+00",
                         .source_updated_at = "2026-03-01 10:00:00+00",
-                        .source = "poll"};
-    mz_pseudonym(bsn, 9, r.subject_key);
+                        .source = "poll",
+                        .subject_kind = kind};
+    mz_subject s;
     char err[200];
+    if (!mz_subject_set(&s, kind, strlen(kind), id, strlen(id), NULL, 0, "", err, sizeof err))
+        fail_msg("subject: %s", err);
+    mz_pseudonym_subject(&s, r.subject_key);
     if (mz_store_upsert_case(db, &r, err, sizeof err) != MZ_UPSERT_APPLIED)
         fail_msg("upsert: %s", err);
+}
+
+static void put_case(mz_db *db, const char *bsn, const char *ext, const char *title)
+{
+    put_case_of(db, "bsn", bsn, ext, title);
 }
 
 static char *prof_token_of(const char *sub, const char *roles)
@@ -94,6 +105,8 @@ static int setup(void **state)
     put_case(db, BSN_A, "a-1", "Aanvraag A1");
     put_case(db, BSN_A, "a-2", "Aanvraag A2");
     put_case(db, BSN_B, "b-1", "Aanvraag B1");
+    put_case_of(db, "kvk", KVK_A, "k-1", "Vergunning K1");
+    put_case_of(db, "kvk", KVK_A, "k-2", "Subsidie K2");
     mz_db_close(db);
     char *id = mzt_query_text(&g_env, "SELECT id FROM cases WHERE external_id = 'b-1'");
     snprintf(g_case_b, sizeof g_case_b, "%s", id ? id : "");
@@ -268,7 +281,23 @@ static void test_search_refusals(void **state)
          "purpose: is not one of the configured"},
         {"{\"bsn\":\"" BSN_A "\",\"purpose\":\"mijnzaken-inzage\"}",
          "purpose: is not one of the configured"},
-        {"{\"purpose\":\"klantvraag\"}", "bsn: is required"},
+        {"{\"purpose\":\"klantvraag\"}", "subject: is required (or bsn)"},
+        /* subjects of a kind (issue 14) */
+        {"{\"subject\":{\"kind\":\"kvk\",\"id\":\"6875011\"},\"purpose\":\"klantvraag\"}",
+         "subject.id: is not a valid KVK number (8 digits)"},
+        {"{\"subject\":{\"kind\":\"kvk\",\"id\":\"687501100\"},\"purpose\":\"klantvraag\"}",
+         "subject.id: is not a valid KVK number (8 digits)"},
+        {"{\"subject\":{\"kind\":\"kvk\",\"id\":\"" KVK_A "\",\"vestiging\":\"12345678901\"},"
+         "\"purpose\":\"klantvraag\"}",
+         "subject.vestiging: is not a valid vestiging number (12 digits)"},
+        {"{\"subject\":{\"kind\":\"rsin\",\"id\":\"" KVK_A "\"},\"purpose\":\"klantvraag\"}",
+         "subject.kind: is not a known subject kind"},
+        {"{\"subject\":{\"id\":\"" KVK_A "\"},\"purpose\":\"klantvraag\"}",
+         "subject.kind: is required"},
+        {"{\"subject\":\"" KVK_A "\",\"purpose\":\"klantvraag\"}", "subject: must be an object"},
+        {"{\"bsn\":\"" BSN_A "\",\"subject\":{\"kind\":\"kvk\",\"id\":\"" KVK_A "\"},"
+         "\"purpose\":\"klantvraag\"}",
+         "bsn: does not name the same subject as subject"},
         {"{\"bsn\":\"999993654\",\"purpose\":\"klantvraag\"}", "bsn: is not a valid BSN"},
         {"{\"bsn\":999993653,\"purpose\":\"klantvraag\"}", "bsn: must be a string"},
         {"{\"bsn\":\"" BSN_A "\",\"purpose\":\"klantvraag\",\"name\":\"x\"}",
@@ -287,9 +316,70 @@ static void test_search_refusals(void **state)
         if (!strstr(r.body, bad[i].detail))
             fail_msg("case %zu: %s lacks '%s'", i, r.body, bad[i].detail);
         assert_null(strstr(r.body, "999993654"));
+        assert_null(strstr(r.body, KVK_A));
         mzt_resp_free(&r);
     }
     assert_int_equal(q("SELECT count(*) FROM processing_log"), before);
+}
+
+/* A business is looked up by its KVK number like a person by BSN: its
+ * cases only, the read logged under its pseudonym with kind kvk and the
+ * employee in the audit record; a vestiging narrows nothing (it is not
+ * part of whose case it is). */
+static void test_search_business(void **state)
+{
+    (void)state;
+    unsigned char key[MZ_PSEUDONYM_LEN];
+    mz_subject s;
+    char err[120], hex[65], sql[400];
+    assert_true(mz_subject_set(&s, "kvk", 3, KVK_A, 8, NULL, 0, "", err, sizeof err));
+    mz_pseudonym_subject(&s, key);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", key[i]);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM processing_log p JOIN audit_log a ON a.processing_log_id = "
+             "p.id WHERE p.subject_kind = 'kvk' AND p.subject_key = decode('%s', 'hex') AND "
+             "p.activity_id = 'klantvraag' AND a.actor_id = '" EMPLOYEE "'",
+             hex);
+    long before = q(sql);
+    const char *bodies[] = {
+        "{\"subject\":{\"kind\":\"kvk\",\"id\":\"" KVK_A "\"},\"purpose\":\"klantvraag\"}",
+        "{\"subject\":{\"kind\":\"kvk\",\"id\":\"" KVK_A "\",\"vestiging\":\"000012345678\"},"
+        "\"purpose\":\"klantvraag\"}",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        mzt_resp r;
+        assert_int_equal(call("POST", "/api/v1/cases/search", g_prof, bodies[i], NULL, &r), 200);
+        assert_non_null(strstr(r.body, "Vergunning K1"));
+        assert_non_null(strstr(r.body, "Subsidie K2"));
+        assert_null(strstr(r.body, "Aanvraag"));
+        assert_null(strstr(r.body, KVK_A));
+        mzt_resp_free(&r);
+    }
+    assert_int_equal(q(sql), before + 2);
+    /* a person's search never shows the business's cases, and is logged
+     * as a person's */
+    mzt_resp r;
+    assert_int_equal(call("POST", "/api/v1/cases/search", g_prof,
+                          "{\"subject\":{\"kind\":\"bsn\",\"id\":\"" BSN_A "\"},"
+                          "\"purpose\":\"klantvraag\"}",
+                          NULL, &r),
+                     200);
+    assert_non_null(strstr(r.body, "Aanvraag A1"));
+    assert_null(strstr(r.body, "Vergunning K1"));
+    mzt_resp_free(&r);
+    assert_int_equal(q("SELECT count(*) FROM processing_log WHERE subject_kind NOT IN ('bsn', "
+                       "'kvk')"),
+                     0);
+    /* a professional's read of one of the business's cases is logged with
+     * the case's kind */
+    char *id = mzt_query_text(&g_env, "SELECT id FROM cases WHERE external_id = 'k-1'");
+    char path[200];
+    snprintf(path, sizeof path, "/api/v1/cases/%s?purpose=klantvraag", id);
+    free(id);
+    assert_int_equal(call("GET", path, g_prof, NULL, NULL, &r), 200);
+    mzt_resp_free(&r);
+    assert_int_equal(q(sql), before + 3);
 }
 
 static void test_roles(void **state)
@@ -550,6 +640,8 @@ int main(void)
         cmocka_unit_test(test_access_log_operator),
         /* last: it adds look-ups the access-log test would count */
         cmocka_unit_test(test_same_traceparent_distinct_links),
+        /* after the access-log test too: it adds reads of A */
+        cmocka_unit_test(test_search_business),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

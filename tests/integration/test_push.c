@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "bsn.h"
+#include "crypto.h"
 #include "json.h"
 #include "mzt.h"
 #include "webhook.h"
@@ -30,6 +31,7 @@
 #define NRC_AUTH   "Token nrc-test-subscription"
 #define ZGW_SECRET "fake-zgw-push-secret"
 #define BSN        "999990019"
+#define KVK        "68750110" /* a business (fictitious; tests/support/mzt.c) */
 
 static mzt_env g_env;
 static mzt_server g_fake, g_srv;
@@ -468,6 +470,115 @@ static void test_other_subject_is_a_conflict(void **state)
     free(after);
 }
 
+/* An event body for the business KVK (subject form). */
+static void business_body(char *out, size_t n, const char *ref, const char *group, const char *at)
+{
+    snprintf(out, n,
+             "{\"caseReference\":\"%s\",\"subject\":{\"kind\":\"kvk\",\"id\":\"" KVK "\","
+             "\"vestiging\":\"000012345678\"},\"title\":\"Vergunning %s\",\"status\":{"
+             "\"group\":\"%s\",\"text\":\"Status %s\"},\"occurredAt\":\"%s\"}",
+             ref, ref, group, group, at);
+}
+
+/* The business's pseudonym in hex. */
+static void kvk_key_hex(char out[65])
+{
+    mz_subject s;
+    char err[100];
+    assert_true(mz_subject_set(&s, "kvk", 3, KVK, 8, NULL, 0, "", err, sizeof err));
+    unsigned char k[MZ_PSEUDONYM_LEN];
+    mz_pseudonym_subject(&s, k);
+    for (int i = 0; i < MZ_PSEUDONYM_LEN; i++)
+        snprintf(out + 2 * i, 3, "%02x", k[i]);
+}
+
+/* A business's event is stored under the business's pseudonym with kind
+ * kvk; the inbox holds neither the KVK number nor the vestiging; the older
+ * bsn form and the subject form of a person store the same case owner. */
+static void test_business_event(void **state)
+{
+    (void)state;
+    char kerr[300], kfile[400];
+    snprintf(kfile, sizeof kfile, "%s/keys/pseudonym.key", g_env.dir);
+    assert_true(mz_pseudonym_load_key(kfile, kerr, sizeof kerr)); /* the service's key */
+    char body[1200], hex[65], sql[400];
+    business_body(body, sizeof body, "ref-kvk-1", "received", "2026-03-05T09:00:00Z");
+    assert_int_equal(send_event(&g_srv, "msg-kvk-1", 0, body, NULL, true), 202);
+    kvk_key_hex(hex);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM cases WHERE external_id = 'ref-kvk-1' AND subject_kind = "
+             "'kvk' AND subject_key = decode('%s', 'hex')",
+             hex);
+    assert_int_equal(wait_for(sql, 1), 1);
+    assert_int_equal(q("SELECT count(*) FROM inbox WHERE body LIKE '%" KVK "%' OR body LIKE "
+                       "'%000012345678%'"),
+                     0);
+    assert_int_equal(q("SELECT count(*) FROM inbox WHERE event_id = 'msg-kvk-1' AND body LIKE "
+                       "'%\"subjectKind\":\"kvk\"%'"),
+                     1);
+    /* a person named both ways at once (agreeing) */
+    char both[1400];
+    snprintf(both, sizeof both,
+             "{\"caseReference\":\"ref-both\",\"bsn\":\"" BSN "\",\"subject\":{\"kind\":"
+             "\"bsn\",\"id\":\"" BSN "\"},\"title\":\"t\",\"status\":{\"group\":"
+             "\"received\",\"text\":\"x\"},\"occurredAt\":\"2026-03-05T09:00:00Z\"}");
+    assert_int_equal(send_event(&g_srv, "msg-kvk-both", 0, both, NULL, true), 202);
+    unsigned char pk[MZ_PSEUDONYM_LEN];
+    mz_pseudonym(BSN, 9, pk);
+    char phex[65];
+    for (int i = 0; i < MZ_PSEUDONYM_LEN; i++)
+        snprintf(phex + 2 * i, 3, "%02x", pk[i]);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM cases WHERE external_id = 'ref-both' AND subject_kind = 'bsn' "
+             "AND subject_key = decode('%s', 'hex')",
+             phex);
+    assert_int_equal(wait_for(sql, 1), 1);
+}
+
+/* The same case never appears under two subjects: a person's case named
+ * for a business in a newer event (and the other way round) is refused
+ * as a conflict; the case, its owner and its kind stay. */
+static void test_person_business_flip_is_a_conflict(void **state)
+{
+    (void)state;
+    char person[1200], business[1200];
+    event_body(person, sizeof person, "ref-flip", "in_progress", "2026-03-20T10:00:00Z");
+    assert_int_equal(send_event(&g_srv, "msg-flip-1", 0, person, NULL, true), 202);
+    business_body(business, sizeof business, "ref-flop", "in_progress", "2026-03-20T10:00:00Z");
+    assert_int_equal(send_event(&g_srv, "msg-flop-1", 0, business, NULL, true), 202);
+    assert_int_equal(wait_for("SELECT count(*) FROM cases WHERE external_id IN ('ref-flip', "
+                              "'ref-flop')",
+                              2),
+                     2);
+    const char *snap = "SELECT string_agg(md5(c.subject_key || c.subject_kind || "
+                       "c.status_group::text || c.title || (SELECT count(*) FROM case_events e "
+                       "WHERE e.case_id = c.id)::text), ',' ORDER BY c.external_id) FROM cases c "
+                       "WHERE external_id IN ('ref-flip', 'ref-flop')";
+    char *before = mzt_query_text(&g_env, snap);
+    assert_non_null(before);
+    /* newer, so only the subject stands in the way */
+    business_body(business, sizeof business, "ref-flip", "decided", "2026-03-21T10:00:00Z");
+    event_body(person, sizeof person, "ref-flop", "decided", "2026-03-21T10:00:00Z");
+    assert_int_equal(send_event(&g_srv, "msg-flip-2", 0, business, NULL, true), 202);
+    assert_int_equal(send_event(&g_srv, "msg-flop-2", 0, person, NULL, true), 202);
+    assert_int_equal(wait_for("SELECT count(*) FROM inbox WHERE event_id IN ('msg-flip-2', "
+                              "'msg-flop-2') AND processed_at IS NOT NULL",
+                              2),
+                     2);
+    char *after = mzt_query_text(&g_env, snap);
+    assert_non_null(after);
+    assert_string_equal(before, after);
+    assert_int_equal(q("SELECT count(*) FROM cases WHERE (external_id = 'ref-flip' AND "
+                       "subject_kind = 'bsn') OR (external_id = 'ref-flop' AND subject_kind = "
+                       "'kvk')"),
+                     2);
+    assert_int_equal(q("SELECT count(*) FROM case_conflicts x JOIN cases c ON c.id = x.case_id "
+                       "WHERE c.external_id IN ('ref-flip', 'ref-flop') AND x.detections = 1"),
+                     2);
+    free(before);
+    free(after);
+}
+
 static void test_bad_input_changes_nothing(void **state)
 {
     (void)state;
@@ -508,6 +619,23 @@ static void test_bad_input_changes_nothing(void **state)
          "\"received\",\"text\":\"x\"},\"occurredAt\":\"2026-03-01T10:00:00Z\",\"dates\":"
          "{\"closed\":\"2026-02-30\"}}",
          400, "event.dates.closed: must be a date"},
+        /* subjects of a kind (issue 14): refused whole, nothing stored */
+        {"{\"caseReference\":\"r\",\"subject\":{\"kind\":\"kvk\",\"id\":\"6875011\"},"
+         "\"title\":\"t\"}",
+         400, "event.subject.id: is not a valid KVK number (8 digits)"},
+        {"{\"caseReference\":\"r\",\"subject\":{\"kind\":\"kvk\",\"id\":\"" KVK "\","
+         "\"vestiging\":\"12345678901\"},\"title\":\"t\"}",
+         400, "event.subject.vestiging: is not a valid vestiging number (12 digits)"},
+        {"{\"caseReference\":\"r\",\"subject\":{\"kind\":\"rsin\",\"id\":\"" KVK "\"},"
+         "\"title\":\"t\"}",
+         400, "event.subject.kind: is not a known subject kind"},
+        {"{\"caseReference\":\"r\",\"bsn\":\"" BSN "\",\"subject\":{\"kind\":\"kvk\",\"id\":"
+         "\"" KVK "\"},\"title\":\"t\",\"status\":{\"group\":\"received\",\"text\":\"x\"},"
+         "\"occurredAt\":\"2026-03-01T10:00:00Z\"}",
+         400, "event.bsn: does not name the same subject as subject"},
+        {"{\"caseReference\":\"r\",\"title\":\"t\",\"status\":{\"group\":\"received\","
+         "\"text\":\"x\"},\"occurredAt\":\"2026-03-01T10:00:00Z\"}",
+         400, "event.subject: is required (or bsn)"},
         {"{\"caseReference\":\"a\\u0000b\"}", 400, "not acceptable JSON"},
         {"{\"caseReference\":\"\xc0\xaf\"}", 400, "not acceptable JSON"},
         {"{\"caseReference\":\"\\ud800\"}", 400, "not acceptable JSON"},
@@ -531,6 +659,7 @@ static void test_bad_input_changes_nothing(void **state)
                      cases[i].detail);
         assert_null(strstr(r.body, "999993654"));
         assert_null(strstr(r.body, BSN));
+        assert_null(strstr(r.body, KVK));
         char ct[64] = "";
         mzt_header(&r, "content-type", ct, sizeof ct);
         assert_string_equal(ct, "application/problem+json");
@@ -937,6 +1066,8 @@ int main(void)
         cmocka_unit_test(test_escapes_survive),
         cmocka_unit_test(test_newer_then_older),
         cmocka_unit_test(test_other_subject_is_a_conflict),
+        cmocka_unit_test(test_business_event),
+        cmocka_unit_test(test_person_business_flip_is_a_conflict),
         cmocka_unit_test(test_bad_input_changes_nothing),
         cmocka_unit_test(test_zgw_notifications),
         cmocka_unit_test(test_notifications_side_by_side),

@@ -105,8 +105,8 @@ static void test_groups_text_and_check_follow_the_list(void **state)
 static void test_case_fields_cover_every_member_once(void **state)
 {
     (void)state;
-    static const char s[21][2] = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k",
-                                  "l", "m", "n", "o", "p", "q", "r", "s", "t", "u"};
+    static const char s[22][2] = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k",
+                                  "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v"};
     mz_case_record r = {.agency_id = s[0],
                         .external_id = s[1],
                         .case_number = s[2],
@@ -127,8 +127,9 @@ static void test_case_fields_cover_every_member_once(void **state)
                         .deep_link_url = s[17],
                         .source_url = s[18],
                         .source_updated_at = s[19],
-                        .source = s[20]};
-    int seen[21] = {0}, keys = 0;
+                        .source = s[20],
+                        .subject_kind = s[21]};
+    int seen[22] = {0}, keys = 0;
     for (size_t i = 0; i < MZ_CASE_NFIELDS; i++) {
         const mz_case_field *f = &mz_case_fields[i];
         if (f->kind == MZ_FIELD_SUBJECT_KEY) {
@@ -141,7 +142,7 @@ static void test_case_fields_cover_every_member_once(void **state)
         seen[v[0] - 'a']++;
     }
     assert_int_equal(keys, 1);
-    for (int i = 0; i < 21; i++)
+    for (int i = 0; i < 22; i++)
         assert_int_equal(seen[i], 1);
     /* One entry per parameter of the single upsert (the batch sends the
      * same fields as JSON members). */

@@ -230,7 +230,11 @@ bool mzt_env_setup(mzt_env *e, const char *name)
 const char *const mzt_test_bsns[] = {"999993653", "999990019", "999990032",
                                      "111222333", "123456782", NULL};
 
-/* pg_dump of the test database must not contain a plain BSN anywhere. */
+/* Fictitious KVK numbers; scripts/check-logs.sh scans for the same list. */
+const char *const mzt_test_kvks[] = {"68750110", "69599084", "90004760", NULL};
+
+/* pg_dump of the test database must not contain a plain BSN or a test KVK
+ * number anywhere. */
 static bool dump_is_clean(const mzt_env *e)
 {
     char out[400], cmd[2048];
@@ -249,6 +253,11 @@ static bool dump_is_clean(const mzt_env *e)
     for (int i = 0; mzt_test_bsns[i]; i++)
         if (memmem(dump, n, mzt_test_bsns[i], 9)) {
             fprintf(stderr, "mzt: the database dump %s contains a plain BSN\n", out);
+            clean = false;
+        }
+    for (int i = 0; mzt_test_kvks[i]; i++)
+        if (memmem(dump, n, mzt_test_kvks[i], 8)) {
+            fprintf(stderr, "mzt: the database dump %s contains a plain KVK number\n", out);
             clean = false;
         }
     free(dump);

@@ -27,12 +27,16 @@ typedef struct mzt_env {
  * Returns false (and prints why) when the environment is missing. */
 bool mzt_env_setup(mzt_env *e, const char *name);
 /* Dumps the whole test database with pg_dump and fails (returns false, and
- * says where) when any BSN the tests use appears in it: the store must hold
+ * says where) when any BSN or KVK number the tests use appears in it: the
+ * store must hold
  * only pseudonyms. Then drops the database. */
 bool mzt_env_teardown(mzt_env *e);
 
 /* Every BSN the test suite uses, NULL-terminated. */
 extern const char *const mzt_test_bsns[];
+/* Every KVK number the test suite uses (fictitious), NULL-terminated; the
+ * dump check and scripts/check-logs.sh look for each. */
+extern const char *const mzt_test_kvks[];
 
 /* Runs `mijnzaken <args...>` with the env's configuration; returns the exit
  * status (or -1). extra_env: NULL-terminated "K=V" strings, may be NULL. */

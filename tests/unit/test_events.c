@@ -80,7 +80,8 @@ static void test_full_event_round_trip(void **state)
     assert_memory_equal(canon, expect_head, strlen(expect_head));
     const char *tail = subj + strlen("\"subjectKey\":\"") + 64;
     assert_string_equal(
-        tail, "\",\"title\":\"Bijstand\",\"caseNumber\":\"2026-1\",\"caseType\":{\"code\":\"BIJ\","
+        tail, "\",\"subjectKind\":\"bsn\",\"title\":\"Bijstand\",\"caseNumber\":\"2026-1\","
+              "\"caseType\":{\"code\":\"BIJ\","
               "\"label\":\"Bijstand\"},\"status\":{\"group\":\"in_progress\",\"text\":\"In "
               "behandeling\"},\"occurredAt\":\"2026-11-01T10:00:00Z\",\"dates\":{\"registered\":"
               "\"2026-10-01\",\"plannedEnd\":\"2026-12-01\",\"legalDeadline\":\"2026-12-15\"},"
@@ -122,6 +123,20 @@ static void test_errors_name_the_field(void **state)
     } cases[] = {
         {"\"title\":\"Bijstand\",", "", "event.title: is required"},
         {"\"bsn\":\"999993653\"", "\"bsn\":\"123456789\"", "event.bsn: is not a valid BSN"},
+        /* subjects of a kind (issue 14): each refused, naming the field */
+        {"\"bsn\":\"999993653\"", "\"subject\":{\"kind\":\"kvk\",\"id\":\"6875011\"}",
+         "event.subject.id: is not a valid KVK number (8 digits)"},
+        {"\"bsn\":\"999993653\"",
+         "\"subject\":{\"kind\":\"kvk\",\"id\":\"68750110\",\"vestiging\":\"1234\"}",
+         "event.subject.vestiging: is not a valid vestiging number (12 digits)"},
+        {"\"bsn\":\"999993653\"", "\"subject\":{\"kind\":\"person\",\"id\":\"999993653\"}",
+         "event.subject.kind: is not a known subject kind"},
+        {"\"bsn\":\"999993653\"",
+         "\"bsn\":\"999993653\",\"subject\":{\"kind\":\"kvk\",\"id\":\"68750110\"}",
+         "event.bsn: does not name the same subject as subject"},
+        {"\"bsn\":\"999993653\"",
+         "\"bsn\":\"999993653\",\"subject\":{\"kind\":\"bsn\",\"id\":\"999990019\"}",
+         "event.bsn: does not name the same subject as subject"},
         {"\"status\":{\"group\":\"in_progress\",\"text\":\"In behandeling\"},", "",
          "event.status: is required"},
         {"\"group\":\"in_progress\"", "\"group\":\"busy\"", "event.status.group: must be one of"},
@@ -156,13 +171,97 @@ static void test_errors_name_the_field(void **state)
     }
 }
 
+/* Replays FULL with its "bsn" member replaced by `subject`; the record's
+ * pseudonym and kind into key/kind. */
+typedef struct seen_subject {
+    unsigned char key[MZ_PSEUDONYM_LEN];
+    char kind[8];
+} seen_subject;
+
+static bool collect_subject(void *ud, const mz_case_record *r)
+{
+    seen_subject *s = ud;
+    memcpy(s->key, r->subject_key, MZ_PSEUDONYM_LEN);
+    snprintf(s->kind, sizeof s->kind, "%s", r->subject_kind ? r->subject_kind : "(null)");
+    return true;
+}
+
+static void replay_with(const char *subject, seen_subject *out)
+{
+    char body[2000], err[200] = "";
+    const char *at = strstr(FULL, "\"bsn\":\"999993653\"");
+    snprintf(body, sizeof body, "%.*s%s%s", (int)(at - FULL), FULL, subject,
+             at + strlen("\"bsn\":\"999993653\""));
+    char *canon = accept(body, err, sizeof err);
+    if (!canon)
+        fail_msg("refused: %s", err);
+    assert_null(strstr(canon, "68750110"));
+    assert_null(strstr(canon, "999993653"));
+    assert_true(mz_events_replay("gem", "ev1", canon, strlen(canon), collect_subject, out, err,
+                                 sizeof err));
+    free(canon);
+}
+
+/* A business's event: stored as the kvk pseudonym with its kind; the older
+ * bsn form and the subject form of the same person store the same. */
+static void test_subject_kinds_round_trip(void **state)
+{
+    (void)state;
+    seen_subject a, b;
+    mz_subject k;
+    char err[100];
+    unsigned char want[MZ_PSEUDONYM_LEN];
+
+    replay_with("\"subject\":{\"kind\":\"kvk\",\"id\":\"68750110\"}", &a);
+    assert_string_equal(a.kind, "kvk");
+    assert_true(mz_subject_set(&k, "kvk", 3, "68750110", 8, NULL, 0, "", err, sizeof err));
+    mz_pseudonym_subject(&k, want);
+    assert_memory_equal(a.key, want, MZ_PSEUDONYM_LEN);
+    /* the vestiging is validated, not part of whose case it is */
+    replay_with("\"subject\":{\"kind\":\"kvk\",\"id\":\"68750110\",\"vestiging\":"
+                "\"000012345678\"}",
+                &b);
+    assert_memory_equal(a.key, b.key, MZ_PSEUDONYM_LEN);
+
+    replay_with("\"bsn\":\"999993653\"", &a);
+    replay_with("\"subject\":{\"kind\":\"bsn\",\"id\":\"999993653\"}", &b);
+    assert_string_equal(a.kind, "bsn");
+    assert_string_equal(b.kind, "bsn");
+    assert_memory_equal(a.key, b.key, MZ_PSEUDONYM_LEN);
+    mz_pseudonym("999993653", 9, want);
+    assert_memory_equal(a.key, want, MZ_PSEUDONYM_LEN);
+}
+
+/* An inbox body stored before subjects had kinds (no subjectKind) is a
+ * person's; an unknown stored kind is refused. */
+static void test_stored_body_without_kind(void **state)
+{
+    (void)state;
+    char err[200] = "";
+    const char *old = "[{\"caseReference\":\"Z-1\",\"subjectKey\":\""
+                      "0000000000000000000000000000000000000000000000000000000000000000\","
+                      "\"title\":\"T\",\"status\":{\"group\":\"received\",\"text\":\"O\"},"
+                      "\"occurredAt\":\"2026-11-01T10:00:00Z\"}]";
+    seen_subject s;
+    assert_true(
+        mz_events_replay("gem", "ev1", old, strlen(old), collect_subject, &s, err, sizeof err));
+    assert_string_equal(s.kind, "bsn");
+    const char *bad = "[{\"caseReference\":\"Z-1\",\"subjectKey\":\""
+                      "0000000000000000000000000000000000000000000000000000000000000000\","
+                      "\"subjectKind\":\"xyz\",\"title\":\"T\",\"status\":{\"group\":"
+                      "\"received\",\"text\":\"O\"},\"occurredAt\":\"2026-11-01T10:00:00Z\"}]";
+    assert_false(
+        mz_events_replay("gem", "ev1", bad, strlen(bad), collect_subject, &s, err, sizeof err));
+    assert_string_equal(err, "events[0].subjectKind: must be bsn or kvk");
+}
+
 static void test_batch_errors_name_the_index(void **state)
 {
     (void)state;
     char body[3000], err[200] = "";
     snprintf(body, sizeof body, "[%s,{\"caseReference\":\"Z-9\"}]", FULL);
     assert_null(accept(body, err, sizeof err));
-    assert_string_equal(err, "events[1].bsn: is required");
+    assert_string_equal(err, "events[1].subject: is required (or bsn)");
 }
 
 int main(void)
@@ -172,6 +271,8 @@ int main(void)
         cmocka_unit_test(test_minimal_event_leaves_optional_objects_out),
         cmocka_unit_test(test_errors_name_the_field),
         cmocka_unit_test(test_batch_errors_name_the_index),
+        cmocka_unit_test(test_subject_kinds_round_trip),
+        cmocka_unit_test(test_stored_body_without_kind),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

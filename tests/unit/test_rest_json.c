@@ -203,7 +203,9 @@ static char *exchange(const mz_agencies *set, const char *id)
     assert_int_equal(a->ops->sync(a->state, &sink, NULL, &next, deadline, err, sizeof err),
                      MZ_ADAPTER_OK);
     free(next);
-    assert_int_equal(a->ops->refresh_subject(a->state, &sink, BSN, deadline, err, sizeof err),
+    mz_subject who;
+    assert_true(mz_subject_bsn(&who, BSN, 9));
+    assert_int_equal(a->ops->refresh_subject(a->state, &sink, &who, deadline, err, sizeof err),
                      MZ_ADAPTER_OK);
     char url[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%u/api/case/c1", g_port);

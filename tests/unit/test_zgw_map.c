@@ -363,10 +363,89 @@ static void test_owner(void **state)
         mz_zgw_owner o;
         mz_zgw_owner_init(&o, &roles);
         mz_zgw_owner_consider(&o, &roles, mz_json_root(d), ZAAK);
-        expect_str(cases[i].name, mz_zgw_owner_found(&o, &roles) ? o.bsn : NULL, cases[i].want);
+        expect_str(cases[i].name, mz_zgw_owner_found(&o, &roles) ? o.who.id : NULL, cases[i].want);
         mz_zgw_owner_clear(&o);
         mz_json_free(d);
     }
+}
+
+/* Rollen of businesses (Zaken API 1.5.1 RolVestiging.kvkNummer,
+ * RolNietNatuurlijkPersoon.innNnpId), per the agency's businessIdentifier.
+ * want: "kind:id", or NULL for no owner. */
+#define VEST(zaak, role, kvk)                                                                      \
+    "{\"zaak\":\"" zaak "\",\"betrokkeneType\":\"vestiging\",\"omschrijvingGeneriek\":\"" role     \
+    "\",\"betrokkeneIdentificatie\":{\"vestigingsNummer\":\"000012345678\",\"kvkNummer\":\"" kvk   \
+    "\",\"handelsnaam\":[\"Bakkerij\"]}}"
+#define NNP(zaak, role, id)                                                                        \
+    "{\"zaak\":\"" zaak "\",\"betrokkeneType\":\"niet_natuurlijk_persoon\","                       \
+    "\"omschrijvingGeneriek\":\"" role "\",\"betrokkeneIdentificatie\":{\"innNnpId\":\"" id        \
+    "\",\"statutaireNaam\":\"Bakkerij BV\"}}"
+
+static void test_owner_business(void **state)
+{
+    (void)state;
+    const char *none = "{}";
+    const char *kvk = "{\"businessIdentifier\":\"kvk\"}";
+    const char *rsin = "{\"businessIdentifier\":\"rsin\"}";
+    const char *kvk_both =
+        "{\"businessIdentifier\":\"kvk\",\"subjectRoles\":[\"initiator\",\"belanghebbende\"]}";
+    struct {
+        const char *name, *settings, *rollen, *want;
+    } cases[] = {
+        {"vestiging ignored without businessIdentifier", none,
+         "[" VEST(ZAAK, "initiator", "68750110") "]", NULL},
+        {"nnp ignored without businessIdentifier", none, "[" NNP(ZAAK, "initiator", "68750110") "]",
+         NULL},
+        {"vestiging kvkNummer (kvk)", kvk, "[" VEST(ZAAK, "initiator", "68750110") "]",
+         "kvk:68750110"},
+        {"vestiging kvkNummer (rsin)", rsin, "[" VEST(ZAAK, "initiator", "68750110") "]",
+         "kvk:68750110"},
+        {"nnp innNnpId holding the KVK number (kvk)", kvk,
+         "[" NNP(ZAAK, "initiator", "68750110") "]", "kvk:68750110"},
+        {"nnp innNnpId is an RSIN (rsin): no one", rsin,
+         "[" NNP(ZAAK, "initiator", "123456782") "]", NULL},
+        {"nnp with a 9-digit RSIN under kvk: no one", kvk,
+         "[" NNP(ZAAK, "initiator", "123456782") "]", NULL},
+        {"kvk rol without a number: no one", kvk,
+         "[{\"zaak\":\"" ZAAK "\",\"betrokkeneType\":\"vestiging\",\"omschrijvingGeneriek\":"
+         "\"initiator\",\"betrokkeneIdentificatie\":{\"vestigingsNummer\":\"000012345678\"}}]",
+         NULL},
+        {"kvk rol with an empty number: no one", kvk, "[" VEST(ZAAK, "initiator", "") "]", NULL},
+        {"kvkNummer of 7 digits: no one", kvk, "[" VEST(ZAAK, "initiator", "6875011") "]", NULL},
+        {"kvkNummer not digits: no one", kvk, "[" VEST(ZAAK, "initiator", "6875011x") "]", NULL},
+        {"business rol of another zaak ignored", kvk, "[" VEST(OTHER, "initiator", "68750110") "]",
+         NULL},
+        {"business not in subjectRoles", kvk, "[" VEST(ZAAK, "belanghebbende", "68750110") "]",
+         NULL},
+        {"a person before a business in the same role", kvk,
+         "[" VEST(ZAAK, "initiator", "68750110") "," ROL(ZAAK, "initiator", "123456782") "]",
+         "bsn:123456782"},
+        {"the better role wins over kind", kvk_both,
+         "[" ROL(ZAAK, "belanghebbende", "123456782") "," VEST(ZAAK, "initiator", "68750110") "]",
+         "kvk:68750110"},
+        {"lowest KVK number of one role", kvk,
+         "[" VEST(ZAAK, "initiator", "69599084") "," NNP(ZAAK, "initiator", "68750110") "]",
+         "kvk:68750110"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        mz_zgw_roles roles = roles_of(cases[i].settings);
+        mz_json_doc *d = parse(cases[i].rollen);
+        mz_zgw_owner o;
+        mz_zgw_owner_init(&o, &roles);
+        mz_zgw_owner_consider(&o, &roles, mz_json_root(d), ZAAK);
+        char got[24];
+        snprintf(got, sizeof got, "%s:%s", mz_subject_kind_name(o.who.kind), o.who.id);
+        expect_str(cases[i].name, mz_zgw_owner_found(&o, &roles) ? got : NULL, cases[i].want);
+        mz_zgw_owner_clear(&o);
+        mz_json_free(d);
+    }
+    /* the setting is checked */
+    mz_zgw_roles r;
+    char err[200];
+    mz_json_doc *d = parse("{\"businessIdentifier\":\"KVK\"}");
+    assert_false(mz_zgw_subject_roles(mz_json_root(d), &r, err, sizeof err));
+    assert_non_null(strstr(err, "businessIdentifier: must be"));
+    mz_json_free(d);
 }
 
 /* The rollen of one zaak over several pages give the same owner as one
@@ -382,14 +461,14 @@ static void test_owner_over_pages(void **state)
     mz_zgw_owner_init(&o, &roles);
     assert_false(mz_zgw_owner_found(&o, &roles));
     mz_zgw_owner_consider(&o, &roles, mz_json_root(p1), ZAAK);
-    assert_string_equal(o.bsn, "111222333");
+    assert_string_equal(o.who.id, "111222333");
     mz_zgw_owner_consider(&o, &roles, mz_json_root(p2), ZAAK);
-    assert_string_equal(o.bsn, "123456782");
+    assert_string_equal(o.who.id, "123456782");
     mz_zgw_owner_consider(&o, &roles, mz_json_root(p3), ZAAK); /* a worse role, lower BSN */
-    assert_string_equal(o.bsn, "123456782");
+    assert_string_equal(o.who.id, "123456782");
     mz_zgw_owner_clear(&o);
-    for (size_t i = 0; i < sizeof o.bsn; i++)
-        assert_int_equal(o.bsn[i], 0);
+    for (size_t i = 0; i < sizeof o.who.id; i++)
+        assert_int_equal(o.who.id[i], 0);
     mz_json_free(p1);
     mz_json_free(p2);
     mz_json_free(p3);
@@ -464,6 +543,7 @@ int main(void)
         cmocka_unit_test(test_result_text),
         cmocka_unit_test(test_owner),
         cmocka_unit_test(test_owner_over_pages),
+        cmocka_unit_test(test_owner_business),
         cmocka_unit_test(test_subject_roles),
         cmocka_unit_test(test_expanded_rollen),
     };
