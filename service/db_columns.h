@@ -148,6 +148,36 @@
     X(P, LAST_DETECTED_AT, last_detected_at) X(P, RECENT_CONFLICTS, recent_conflicts)
 
 /* Every statement with a list, for db_statements.c and the enums below. */
+/* notifications (011) */
+#define MZ_COLS_NOTIFY_PREFS_GET(X, P)                                                             \
+    X(P, KEY_ID, key_id)                                                                           \
+    X(P, EMAIL_ENC, email_enc)                                                                     \
+    X(P, PHONE_ENC, phone_enc)                                                                     \
+    X(P, EMAIL_VERIFIED, email_verified)                                                           \
+    X(P, PHONE_VERIFIED, phone_verified)                                                           \
+    X(P, CHANNEL_EMAIL, channel_email)                                                             \
+    X(P, CHANNEL_SMS, channel_sms)                                                                 \
+    X(P, EV_STATUS_CHANGE, ev_status_change)                                                       \
+    X(P, EV_DECISION, ev_decision)
+#define MZ_COLS_NOTIFY_VERIFY_GET(X, P)                                                            \
+    X(P, CODE_HASH, code_hash) X(P, TRIES, tries) X(P, EXPIRED, expired) X(P, AGE, age)
+#define MZ_COLS_NOTIFY_OUTBOX_VERIFICATION(X, P) X(P, ID, id)
+#define MZ_COLS_NOTIFY_CLAIM(X, P)                                                                 \
+    X(P, ID, id)                                                                                   \
+    X(P, SUBJECT_KEY, subject_key)                                                                 \
+    X(P, CHANNEL, channel)                                                                         \
+    X(P, KIND, kind)                                                                               \
+    X(P, ORGANISATIONS, organisations)                                                             \
+    X(P, CHANGES, changes)                                                                         \
+    X(P, CODE_ENC, code_enc)                                                                       \
+    X(P, KEY_ID, key_id)                                                                           \
+    X(P, ADDRESS_ENC, address_enc)                                                                 \
+    X(P, VERIFIED, verified)                                                                       \
+    X(P, RECLAIMED, reclaimed)                                                                     \
+    X(P, ATTEMPTS, attempts)
+#define MZ_COLS_NOTIFY_CALLBACK(X, P) X(P, ID, id)
+#define MZ_COLS_NOTIFY_STATS(X, P)    X(P, CHANNEL, channel) X(P, STATE, state) X(P, N, n)
+
 #define MZ_STMTS_WITH_ROWS(S)                                                                      \
     S(MIGRATION_LOCK)                                                                              \
     S(MIGRATION_UNLOCK)                                                                            \
@@ -183,7 +213,13 @@
     S(REKEY_INBOX_PAGE)                                                                            \
     S(CASE_UPSERT_MANY)                                                                            \
     S(CASE_CONFLICT_RECORD_MANY)                                                                   \
-    S(AGENCIES_TRUST)
+    S(AGENCIES_TRUST)                                                                              \
+    S(NOTIFY_PREFS_GET)                                                                            \
+    S(NOTIFY_VERIFY_GET)                                                                           \
+    S(NOTIFY_OUTBOX_VERIFICATION)                                                                  \
+    S(NOTIFY_CLAIM)                                                                                \
+    S(NOTIFY_CALLBACK)                                                                             \
+    S(NOTIFY_STATS)
 
 #define MZ_DECLARE_COLS_STMT(P) MZ_DECLARE_COLS(P);
 MZ_STMTS_WITH_ROWS(MZ_DECLARE_COLS_STMT)
