@@ -9,6 +9,7 @@
 #include "db.h"
 #include "ingest.h"
 #include "json.h"
+#include "notify.h"
 
 #define MAX_ROUTES 64
 #define CLASSES    6 /* index 0 unused; 1xx..5xx */
@@ -239,6 +240,7 @@ void mz_metrics_render(mz_buf *b)
                   "mz_inbox_committed_rows_total %lu\n",
                   commits, rows);
     agency_metrics(b);
+    mz_notify_metrics(b, mz_db_thread_read()); /* outbox backlog; sent/failed/retried */
     mz_buf_printf(b,
                   "# HELP mz_build_info Build information.\n# TYPE mz_build_info gauge\n"
                   "mz_build_info{version=\"%s\"} 1\n",
