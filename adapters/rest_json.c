@@ -274,7 +274,7 @@ static mz_adapter_status emit_item(run *x, const mz_json *it, const char *known_
         const char *et = text_at(e, r->tl_text);
         if (!es || !ea)
             continue;
-        ev[nev++] = (mz_case_event){group_of(r, es), et ? et : es, ea, NULL};
+        ev[nev++] = (mz_case_event){group_of(r, es), et ? et : es, ea, NULL, false};
     }
     const char *updated = text_at(it, r->ptr[F_UPDATED_AT]);
     const char *stext = text_at(it, r->ptr[F_STATUS_TEXT]);

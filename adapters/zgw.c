@@ -351,7 +351,8 @@ static mz_adapter_status history_page(call *c, const mz_json *res, void *ud, boo
             break;
         h->ev = mz_xreallocarray(h->ev, h->n + 1, sizeof *h->ev);
         h->ev[h->n++] = (mz_case_event){own(h, mz_zgw_status_group(c->z->agency, &t, false, false)),
-                                        own(h, mz_zgw_status_text(&t)), own(h, at), own(h, surl)};
+                                        own(h, mz_zgw_status_text(&t)), own(h, at), own(h, surl),
+                                        mz_zgw_status_silent(&t)};
         mz_zgw_type_clear(&t);
     }
     *stop = false;
@@ -623,6 +624,7 @@ static void build_record(const zgw *z, const mz_json *zaak, const char *url, rel
         .case_type_label = r->zt.omschrijving,
         .status_group = mz_zgw_status_group(z->agency, stt, has_result, suspended),
         .status_text = mz_zgw_status_text(stt),
+        .silent = mz_zgw_status_silent(stt),
         .status_changed_at = changed,
         .registered_on = mz_zgw_date(registered, b->reg),
         .planned_end_on = mz_zgw_date(mz_zgw_str(zaak, "einddatumGepland"), b->planned),

@@ -55,6 +55,8 @@ void mz_zgw_type_fill(mz_zgw_type *t, const mz_json *o)
     t->volgnummer = mz_json_int64(mz_json_get(o, "volgnummer"), &v) ? (long)v : 0;
     const mz_json *e = mz_json_get(o, "isEindstatus");
     t->eind = e && e->type == MZ_JSON_BOOL && e->u.boolean;
+    const mz_json *inf = mz_json_get(o, "informeren");
+    t->no_inform = inf && inf->type == MZ_JSON_BOOL && !inf->u.boolean;
 }
 
 void mz_zgw_type_clear(mz_zgw_type *t)
@@ -67,8 +69,12 @@ void mz_zgw_type_clear(mz_zgw_type *t)
 
 static void type_copy(mz_zgw_type *dst, const mz_zgw_type *src)
 {
-    *dst = (mz_zgw_type){mz_xstrdup(src->omschrijving), mz_xstrdup(src->statustekst),
-                         mz_xstrdup(src->identificatie), src->volgnummer, src->eind};
+    *dst = (mz_zgw_type){mz_xstrdup(src->omschrijving),
+                         mz_xstrdup(src->statustekst),
+                         mz_xstrdup(src->identificatie),
+                         src->volgnummer,
+                         src->eind,
+                         src->no_inform};
 }
 
 /* Copies the fresh entry for url into *out; false if absent or stale. */

@@ -260,3 +260,8 @@ const mz_json *mz_zgw_expanded_rollen(const mz_json *zaak)
         return NULL;
     return ex;
 }
+
+bool mz_zgw_status_silent(const mz_zgw_type *st)
+{
+    return st && st->no_inform;
+}

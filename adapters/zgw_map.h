@@ -32,6 +32,7 @@ typedef struct mz_zgw_type {
     char *identificatie; /* zaaktype */
     long volgnummer;     /* statustype; 0 when absent */
     bool eind;           /* statustype.isEindstatus */
+    bool no_inform;      /* statustype.informeren is false */
 } mz_zgw_type;
 
 /* A non-empty string member of o, else NULL (absent, empty, not a string). */
@@ -50,6 +51,10 @@ const char *mz_zgw_status_group(const mz_agency *agency, const mz_zgw_type *st, 
 /* The status text shown: statustekst when set, else omschrijving, else
  * "Onbekende status"; "Ontvangen" when the zaak has no status (st NULL). */
 const char *mz_zgw_status_text(const mz_zgw_type *st);
+/* The agency asked not to inform the citizen of this status (statustype
+ * informeren: false; absent means inform): the store then notifies no one
+ * of it (mz_case_record.silent, notify.h). st NULL: false. */
+bool mz_zgw_status_silent(const mz_zgw_type *st);
 /* zaak.opschorting.indicatie is true. */
 bool mz_zgw_suspended(const mz_json *zaak);
 

@@ -94,6 +94,23 @@ static const cfg_entry table[] = {
     V("MZ_INBOX_MAX_ATTEMPTS", T_LONG, S(inbox_max_attempts), "10", 1, 1000,
       "attempts after which a pushed update that keeps failing is given up (kept with its error, "
       "shown in the admin view and metrics; `inbox reprocess` tries it again)"),
+    V("MZ_CONTACT_KEY_FILE", T_STR, S(contact_key_file), NULL, 0, 0,
+      "AES-256 key (64 hex characters) that encrypts citizens' contact details; unset = the "
+      "notification preferences API answers 503"),
+    V("MZ_NOTIFY_URL", T_STR, S(notify_url), NULL, 0, 0,
+      "NotifyNL (GOV.UK Notify API v2) base URL; unset = no messages are sent"),
+    V("MZ_NOTIFY_API_KEY_FILE", T_STR, S(notify_api_key_file), NULL, 0, 0,
+      "file holding the Notify API key ({name}-{service id}-{secret}); required with "
+      "MZ_NOTIFY_URL"),
+    V("MZ_NOTIFY_TEMPLATES", T_STR, S(notify_templates), NULL, 0, 0,
+      "JSON file: Notify template id per message kind and channel; required with MZ_NOTIFY_URL"),
+    V("MZ_NOTIFY_CALLBACK_TOKEN_FILE", T_STR, S(notify_callback_token_file), NULL, 0, 0,
+      "file holding the bearer token Notify's delivery-status callback sends; unset = the "
+      "callback answers 401"),
+    V("MZ_NOTIFY_DIGEST_SECONDS", T_LONG, S(notify_digest_seconds), "900", 0, 86400,
+      "a citizen's changes within this many seconds become one message"),
+    V("MZ_NOTIFY_MAX_ATTEMPTS", T_LONG, S(notify_max_attempts), "10", 1, 100,
+      "attempts after which a message Notify keeps refusing with 5xx/429 or timeouts is given up"),
     V("MZ_PUSH_FRESH_WINDOW", T_LONG, S(push_fresh_window), "3600", 1, 604800,
       "seconds after an agency's last accepted push during which its push channel counts as "
       "healthy (its data is fresh without asking it), provided no push waits longer than 60 s"),

@@ -66,6 +66,14 @@ typedef struct mz_config {
     long oidc_jwks_refetch_seconds; /* rate limit of key refetches */
     long session_idle_seconds;
     long session_max_seconds;
+    /* notifications (issue 15, service/notify.h) */
+    char *notify_url;                 /* NotifyNL API base; unset = no sender */
+    char *notify_api_key_file;        /* {name}-{service id}-{secret} */
+    char *notify_templates;           /* JSON file: template id per kind and channel */
+    char *notify_callback_token_file; /* bearer token Notify's delivery callback sends */
+    char *contact_key_file;           /* AES-256 key for contact details (64 hex) */
+    long notify_digest_seconds;       /* changes within this window become one message */
+    long notify_max_attempts;         /* a message is given up after this many attempts */
 } mz_config;
 
 /* Reads every variable in the table; on error writes a message naming the

@@ -169,6 +169,36 @@
 #define MZ_COLS_PURGE_OIDC_FLOWS(X, P) MZ_COLS_PURGE_COUNT(X, P)
 
 /* Every statement with a list, for db_statements.c and the enums below. */
+/* notifications (011) */
+#define MZ_COLS_NOTIFY_PREFS_GET(X, P)                                                             \
+    X(P, KEY_ID, key_id)                                                                           \
+    X(P, EMAIL_ENC, email_enc)                                                                     \
+    X(P, PHONE_ENC, phone_enc)                                                                     \
+    X(P, EMAIL_VERIFIED, email_verified)                                                           \
+    X(P, PHONE_VERIFIED, phone_verified)                                                           \
+    X(P, CHANNEL_EMAIL, channel_email)                                                             \
+    X(P, CHANNEL_SMS, channel_sms)                                                                 \
+    X(P, EV_STATUS_CHANGE, ev_status_change)                                                       \
+    X(P, EV_DECISION, ev_decision)
+#define MZ_COLS_NOTIFY_VERIFY_GET(X, P)                                                            \
+    X(P, CODE_HASH, code_hash) X(P, TRIES, tries) X(P, EXPIRED, expired) X(P, AGE, age)
+#define MZ_COLS_NOTIFY_OUTBOX_VERIFICATION(X, P) X(P, ID, id)
+#define MZ_COLS_NOTIFY_CLAIM(X, P)                                                                 \
+    X(P, ID, id)                                                                                   \
+    X(P, SUBJECT_KEY, subject_key)                                                                 \
+    X(P, CHANNEL, channel)                                                                         \
+    X(P, KIND, kind)                                                                               \
+    X(P, ORGANISATIONS, organisations)                                                             \
+    X(P, CHANGES, changes)                                                                         \
+    X(P, CODE_ENC, code_enc)                                                                       \
+    X(P, KEY_ID, key_id)                                                                           \
+    X(P, ADDRESS_ENC, address_enc)                                                                 \
+    X(P, VERIFIED, verified)                                                                       \
+    X(P, RECLAIMED, reclaimed)                                                                     \
+    X(P, ATTEMPTS, attempts)
+#define MZ_COLS_NOTIFY_CALLBACK(X, P) X(P, ID, id)
+#define MZ_COLS_NOTIFY_STATS(X, P)    X(P, CHANNEL, channel) X(P, STATE, state) X(P, N, n)
+
 #define MZ_STMTS_WITH_ROWS(S)                                                                      \
     S(MIGRATION_LOCK)                                                                              \
     S(MIGRATION_UNLOCK)                                                                            \
@@ -211,7 +241,13 @@
     S(SESSION_END)                                                                                 \
     S(SESSIONS_ACTIVE)                                                                             \
     S(PURGE_SESSIONS)                                                                              \
-    S(PURGE_OIDC_FLOWS)
+    S(PURGE_OIDC_FLOWS)                                                                            \
+    S(NOTIFY_PREFS_GET)                                                                            \
+    S(NOTIFY_VERIFY_GET)                                                                           \
+    S(NOTIFY_OUTBOX_VERIFICATION)                                                                  \
+    S(NOTIFY_CLAIM)                                                                                \
+    S(NOTIFY_CALLBACK)                                                                             \
+    S(NOTIFY_STATS)
 
 #define MZ_DECLARE_COLS_STMT(P) MZ_DECLARE_COLS(P);
 MZ_STMTS_WITH_ROWS(MZ_DECLARE_COLS_STMT)

@@ -598,6 +598,191 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                                   "$1::int * interval '1 second' RETURNING 1) SELECT count(*) AS "
                                   "rows FROM d",
                                   1, true},
+    /* --- notifications (issue 15; service/notify.h, h_notify.c). Subject
+     * keys binary ($1); sealed values as hex text (decode/encode). */
+    [MZ_STMT_NOTIFY_PREFS_GET] =
+        {"notify_prefs_get",
+         "SELECT key_id, encode(email_enc, 'hex') AS email_enc, encode(phone_enc, 'hex') AS "
+         "phone_enc, email_verified_at IS NOT NULL AS email_verified, phone_verified_at IS NOT "
+         "NULL AS phone_verified, channel_email, channel_sms, ev_status_change, ev_decision "
+         "FROM notify_preferences WHERE subject_key = $1",
+         1, true},
+    /* $2 key id, $3/$4 sealed e-mail/phone (hex) or NULL, $5/$6 keep the
+     * channel's verification (the address did not change), $7..$10 flags. */
+    [MZ_STMT_NOTIFY_PREFS_UPSERT] =
+        {"notify_prefs_upsert",
+         "INSERT INTO notify_preferences (subject_key, key_id, email_enc, phone_enc, "
+         "channel_email, channel_sms, ev_status_change, ev_decision) VALUES ($1, $2, "
+         "decode($3, 'hex'), decode($4, 'hex'), $7::boolean, $8::boolean, $9::boolean, "
+         "$10::boolean) ON CONFLICT (subject_key) DO UPDATE SET key_id = EXCLUDED.key_id, "
+         "email_enc = EXCLUDED.email_enc, phone_enc = EXCLUDED.phone_enc, "
+         "email_verified_at = CASE WHEN $5::boolean AND EXCLUDED.email_enc IS NOT NULL THEN "
+         "notify_preferences.email_verified_at END, "
+         "phone_verified_at = CASE WHEN $6::boolean AND EXCLUDED.phone_enc IS NOT NULL THEN "
+         "notify_preferences.phone_verified_at END, "
+         "channel_email = EXCLUDED.channel_email, channel_sms = EXCLUDED.channel_sms, "
+         "ev_status_change = EXCLUDED.ev_status_change, ev_decision = EXCLUDED.ev_decision, "
+         "updated_at = now()",
+         10, false},
+    /* Everything of the subject: verifications and outbox rows cascade. */
+    [MZ_STMT_NOTIFY_PREFS_DELETE] = {"notify_prefs_delete",
+                                     "DELETE FROM notify_preferences WHERE subject_key = $1", 1,
+                                     true},
+    /* A new code for a channel ($3 keyed hash, $4 lifetime in seconds),
+     * replacing an earlier one (tries start again). */
+    [MZ_STMT_NOTIFY_VERIFY_SET] =
+        {"notify_verify_set",
+         "INSERT INTO notify_verifications (subject_key, channel, code_hash, expires_at) "
+         "VALUES ($1, $2, $3, now() + $4::int * interval '1 second') "
+         "ON CONFLICT (subject_key, channel) DO UPDATE SET code_hash = EXCLUDED.code_hash, "
+         "tries = 0, expires_at = EXCLUDED.expires_at, created_at = now()",
+         4, false},
+    /* A channel's address went away or changed: its code and the pending
+     * verification message go with it. */
+    [MZ_STMT_NOTIFY_VERIFY_CLEAR] =
+        {"notify_verify_clear",
+         "WITH v AS (DELETE FROM notify_verifications WHERE subject_key = $1 AND channel = $2) "
+         "DELETE FROM notify_outbox WHERE subject_key = $1 AND channel = $2 "
+         "AND kind = 'verification' AND state IN ('pending', 'retry')",
+         2, false},
+    [MZ_STMT_NOTIFY_VERIFY_GET] = {"notify_verify_get",
+                                   "SELECT code_hash, tries, expires_at < now() AS expired, "
+                                   "extract(epoch FROM now() - created_at)::int AS age "
+                                   "FROM notify_verifications "
+                                   "WHERE subject_key = $1 AND channel = $2 FOR UPDATE",
+                                   2, false},
+    [MZ_STMT_NOTIFY_VERIFY_TRY] = {"notify_verify_try",
+                                   "UPDATE notify_verifications SET tries = tries + 1 "
+                                   "WHERE subject_key = $1 AND channel = $2",
+                                   2, false},
+    [MZ_STMT_NOTIFY_VERIFY_DONE] =
+        {"notify_verify_done",
+         "WITH d AS (DELETE FROM notify_verifications WHERE subject_key = $1 AND channel = $2 "
+         "RETURNING 1) UPDATE notify_preferences SET "
+         "email_verified_at = CASE WHEN $2 = 'email' THEN now() ELSE email_verified_at END, "
+         "phone_verified_at = CASE WHEN $2 = 'sms' THEN now() ELSE phone_verified_at END, "
+         "updated_at = now() WHERE subject_key = $1 AND EXISTS (SELECT 1 FROM d)",
+         2, false},
+    /* The verification message ($3: the code, sealed, hex), sent at once. */
+    [MZ_STMT_NOTIFY_OUTBOX_VERIFICATION] =
+        {"notify_outbox_verification",
+         "INSERT INTO notify_outbox (subject_key, channel, kind, code_enc) "
+         "VALUES ($1, $2, 'verification', decode($3, 'hex')) RETURNING id",
+         3, false},
+    /* The store, in the transaction that applied a batch ($1: the timeline
+     * entries as case_event_insert_many's JSON, plus "silent"): for the
+     * entries this transaction inserted (created_at = now(): the
+     * transaction's start; a repeated delivery inserts nothing), of
+     * subjects with preferences and a verified address on a chosen channel,
+     * one outbox row per subject and channel, or the changes folded into
+     * its pending one (the digest: due_at is the first change; the sender
+     * sends it MZ_NOTIFY_DIGEST_SECONDS later, see notify_claim).
+     * Not: entries older than the preferences (a change from before the
+     * subscription), an agency's first import (a pull while its first
+     * sync has not yet succeeded), seeded data, statuses the agency marked
+     * informeren: false ("silent"), and events the citizen switched off
+     * (action_required cannot be). The kind is the weightiest change:
+     * actionRequired, then decision, then statusChange. */
+    [MZ_STMT_NOTIFY_ENQUEUE] =
+        {"notify_enqueue",
+         "WITH ev AS (SELECT c.subject_key, a.name AS org, e.status_group, "
+         "e.occurred_at::timestamptz AS at FROM jsonb_to_recordset($1::jsonb) AS e(agency_id "
+         "text, external_id text, subject_key text, status_group text, occurred_at text, "
+         "source text, event_key text, silent boolean) "
+         "JOIN notify_preferences p0 ON p0.subject_key = decode(e.subject_key, 'hex') "
+         "CROSS JOIN LATERAL (SELECT id, subject_key, agency_id FROM cases WHERE "
+         "cases.agency_id = e.agency_id AND cases.external_id = e.external_id AND "
+         "cases.subject_key = p0.subject_key LIMIT 1) c "
+         "JOIN case_events ce ON ce.case_id = c.id AND ce.event_key = e.event_key "
+         "AND ce.created_at = now() "
+         "JOIN agencies a ON a.id = c.agency_id "
+         "LEFT JOIN sync_state s ON s.agency_id = c.agency_id "
+         "WHERE NOT coalesce(e.silent, false) AND e.source <> 'seed' "
+         "AND (e.source <> 'poll' OR s.last_success_at IS NOT NULL)), "
+         "msg AS (SELECT p.subject_key, ch.channel, CASE "
+         "WHEN bool_or(ev.status_group = 'action_required') THEN 'actionRequired' "
+         "WHEN bool_or(ev.status_group = 'decided') THEN 'decision' ELSE 'statusChange' END "
+         "AS kind, array_agg(DISTINCT ev.org ORDER BY ev.org) AS orgs, count(*)::int AS n "
+         "FROM ev JOIN notify_preferences p ON p.subject_key = ev.subject_key "
+         "AND ev.at >= p.created_at CROSS JOIN LATERAL (VALUES ('email', p.channel_email AND "
+         "p.email_verified_at IS NOT NULL), ('sms', p.channel_sms AND p.phone_verified_at IS "
+         "NOT NULL)) AS ch(channel, active) WHERE ch.active AND (ev.status_group = "
+         "'action_required' OR (ev.status_group = 'decided' AND p.ev_decision) OR "
+         "(ev.status_group NOT IN ('action_required', 'decided') AND p.ev_status_change)) "
+         "GROUP BY p.subject_key, ch.channel) "
+         "INSERT INTO notify_outbox (subject_key, channel, kind, organisations, changes, due_at) "
+         "SELECT subject_key, channel, kind, orgs, n, now() FROM msg ON CONFLICT (subject_key, "
+         "channel) WHERE state = 'pending' AND kind <> "
+         "'verification' DO UPDATE SET changes = notify_outbox.changes + EXCLUDED.changes, "
+         "organisations = ARRAY(SELECT DISTINCT o FROM unnest(notify_outbox.organisations || "
+         "EXCLUDED.organisations) AS o ORDER BY o), kind = CASE WHEN 'actionRequired' IN "
+         "(notify_outbox.kind, EXCLUDED.kind) THEN 'actionRequired' WHEN 'decision' IN "
+         "(notify_outbox.kind, EXCLUDED.kind) THEN 'decision' ELSE 'statusChange' END, "
+         "updated_at = now()",
+         1, false},
+    /* The sender's claim: up to $1 due rows (pending or retry), and rows
+     * whose lease expired (a sender died mid-send: reclaimed = true, and
+     * Notify is asked by reference before sending again); SMS only when
+     * $2 (not in quiet hours; verification codes always: the citizen just
+     * asked for one). Lease $3 seconds. A pending digest is due $4 seconds
+     * (MZ_NOTIFY_DIGEST_SECONDS) after its first change. With the row: the address of its
+     * channel (sealed, hex), whether it is verified, and the key id. */
+    [MZ_STMT_NOTIFY_CLAIM] =
+        {"notify_claim",
+         "WITH c AS (SELECT id, state AS prev_state FROM notify_outbox WHERE ((state = 'retry' "
+         "AND due_at <= now()) OR (state = 'pending' AND due_at <= now() - CASE WHEN kind = "
+         "'verification' THEN 0 ELSE $4::int END * interval '1 second') OR (state = 'sending' "
+         "AND claimed_until < now())) AND ($2::boolean OR channel = 'email' OR kind = "
+         "'verification') "
+         "ORDER BY due_at, id LIMIT $1::int FOR UPDATE SKIP LOCKED) "
+         "UPDATE notify_outbox o SET state = 'sending', claimed_until = now() + $3::int * "
+         "interval '1 second', attempts = o.attempts + 1, updated_at = now() "
+         "FROM c, notify_preferences p WHERE o.id = c.id AND p.subject_key = o.subject_key "
+         "RETURNING o.id, encode(o.subject_key, 'hex') AS subject_key, o.channel, o.kind, "
+         "array_to_string(o.organisations, '|') AS organisations, o.changes, "
+         "encode(o.code_enc, 'hex') AS code_enc, p.key_id, encode(CASE WHEN o.channel = "
+         "'email' THEN p.email_enc ELSE p.phone_enc END, 'hex') AS address_enc, (CASE WHEN "
+         "o.channel = 'email' THEN p.email_verified_at ELSE p.phone_verified_at END) IS NOT NULL "
+         "AS verified, c.prev_state = 'sending' AS reclaimed, o.attempts",
+         4, false},
+    /* Outcomes. Only a row this sender still holds ('sending'): a row
+     * deleted meanwhile (preferences deleted) is simply gone. */
+    [MZ_STMT_NOTIFY_SENT] = {"notify_sent",
+                             "UPDATE notify_outbox SET state = 'sent', sent_at = now(), "
+                             "notify_id = $2, last_http_status = $3::int, last_error = NULL, "
+                             "code_enc = NULL, claimed_until = NULL, updated_at = now() "
+                             "WHERE id = $1::bigint AND state = 'sending'",
+                             3, false},
+    [MZ_STMT_NOTIFY_RETRY] = {"notify_retry",
+                              "UPDATE notify_outbox SET state = 'retry', due_at = now() + "
+                              "$4::int * interval '1 second', last_http_status = $2::int, "
+                              "last_error = $3, claimed_until = NULL, updated_at = now() "
+                              "WHERE id = $1::bigint AND state = 'sending'",
+                              4, false},
+    [MZ_STMT_NOTIFY_FAIL] = {"notify_fail",
+                             "UPDATE notify_outbox SET state = 'failed', last_http_status = "
+                             "$2::int, last_error = $3, code_enc = NULL, claimed_until = NULL, "
+                             "updated_at = now() WHERE id = $1::bigint AND state = 'sending'",
+                             3, false},
+    /* Notify's delivery receipt: $1 our reference (the row id), $2 Notify's
+     * id (must match the one recorded, when one is), $3 its status. */
+    [MZ_STMT_NOTIFY_CALLBACK] =
+        {"notify_callback",
+         "UPDATE notify_outbox SET delivery_status = $3, delivered_at = CASE WHEN $3 = "
+         "'delivered' THEN now() END, notify_id = coalesce(notify_id, $2), updated_at = now() "
+         "WHERE id = $1::bigint AND (notify_id IS NULL OR notify_id = $2) RETURNING id",
+         3, false},
+    /* Metrics: the backlog (not yet sent) and totals, per channel and state. */
+    [MZ_STMT_NOTIFY_STATS] = {"notify_stats",
+                              "SELECT channel, state, count(*) AS n FROM notify_outbox "
+                              "GROUP BY channel, state ORDER BY channel, state",
+                              0, true},
+    /* purge: preferences of subjects without any case, untouched for $1 days. */
+    [MZ_STMT_NOTIFY_PURGE] = {"notify_purge",
+                              "DELETE FROM notify_preferences p WHERE p.updated_at < now() - "
+                              "$1::int * interval '1 day' AND NOT EXISTS (SELECT 1 FROM cases "
+                              "c WHERE c.subject_key = p.subject_key)",
+                              1, false},
 };
 
 /* The declared result columns, by statement (db_columns.h). */

@@ -401,7 +401,7 @@ bool mz_events_replay(const char *agency_id, const char *event_id, const char *s
             break;
         char key[600];
         snprintf(key, sizeof key, "webhook:%.256s:%zu", event_id, i);
-        mz_case_event ev = {f.group, f.text, f.occurred, key};
+        mz_case_event ev = {f.group, f.text, f.occurred, key, false};
         mz_case_record r = {
             .agency_id = agency_id,
             .external_id = f.ref,

@@ -45,6 +45,13 @@ void mz_h_agency_sync(mz_req *r);
 void mz_h_push_events(mz_req *r);
 void mz_h_push_notifications(mz_req *r);
 
+/* h_notify.c: the citizen's notification preferences; Notify's delivery callback */
+void mz_h_me_notify_get(mz_req *r);
+void mz_h_me_notify_put(mz_req *r);
+void mz_h_me_notify_delete(mz_req *r);
+void mz_h_me_notify_verify(mz_req *r);
+void mz_h_notify_callback(mz_req *r);
+
 /* Converts the embedded OpenAPI YAML to JSON once at start-up. */
 bool mz_openapi_init(char *err, size_t errlen);
 void mz_openapi_shutdown(void);

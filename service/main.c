@@ -33,6 +33,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "migrate.h"
+#include "notify.h"
 #include "outbound.h"
 #include "purge.h"
 #include "refresh.h"
@@ -412,6 +413,8 @@ static int cmd_serve(void)
     if (!mz_openapi_init(err, sizeof err))
         return fail("cannot load the OpenAPI document", err);
     mz_outbound_global_init();
+    if (!mz_notify_init(err, sizeof err))
+        return fail("invalid notification settings", err);
     if (!load_agencies(true))
         return 1;
     mz_agencies *initial = g_mz_agencies;
@@ -461,6 +464,8 @@ static int cmd_serve(void)
         return fail("cannot start the inbox processor", "pthread_create failed");
     if (!mz_ingest_start())
         return fail("cannot start the inbox committer", "pthread_create failed");
+    if (!mz_notify_start())
+        return fail("cannot start the notification sender", "pthread_create failed");
     mz_logline l;
     mz_log_begin(&l, MZ_LOG_INFO, "listening");
     mz_log_str(&l, "listen", g_mz_config.listen);
@@ -483,6 +488,7 @@ static int cmd_serve(void)
     mz_http_stop();
     mz_scheduler_stop();
     mz_inbox_stop();
+    mz_notify_stop();
     mz_refresh_drain(15000);
     mz_agencies_free(g_mz_agencies);
     g_mz_agencies = NULL;
@@ -492,6 +498,7 @@ static int cmd_serve(void)
     mz_static_free();
     mz_signin_shutdown();
     mz_auth_shutdown();
+    mz_notify_shutdown();
     return 0;
 }
 

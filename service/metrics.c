@@ -9,6 +9,7 @@
 #include "db.h"
 #include "ingest.h"
 #include "json.h"
+#include "notify.h"
 #include "signin.h"
 
 #define MAX_ROUTES 64
@@ -262,6 +263,7 @@ void mz_metrics_render(mz_buf *b)
                   commits, rows);
     agency_metrics(b);
     session_metrics(b);
+    mz_notify_metrics(b, mz_db_thread_read()); /* outbox backlog; sent/failed/retried */
     mz_buf_printf(b,
                   "# HELP mz_build_info Build information.\n# TYPE mz_build_info gauge\n"
                   "mz_build_info{version=\"%s\"} 1\n",

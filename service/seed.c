@@ -332,7 +332,8 @@ bool mz_seed_demo(mz_db *db, const mz_agencies *live, int *ncases, char *err, si
         size_t nev = 0;
         for (; nev < 4 && d->events[nev].group; nev++) {
             stamp(ev_at[nev], d->events[nev].days_ago);
-            ev[nev] = (mz_case_event){d->events[nev].group, d->events[nev].text, ev_at[nev], NULL};
+            ev[nev] =
+                (mz_case_event){d->events[nev].group, d->events[nev].text, ev_at[nev], NULL, false};
         }
         const demo_event *cur = &d->events[nev - 1];
         day(reg, -d->registered_ago);

@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "json.h"
 #include "log.h"
+#include "notify.h"
 
 /* The fields of a case record, once: in the order of case_upsert's
  * parameters (and case_upsert_many's JSON members, named as the columns),
@@ -199,6 +200,8 @@ static int record_conflict(mz_db *db, const mz_case_record *c)
 
 /* Writes a validated record inside the caller's transaction. On any
  * failure the transaction is left aborted (the caller rolls back). */
+static void record_events_json(mz_buf *events, const mz_case_record *c, const char *key, long *n);
+
 static mz_upsert_result write_case(mz_db *db, const mz_case_record *c, char *err, size_t errlen)
 {
     const char *v[MZ_CASE_NFIELDS];
@@ -244,6 +247,21 @@ static mz_upsert_result write_case(mz_db *db, const mz_case_record *c, char *err
     if (!ok) {
         snprintf(err, errlen, "a timeline entry could not be stored");
         return MZ_UPSERT_INVALID;
+    }
+    /* The outbox row of a change commits with the change (notify.h). */
+    char key[2 * MZ_PSEUDONYM_LEN + 1];
+    for (size_t k = 0; k < MZ_PSEUDONYM_LEN; k++)
+        snprintf(key + 2 * k, 3, "%02x", c->subject_key[k]);
+    mz_buf events = MZ_BUF_INIT;
+    long n = 0;
+    mz_buf_putc(&events, '[');
+    record_events_json(&events, c, key, &n);
+    mz_buf_putc(&events, ']');
+    ok = mz_notify_enqueue(db, events.data);
+    mz_buf_free(&events);
+    if (!ok) {
+        snprintf(err, errlen, "database error while writing the notification outbox");
+        return MZ_UPSERT_DB_ERROR;
     }
     return applied ? MZ_UPSERT_APPLIED : MZ_UPSERT_STALE;
 }
@@ -319,6 +337,7 @@ static mz_case_record *record_copy(const mz_case_record *c)
         ev[i].status_text = str_put(&p, e->status_text);
         ev[i].occurred_at = str_put(&p, e->occurred_at);
         ev[i].event_key = str_put(&p, e->event_key);
+        ev[i].silent = e->silent;
     }
     d->events = c->n_events ? ev : NULL;
     return d;
@@ -335,7 +354,8 @@ static void queue_clear(mz_store_batch *b)
 }
 
 static void event_json(mz_buf *j, const mz_case_record *c, const char *subject_hex, long n,
-                       const char *group, const char *text, const char *at, const char *key)
+                       const char *group, const char *text, const char *at, const char *key,
+                       bool silent)
 {
     char derived[600];
     if (!key) {
@@ -360,7 +380,21 @@ static void event_json(mz_buf *j, const mz_case_record *c, const char *subject_h
     mz_json_cstr(j, c->source);
     mz_buf_puts(j, ",\"event_key\":");
     mz_json_cstr(j, key);
+    if (silent) /* notifications: the agency asked not to inform the citizen (notify_enqueue) */
+        mz_buf_puts(j, ",\"silent\":true");
     mz_buf_putc(j, '}');
+}
+
+/* A record's timeline entries (its own status unless in its history, then
+ * the history) as JSON array members, numbered from *n. */
+static void record_events_json(mz_buf *events, const mz_case_record *c, const char *key, long *n)
+{
+    if (!in_history(c))
+        event_json(events, c, key, (*n)++, c->status_group, c->status_text, c->status_changed_at,
+                   NULL, c->silent);
+    for (size_t k = 0; k < c->n_events; k++)
+        event_json(events, c, key, (*n)++, c->events[k].status_group, c->events[k].status_text,
+                   c->events[k].occurred_at, c->events[k].event_key, c->events[k].silent);
 }
 
 /* The queued records as the two JSON arrays the set-based statements
@@ -390,12 +424,7 @@ static bool batch_json(const mz_store_batch *b, mz_buf *cases, mz_buf *events)
             mz_json_cstr(cases, f->kind == MZ_FIELD_SUBJECT_KEY ? key : field_str(c, f));
         }
         mz_buf_putc(cases, '}');
-        if (!in_history(c))
-            event_json(events, c, key, n++, c->status_group, c->status_text, c->status_changed_at,
-                       NULL);
-        for (size_t k = 0; k < c->n_events; k++)
-            event_json(events, c, key, n++, c->events[k].status_group, c->events[k].status_text,
-                       c->events[k].occurred_at, c->events[k].event_key);
+        record_events_json(events, c, key, &n);
     }
     mz_buf_putc(cases, ']');
     mz_buf_putc(events, ']');
@@ -440,7 +469,8 @@ static set_result exec_set(mz_store_batch *b, size_t *applied, size_t *conflicts
         PQclear(r);
         const char *v2[1] = {events.data};
         r = MZ_DB_EXEC(b->db, MZ_STMT_CASE_EVENT_INSERT_MANY, v2);
-        if (mz_db_ok(r))
+        /* The outbox row of a change commits with the change (notify.h). */
+        if (mz_db_ok(r) && mz_notify_enqueue(b->db, events.data))
             res = SET_OK;
     }
     if (res != SET_OK && r && PQstatus(mz_db_pg(b->db)) == CONNECTION_OK)

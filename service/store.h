@@ -37,6 +37,8 @@ typedef struct mz_case_event {
     const char *status_text;
     const char *occurred_at; /* timestamptz text */
     const char *event_key;   /* unique per case; NULL derives one from the fields */
+    bool silent;             /* the agency asked not to inform the citizen of this status
+                              * (ZGW statustype informeren: false): it notifies no one */
 } mz_case_event;
 
 typedef struct mz_case_record {
@@ -62,6 +64,7 @@ typedef struct mz_case_record {
     const char *source_url;
     const char *source_updated_at; /* timestamptz text, required */
     const char *source;            /* "poll", "webhook" or "seed" */
+    bool silent; /* the record's own status notifies no one (as mz_case_event.silent) */
     const mz_case_event *events;
     size_t n_events;
     /* The kind of subject subject_key is the pseudonym of: "bsn" or "kvk"

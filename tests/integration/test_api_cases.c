@@ -44,7 +44,7 @@ static void put_case(mz_db *db, const char *bsn, const char *agency, int i, bool
     /* Distinct minutes; two cases share a timestamp to exercise the id tie-break. */
     snprintf(at, sizeof at, "2026-03-01 %02d:%02d:00+00", 8 + i / 60, i == 3 ? 4 : i % 60);
     snprintf(title, sizeof title, "Zaak %d", i);
-    mz_case_event ev[] = {{"received", "Ontvangen", "2026-02-01 09:00:00+00", NULL}};
+    mz_case_event ev[] = {{"received", "Ontvangen", "2026-02-01 09:00:00+00", NULL, false}};
     mz_case_record r = {
         .agency_id = agency,
         .external_id = ext,

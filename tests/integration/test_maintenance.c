@@ -192,7 +192,7 @@ static void put_case_of(const char *kind, const char *id, const char *agency, co
     mz_case_event ev[3];
     for (int i = 0; i < n_events && i < 3; i++)
         ev[i] = (mz_case_event){i == n_events - 1 ? group : "received",
-                                i == n_events - 1 ? text : "Ontvangen", at[i], NULL};
+                                i == n_events - 1 ? text : "Ontvangen", at[i], NULL, false};
     mz_case_record r = {
         .agency_id = agency,
         .external_id = ext,

@@ -93,7 +93,7 @@ static void gen_record(gen *g, const char *agency, int i, int version)
         snprintf(g->ev_text[k], sizeof g->ev_text[k], "Stap %zu", k);
         snprintf(g->ev_key[k], sizeof g->ev_key[k], "%s/statussen/%zu", g->ext + 20, k);
         g->ev[k] = (mz_case_event){GROUPS[k % MZ_STATUS_GROUP_COUNT], g->ev_text[k], g->ev_at[k],
-                                   (i % 5 == 0) ? NULL : g->ev_key[k]};
+                                   (i % 5 == 0) ? NULL : g->ev_key[k], false};
     }
     if (n > 0 && i % 3 == 0) { /* the history holds the current status */
         snprintf(g->ev_at[n - 1], sizeof g->ev_at[n - 1], "%s", g->at);

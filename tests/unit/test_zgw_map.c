@@ -91,8 +91,12 @@ static void test_status_group(void **state)
          "in_progress"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        mz_zgw_type t = {(char *)cases[i].omschrijving, (char *)cases[i].statustekst, NULL,
-                         cases[i].volgnummer, cases[i].eind};
+        mz_zgw_type t = {(char *)cases[i].omschrijving,
+                         (char *)cases[i].statustekst,
+                         NULL,
+                         cases[i].volgnummer,
+                         cases[i].eind,
+                         false};
         const char *got =
             mz_zgw_status_group(cases[i].mapped ? &agency : NULL, cases[i].no_status ? NULL : &t,
                                 cases[i].has_result, cases[i].suspended);
@@ -114,8 +118,8 @@ static void test_status_text(void **state)
         {true, NULL, NULL, "Ontvangen"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        mz_zgw_type t = {(char *)cases[i].omschrijving, (char *)cases[i].statustekst, NULL, 2,
-                         false};
+        mz_zgw_type t = {
+            (char *)cases[i].omschrijving, (char *)cases[i].statustekst, NULL, 2, false, false};
         char name[32];
         snprintf(name, sizeof name, "case %zu", i);
         expect_str(name, mz_zgw_status_text(cases[i].no_status ? NULL : &t), cases[i].want);
@@ -137,7 +141,7 @@ static void test_suspended_and_title(void **state)
         {"{\"opschorting\":null,\"omschrijving\":\"\"}", false, "Kapvergunning"},
         {"{}", false, "Kapvergunning"},
     };
-    mz_zgw_type zt = {"Kapvergunning", NULL, "ZT1", 0, false}, none = {0};
+    mz_zgw_type zt = {"Kapvergunning", NULL, "ZT1", 0, false, false}, none = {0};
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         mz_json_doc *d = parse(cases[i].zaak);
         if (mz_zgw_suspended(mz_json_root(d)) != cases[i].suspended)
