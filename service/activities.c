@@ -120,12 +120,19 @@ const mz_activity *mz_activity_for_purpose(const char *id)
 {
     size_t n;
     const mz_activity *a = all(&n);
-    if (!id || strcmp(id, MZ_ACTIVITY_SELF) == 0)
+    if (!id || strcmp(id, MZ_ACTIVITY_SELF) == 0 || strcmp(id, MZ_ACTIVITY_REPRESENTATIVE) == 0)
         return NULL;
     for (size_t i = 0; i < n; i++)
         if (strcmp(a[i].id, id) == 0)
             return &a[i];
     return NULL;
+}
+
+const mz_activity *mz_activity_representative(void)
+{
+    static const mz_activity a = {MZ_ACTIVITY_REPRESENTATIVE,
+                                  "Inzage door een gemachtigde (acting as representative)"};
+    return &a;
 }
 
 const mz_activity *mz_activity_self(void)

@@ -20,6 +20,11 @@
 #include <stddef.h>
 
 #define MZ_ACTIVITY_SELF "mijnzaken-inzage"
+/* A representative's read for the person (or business) they act for
+ * ("acting as representative"): shown in that person's access log as
+ * "bekeken door uw gemachtigde". Like the self-view, never a purpose a
+ * professional can name. */
+#define MZ_ACTIVITY_REPRESENTATIVE "mijnzaken-inzage-gemachtigde"
 
 typedef struct mz_activity {
     const char *id;
@@ -33,6 +38,8 @@ void mz_activities_free(void);
 const mz_activity *mz_activity_for_purpose(const char *id);
 /* The citizen's self-view activity. */
 const mz_activity *mz_activity_self(void);
+/* The representative's activity (MZ_ACTIVITY_REPRESENTATIVE). */
+const mz_activity *mz_activity_representative(void);
 /* All activities (for the OpenAPI-documented list endpoint and the portal). */
 const mz_activity *mz_activities(size_t *n);
 

@@ -17,9 +17,11 @@
 #include <strings.h>
 #include <time.h>
 
+#include "agencies.h"
 #include "bsn.h"
 #include "crypto.h"
 #include "json.h"
+#include "subject.h"
 
 static void cache_clear(void); /* the verified-token cache, below */
 
@@ -231,21 +233,142 @@ static bool read_identity(const mz_json *root, mz_principal *out, const char **r
         }
         memcpy(out->org, o, n + 1);
     }
-    const mz_json *bsn = mz_json_get(root, "bsn");
-    if (!bsn)
+    const mz_json *bsn = mz_json_get(root, "bsn"), *kvk = mz_json_get(root, "kvk");
+    if (!bsn && !kvk)
         return true;
-    const char *b = mz_json_string(bsn, &n);
-    if (!b || !mz_bsn_valid(b, n)) {
-        *reason = "token bsn claim is not a valid BSN";
+    if (bsn && kvk) {
+        *reason = "token carries both a bsn and a kvk claim";
         return false;
     }
     if (out->roles) {
-        *reason = "token carries both a bsn and staff roles";
+        *reason = bsn ? "token carries both a bsn and staff roles"
+                      : "token carries both a kvk and staff roles";
         return false;
     }
-    memcpy(out->bsn, b, 10);
-    out->has_bsn = true;
+    const char *b = mz_json_string(bsn ? bsn : kvk, &n);
+    if (bsn) {
+        if (!b || !mz_bsn_valid(b, n)) {
+            *reason = "token bsn claim is not a valid BSN";
+            return false;
+        }
+        memcpy(out->bsn, b, 10);
+        out->has_bsn = true;
+    } else {
+        if (!b || !mz_kvk_valid(b, n)) {
+            *reason = "token kvk claim is not a valid KVK number (8 digits)";
+            return false;
+        }
+        memcpy(out->kvk, b, 9);
+        out->has_kvk = true;
+    }
     return true;
+}
+
+/* authorization: {"agencies": [1..MZ_AUTH_MAX_SCOPE agency ids]}. */
+static bool read_scope(const mz_json *az, mz_principal *out, const char **reason)
+{
+    const mz_json *ag = az->type == MZ_JSON_OBJECT ? mz_json_get(az, "agencies") : NULL;
+    size_t members = 0;
+    if (az->type == MZ_JSON_OBJECT)
+        for (const mz_json *m = az->u.kids.first; m; m = m->next)
+            members++;
+    if (!ag || ag->type != MZ_JSON_ARRAY || members != 1) {
+        *reason = "token authorization claim must be {\"agencies\": [agency ids]}";
+        return false;
+    }
+    for (const mz_json *e = ag->u.kids.first; e; e = e->next) {
+        size_t n;
+        const char *id = mz_json_string(e, &n);
+        if (!id || n >= sizeof out->scope[0] || strlen(id) != n || !mz_agency_id_valid(id)) {
+            *reason = "token authorization.agencies holds something that is not an agency id";
+            return false;
+        }
+        if (out->n_scope == MZ_AUTH_MAX_SCOPE) {
+            *reason = "token authorization.agencies names too many agencies";
+            return false;
+        }
+        memcpy(out->scope[out->n_scope++], id, n + 1);
+    }
+    if (out->n_scope == 0) {
+        *reason = "token authorization.agencies is empty";
+        return false;
+    }
+    out->has_scope = true;
+    return true;
+}
+
+/* act (RFC 8693): {"bsn": valid BSN} — who acts for the subject, never
+ * the subject themself; authorization only together with act. */
+static bool read_actor(const mz_json *root, mz_principal *out, const char **reason)
+{
+    const mz_json *act = mz_json_get(root, "act"), *az = mz_json_get(root, "authorization");
+    if (!act) {
+        if (az) {
+            *reason = "token authorization claim needs an act claim";
+            return false;
+        }
+        return true;
+    }
+    if (!out->has_bsn && !out->has_kvk) {
+        *reason = "token act claim without a bsn or kvk claim (whom the actor acts for)";
+        return false;
+    }
+    size_t n;
+    const char *ab =
+        act->type == MZ_JSON_OBJECT ? mz_json_string(mz_json_get(act, "bsn"), &n) : NULL;
+    if (!ab || !mz_bsn_valid(ab, n)) {
+        *reason = "token act claim has no valid BSN (act.bsn)";
+        return false;
+    }
+    if (out->has_bsn && strcmp(ab, out->bsn) == 0) {
+        *reason = "token act claim names the subject itself (representation of oneself)";
+        return false;
+    }
+    mz_pseudonym(ab, 9, out->actor_key);
+    out->has_actor = true;
+    return az ? read_scope(az, out, reason) : true;
+}
+
+bool mz_principal_subject(const mz_principal *p, mz_subject *out)
+{
+    if (p->has_bsn)
+        return mz_subject_bsn(out, p->bsn, 9);
+    memset(out, 0, sizeof *out);
+    if (!p->has_kvk)
+        return false;
+    out->kind = MZ_SUBJECT_KVK;
+    memcpy(out->id, p->kvk, 9);
+    return true;
+}
+
+void mz_principal_key(const mz_principal *p, unsigned char key[32])
+{
+    mz_subject s;
+    if (mz_principal_subject(p, &s))
+        mz_pseudonym_subject(&s, key);
+    else
+        memset(key, 0, 32);
+    mz_subject_wipe(&s);
+}
+
+const char *mz_principal_scope_literal(const mz_principal *p, char *out, size_t n)
+{
+    if (!p->has_scope)
+        return NULL;
+    size_t used = 0;
+    out[used++] = '{';
+    for (unsigned i = 0; i < p->n_scope; i++) {
+        size_t l = strlen(p->scope[i]);
+        if (used + l + 3 > n)
+            return "{}"; /* cannot happen with a large enough buffer: show nothing */
+        if (i)
+            out[used++] = ',';
+        memcpy(out + used, p->scope[i], l);
+        used += l;
+    }
+    out[used++] = '}';
+    out[used] = '\0';
+    return out;
 }
 
 bool mz_auth_check_claims(const char *claims_json, size_t len, int64_t now,
@@ -266,7 +389,7 @@ bool mz_auth_check_claims(const char *claims_json, size_t len, int64_t now,
         *reason = "token claims are not an object";
     else
         ok = check_times(root, now, &exp, reason) && check_issuer_audience(root, s, reason) &&
-             read_identity(root, out, reason);
+             read_identity(root, out, reason) && read_actor(root, out, reason);
     mz_json_free(doc);
     if (ok)
         out->exp = exp;

@@ -64,14 +64,15 @@ bool mz_cases_list_build(mz_req *r, mz_db *rdb, mz_db *wdb, const mz_subject *su
     if (q->cursor)
         snprintf(sort_us, sizeof sort_us, "%" PRId64, q->cur.sort_us);
     snprintf(limit, sizeof limit, "%d", q->size + 1);
-    const char *vals[6] = {(const char *)key,
+    const char *vals[7] = {(const char *)key,
                            q->agency,
                            q->status,
                            q->cursor ? sort_us : NULL,
                            q->cursor ? q->cur.id : NULL,
-                           limit};
-    const int lens[6] = {MZ_PSEUDONYM_LEN, 0, 0, 0, 0, 0};
-    const int fmts[6] = {1, 0, 0, 0, 0, 0};
+                           limit,
+                           q->scope};
+    const int lens[7] = {MZ_PSEUDONYM_LEN, 0, 0, 0, 0, 0, 0};
+    const int fmts[7] = {1, 0, 0, 0, 0, 0, 0};
     /* A filter on an agency that does not exist is the client's mistake
      * (a typo would otherwise read as "no cases there"): 400 naming it,
      * before anything is refreshed or logged. */

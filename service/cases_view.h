@@ -26,7 +26,8 @@ typedef struct mz_list_query {
     const char *agency; /* agency id or NULL */
     const char *cursor; /* as given, or NULL */
     int size;
-    mz_cursor cur; /* decoded when cursor != NULL */
+    mz_cursor cur;     /* decoded when cursor != NULL */
+    const char *scope; /* a representative's agencies as a text[] literal, or NULL */
 } mz_list_query;
 
 /* Validates the fields (400 naming the field on a problem); `where` is

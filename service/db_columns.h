@@ -122,7 +122,9 @@
     X(P, ID, id)                                                                                   \
     X(P, STARTED_AT, started_at)                                                                   \
     X(P, ORGANISATION, organisation)                                                               \
-    X(P, ACTIVITY_ID, activity_id) X(P, ACTIVITY_NAME, activity_name) X(P, OUTCOME, outcome)
+    X(P, ACTIVITY_ID, activity_id)                                                                 \
+    X(P, ACTIVITY_NAME, activity_name)                                                             \
+    X(P, OUTCOME, outcome) X(P, BY_REPRESENTATIVE, by_representative)
 #define MZ_COLS_CASE_GET_ANY(X, P)                                                                 \
     MZ_COLS_CASE(X, P) X(P, SUBJECT_KEY_HEX, subject_key_hex) X(P, SUBJECT_KIND, subject_kind)
 
@@ -161,7 +163,11 @@
     X(P, ORGANISATION, organisation)                                                               \
     X(P, ACTOR, actor)                                                                             \
     X(P, ACR, acr)                                                                                 \
-    X(P, IDLE_EXPIRES, idle_expires) X(P, EXPIRES, expires) X(P, SEEN_AGE_S, seen_age_s)
+    X(P, IDLE_EXPIRES, idle_expires)                                                               \
+    X(P, EXPIRES, expires)                                                                         \
+    X(P, SEEN_AGE_S, seen_age_s)                                                                   \
+    X(P, SUBJECT_KIND, subject_kind)                                                               \
+    X(P, ACTOR_KEY_HEX, actor_key_hex) X(P, SCOPE_AGENCIES, scope_agencies)
 #define MZ_COLS_SESSION_TOUCH(X, P)    X(P, IDLE_EXPIRES, idle_expires)
 #define MZ_COLS_SESSION_END(X, P)      X(P, KIND, kind) X(P, ID_TOKEN_ENC_HEX, id_token_enc_hex)
 #define MZ_COLS_SESSIONS_ACTIVE(X, P)  X(P, KIND, kind) X(P, ACTIVE, active)

@@ -122,12 +122,15 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          "AND ($3::text IS NULL OR ($3::text = 'open') = (c.closed_on IS NULL)) "
          "AND ($4::bigint IS NULL OR (c.status_changed_at, c.id) < "
          "('epoch'::timestamptz + $4::bigint * interval '1 microsecond', $5::uuid)) "
+         "AND ($7::text[] IS NULL OR c.agency_id = ANY($7::text[])) "
          "ORDER BY c.status_changed_at DESC, c.id DESC LIMIT $6::int",
-         6, true},
+         7, true},
+    /* $3: a representative's scope (agency ids) or NULL (every agency). */
     [MZ_STMT_CASE_GET] = {"case_get",
                           "SELECT " CASE_COLUMNS " FROM cases c JOIN agencies a ON "
-                          "a.id = c.agency_id WHERE c.id = $1::uuid AND c.subject_key = $2",
-                          2, true},
+                          "a.id = c.agency_id WHERE c.id = $1::uuid AND c.subject_key = $2 "
+                          "AND ($3::text[] IS NULL OR c.agency_id = ANY($3::text[]))",
+                          3, true},
     [MZ_STMT_CASE_EVENTS] = {"case_events",
                              "SELECT status_group, status_text, occurred_at, source "
                              "FROM case_events WHERE case_id = $1::uuid "
@@ -351,37 +354,40 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          1, true},
     /* Processing log (Logboek Dataverwerkingen): $1 trace, $2 span, $3 parent
      * span or NULL, $4 activity id, $5 activity name, $6 organisation, $7
-     * subject key (binary), $8 started, $9 outcome; ended now. */
+     * subject key (binary), $8 started, $9 outcome, $10 subject kind, $11
+     * the acting representative's pseudonym (binary) or NULL; ended now. */
     [MZ_STMT_PLOG_INSERT] = {"plog_insert",
                              "INSERT INTO processing_log (trace_id, span_id, parent_span_id, "
                              "activity_id, activity_name, organisation, subject_key, started_at, "
-                             "ended_at, outcome, subject_kind) VALUES ($1, $2, $3, $4, $5, $6, "
-                             "$7, $8::timestamptz, clock_timestamp(), $9, $10)",
-                             10, false},
+                             "ended_at, outcome, subject_kind, actor_key) VALUES ($1, $2, $3, $4, "
+                             "$5, $6, $7, $8::timestamptz, clock_timestamp(), $9, $10, $11)",
+                             11, false},
     /* The same plus the audit record, in one statement (atomic, one round
-     * trip): $11 actor kind, $12 actor id, $13 endpoint. The audit record
+     * trip): $12 actor kind, $13 actor id, $14 endpoint. The audit record
      * points at its processing-log record by that record's own id (006):
      * the trace id is the caller's and need not be unique. */
     [MZ_STMT_PLOG_AUDIT_INSERT] = {"plog_audit_insert",
                                    "WITH p AS (INSERT INTO processing_log (trace_id, span_id, "
                                    "parent_span_id, activity_id, activity_name, organisation, "
-                                   "subject_key, started_at, ended_at, outcome, subject_kind) "
-                                   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, "
-                                   "clock_timestamp(), $9, $10) "
+                                   "subject_key, started_at, ended_at, outcome, subject_kind, "
+                                   "actor_key) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+                                   "$8::timestamptz, clock_timestamp(), $9, $10, $11) "
                                    "RETURNING id, trace_id) INSERT INTO audit_log ("
                                    "processing_log_id, trace_id, actor_kind, actor_id, "
-                                   "organisation, endpoint) SELECT id, trace_id, $11, $12, $6, "
-                                   "$13 FROM p",
-                                   13, false},
+                                   "organisation, endpoint) SELECT id, trace_id, $12, $13, $6, "
+                                   "$14 FROM p",
+                                   14, false},
     /* The citizen's view of who looked: $1 subject key, $2 the self-view
      * activity (left out), $3 before this id or NULL, $4 limit. */
-    [MZ_STMT_ACCESS_LOG_LIST] = {"access_log_list",
-                                 "SELECT id, started_at, organisation, activity_id, "
-                                 "activity_name, outcome FROM processing_log "
-                                 "WHERE subject_key = $1 AND activity_id <> $2 "
-                                 "AND ($3::bigint IS NULL OR id < $3::bigint) "
-                                 "ORDER BY id DESC LIMIT $4::int",
-                                 4, true},
+    [MZ_STMT_ACCESS_LOG_LIST] =
+        {"access_log_list",
+         "SELECT id, started_at, organisation, activity_id, "
+         "activity_name, outcome, actor_key IS NOT NULL AS by_representative "
+         "FROM processing_log "
+         "WHERE subject_key = $1 AND activity_id <> $2 "
+         "AND ($3::bigint IS NULL OR id < $3::bigint) "
+         "ORDER BY id DESC LIMIT $4::int",
+         4, true},
     /* A professional's case look-up: any case; the subject key comes along
      * (binary-compatible hex) for the processing log. */
     [MZ_STMT_CASE_GET_ANY] = {"case_get_any",
@@ -422,6 +428,8 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                                 "kind AS subject_kind FROM ("
                                 "SELECT subject_key, subject_kind FROM cases UNION "
                                 "SELECT subject_key, subject_kind FROM subject_refresh UNION "
+                                "SELECT actor_key, 'bsn' FROM processing_log "
+                                "WHERE actor_key IS NOT NULL UNION "
                                 "SELECT subject_key, subject_kind FROM processing_log UNION "
                                 "SELECT decode(m[1], 'hex'), coalesce(m[2], 'bsn') FROM inbox, "
                                 "regexp_matches(body, '\"subjectKey\":\"([0-9a-f]{64})\""
@@ -443,10 +451,18 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                                "(SELECT decode(o, 'hex') FROM unnest($1::text[]) AS o) "
                                "AND $2::text[] IS NOT NULL",
                                2, false},
+    /* Both pseudonyms of a record: the subject's and (012) the acting
+     * representative's, which may be in the same chunk. */
     [MZ_STMT_REKEY_PLOG] = {"rekey_plog",
-                            "UPDATE processing_log p SET subject_key = decode(m.n, 'hex') "
-                            "FROM unnest($1::text[], $2::text[]) AS m(o, n) "
-                            "WHERE p.subject_key = decode(m.o, 'hex')",
+                            "WITH m AS (SELECT decode(o, 'hex') AS o, decode(n, 'hex') AS n "
+                            "FROM unnest($1::text[], $2::text[]) AS x(o, n)) "
+                            "UPDATE processing_log p SET "
+                            "subject_key = coalesce((SELECT m.n FROM m WHERE m.o = p.subject_key), "
+                            "p.subject_key), "
+                            "actor_key = coalesce((SELECT m.n FROM m WHERE m.o = p.actor_key), "
+                            "p.actor_key) "
+                            "WHERE p.subject_key IN (SELECT o FROM m) "
+                            "OR p.actor_key IN (SELECT o FROM m)",
                             2, false},
     /* Stored event bodies carry pseudonyms as "subjectKey" values: read them
      * a page at a time (keyset on id) and rewrite the ones that changed. */
@@ -546,11 +562,13 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
         {"session_insert",
          "INSERT INTO sessions (id_hash, kind, subject_key, subject_enc, acting_for, roles, "
          "organisation, actor, acr, op_sid, op_sub_hash, id_token_enc, idle_expires_at, "
-         "expires_at) VALUES (decode($1, 'hex'), $2, decode($3, 'hex'), decode($4, 'hex'), "
+         "expires_at, subject_kind, actor_key, scope_agencies) VALUES (decode($1, 'hex'), $2, "
+         "decode($3, 'hex'), decode($4, 'hex'), "
          "$5::boolean, $6::int, $7, $8, $9, $10, decode($11, 'hex'), decode($12, 'hex'), "
          "now() + least($13::int, $14::int) * interval '1 second', "
-         "now() + $14::int * interval '1 second')",
-         14, false},
+         "now() + $14::int * interval '1 second', coalesce($15, 'bsn'), decode($16, 'hex'), "
+         "$17::text[])",
+         17, false},
     /* The read path of every cookie request: one index probe, no write
      * (session_touch runs only when last_seen_at is old enough). */
     [MZ_STMT_SESSION_GET] =
@@ -559,7 +577,9 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          "encode(subject_enc, 'hex') AS subject_enc_hex, acting_for, roles, organisation, actor, "
          "acr, extract(epoch FROM idle_expires_at)::bigint AS idle_expires, "
          "extract(epoch FROM expires_at)::bigint AS expires, "
-         "extract(epoch FROM now() - last_seen_at)::bigint AS seen_age_s "
+         "extract(epoch FROM now() - last_seen_at)::bigint AS seen_age_s, subject_kind, "
+         "encode(actor_key, 'hex') AS actor_key_hex, "
+         "array_to_string(scope_agencies, ',') AS scope_agencies "
          "FROM sessions WHERE id_hash = decode($1, 'hex') AND idle_expires_at > now() "
          "AND expires_at > now()",
          1, true},

@@ -33,7 +33,7 @@ void mz_h_me_access_log(mz_req *r)
         return;
     }
     unsigned char key[MZ_PSEUDONYM_LEN];
-    mz_pseudonym(r->principal.bsn, 9, key);
+    mz_principal_key(&r->principal, key);
     mz_trace t;
     mz_trace_begin(r, &t);
     char before_s[24], limit[16];
@@ -76,6 +76,13 @@ void mz_h_me_access_log(mz_req *r)
         mz_json_cstr(&b, PQgetvalue(res, i, MZ_COL_ACCESS_LOG_LIST_ACTIVITY_NAME));
         mz_buf_puts(&b, "},\"outcome\":");
         mz_json_cstr(&b, PQgetvalue(res, i, MZ_COL_ACCESS_LOG_LIST_OUTCOME));
+        /* Someone acted for the citizen (`act`): said so, without naming
+         * them (docs/security.md, "Representation": the citizen knows whom
+         * they authorised; the operator can name the actor from the
+         * pseudonym on an access request). */
+        if (PQgetvalue(res, i, MZ_COL_ACCESS_LOG_LIST_BY_REPRESENTATIVE)[0] == 't')
+            mz_buf_puts(&b, ",\"viewedBy\":\"representative\","
+                            "\"description\":\"bekeken door uw gemachtigde\"");
         mz_buf_putc(&b, '}');
     }
     char next[MZ_CURSOR_MAX + 1] = "";
@@ -91,10 +98,13 @@ void mz_h_me_access_log(mz_req *r)
         mz_buf_printf(&b, ",\"next\":{\"href\":\"/api/v1/me/access-log?pageSize=%d&cursor=%s\"}",
                       size, next);
     mz_buf_puts(&b, "}}");
+    const mz_principal *p = &r->principal;
     mz_plog_entry e = {.trace = &t,
-                       .activity = mz_activity_self(),
+                       .activity = p->has_actor ? mz_activity_representative() : mz_activity_self(),
                        .organisation = g_mz_config.organisation,
                        .subject_key = key,
+                       .subject_kind = p->has_kvk ? "kvk" : "bsn",
+                       .actor_key = p->has_actor ? p->actor_key : NULL,
                        .started_at = r->started_at,
                        .outcome = "success",
                        .endpoint = r->route->pattern};

@@ -192,11 +192,6 @@ static void callback(mz_req *r, mz_oidc_kind kind, const mz_oidc_rp *rp, const m
     const char *reason = NULL;
     bool ok = mz_oidc_verify_id_token(rp, op, keys, tok.id_token, strlen(tok.id_token), flow.nonce,
                                       (int64_t)time(NULL), &pr, &reason);
-    if (ok && kind == MZ_OIDC_CITIZEN && !pr.has_bsn) {
-        /* eHerkenning (KVK only) has no subject kind here yet */
-        ok = false;
-        reason = "token has no valid BSN";
-    }
     if (!ok) {
         fail(r, kind, mz_signin_outcome_for(reason), reason);
     } else {
@@ -428,8 +423,31 @@ void mz_h_session(mz_req *r)
         mz_json_cstr(&b, p->org);
     else
         mz_buf_puts(&b, "null");
-    mz_buf_printf(&b, ",\"representation\":{\"actingForSomeone\":%s}",
-                  s->acting_for ? "true" : "false");
+    /* Whose cases this session shows (the kind only: the number stays out
+     * of the browser's reach) and, when someone acts for them, that it is a
+     * representation and its scope. */
+    mz_buf_puts(&b, ",\"subjectKind\":");
+    if (s->kind == MZ_OIDC_CITIZEN)
+        mz_json_cstr(&b, p->has_kvk ? "kvk" : "bsn");
+    else
+        mz_buf_puts(&b, "null");
+    mz_buf_printf(&b, ",\"representation\":{\"actingForSomeone\":%s",
+                  s->acting_for || p->has_actor ? "true" : "false");
+    if (p->has_actor) {
+        mz_buf_puts(&b, ",\"agencies\":");
+        if (p->has_scope) {
+            mz_buf_putc(&b, '[');
+            for (unsigned i = 0; i < p->n_scope; i++) {
+                if (i)
+                    mz_buf_putc(&b, ',');
+                mz_json_cstr(&b, p->scope[i]);
+            }
+            mz_buf_putc(&b, ']');
+        } else {
+            mz_buf_puts(&b, "null");
+        }
+    }
+    mz_buf_putc(&b, '}');
     mz_buf_puts(&b, ",\"assuranceLevel\":");
     mz_json_cstr(&b, s->acr);
     mz_buf_puts(&b, ",\"idleExpiresAt\":");

@@ -5,6 +5,12 @@
  * answers 404, exactly like one that does not exist. Every read is written
  * to the processing log (activity: the citizen's self-view) before the
  * answer goes out.
+ *
+ * The subject is whoever the token or session names (bsn or kvk); when
+ * someone acts for them (`act`), the read is logged as the
+ * representative's (activity MZ_ACTIVITY_REPRESENTATIVE, the actor's
+ * pseudonym beside the subject's), and an authorisation's scope limits
+ * list and detail to its agencies (a case outside it is 404, as if absent).
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,14 +22,18 @@
 #include "handlers.h"
 #include "plog.h"
 
-/* Logs the citizen's read of their own data; false = answered 503. */
+/* Logs the citizen's read of their own data, or their representative's;
+ * false = answered 503. */
 static bool log_self(mz_req *r, mz_db *db, const mz_trace *t, const unsigned char *key,
                      const char *outcome)
 {
+    const mz_principal *p = &r->principal;
     mz_plog_entry e = {.trace = t,
-                       .activity = mz_activity_self(),
+                       .activity = p->has_actor ? mz_activity_representative() : mz_activity_self(),
                        .organisation = g_mz_config.organisation,
                        .subject_key = key,
+                       .subject_kind = p->has_kvk ? "kvk" : "bsn",
+                       .actor_key = p->has_actor ? p->actor_key : NULL,
                        .started_at = r->started_at,
                        .outcome = outcome,
                        .actor_kind = NULL,
@@ -41,16 +51,20 @@ void mz_h_me_cases_list(mz_req *r)
                        mz_req_query(r, "agency"),
                        mz_req_query(r, "cursor"),
                        0,
-                       {0, ""}};
+                       {0, ""},
+                       NULL};
+    char scope[MZ_AUTH_MAX_SCOPE * 64 + 4];
+    q.scope = mz_principal_scope_literal(&r->principal, scope, sizeof scope);
     if (!mz_page_size_parse(mz_req_query(r, "pageSize"), &q.size)) {
         mz_reply_bad_param(r, "pageSize", "must be an integer from 1 to 100");
         return;
     }
     if (!mz_list_query_check(r, &q, false))
         return;
-    /* The citizen's token names a person (auth.c checks the BSN). */
+    /* The token or session names a person or a business (auth.c and
+     * session.c check the number; http.c that there is one). */
     mz_subject who;
-    (void)mz_subject_bsn(&who, r->principal.bsn, 9);
+    (void)mz_principal_subject(&r->principal, &who);
     unsigned char key[MZ_PSEUDONYM_LEN];
     mz_pseudonym_subject(&who, key);
     mz_trace t;
@@ -76,12 +90,14 @@ void mz_h_me_case_get(mz_req *r)
         return;
     }
     unsigned char key[MZ_PSEUDONYM_LEN];
-    mz_pseudonym(r->principal.bsn, 9, key);
+    mz_principal_key(&r->principal, key);
     mz_trace t;
     mz_trace_begin(r, &t);
-    const char *vals[2] = {id, (const char *)key};
-    const int lens[2] = {0, MZ_PSEUDONYM_LEN};
-    const int fmts[2] = {0, 1};
+    char scope[MZ_AUTH_MAX_SCOPE * 64 + 4];
+    const char *vals[3] = {id, (const char *)key,
+                           mz_principal_scope_literal(&r->principal, scope, sizeof scope)};
+    const int lens[3] = {0, MZ_PSEUDONYM_LEN, 0};
+    const int fmts[3] = {0, 1, 0};
     mz_db *db = mz_db_thread(), *rdb = mz_db_thread_read();
     PGresult *res = rdb ? MZ_DB_EXEC_BIN(rdb, MZ_STMT_CASE_GET, vals, lens, fmts) : NULL;
     if (!mz_db_ok(res)) {

@@ -166,7 +166,7 @@ void mz_h_me_notify_get(mz_req *r)
     if (!ready(r))
         return;
     unsigned char key[MZ_PSEUDONYM_LEN];
-    mz_pseudonym(r->principal.bsn, 9, key);
+    mz_principal_key(&r->principal, key);
     reply_prefs(r, mz_db_thread(), key);
 }
 
@@ -175,7 +175,7 @@ void mz_h_me_notify_delete(mz_req *r)
     if (!ready(r))
         return;
     unsigned char key[MZ_PSEUDONYM_LEN];
-    mz_pseudonym(r->principal.bsn, 9, key);
+    mz_principal_key(&r->principal, key);
     const char *v[1] = {(const char *)key};
     const int lens[1] = {MZ_PSEUDONYM_LEN}, fmts[1] = {1};
     mz_db *db = mz_db_thread();
@@ -368,7 +368,7 @@ void mz_h_me_notify_put(mz_req *r)
         goto done;
     }
     unsigned char key[MZ_PSEUDONYM_LEN];
-    mz_pseudonym(r->principal.bsn, 9, key);
+    mz_principal_key(&r->principal, key);
     mz_db *db = mz_db_thread();
     prefs old;
     if (!db || !mz_db_begin(db) || !prefs_load(db, key, &old)) {
@@ -437,7 +437,7 @@ void mz_h_me_notify_verify(mz_req *r)
         return;
     }
     unsigned char key[MZ_PSEUDONYM_LEN];
-    mz_pseudonym(r->principal.bsn, 9, key);
+    mz_principal_key(&r->principal, key);
     char hash[65], chan[8];
     mz_contact_code_hash(key, channel, code, hash);
     snprintf(chan, sizeof chan, "%s", channel); /* channel lives in doc */

@@ -414,8 +414,8 @@ static void dispatch(mz_req *r, const char *url)
                 mz_reply_problem(r, MZ_P_FORBIDDEN, "this endpoint is for citizens");
                 return;
             }
-            if (!r->principal.has_bsn) {
-                unauthorized(r, "token has no bsn claim");
+            if (!r->principal.has_bsn && !r->principal.has_kvk) {
+                unauthorized(r, "token has no bsn or kvk claim");
                 return;
             }
         }

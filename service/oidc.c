@@ -16,6 +16,7 @@
 #include "bsn.h"
 #include "crypto.h"
 #include "json.h"
+#include "subject.h"
 
 const char *mz_oidc_kind_name(mz_oidc_kind k)
 {
@@ -477,7 +478,7 @@ static bool citizen_claims(const mz_json *root, const mz_oidc_rp *rp, mz_oidc_pr
         out->has_bsn = true;
     } else {
         const char *kvk = mz_json_string(mz_json_get(root, rp->claim_kvk), &n);
-        bool digits = kvk && n == 8 && strspn(kvk, "0123456789") == 8;
+        bool digits = kvk && mz_kvk_valid(kvk, n);
         if (!digits)
             return (*reason = "token has no valid BSN"), false;
         memcpy(out->kvk, kvk, 9);
@@ -488,6 +489,8 @@ static bool citizen_claims(const mz_json *root, const mz_oidc_rp *rp, mz_oidc_pr
         const char *ab = mz_json_string(mz_json_get(act, "bsn"), &n);
         if (act->type != MZ_JSON_OBJECT || !ab || !mz_bsn_valid(ab, n))
             return (*reason = "token act claim has no valid BSN"), false;
+        if (out->has_bsn && strcmp(ab, out->bsn) == 0)
+            return (*reason = "token act claim names the subject itself"), false;
         memcpy(out->actor_bsn, ab, 10);
         out->has_actor = true;
     }

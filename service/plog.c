@@ -57,7 +57,7 @@ bool mz_plog_write(mz_db *db, const mz_plog_entry *e)
 {
     if (!db)
         return false;
-    const char *v[13] = {e->trace->trace_id,
+    const char *v[14] = {e->trace->trace_id,
                          e->trace->span_id,
                          e->trace->parent_span_id[0] ? e->trace->parent_span_id : NULL,
                          e->activity->id,
@@ -67,16 +67,17 @@ bool mz_plog_write(mz_db *db, const mz_plog_entry *e)
                          e->started_at,
                          e->outcome,
                          e->subject_kind ? e->subject_kind : "bsn",
+                         (const char *)e->actor_key,
                          e->actor_kind,
                          e->actor_id,
                          e->endpoint};
-    int lens[13] = {0};
-    int fmts[13] = {0};
-    lens[6] = MZ_PSEUDONYM_LEN;
-    fmts[6] = 1;
-    /* The audit form takes all thirteen values, the plain one the first ten. */
+    int lens[14] = {0};
+    int fmts[14] = {0};
+    lens[6] = lens[10] = MZ_PSEUDONYM_LEN;
+    fmts[6] = fmts[10] = 1;
+    /* The audit form takes all fourteen values, the plain one the first eleven. */
     mz_stmt id = e->actor_kind ? MZ_STMT_PLOG_AUDIT_INSERT : MZ_STMT_PLOG_INSERT;
-    PGresult *r = mz_db_exec(db, id, e->actor_kind ? 13 : 10, v, lens, fmts);
+    PGresult *r = mz_db_exec(db, id, e->actor_kind ? 14 : 11, v, lens, fmts);
     bool ok = mz_db_ok(r) && (!e->actor_kind || strcmp(PQcmdTuples(r), "1") == 0);
     PQclear(r);
     return ok;

@@ -49,6 +49,10 @@ typedef struct mz_plog_entry {
     const char *subject_kind;         /* "bsn" or "kvk"; NULL = "bsn" */
     const char *started_at;           /* timestamptz text */
     const char *outcome;              /* success, not_found, error */
+    /* who acted for the subject (a representative: the `act` claim), as
+     * their pseudonym (MZ_PSEUDONYM_LEN bytes); NULL = nobody acted for
+     * them. Stored in processing_log.actor_key (012). */
+    const unsigned char *actor_key;
     /* the actor, for the audit record; NULL kind = the citizen themself
      * (no audit record: the subject is the actor) */
     const char *actor_kind;

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "log.h"
+#include "subject.h"
 
 #define GCM_NONCE 12
 #define GCM_TAG   16
@@ -212,18 +213,43 @@ int mz_session_load(mz_db *db, const unsigned char id[MZ_SESSION_ID_BYTES], mz_s
     long age = strtol(PQgetvalue(r, 0, MZ_COL_SESSION_GET_SEEN_AGE_S), NULL, 10);
     bool ok = true;
     if (info->kind == MZ_OIDC_CITIZEN) {
+        /* The sealed subject: a BSN (9 digits) or, for a 'kvk' session
+         * (012), a KVK number (8); the purpose stays "bsn" so sessions from
+         * before 012 still open. */
+        bool kvk = strcmp(PQgetvalue(r, 0, MZ_COL_SESSION_GET_SUBJECT_KIND), "kvk") == 0;
         char *bsn = NULL;
         size_t n = 0;
         ok = mz_session_open(id, "bsn", PQgetvalue(r, 0, MZ_COL_SESSION_GET_SUBJECT_ENC_HEX), &bsn,
                              &n) &&
-             n == 9;
-        if (ok) {
+             n == (kvk ? 8u : 9u);
+        if (ok && kvk) {
+            memcpy(p->kvk, bsn, 9);
+            p->has_kvk = true;
+        } else if (ok) {
             memcpy(p->bsn, bsn, 10);
             p->has_bsn = true;
         }
         if (bsn) {
             OPENSSL_cleanse(bsn, n);
             free(bsn);
+        }
+        const char *ak = PQgetvalue(r, 0, MZ_COL_SESSION_GET_ACTOR_KEY_HEX);
+        if (ok && strlen(ak) == 2 * MZ_PSEUDONYM_LEN) {
+            for (size_t i = 0; i < MZ_PSEUDONYM_LEN; i++)
+                p->actor_key[i] =
+                    (unsigned char)(mz_hexval(ak[2 * i]) << 4 | mz_hexval(ak[2 * i + 1]));
+            p->has_actor = true;
+        }
+        /* The agencies an authorisation covers, as stored ("a,b"). */
+        const char *sc = PQgetvalue(r, 0, MZ_COL_SESSION_GET_SCOPE_AGENCIES);
+        if (ok && p->has_actor && !PQgetisnull(r, 0, MZ_COL_SESSION_GET_SCOPE_AGENCIES)) {
+            p->has_scope = true;
+            while (*sc && p->n_scope < MZ_AUTH_MAX_SCOPE) {
+                size_t l = strcspn(sc, ",");
+                if (l > 0 && l < sizeof p->scope[0])
+                    snprintf(p->scope[p->n_scope++], sizeof p->scope[0], "%.*s", (int)l, sc);
+                sc += l + (sc[l] == ',');
+            }
         }
         snprintf(p->sub, sizeof p->sub, "session");
     } else {
@@ -257,19 +283,34 @@ int mz_session_load(mz_db *db, const unsigned char id[MZ_SESSION_ID_BYTES], mz_s
 bool mz_session_create(mz_db *db, const mz_oidc_principal *pr, const char *id_token,
                        char cookie[MZ_SESSION_ID_CHARS + 1])
 {
-    if (!db || (pr->kind == MZ_OIDC_CITIZEN && !pr->has_bsn))
+    if (!db || (pr->kind == MZ_OIDC_CITIZEN && !pr->has_bsn && !pr->has_kvk))
         return false;
     unsigned char id[MZ_SESSION_ID_BYTES];
     mz_random_bytes(id, sizeof id);
     char h[65], subh[65], pseud_hex[2 * MZ_PSEUDONYM_LEN + 1] = "";
     hash_hex(id, sizeof id, h);
     hash_hex(pr->sub, strlen(pr->sub), subh);
-    char *bsn_enc = NULL;
+    char *bsn_enc = NULL, actor_hex[2 * MZ_PSEUDONYM_LEN + 1] = "";
     if (pr->kind == MZ_OIDC_CITIZEN) {
-        unsigned char ps[MZ_PSEUDONYM_LEN];
-        mz_pseudonym(pr->bsn, 9, ps);
-        to_hex(ps, sizeof ps, pseud_hex);
-        bsn_enc = mz_session_seal(id, "bsn", pr->bsn, 9);
+        /* The subject: a person (BSN) or, signed in for a business, the
+         * KVK number (sealed alike, under the purpose "bsn"). */
+        mz_subject who;
+        bool valid = pr->has_bsn ? mz_subject_bsn(&who, pr->bsn, 9)
+                                 : mz_subject_set(&who, "kvk", 3, pr->kvk, 8, NULL, 0, "kvk",
+                                                  actor_hex, sizeof actor_hex);
+        if (valid) {
+            unsigned char ps[MZ_PSEUDONYM_LEN];
+            mz_pseudonym_subject(&who, ps);
+            to_hex(ps, sizeof ps, pseud_hex);
+            bsn_enc = mz_session_seal(id, "bsn", who.id, strlen(who.id));
+        }
+        mz_subject_wipe(&who);
+        actor_hex[0] = '\0';
+        if (pr->has_actor) {
+            unsigned char ak[MZ_PSEUDONYM_LEN];
+            mz_pseudonym(pr->actor_bsn, 9, ak);
+            to_hex(ak, sizeof ak, actor_hex);
+        }
     }
     char *tok_enc =
         id_token ? mz_session_seal(id, "id_token_hint", id_token, strlen(id_token)) : NULL;
@@ -280,7 +321,7 @@ bool mz_session_create(mz_db *db, const mz_oidc_principal *pr, const char *id_to
     bool staff = pr->kind == MZ_OIDC_PROFESSIONAL;
     char actor[129];
     snprintf(actor, sizeof actor, "%.128s", pr->sub); /* mz_principal.sub holds 128 */
-    const char *v[14] = {h,
+    const char *v[17] = {h,
                          mz_oidc_kind_name(pr->kind),
                          staff ? NULL : pseud_hex,
                          bsn_enc,
@@ -293,7 +334,10 @@ bool mz_session_create(mz_db *db, const mz_oidc_principal *pr, const char *id_to
                          subh,
                          tok_enc,
                          idle,
-                         max};
+                         max,
+                         !staff && pr->has_kvk && !pr->has_bsn ? "kvk" : "bsn",
+                         actor_hex[0] ? actor_hex : NULL,
+                         NULL};
     bool ok = staff || bsn_enc;
     PGresult *r = ok ? MZ_DB_EXEC(db, MZ_STMT_SESSION_INSERT, v) : NULL;
     ok = ok && r && PQresultStatus(r) == PGRES_COMMAND_OK;

@@ -518,12 +518,6 @@ static void test_failures_at_the_op(void **state)
     assert_failed(&r, "acr_too_low");
     resp_free(&r);
     agent_free(&a);
-    /* no BSN (eHerkenning, KVK only) */
-    agent_init(&a);
-    citizen(&a, "demo-bedrijf-1", &r);
-    assert_failed(&r, "no_access");
-    resp_free(&r);
-    agent_free(&a);
     /* an employee without a mapped role */
     agent_init(&a);
     signin_opts norole = {.kind = "professional", .account = "demo-zonder-rol-1"};
@@ -533,6 +527,100 @@ static void test_failures_at_the_op(void **state)
     assert_int_equal(session_status(&a), 401);
     agent_free(&a);
     assert_int_equal(mzt_query_long(&g_env, "SELECT count(*) FROM sessions"), 0);
+}
+
+/* Every case id of the rows `sql` selects appears in body (want) or none
+ * does (!want). */
+static void assert_ids(const char *sql, const char *body, bool want)
+{
+    char *ids = mzt_query_text(&g_env, sql);
+    assert_non_null(ids);
+    assert_true(strlen(ids) >= 36); /* at least one case */
+    for (const char *p = ids; strlen(p) >= 36; p += 37) {
+        char id[37];
+        memcpy(id, p, 36);
+        id[36] = '\0';
+        if ((strstr(body, id) != NULL) != want)
+            fail_msg("case %s %s the list", id, want ? "missing from" : "shown in");
+        if (!p[36])
+            break;
+    }
+    free(ids);
+}
+
+/* eHerkenning (KVK only) signs in as the business (issue 14); a
+ * representative (DigiD machtiging: `bsn` the represented person, `act`
+ * who acts) sees the represented person's cases, not their own, and each
+ * read is logged with both pseudonyms and the representative's activity;
+ * the represented person's access log says so; their own access works. */
+static void test_business_and_representative(void **state)
+{
+    (void)state;
+    agent a;
+    resp r;
+    agent_init(&a);
+    citizen(&a, "demo-bedrijf-1", &r);
+    assert_int_equal(r.status, 303);
+    assert_non_null(strstr(r.location, "/zaken"));
+    resp_free(&r);
+    assert_int_equal(api(&a, "GET", "/api/v1/session", NULL, &r), 200);
+    assert_non_null(strstr(r.body, "\"subjectKind\":\"kvk\""));
+    assert_non_null(strstr(r.body, "\"actingForSomeone\":true"));
+    assert_null(strstr(r.body, "90000001"));
+    resp_free(&r);
+    assert_int_equal(api(&a, "GET", "/api/v1/me/cases", NULL, &r), 200);
+    resp_free(&r);
+    assert_int_equal(mzt_query_long(&g_env, "SELECT count(*) FROM sessions WHERE subject_kind = "
+                                            "'kvk' AND actor_key IS NOT NULL"),
+                     1);
+    assert_int_equal(mzt_query_long(&g_env, "SELECT count(*) FROM processing_log WHERE "
+                                            "subject_kind = 'kvk' AND actor_key IS NOT NULL"),
+                     1);
+    agent_free(&a);
+
+    mzt_sql(&g_env, "DELETE FROM processing_log");
+    agent_init(&a);
+    citizen(&a, "demo-machtiging-1", &r);
+    assert_int_equal(r.status, 303);
+    resp_free(&r);
+    assert_int_equal(api(&a, "GET", "/api/v1/session", NULL, &r), 200);
+    assert_non_null(strstr(r.body, "\"subjectKind\":\"bsn\""));
+    assert_non_null(strstr(r.body, "\"representation\":{\"actingForSomeone\":true,"
+                                   "\"agencies\":null}"));
+    resp_free(&r);
+    assert_int_equal(api(&a, "GET", "/api/v1/me/cases?pageSize=100", NULL, &r), 200);
+    /* the represented person's cases (subject_key of the session), none of
+     * the representative's own (their pseudonym is the session's actor_key) */
+    assert_ids("SELECT string_agg(c.id::text, ' ') FROM cases c JOIN sessions s ON "
+               "c.subject_key = s.subject_key",
+               r.body, true);
+    assert_ids("SELECT string_agg(c.id::text, ' ') FROM cases c JOIN sessions s ON "
+               "c.subject_key = s.actor_key",
+               r.body, false);
+    resp_free(&r);
+    assert_int_equal(
+        mzt_query_long(&g_env,
+                       "SELECT count(*) FROM processing_log p JOIN sessions s ON "
+                       "p.subject_key = s.subject_key AND p.actor_key = s.actor_key WHERE "
+                       "p.activity_id = 'mijnzaken-inzage-gemachtigde' AND p.subject_kind = 'bsn'"),
+        1);
+    agent_free(&a);
+    /* the represented person (999990032), by their own token: their access
+     * log shows the representative's read; their own reads still work */
+    agent_init(&a);
+    char *tok = mzt_citizen_token(&g_env, "999990032");
+    char authz[4096];
+    snprintf(authz, sizeof authz, "Authorization: Bearer %s", tok);
+    const char *h[] = {authz, NULL};
+    assert_int_equal(api(&a, "GET", "/api/v1/me/access-log", h, &r), 200);
+    assert_non_null(strstr(r.body, "\"viewedBy\":\"representative\""));
+    assert_non_null(strstr(r.body, "bekeken door uw gemachtigde"));
+    resp_free(&r);
+    assert_int_equal(api(&a, "GET", "/api/v1/me/cases", h, &r), 200);
+    assert_non_null(strstr(r.body, "\"items\":[{"));
+    resp_free(&r);
+    free(tok);
+    agent_free(&a);
 }
 
 static void test_state_and_code(void **state)
@@ -881,6 +969,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_citizen_signin, each_setup, each_teardown),
         cmocka_unit_test_setup_teardown(test_professional_signin, each_setup, each_teardown),
         cmocka_unit_test_setup_teardown(test_failures_at_the_op, each_setup, each_teardown),
+        cmocka_unit_test_setup_teardown(test_business_and_representative, each_setup,
+                                        each_teardown),
         cmocka_unit_test_setup_teardown(test_state_and_code, each_setup, each_teardown),
         cmocka_unit_test_setup_teardown(test_op_faults, each_setup, each_teardown),
         cmocka_unit_test_setup_teardown(test_csrf, each_setup, each_teardown),
