@@ -404,6 +404,114 @@ static void test_case_detail_and_isolation(void **state)
     mzt_resp_free(&r);
 }
 
+/* Representation by bearer token (issue 14): `bsn` names whose cases,
+ * `act.bsn` who acts, `authorization.agencies` limits them. */
+static void test_representation(void **state)
+{
+    (void)state;
+    mzt_sql(&g_env, "DELETE FROM processing_log");
+    /* B acts for A, limited to gemeente-test: A's cases there only */
+    char *tok = mzt_token_with(&g_env, "\"bsn\":\"" BSN_A "\",\"act\":{\"bsn\":\"" BSN_B
+                                       "\"},\"authorization\":{\"agencies\":[\"gemeente-test\"]}");
+    mz_json_doc *d;
+    assert_int_equal(get("/api/v1/me/cases?pageSize=100", tok, &d, NULL), 200);
+    const mz_json *items = items_of(d);
+    assert_int_equal(items->u.kids.count, A_CASES - A_AGENCY2);
+    char id_a[40] = "", id_b_own[40] = "";
+    for (const mz_json *c = items->u.kids.first; c; c = c->next)
+        assert_string_equal(str_at(c, "agency", "id"), "gemeente-test");
+    mz_json_free(d);
+    /* unscoped, B acting for A sees all of A's cases and not B's own */
+    char *all = mzt_token_with(&g_env, "\"bsn\":\"" BSN_A "\",\"act\":{\"bsn\":\"" BSN_B "\"}");
+    assert_int_equal(get("/api/v1/me/cases?pageSize=100", all, &d, NULL), 200);
+    assert_int_equal(items_of(d)->u.kids.count, A_CASES);
+    for (const mz_json *c = items_of(d)->u.kids.first; c; c = c->next)
+        if (strcmp(str_at(c, "agency", "id"), "uwv-test") == 0)
+            snprintf(id_a, sizeof id_a, "%s", str_at(c, "id", NULL));
+    mz_json_free(d);
+    assert_int_equal(get("/api/v1/me/cases", g_tok_b, &d, NULL), 200);
+    snprintf(id_b_own, sizeof id_b_own, "%s", str_at(items_of(d)->u.kids.first, "id", NULL));
+    mz_json_free(d);
+    char path[200];
+    snprintf(path, sizeof path, "/api/v1/me/cases/%s", id_b_own);
+    mzt_resp r;
+    assert_true(mzt_http(&g_srv, "GET", path, all, NULL, NULL, &r));
+    assert_problem(&r, 404, NULL); /* the representative's own case: not here */
+    mzt_resp_free(&r);
+    /* detail outside the scope: 404; inside without scope: 200 */
+    snprintf(path, sizeof path, "/api/v1/me/cases/%s", id_a);
+    assert_true(mzt_http(&g_srv, "GET", path, tok, NULL, NULL, &r));
+    assert_problem(&r, 404, NULL);
+    mzt_resp_free(&r);
+    assert_int_equal(get(path, all, NULL, NULL), 200);
+    /* every read stored with subject A, actor B, the representative's
+     * activity (pseudonyms computed here with the same key) */
+    unsigned char ka[MZ_PSEUDONYM_LEN], kb[MZ_PSEUDONYM_LEN];
+    mz_pseudonym(BSN_A, 9, ka);
+    mz_pseudonym(BSN_B, 9, kb);
+    char sql[512], ha[65], hb[65];
+    for (int i = 0; i < 32; i++) {
+        snprintf(ha + 2 * i, 3, "%02x", ka[i]);
+        snprintf(hb + 2 * i, 3, "%02x", kb[i]);
+    }
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM processing_log WHERE subject_key = '\\x%s' AND actor_key = "
+             "'\\x%s' AND activity_id = 'mijnzaken-inzage-gemachtigde' AND subject_kind = 'bsn'",
+             ha, hb);
+    assert_int_equal(mzt_query_long(&g_env, sql), 5);
+    /* A's access log says a representative looked (A's own token) */
+    mzt_resp keep;
+    assert_int_equal(get("/api/v1/me/access-log", g_tok_a, NULL, &keep), 200);
+    assert_non_null(strstr(keep.body, "\"description\":\"bekeken door uw gemachtigde\""));
+    mzt_resp_free(&keep);
+    free(tok);
+    free(all);
+
+    /* refused, nothing logged: act without a valid BSN, acting for oneself,
+     * a scope without act, a malformed scope, bsn and kvk at once, a bad kvk */
+    static const char *const bad[][2] = {
+        {"\"bsn\":\"" BSN_A "\",\"act\":{}", "act.bsn"},
+        {"\"bsn\":\"" BSN_A "\",\"act\":{\"bsn\":\"123456789\"}", "act.bsn"},
+        {"\"bsn\":\"" BSN_A "\",\"act\":\"" BSN_B "\"", "act.bsn"},
+        {"\"bsn\":\"" BSN_A "\",\"act\":{\"bsn\":\"" BSN_A "\"}", "oneself"},
+        {"\"bsn\":\"" BSN_A "\",\"authorization\":{\"agencies\":[\"uwv-test\"]}", "act claim"},
+        {"\"bsn\":\"" BSN_A "\",\"act\":{\"bsn\":\"" BSN_B
+         "\"},\"authorization\":{\"agencies\":[]}",
+         "empty"},
+        {"\"bsn\":\"" BSN_A "\",\"act\":{\"bsn\":\"" BSN_B
+         "\"},\"authorization\":{\"agencies\":[\"UWV test\"]}",
+         "agency id"},
+        {"\"bsn\":\"" BSN_A "\",\"kvk\":\"90000001\"", "both"},
+        {"\"kvk\":\"9000001\"", "KVK"},
+    };
+    long before = mzt_query_long(&g_env, "SELECT count(*) FROM processing_log");
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char *t = mzt_token_with(&g_env, bad[i][0]);
+        assert_true(mzt_http(&g_srv, "GET", "/api/v1/me/cases", t, NULL, NULL, &r));
+        assert_problem(&r, 401, bad[i][1]);
+        mzt_resp_free(&r);
+        free(t);
+    }
+    assert_int_equal(mzt_query_long(&g_env, "SELECT count(*) FROM processing_log"), before);
+}
+
+/* A business (kvk claim) reads its own cases, under its own pseudonym,
+ * never a person's: none stored for it here, so an empty list. */
+static void test_business_token(void **state)
+{
+    (void)state;
+    char *tok = mzt_token_with(&g_env, "\"kvk\":\"90000001\"");
+    mz_json_doc *d;
+    assert_int_equal(get("/api/v1/me/cases", tok, &d, NULL), 200);
+    assert_int_equal(items_of(d)->u.kids.count, 0);
+    mz_json_free(d);
+    assert_int_equal(
+        mzt_query_long(&g_env, "SELECT count(*) FROM processing_log WHERE subject_kind = 'kvk' "
+                               "AND actor_key IS NULL AND activity_id = 'mijnzaken-inzage'"),
+        1);
+    free(tok);
+}
+
 static void test_bad_tokens(void **state)
 {
     (void)state;
@@ -629,6 +737,8 @@ int main(void)
         cmocka_unit_test(test_bad_parameters),
         cmocka_unit_test(test_case_detail_and_isolation),
         cmocka_unit_test(test_bad_tokens),
+        cmocka_unit_test(test_representation),
+        cmocka_unit_test(test_business_token),
         cmocka_unit_test(test_staff_token_forbidden),
         cmocka_unit_test(test_http_behaviour),
         cmocka_unit_test(test_reconnects_after_connection_loss),

@@ -607,6 +607,11 @@ static char *claims_token(const mzt_env *e, const char *extra)
     return mzt_token_raw(e, "RS256", claims);
 }
 
+char *mzt_token_with(const mzt_env *e, const char *extra)
+{
+    return claims_token(e, extra);
+}
+
 char *mzt_citizen_token(const mzt_env *e, const char *bsn)
 {
     char extra[64];

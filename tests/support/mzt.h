@@ -146,6 +146,9 @@ char *mzt_token_raw(const mzt_env *e, const char *alg, const char *claims_json);
 /* Standard valid claims for a citizen (bsn) or staff (roles json array text). */
 char *mzt_citizen_token(const mzt_env *e, const char *bsn);
 char *mzt_staff_token(const mzt_env *e, const char *roles_json);
+/* Valid iss/aud/sub/iat/exp plus extra (members of the claims object
+ * without braces, e.g. "\"kvk\":\"90000001\",\"act\":{...}"). */
+char *mzt_token_with(const mzt_env *e, const char *extra);
 
 /* The local OpenID provider (tests/oidc-op: oidc-provider on Node.js),
  * started with its test controls. config_json is the OP's configuration

@@ -120,6 +120,43 @@ typedef struct claim_case {
 } claim_case;
 
 static const claim_case g_cases[] = {
+    /* subjects and representation (issue 14) */
+    {"kvk 8 digits", "{" C_BASE ",\"kvk\":\"90000001\"}", true},
+    {"kvk 7 digits", "{" C_BASE ",\"kvk\":\"9000001\"}", false},
+    {"kvk a number", "{" C_BASE ",\"kvk\":90000001}", false},
+    {"kvk all zero", "{" C_BASE ",\"kvk\":\"00000000\"}", false},
+    {"kvk and bsn", "{" C_BASE ",\"kvk\":\"90000001\",\"bsn\":\"999993653\"}", false},
+    {"kvk with roles", "{" C_BASE ",\"kvk\":\"90000001\",\"roles\":[\"admin\"]}", false},
+    {"act for a person", "{" C_BASE ",\"bsn\":\"999993653\",\"act\":{\"bsn\":\"999990019\"}}",
+     true},
+    {"act for a business", "{" C_BASE ",\"kvk\":\"90000001\",\"act\":{\"bsn\":\"999990019\"}}",
+     true},
+    {"act for oneself", "{" C_BASE ",\"bsn\":\"999993653\",\"act\":{\"bsn\":\"999993653\"}}",
+     false},
+    {"act without subject", "{" C_BASE ",\"act\":{\"bsn\":\"999990019\"}}", false},
+    {"act empty", "{" C_BASE ",\"bsn\":\"999993653\",\"act\":{}}", false},
+    {"act bad bsn", "{" C_BASE ",\"bsn\":\"999993653\",\"act\":{\"bsn\":\"123456789\"}}", false},
+    {"act a string", "{" C_BASE ",\"bsn\":\"999993653\",\"act\":\"999990019\"}", false},
+    {"scope",
+     "{" C_BASE ",\"bsn\":\"999993653\",\"act\":{\"bsn\":\"999990019\"},"
+     "\"authorization\":{\"agencies\":[\"gemeente-a\",\"uwv\"]}}",
+     true},
+    {"scope without act",
+     "{" C_BASE ",\"bsn\":\"999993653\","
+     "\"authorization\":{\"agencies\":[\"uwv\"]}}",
+     false},
+    {"scope empty",
+     "{" C_BASE ",\"bsn\":\"999993653\",\"act\":{\"bsn\":\"999990019\"},"
+     "\"authorization\":{\"agencies\":[]}}",
+     false},
+    {"scope bad id",
+     "{" C_BASE ",\"bsn\":\"999993653\",\"act\":{\"bsn\":\"999990019\"},"
+     "\"authorization\":{\"agencies\":[\"Evil Agency\"]}}",
+     false},
+    {"scope extra member",
+     "{" C_BASE ",\"bsn\":\"999993653\",\"act\":{\"bsn\":\"999990019\"},"
+     "\"authorization\":{\"agencies\":[\"uwv\"],\"x\":1}}",
+     false},
     /* audience */
     {"aud array with ours", "{" C_NOAUD ",\"aud\":[\"other\",\"" T_AUD "\",\"x\"]}", true},
     {"aud array with ours only", "{" C_NOAUD ",\"aud\":[\"" T_AUD "\"]}", true},
