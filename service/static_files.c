@@ -185,8 +185,10 @@ bool mz_static_serve(mz_req *r, const char *path)
         for (size_t k = 0; ok && k < len; k++)
             ok = iss[k] != ';' && iss[k] != ',' && iss[k] != ' ' && iss[k] != '\'' &&
                  (unsigned char)iss[k] > 0x20;
-        if (ok)
-            n += snprintf(csp + n, sizeof csp - (size_t)n, " %.*s", (int)len, iss);
+        char origin[310];
+        snprintf(origin, sizeof origin, " %.*s", (int)len, iss);
+        if (ok && !strstr(csp, origin)) /* both issuers on one origin: once */
+            n += snprintf(csp + n, sizeof csp - (size_t)n, "%s", origin);
     }
     mz_reply_header(r, "Content-Security-Policy", csp);
     mz_reply_header(r, "X-Frame-Options", "DENY");
