@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Real-browser tests of the portal: installs Debian's Chromium if missing,
-# installs the portal's and the tests' npm packages, builds the portal, runs
-# the service (with its demo data) against a throwaway database, and runs
-# tests/browser with Node's test runner. Prints "browser: N passed, M failed"
+# installs the portal's and the tests' npm packages, builds the portal, starts
+# the local OpenID provider (tests/oidc-op: the DigiD simulator and the staff
+# IdP) and the service configured for it (with its demo data) against a
+# throwaway database, plus a second service on the same database with a
+# 20-second idle timeout (the idle warning), and runs tests/browser with
+# Node's test runner. Prints "browser: N passed, M failed"
 # and exits non-zero on any failure.
 #
 # Needs MZ_TEST_DATABASE_URL: an admin connection string of a running
@@ -65,16 +68,25 @@ LOGDIR=${MZ_TEST_TMPDIR:-$TMP}
 mkdir -p "$LOGDIR"
 LOG=$LOGDIR/server-browser.log
 SERVE_PID=
+SHORT_PID=
+OP_PID=
 DB_CREATED=
+
+stop_pid() {
+  local pid=$1
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+}
 
 cleanup() {
   local rc=$?
-  if [ -n "$SERVE_PID" ] && kill -0 "$SERVE_PID" 2>/dev/null; then
-    kill -TERM "$SERVE_PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$SERVE_PID" 2>/dev/null || true
-    wait "$SERVE_PID" 2>/dev/null || true
-  fi
+  stop_pid "$SERVE_PID"
+  stop_pid "$SHORT_PID"
+  stop_pid "$OP_PID"
   if [ -n "$DB_CREATED" ]; then
     psql "$MZ_TEST_DATABASE_URL" -qXc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
   fi
@@ -102,7 +114,6 @@ export MZ_JWT_PRIVATE_KEY_FILE=$TMP/keys/jwt-private.pem
 export MZ_PSEUDONYM_KEY_FILE=$TMP/keys/pseudonym.key
 export MZ_DEV_MODE=1
 export MZ_PORTAL_DIR=$ROOT/portal/dist
-export MZ_LISTEN=127.0.0.1:0
 export MZ_THREADS=${MZ_THREADS:-4}
 unset MZ_AGENCIES_FILE
 # An organisation's own processing activities (one more than the built-in
@@ -111,35 +122,85 @@ export MZ_PROCESSING_ACTIVITIES_FILE=$ROOT/config/activities.example.json
 
 "$BIN" migrate >> "$LOG" 2>&1 || fail "migrate failed (see $LOG)"
 "$BIN" seed-demo >> "$LOG" 2>&1 || fail "seed-demo failed (see $LOG)"
-: > "$TMP/serve.log"
-"$BIN" serve > "$TMP/serve.log" 2>&1 &
-SERVE_PID=$!
 
-# Port 0: the service picks a free port and logs it.
-PORT=
-for _ in $(seq 100); do
-  PORT=$(grep -m1 '"msg":"listening"' "$TMP/serve.log" 2>/dev/null | grep -oE '"port":[0-9]+' | cut -d: -f2 || true)
-  [ -n "$PORT" ] && break
-  kill -0 "$SERVE_PID" 2>/dev/null || break
-  sleep 0.1
-done
-if [ -z "$PORT" ]; then
-  cat "$TMP/serve.log" >&2
-  fail "the service did not start"
-fi
+# --- the local OpenID provider ------------------------------------------------
+# The redirect URIs name the service's origin, so its port is chosen first.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+PORT=$(free_port)
+SHORT_PORT=$(free_port)
 BASE=http://127.0.0.1:$PORT
-ready=
-for _ in $(seq 100); do
-  if curl -fsS "$BASE/readyz" >/dev/null 2>&1; then ready=1; break; fi
+SHORT_BASE=http://127.0.0.1:$SHORT_PORT
+mkdir -p "$TMP/op"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$TMP/op/rp-citizen.pem" 2>/dev/null
+od -An -N24 -tx1 /dev/urandom | tr -d ' \n' > "$TMP/op/staff.secret"
+chmod 600 "$TMP/op/rp-citizen.pem" "$TMP/op/staff.secret"
+cat > "$TMP/op/op.json" <<JSON
+{"issuers": {
+  "citizen": {"clients": [{"client_id": "mijnzaken",
+    "redirect_uris": ["$BASE/auth/citizen/callback"], "post_logout_redirect_uris": ["$BASE/"],
+    "token_endpoint_auth_method": "private_key_jwt", "key_file": "rp-citizen.pem",
+    "backchannel_logout_uri": "$BASE/auth/citizen/backchannel-logout"}]},
+  "staff": {"clients": [{"client_id": "mijnzaken-staff",
+    "redirect_uris": ["$BASE/auth/professional/callback"], "post_logout_redirect_uris": ["$BASE/"],
+    "token_endpoint_auth_method": "client_secret_basic", "client_secret_file": "staff.secret",
+    "backchannel_logout_uri": "$BASE/auth/professional/backchannel-logout"}]}}}
+JSON
+scripts/oidc-op.sh --install-only
+node tests/oidc-op/server.mjs --port 0 --config "$TMP/op/op.json" --state-dir "$TMP/op/state" \
+  > "$TMP/op.out" 2> "$TMP/op.log" &
+OP_PID=$!
+OP_LINE=
+for _ in $(seq 200); do
+  OP_LINE=$(head -n1 "$TMP/op.out" 2>/dev/null || true)
+  [ -n "$OP_LINE" ] && break
+  kill -0 "$OP_PID" 2>/dev/null || break
   sleep 0.1
 done
-[ -n "$ready" ] || { cat "$TMP/serve.log" >&2; fail "the service did not become ready"; }
+[ -n "$OP_LINE" ] || { cat "$TMP/op.log" >&2; fail "the local OpenID provider did not start"; }
+issuer() { printf '%s' "$OP_LINE" | node -e 'let s = ""; process.stdin.on("data", (c) => (s += c)).on("end", () => console.log(JSON.parse(s).issuers[process.argv[1]]));' "$1"; }
+CITIZEN_ISSUER=$(issuer citizen)
+STAFF_ISSUER=$(issuer staff)
+say "local OpenID provider: $CITIZEN_ISSUER, $STAFF_ISSUER"
+
+# The service signs in through that OP (as tests/integration/test_signin.c
+# configures it): DigiD Substantieel or Hoog, the staff roles mapped.
+export MZ_PUBLIC_URL=$BASE
+export MZ_OIDC_CITIZEN_ISSUER=$CITIZEN_ISSUER
+export MZ_OIDC_CITIZEN_CLIENT_ID=mijnzaken
+export MZ_OIDC_CITIZEN_CLIENT_KEY_FILE=$TMP/op/rp-citizen.pem
+export MZ_OIDC_CITIZEN_ACR_VALUES="urn:oasis:names:tc:SAML:2.0:ac:classes:Smartcard urn:oasis:names:tc:SAML:2.0:ac:classes:SmartcardPKI"
+export MZ_OIDC_PROFESSIONAL_ISSUER=$STAFF_ISSUER
+export MZ_OIDC_PROFESSIONAL_CLIENT_ID=mijnzaken-staff
+export MZ_OIDC_PROFESSIONAL_CLIENT_SECRET_FILE=$TMP/op/staff.secret
+export MZ_OIDC_PROFESSIONAL_ACR_VALUES=http://eidas.europa.eu/LoA/substantial
+export MZ_OIDC_PROFESSIONAL_CLAIMS='{"roleMap": {"kcc-medewerker": "professional", "functioneel-beheerder": "admin"}}'
+
+start_service() { # name port log -> sets STARTED_PID
+  local name=$1 port=$2 log=$3
+  : > "$log"
+  MZ_LISTEN=127.0.0.1:$port "$BIN" serve > "$log" 2>&1 &
+  STARTED_PID=$!
+  local ready=
+  for _ in $(seq 100); do
+    if curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then ready=1; break; fi
+    kill -0 "$STARTED_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ -n "$ready" ] || { cat "$log" >&2; fail "the $name service did not become ready"; }
+}
+start_service main "$PORT" "$TMP/serve.log"
+SERVE_PID=$STARTED_PID
 curl -fsS "$BASE/" | grep -q 'lang="nl"' || fail "the service does not serve the portal from $MZ_PORTAL_DIR"
 say "service on $BASE (database $DB)"
+# The idle warning: a second service, development login only, 20 s idle.
+MZ_PUBLIC_URL=$SHORT_BASE MZ_SESSION_IDLE_SECONDS=20 MZ_OIDC_CITIZEN_ISSUER= MZ_OIDC_PROFESSIONAL_ISSUER= \
+  start_service short "$SHORT_PORT" "$TMP/serve-short.log"
+SHORT_PID=$STARTED_PID
+say "service with a 20 s idle timeout on $SHORT_BASE"
 
 # --- the tests ----------------------------------------------------------------
 status=0
-MZ_BROWSER_BASE_URL=$BASE MZ_BROWSER_ACTIVITIES_FILE=$MZ_PROCESSING_ACTIVITIES_FILE \
+MZ_BROWSER_BASE_URL=$BASE MZ_BROWSER_SHORT_IDLE_URL=$SHORT_BASE MZ_BROWSER_ACTIVITIES_FILE=$MZ_PROCESSING_ACTIVITIES_FILE \
   node --test --test-concurrency=1 --test-timeout=180000 \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$TMP/results.tap" \
@@ -156,7 +217,9 @@ else
   status=1
 fi
 SERVE_PID=
-cat "$TMP/serve.log" >> "$LOG"
+stop_pid "$SHORT_PID"
+SHORT_PID=
+cat "$TMP/serve.log" "$TMP/serve-short.log" >> "$LOG"
 [ "$status" -eq 0 ] || say "service log: $LOG"
 
 passed=$(grep -E '^# pass [0-9]+' "$TMP/results.tap" | tail -1 | awk '{print $3}')

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The run command: installs what is missing, builds, starts an embedded
 # PostgreSQL (unless MZ_DATABASE_URL is set), creates development keys on
-# first run, applies migrations, seeds demo data and serves on
-# http://127.0.0.1:8080 (MZ_LISTEN). Ctrl-C stops the service and the
-# embedded database.
+# first run, applies migrations, seeds demo data, starts the local OpenID
+# provider (tests/oidc-op: a DigiD simulator and a staff IdP on 127.0.0.1:8092,
+# unless MZ_OIDC_CITIZEN_ISSUER is set) and serves on http://127.0.0.1:8080
+# (MZ_LISTEN). Ctrl-C stops the service, the OP and the embedded database.
 #   scripts/run.sh              build, set up and serve
 #   scripts/run.sh --init-only  only create the development keys (.data/keys),
 #                               building nothing (scripts/dev-keys.sh)
@@ -20,10 +21,11 @@ if [ "${1:-}" = "--init-only" ]; then
   exit 0
 fi
 
-SERVE_PID= FAKE_PID= STOP_PG=
+SERVE_PID= FAKE_PID= OP_PID= STOP_PG=
 cleanup() {
   [ -n "$SERVE_PID" ] && kill -TERM "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null
   [ -n "$FAKE_PID" ] && kill -TERM "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null
+  [ -n "$OP_PID" ] && kill -TERM "$OP_PID" 2>/dev/null && wait "$OP_PID" 2>/dev/null
   [ -n "$STOP_PG" ] && pg_cluster_stop "$DATA/pg"
   return 0
 }
@@ -84,10 +86,62 @@ fi
 "$BIN" seed-demo
 
 PORT=${MZ_LISTEN##*:}
+export MZ_PUBLIC_URL=${MZ_PUBLIC_URL:-http://127.0.0.1:$PORT}
+
+# Sign-in: the local OpenID provider as the embedded default, so that the
+# demo signs in through the real flow (its login page lets you pick a demo
+# citizen or employee). The citizen client authenticates with
+# private_key_jwt (a key made here), the staff client with a secret; both
+# files are 0600, never arguments.
+SIGNIN_MSG="  Sign-in: MZ_OIDC_CITIZEN_ISSUER=${MZ_OIDC_CITIZEN_ISSUER:-} (yours)"
+if [ -z "${MZ_OIDC_CITIZEN_ISSUER:-}" ]; then
+  OP_PORT=${MZ_DEMO_OP_PORT:-8092}
+  OPD=$DATA/oidc-op
+  mkdir -p "$OPD"
+  chmod 700 "$OPD"
+  [ -f "$OPD/rp-citizen.pem" ] ||
+    (umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$OPD/rp-citizen.pem" 2>/dev/null)
+  [ -f "$OPD/staff.secret" ] || (umask 077 && od -An -N24 -tx1 /dev/urandom | tr -d ' \n' > "$OPD/staff.secret")
+  chmod 600 "$OPD/rp-citizen.pem" "$OPD/staff.secret"
+  cat > "$DATA/oidc-op.json" <<JSON
+{"issuers": {
+  "citizen": {"clients": [{"client_id": "mijnzaken",
+    "redirect_uris": ["$MZ_PUBLIC_URL/auth/citizen/callback"], "post_logout_redirect_uris": ["$MZ_PUBLIC_URL/"],
+    "token_endpoint_auth_method": "private_key_jwt", "key_file": "oidc-op/rp-citizen.pem",
+    "backchannel_logout_uri": "$MZ_PUBLIC_URL/auth/citizen/backchannel-logout"}]},
+  "staff": {"clients": [{"client_id": "mijnzaken-staff",
+    "redirect_uris": ["$MZ_PUBLIC_URL/auth/professional/callback"], "post_logout_redirect_uris": ["$MZ_PUBLIC_URL/"],
+    "token_endpoint_auth_method": "client_secret_basic", "client_secret_file": "oidc-op/staff.secret",
+    "backchannel_logout_uri": "$MZ_PUBLIC_URL/auth/professional/backchannel-logout"}]}}}
+JSON
+  scripts/oidc-op.sh --port "$OP_PORT" --config "$DATA/oidc-op.json" --state-dir "$OPD/state" \
+    > "$DATA/oidc-op.out" 2>&1 &
+  OP_PID=$!
+  for _ in $(seq 300); do
+    grep -q '^oidc-op: ready' "$DATA/oidc-op.out" 2>/dev/null && break
+    kill -0 "$OP_PID" 2>/dev/null || { cat "$DATA/oidc-op.out" >&2; echo "run: the local OpenID provider did not start" >&2; exit 1; }
+    sleep 0.1
+  done
+  export MZ_OIDC_CITIZEN_ISSUER=http://127.0.0.1:$OP_PORT/citizen
+  export MZ_OIDC_CITIZEN_CLIENT_ID=mijnzaken
+  export MZ_OIDC_CITIZEN_CLIENT_KEY_FILE=$OPD/rp-citizen.pem
+  export MZ_OIDC_CITIZEN_ACR_VALUES="urn:oasis:names:tc:SAML:2.0:ac:classes:Smartcard urn:oasis:names:tc:SAML:2.0:ac:classes:SmartcardPKI"
+  export MZ_OIDC_PROFESSIONAL_ISSUER=http://127.0.0.1:$OP_PORT/staff
+  export MZ_OIDC_PROFESSIONAL_CLIENT_ID=mijnzaken-staff
+  export MZ_OIDC_PROFESSIONAL_CLIENT_SECRET_FILE=$OPD/staff.secret
+  export MZ_OIDC_PROFESSIONAL_ACR_VALUES=http://eidas.europa.eu/LoA/substantial
+  export MZ_OIDC_PROFESSIONAL_CLAIMS='{"roleMap": {"kcc-medewerker": "professional", "functioneel-beheerder": "admin"}}'
+  SIGNIN_MSG="  Sign in: open $MZ_PUBLIC_URL, click \"Inloggen met DigiD\" and pick a demo citizen
+  on the local DigiD simulator ($MZ_OIDC_CITIZEN_ISSUER; level Substantieel or Hoog).
+  Staff: \"Inloggen als medewerker\", then Kim Klantcontact ($MZ_OIDC_PROFESSIONAL_ISSUER)."
+fi
+
 cat <<MSG
 
-  MijnZaken is starting on http://${MZ_LISTEN}  (portal: open it in a browser)
+  MijnZaken is starting on $MZ_PUBLIC_URL  (portal: open it in a browser)
+$SIGNIN_MSG
   Demo citizens (BSN): 999993653, 999990019, 999990032
+  (MZ_DEV_MODE=1 also offers a quick development login without the OP.)
 
   Get a demo token and call the API:
     TOKEN=\$(scripts/dev-token.sh --bsn 999993653)

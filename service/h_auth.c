@@ -4,8 +4,8 @@
  *
  * The browser-facing routes answer with redirects, never with a page: a
  * failed sign-in ends with no session and a 303 to the portal's page
- * /inloggen/mislukt?reden=<slug> (slugs: signin.h, fixed strings, never
- * data). Nothing here logs a code, a token, a state, a nonce, a cookie or
+ * /inloggen/mislukt?reden=<slug>&soort=<kind> (slugs: signin.h, fixed
+ * strings, never data). Nothing here logs a code, a token, a state, a nonce, a cookie or
  * a BSN: log lines carry the kind and the outcome slug.
  */
 #include <openssl/crypto.h>
@@ -51,8 +51,9 @@ static void fail(mz_req *r, mz_oidc_kind kind, mz_signin_outcome o, const char *
 {
     mz_signin_count(kind, o);
     log_outcome(kind, o, reason);
-    char loc[128];
-    snprintf(loc, sizeof loc, FAILURE_PAGE "%s", mz_signin_outcome_slug(o));
+    char loc[128]; /* soort: the portal words the page for citizens or staff */
+    snprintf(loc, sizeof loc, FAILURE_PAGE "%s&soort=%s", mz_signin_outcome_slug(o),
+             mz_oidc_kind_name(kind));
     redirect(r, 303, loc);
     char *c = mz_session_set_cookie(mz_session_flow_cookie_name(), "", 0);
     mz_reply_header(r, "Set-Cookie", c);
@@ -269,7 +270,9 @@ void mz_h_auth_logout(mz_req *r)
     const mz_oidc_provider *op;
     mz_jwks_cache *keys;
     mz_buf loc = MZ_BUF_INIT;
-    if (ended && mz_signin_provider(kind, &rp, &op, &keys) && op->end_session_endpoint) {
+    /* A development-login session has no ID token and no OP session. */
+    if (ended && id_token && mz_signin_provider(kind, &rp, &op, &keys) &&
+        op->end_session_endpoint) {
         /* RP-initiated logout 1.0: the OP ends its session too */
         char sep = strchr(op->end_session_endpoint, '?') ? '&' : '?';
         char post[320];
@@ -455,5 +458,15 @@ void mz_h_session(mz_req *r)
     mz_buf_puts(&b, ",\"expiresAt\":");
     mz_json_cstr(&b, max);
     mz_buf_printf(&b, ",\"idleTimeoutSeconds\":%ld}", g_mz_config.session_idle_seconds);
+    mz_reply_json(r, 200, &b);
+}
+
+void mz_h_signin_options(mz_req *r)
+{
+    mz_buf b = MZ_BUF_INIT;
+    mz_buf_printf(&b, "{\"citizen\":%s,\"professional\":%s,\"devLogin\":%s}",
+                  mz_signin_enabled(MZ_OIDC_CITIZEN) ? "true" : "false",
+                  mz_signin_enabled(MZ_OIDC_PROFESSIONAL) ? "true" : "false",
+                  g_mz_config.dev_mode && mz_signin_sessions() ? "true" : "false");
     mz_reply_json(r, 200, &b);
 }

@@ -133,7 +133,7 @@ const char *mz_req_cookie(const mz_req *r, const char *name)
 
 const char *mz_req_session_cookie(const mz_req *r)
 {
-    return mz_signin_any() ? mz_req_cookie(r, mz_session_cookie_name()) : NULL;
+    return mz_signin_sessions() ? mz_req_cookie(r, mz_session_cookie_name()) : NULL;
 }
 
 /* --- responses */

@@ -83,6 +83,13 @@ bool mz_signin_kind_parse(const char *s, mz_oidc_kind *out)
     return true;
 }
 
+static bool g_dev_sessions;
+
+bool mz_signin_sessions(void)
+{
+    return mz_signin_any() || g_dev_sessions;
+}
+
 const char *mz_signin_origin(void)
 {
     return g_origin;
@@ -236,6 +243,19 @@ bool mz_signin_provider(mz_oidc_kind kind, const mz_oidc_rp **rp, const mz_oidc_
 
 bool mz_signin_init(char *err, size_t errlen)
 {
+    g_dev_sessions = false;
+    g_origin[0] = '\0';
+    /* Development login sessions need the origin (Origin check, cookie
+     * name) even when no OP is configured. */
+    if (g_mz_config.dev_mode && g_mz_config.public_url && *g_mz_config.public_url) {
+        if (!public_origin(g_mz_config.public_url, g_origin, sizeof g_origin)) {
+            snprintf(err, errlen,
+                     "MZ_PUBLIC_URL must be the portal's origin (https://host, or "
+                     "http://localhost or http://127.0.0.1 with a port)");
+            return false;
+        }
+        g_dev_sessions = true;
+    }
     for (int k = 0; k < 2; k++) {
         rp_state *s = &g_rp[k];
         memset(s, 0, sizeof *s);

@@ -52,8 +52,12 @@ void mz_signin_shutdown(void);
 
 /* Whether sign-in of this kind is configured. */
 bool mz_signin_enabled(mz_oidc_kind kind);
-/* Whether any kind is configured (sessions can exist). */
+/* Whether any kind is configured. */
 bool mz_signin_any(void);
+/* Whether sessions can exist: a kind is configured, or MZ_DEV_MODE with
+ * MZ_PUBLIC_URL set (the development login makes cookie sessions too, so
+ * the portal never holds a token). */
+bool mz_signin_sessions(void);
 /* "citizen"/"professional" → kind; false for anything else. */
 bool mz_signin_kind_parse(const char *s, mz_oidc_kind *out);
 

@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "config.h"
 #include "crypto.h"
 #include "log.h"
 
@@ -162,11 +163,38 @@ bool mz_static_serve(mz_req *r, const char *path)
     mz_reply_header(r, "ETag", f->etag);
     bool html = strncmp(f->type, "text/html", 9) == 0;
     mz_reply_header(r, "Cache-Control", html ? "no-cache" : "public, max-age=300");
-    mz_reply_header(r, "Content-Security-Policy",
-                    "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                    "script-src 'self'; connect-src 'self'; font-src 'self'; "
-                    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'");
+    /* The sign-out form posts to /auth/logout, which redirects to the
+     * OpenID provider's end_session_endpoint: a browser applies
+     * form-action to that redirect too, so the configured issuers' origins
+     * are allowed (nothing else). */
+    char csp[1200];
+    int n = snprintf(csp, sizeof csp,
+                     "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                     "script-src 'self'; connect-src 'self'; font-src 'self'; "
+                     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'");
+    const char *issuers[2] = {g_mz_config.oidc_citizen.issuer,
+                              g_mz_config.oidc_professional.issuer};
+    for (int i = 0; i < 2; i++) {
+        const char *iss = issuers[i];
+        const char *host = iss ? strstr(iss, "://") : NULL;
+        if (!host || n < 0 || (size_t)n >= sizeof csp)
+            continue;
+        size_t len = (size_t)(host + 3 - iss) + strcspn(host + 3, "/?#");
+        /* only plain origin characters (the issuer is configuration) */
+        bool ok = len < 300;
+        for (size_t k = 0; ok && k < len; k++)
+            ok = iss[k] != ';' && iss[k] != ',' && iss[k] != ' ' && iss[k] != '\'' &&
+                 (unsigned char)iss[k] > 0x20;
+        char origin[310];
+        snprintf(origin, sizeof origin, " %.*s", (int)len, iss);
+        if (ok && !strstr(csp, origin)) /* both issuers on one origin: once */
+            n += snprintf(csp + n, sizeof csp - (size_t)n, "%s", origin);
+    }
+    mz_reply_header(r, "Content-Security-Policy", csp);
     mz_reply_header(r, "X-Frame-Options", "DENY");
-    mz_reply_header(r, "Referrer-Policy", "no-referrer");
+    /* same-origin, not no-referrer: other sites still get no referrer, but
+     * under no-referrer a browser sends "Origin: null" with the sign-out
+     * form's POST, which the CSRF check must refuse. */
+    mz_reply_header(r, "Referrer-Policy", "same-origin");
     return true;
 }

@@ -441,7 +441,9 @@ static void test_no_store_everywhere(void **state)
     snprintf(kv, sizeof kv, "MZ_AGENCIES_FILE=%s", path);
     const char *ids[] = {"cache-a"};
     write_agencies(path, ids, 1, true);
-    const char *env[] = {kv, "MZ_DEV_MODE=1", NULL};
+    const char *env[] = {kv, "MZ_DEV_MODE=1",
+                         /* the demo login makes a session cookie */
+                         "MZ_PUBLIC_URL=http://127.0.0.1:8080", NULL};
     mzt_server s;
     assert_true(mzt_server_start(&s, &g_env, env));
     char *admin = mzt_staff_token(&g_env, "[\"admin\"]");

@@ -893,6 +893,100 @@ static void test_expiry(void **state)
     agent_free(&a);
 }
 
+/* The development login (MZ_DEV_MODE) makes a cookie session like a
+ * sign-in does: no token in the answer, the same cookie and the same
+ * session look-up; signing out of it does not go to the OP. Also the
+ * public sign-in options the portal reads. */
+static void test_dev_login_session(void **state)
+{
+    (void)state;
+    agent a;
+    agent_init(&a);
+    resp r;
+    char url[200];
+    snprintf(url, sizeof url, "%s/api/v1/signin-options", g_base);
+    req(&a, "GET", url, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "{\"citizen\":true,\"professional\":true,\"devLogin\":false}");
+    resp_free(&r);
+    /* without MZ_DEV_MODE the development login does not exist */
+    const char *json[] = {"Content-Type: application/json", NULL};
+    snprintf(url, sizeof url, "%s/api/v1/dev/login", g_base);
+    req(&a, "POST", url, "{\"bsn\":\"999993653\"}", json, &r);
+    assert_int_equal(r.status, 404);
+    resp_free(&r);
+
+    assert_int_equal(mzt_server_stop(&g_srv), 0);
+    const char *dev[] = {"MZ_DEV_MODE=1", NULL};
+    start_service(dev);
+    snprintf(url, sizeof url, "%s/api/v1/signin-options", g_base);
+    req(&a, "GET", url, NULL, NULL, &r);
+    assert_string_equal(r.body, "{\"citizen\":true,\"professional\":true,\"devLogin\":true}");
+    resp_free(&r);
+    snprintf(url, sizeof url, "%s/api/v1/dev/login", g_base);
+    req(&a, "POST", url, "{\"bsn\":\"999993653\"}", json, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "{\"kind\":\"citizen\"}");
+    char sc[512];
+    assert_true(set_cookie(&r, "mz_session", sc, sizeof sc));
+    assert_non_null(strstr(sc, "; HttpOnly"));
+    assert_non_null(strstr(sc, "; SameSite=Lax"));
+    resp_free(&r);
+    char first[128];
+    assert_true(jar_cookie(&a, "mz_session", first, sizeof first));
+    assert_int_equal(api(&a, "GET", "/api/v1/session", NULL, &r), 200);
+    assert_non_null(strstr(r.body, "\"kind\":\"citizen\""));
+    assert_non_null(strstr(r.body, "\"assuranceLevel\":\"dev\""));
+    assert_null(strstr(r.body, "999993653"));
+    resp_free(&r);
+    assert_int_equal(api(&a, "GET", "/api/v1/me/cases", NULL, &r), 200);
+    assert_non_null(strstr(r.body, "\"items\":[{"));
+    resp_free(&r);
+
+    /* with the cookie, an unsafe request needs the portal's Origin (CSRF) */
+    req(&a, "POST", url, "{\"role\":\"professional\"}", json, &r);
+    assert_int_equal(r.status, 403);
+    resp_free(&r);
+    /* a staff member through the same route: the earlier session ends */
+    char origin[128];
+    snprintf(origin, sizeof origin, "Origin: %s", g_base);
+    const char *json_origin[] = {"Content-Type: application/json", origin, NULL};
+    req(&a, "POST", url, "{\"role\":\"professional\"}", json_origin, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "{\"kind\":\"professional\"}");
+    resp_free(&r);
+    agent b;
+    agent_init(&b);
+    jar_set(&b, "mz_session", first);
+    assert_int_equal(session_status(&b), 401);
+    agent_free(&b);
+    assert_int_equal(api(&a, "GET", "/api/v1/session", NULL, &r), 200);
+    assert_non_null(strstr(r.body, "\"roles\":[\"professional\"]"));
+    assert_non_null(strstr(r.body, "\"organisation\":\"Gemeente Voorbeeld (KCC, demo)\""));
+    resp_free(&r);
+    assert_int_equal(api(&a, "GET", "/api/v1/processing-activities", NULL, &r), 200);
+    resp_free(&r);
+
+    /* bad bodies: 400, no session */
+    agent c;
+    agent_init(&c);
+    req(&c, "POST", url, "{\"bsn\":\"123456789\"}", json, &r);
+    assert_int_equal(r.status, 400);
+    assert_false(set_cookie(&r, "mz_session", sc, sizeof sc));
+    resp_free(&r);
+    agent_free(&c);
+
+    /* sign-out: local only (no ID token, no OP session), to / */
+    char o[128];
+    snprintf(o, sizeof o, "Origin: %s", g_base);
+    const char *portal[] = {o, NULL};
+    assert_int_equal(api(&a, "POST", "/auth/logout", portal, &r), 303);
+    assert_true(starts(r.location, g_base) && strcmp(r.location + strlen(g_base), "/") == 0);
+    resp_free(&r);
+    assert_int_equal(session_status(&a), 401);
+    agent_free(&a);
+}
+
 /* The OP unreachable at start: the service starts, sign-in says so. */
 static void test_op_unreachable_at_start(void **state)
 {
@@ -980,6 +1074,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_metrics, each_setup, each_teardown),
         cmocka_unit_test_setup_teardown(test_key_rotation, each_setup, each_teardown),
         cmocka_unit_test_setup_teardown(test_expiry, each_setup, each_teardown),
+        cmocka_unit_test_setup_teardown(test_dev_login_session, each_setup, each_teardown),
         cmocka_unit_test_setup_teardown(test_op_unreachable_at_start, each_setup, each_teardown),
         cmocka_unit_test(test_config_refused),
     };

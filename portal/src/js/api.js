@@ -1,5 +1,8 @@
-// The one way the portal talks to the MijnZaken API (same origin).
-import { token } from './session.js';
+// The one way the portal talks to the MijnZaken API (same origin). The
+// session is the service's HttpOnly cookie, sent by the browser
+// (credentials: 'same-origin'); for POST/PUT/DELETE the browser adds the
+// Origin header the service checks (CSRF). The portal never holds a token.
+import { noteActivity, setSession } from './session.js';
 
 export class ApiError extends Error {
   constructor(status, problem, retryAfter) {
@@ -18,14 +21,9 @@ export class ApiError extends Error {
 
 const TIMEOUT_MS = 20000;
 
-export async function api(path, { method = 'GET', body, auth = true } = {}) {
+async function request(path, { method = 'GET', body } = {}) {
   const headers = { Accept: 'application/json, application/problem+json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (auth) {
-    const t = token();
-    if (!t) throw new ApiError(401, null);
-    headers.Authorization = `Bearer ${t}`;
-  }
   const ctl = new AbortController();
   const timer = window.setTimeout(() => ctl.abort(), TIMEOUT_MS);
   let res;
@@ -36,7 +34,7 @@ export async function api(path, { method = 'GET', body, auth = true } = {}) {
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: ctl.signal,
       cache: 'no-store',
-      credentials: 'omit',
+      credentials: 'same-origin',
     });
   } catch {
     throw new ApiError(0, null);
@@ -53,7 +51,32 @@ export async function api(path, { method = 'GET', body, auth = true } = {}) {
   }
   if (!res.ok) throw new ApiError(res.status, data, res.headers.get('Retry-After'));
   if (data === null) throw new ApiError(502, null); // a 2xx without JSON: not our API
+  return { data, date: res.headers.get('Date') };
+}
+
+/** An API call; a success renews the session (noteActivity). */
+export async function api(path, options = {}) {
+  const { data } = await request(path, options);
+  noteActivity();
   return data;
+}
+
+/**
+ * Asks the service who is signed in (and so renews the session). Resolves
+ * to the session, or null when not signed in (401); other failures throw.
+ */
+export async function loadSession() {
+  try {
+    const { data, date } = await request('/api/v1/session');
+    setSession(data, date);
+    return data;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) {
+      setSession(null);
+      return null;
+    }
+    throw e;
+  }
 }
 
 export function query(params) {

@@ -1,14 +1,15 @@
 // MijnZaken portal: a small single-page app with history routing. The
 // service answers every extension-less path with index.html, so each page
 // has a real, shareable address.
-import { ApiError } from './api.js';
+import { ApiError, loadSession } from './api.js';
 import { loading } from './components.js';
 import { announce, clear, h, icon } from './dom.js';
-import { endSession, expired, homeFor, organisation, rememberReturn, role, token } from './session.js';
+import { startIdleWatch } from './idle.js';
+import { devSession, endSession, homeFor, markSignedOut, organisation, rememberReturn, role, signedIn, takeWasSignedIn } from './session.js';
 import { accessLogView } from './views/accesslog.js';
 import { citizenCaseView, professionalCaseView } from './views/detail.js';
 import { errorView, forbiddenView, notFoundView, sessionExpiredView, unavailableView } from './views/errors.js';
-import { loginView } from './views/login.js';
+import { loginView, signinFailedView, staffLoginView } from './views/login.js';
 import { overviewView } from './views/overview.js';
 import { professionalView } from './views/professional.js';
 
@@ -16,6 +17,8 @@ const UUID = '([0-9a-fA-F-]{36})';
 const routes = [
   { path: /^\/$/, view: homeRedirect },
   { path: /^\/inloggen$/, view: loginView, public: true },
+  { path: /^\/inloggen\/medewerker$/, view: staffLoginView, public: true },
+  { path: /^\/inloggen\/mislukt$/, view: signinFailedView, public: true },
   { path: /^\/sessie-verlopen$/, view: sessionExpiredView, public: true },
   { path: /^\/zaken$/, view: overviewView, role: 'citizen', nav: 'zaken', loading: 'Uw zaken worden opgehaald bij de organisaties…' },
   { path: new RegExp(`^/zaken/${UUID}$`), view: citizenCaseView, role: 'citizen', nav: 'zaken', loading: 'De zaak wordt opgehaald…' },
@@ -36,7 +39,7 @@ const NAV = {
 };
 
 function homeRedirect(ctx) {
-  ctx.navigate(token() ? homeFor(role()) : '/inloggen', { replace: true });
+  ctx.navigate(signedIn() ? homeFor(role()) : '/inloggen', { replace: true });
 }
 
 let seq = 0;
@@ -72,7 +75,7 @@ const CHROME_TEXT = {
 };
 
 function updateChrome(route) {
-  const r = token() ? role() : null;
+  const r = signedIn() ? role() : null;
   for (const [elId, text] of Object.entries(CHROME_TEXT[r === 'professional' ? 'professional' : 'citizen'])) {
     const el = document.getElementById(elId);
     if (el && el.textContent !== text) el.textContent = text;
@@ -83,9 +86,9 @@ function updateChrome(route) {
   clear(nav);
   if (r) {
     const who = r === 'professional'
-      ? h('span', { class: 'mz-who' }, icon('headset'), h('span', null, h('strong', null, 'Medewerker KCC'), h('span', { class: 'mz-who__sub' }, organisation() || 'demo')))
-      : h('span', { class: 'mz-who' }, icon('user'), h('span', null, h('strong', null, 'Ingelogd'), h('span', { class: 'mz-who__sub' }, 'als demoburger')));
-    session.append(who, h('button', { type: 'button', class: 'mz-logout', onclick: logout }, 'Uitloggen'));
+      ? h('span', { class: 'mz-who' }, icon('headset'), h('span', null, h('strong', null, 'Medewerker KCC'), h('span', { class: 'mz-who__sub' }, organisation() || 'MijnZaken')))
+      : h('span', { class: 'mz-who' }, icon('user'), h('span', null, h('strong', null, 'Ingelogd'), h('span', { class: 'mz-who__sub' }, devSession() ? 'als demoburger' : 'met DigiD')));
+    session.append(who, signOutForm('mz-logout', 'Uitloggen'));
   }
   const items = NAV[r] || [];
   nav.hidden = items.length === 0;
@@ -97,11 +100,14 @@ function updateChrome(route) {
   }
 }
 
-// Logging out (and a session that ended) loads the page anew, so nothing
-// of the session stays behind in memory (such as a professional's last search).
-function logout() {
-  endSession();
-  window.location.assign('/inloggen?uitgelogd=1');
+// Signing out is a form POST to the service (not fetch), so that the
+// browser follows its 303 to the provider's end_session page and back; the
+// browser adds the Origin header the service checks. The page loads anew,
+// so nothing of the session stays behind in memory (such as a
+// professional's last search).
+function signOutForm(cls, text) {
+  return h('form', { method: 'post', action: '/auth/logout', class: 'mz-logout-form', onsubmit: () => markSignedOut() },
+    h('button', { type: 'submit', class: cls }, h('span', null, text)));
 }
 
 function match(path) {
@@ -149,11 +155,11 @@ export async function render({ focus = true } = {}) {
 
   if (!route) {
     notFoundView(ctx);
-  } else if (!route.public && route.view !== homeRedirect && !token()) {
+  } else if (!route.public && route.view !== homeRedirect && !signedIn()) {
+    // This tab was signed in and the service no longer knows the session.
+    if (takeWasSignedIn()) return sessionExpired(path + window.location.search);
     rememberReturn(path + window.location.search);
     return navigate('/inloggen?inloggen=1', { replace: true, focus });
-  } else if (!route.public && route.view !== homeRedirect && expired()) {
-    return sessionExpired(path + window.location.search);
   } else if (route.role && role() !== route.role) {
     forbiddenView(ctx, homeFor(role()));
   } else {
@@ -186,6 +192,7 @@ export async function render({ focus = true } = {}) {
 
 function sessionExpired(returnPath) {
   endSession();
+  takeWasSignedIn();
   rememberReturn(returnPath);
   window.location.replace('/sessie-verlopen');
 }
@@ -208,7 +215,7 @@ document.addEventListener('click', (ev) => {
   const a = ev.target instanceof Element ? ev.target.closest('a[href]') : null;
   if (!a || a.target || a.hasAttribute('download')) return;
   const url = new URL(a.href, window.location.href);
-  if (url.origin !== window.location.origin || url.pathname.startsWith('/api/')) return;
+  if (url.origin !== window.location.origin || url.pathname.startsWith('/api/') || url.pathname.startsWith('/auth/')) return;
   if (url.pathname === window.location.pathname && url.search === window.location.search && url.hash) return; // in-page anchor
   ev.preventDefault();
   navigate(url.pathname + url.search);
@@ -220,5 +227,21 @@ window.addEventListener('popstate', () => {
   render({ focus: true });
 });
 
-document.getElementById('mz-boot')?.remove();
-render({ focus: false });
+// First: who is signed in (GET /api/v1/session; 401 = nobody).
+async function boot() {
+  let down = false;
+  try {
+    await loadSession();
+  } catch {
+    down = true; // the service is unreachable: public pages still work
+  }
+  document.getElementById('mz-boot')?.remove();
+  startIdleWatch(() => sessionExpired(window.location.pathname + window.location.search), signOutForm);
+  if (down && !match(window.location.pathname)?.route.public) {
+    const ctx = { title: (t) => { document.title = `${t} – MijnZaken`; }, show: (...n) => { clear(main()); main().append(...n.flat().filter(Boolean)); return true; }, rerender: () => window.location.reload() };
+    updateChrome(null);
+    return unavailableView(ctx, new ApiError(0, null));
+  }
+  return render({ focus: false });
+}
+boot();

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  BASE_URL, apiToken, checkA11y, expectClean, launch, loginAsCitizen, newPage, screenshot,
+  BASE_URL, apiAuth, checkA11y, expectClean, launch, loginAsCitizen, newPage, screenshot,
 } from './helpers.mjs';
 
 const CITIZEN = '999993653';
@@ -42,10 +42,11 @@ describe('citizen', { timeout: 120000 }, () => {
     assert.equal(await page.getAttribute('html', 'lang'), 'nl');
     assert.match(await page.locator('.mz-demo-notice').innerText(), /demonstratie/i);
     assert.match(await page.locator('.mz-demo-strip').innerText(), /Demo-omgeving/);
+    await page.getByRole('link', { name: 'Inloggen met DigiD' }).waitFor();
     for (const bsn of ['999993653', '999990019', '999990032']) {
       assert.equal(await page.getByLabel(new RegExp(bsn)).count(), 1, `demo citizen ${bsn} can be chosen`);
     }
-    await page.getByRole('button', { name: 'Inloggen als medewerker KCC' }).waitFor();
+    await page.getByRole('link', { name: 'Inloggen als medewerker' }).waitFor();
     await checkA11y(page, 'inloggen', t);
     await screenshot(page, 'login', t);
     expectClean(page);
@@ -57,8 +58,13 @@ describe('citizen', { timeout: 120000 }, () => {
     await loginAsCitizen(page, CITIZEN);
     assert.equal(new URL(page.url()).pathname, '/zaken');
     assert.equal(await page.title(), 'Mijn zaken – MijnZaken');
-    const token = await page.evaluate(() => window.sessionStorage.getItem('mz.token'));
-    assert.ok(token, 'the token is kept in sessionStorage');
+    const stored = await page.evaluate(() => ({ ...window.sessionStorage }));
+    assert.deepEqual(Object.keys(stored).filter((k) => !['mz.returnTo', 'mz.signedIn'].includes(k)), [], 'no token in sessionStorage');
+    assert.ok(!JSON.stringify(stored).includes('ey'), 'nothing token-like in sessionStorage');
+    assert.equal(await page.evaluate(() => document.cookie), '', 'the session cookie is HttpOnly');
+    const cookies = await page.context().cookies();
+    const session = cookies.find((c) => c.name === 'mz_session');
+    assert.ok(session && session.httpOnly && session.sameSite === 'Lax', 'an HttpOnly, SameSite=Lax session cookie');
     assert.equal(await page.evaluate(() => window.localStorage.length), 0, 'nothing in localStorage');
 
     const agencies = new Set(await agenciesShown(page));
@@ -334,10 +340,10 @@ describe('citizen', { timeout: 120000 }, () => {
 
   test('the access log shows who looked, when and why', async (t) => {
     // A contact-centre look-up of this citizen, so there is something to see.
-    const pro = await apiToken({ role: 'professional' });
+    const pro = await apiAuth({ role: 'professional' });
     const res = await fetch(`${BASE_URL}/api/v1/cases/search`, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${pro}`, 'Content-Type': 'application/json' },
+      headers: { ...pro, 'Content-Type': 'application/json' },
       body: JSON.stringify({ bsn: CITIZEN, purpose: 'doorverwijzen' }),
     });
     assert.equal(res.status, 200);
@@ -372,8 +378,8 @@ describe('citizen', { timeout: 120000 }, () => {
   test('a look-up recorded under MijnZaken\'s own name says it was the operator', async (t) => {
     // The service marks such entries (a professional token without an org
     // claim, recorded under MZ_ORGANISATION) with operator: true.
-    const citizen = await apiToken({ bsn: CITIZEN });
-    const res = await fetch(`${BASE_URL}/api/v1/me/access-log`, { headers: { Authorization: `Bearer ${citizen}` } });
+    const citizen = await apiAuth({ bsn: CITIZEN });
+    const res = await fetch(`${BASE_URL}/api/v1/me/access-log`, { headers: citizen });
     assert.equal(res.status, 200);
     for (const e of (await res.json()).items) assert.equal(typeof e.operator, 'boolean', 'every entry says whether it is the operator\'s');
     const page = await newPage(browser);

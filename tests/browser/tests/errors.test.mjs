@@ -15,14 +15,20 @@ after(async () => { await browser?.close(); });
 const HTTP_ERRORS = [/Failed to load resource/];
 
 describe('errors and keyboard', { timeout: 120000 }, () => {
-  test('an invalid token leads to the "sessie verlopen" page, and back after logging in', async (t) => {
+  test('a session that ended leads to the "sessie verlopen" page, and back after logging in', async (t) => {
     const page = await newPage(browser);
     await loginAsCitizen(page);
-    await page.evaluate(() => window.sessionStorage.setItem('mz.token', 'bogus.token.value'));
+    // The service ends the session (as after the idle timeout); the page
+    // still thinks it is signed in until the next API call answers 401.
+    await page.route('**/api/v1/session', (route) => route.fulfill({
+      status: 200, contentType: 'application/json',
+      body: JSON.stringify({ kind: 'citizen', roles: [], organisation: null, representation: { actingForSomeone: false }, assuranceLevel: 'dev', idleExpiresAt: new Date(Date.now() + 600000).toISOString(), expiresAt: new Date(Date.now() + 3600000).toISOString(), idleTimeoutSeconds: 900 }),
+    }));
+    await page.context().addCookies([{ name: 'mz_session', value: 'A'.repeat(43), url: BASE_URL }]);
     await page.goto(`${BASE_URL}/zaken?organisatie=uwv`);
     await page.getByRole('heading', { level: 1, name: 'Uw sessie is verlopen' }).waitFor();
+    await page.unroute('**/api/v1/session');
     assert.equal(new URL(page.url()).pathname, '/sessie-verlopen');
-    assert.equal(await page.evaluate(() => window.sessionStorage.getItem('mz.token')), null, 'the bad token is gone');
     assert.doesNotMatch(await page.locator('main').innerText(), /401|token|Unauthorized/i);
     await checkA11y(page, 'sessie verlopen', t);
     await screenshot(page, 'session-expired', t);
@@ -39,7 +45,7 @@ describe('errors and keyboard', { timeout: 120000 }, () => {
   test('an expired session found while navigating also leads there', async () => {
     const page = await newPage(browser);
     await loginAsCitizen(page);
-    await page.evaluate(() => window.sessionStorage.setItem('mz.token', 'bogus'));
+    await page.context().addCookies([{ name: 'mz_session', value: 'A'.repeat(43), url: BASE_URL }]); // ended
     await page.getByRole('link', { name: 'Aanvraag WW-uitkering' }).first().click();
     await page.getByRole('heading', { level: 1, name: 'Uw sessie is verlopen' }).waitFor();
     expectClean(page, HTTP_ERRORS);

@@ -43,7 +43,11 @@ export async function newPage(browser, { width = 1280, height = 900 } = {}) {
   page.setDefaultTimeout(10000);
   page.problems = [];
   page.on('console', (msg) => {
-    if (msg.type() === 'error') page.problems.push(`console: ${msg.text()}`);
+    if (msg.type() !== 'error') return;
+    // "Who is signed in?" answers 401 when nobody is: the portal asks on
+    // every page load, Chromium logs each 401 it gets.
+    if (/status of 401/.test(msg.text()) && /\/api\/v1\/session$/.test(msg.location()?.url || '')) return;
+    page.problems.push(`console: ${msg.text()}`);
   });
   page.on('pageerror', (err) => page.problems.push(`pageerror: ${err.message}`));
   return page;
@@ -89,9 +93,16 @@ export async function screenshot(page, name, t) {
   return path;
 }
 
-/** Logs in through the demo login page, as a person would. */
-export async function loginAsCitizen(page, bsn = '999993653') {
-  await page.goto(`${BASE_URL}/inloggen`);
+/** The service with a 20-second idle timeout (scripts/browser-test.sh). */
+export const SHORT_IDLE_URL = (process.env.MZ_BROWSER_SHORT_IDLE_URL || '').replace(/\/$/, '');
+
+/**
+ * Logs in through the development login on the sign-in page (a cookie
+ * session, MZ_DEV_MODE), as a person would. signin.test.mjs goes through
+ * the real OpenID Connect flow instead.
+ */
+export async function loginAsCitizen(page, bsn = '999993653', base = BASE_URL) {
+  await page.goto(`${base}/inloggen`);
   await page.getByRole('heading', { level: 1, name: 'Inloggen bij MijnZaken' }).waitFor();
   await page.getByLabel(new RegExp(bsn)).check();
   await page.getByRole('button', { name: 'Inloggen als burger' }).click();
@@ -99,18 +110,24 @@ export async function loginAsCitizen(page, bsn = '999993653') {
 }
 
 export async function loginAsProfessional(page) {
-  await page.goto(`${BASE_URL}/inloggen`);
+  await page.goto(`${BASE_URL}/inloggen/medewerker`);
   await page.getByRole('button', { name: 'Inloggen als medewerker KCC' }).click();
   await page.getByRole('heading', { level: 1, name: 'Zaken van een burger opzoeken' }).waitFor();
 }
 
-/** A token straight from the API (for setting up data, not for the UI). */
-export async function apiToken(body) {
+/**
+ * Headers for calling the API from the test itself (for setting up data,
+ * not for the UI): a development-login session cookie, and the portal's
+ * Origin that the service requires with a cookie on unsafe requests.
+ */
+export async function apiAuth(body) {
   const res = await fetch(`${BASE_URL}/api/v1/dev/login`, {
     method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
   });
   assert.equal(res.status, 200, 'the demo login answers (is the service running with MZ_DEV_MODE=1?)');
-  return (await res.json()).token;
+  const cookie = (res.headers.get('set-cookie') || '').split(';')[0];
+  assert.match(cookie, /^mz_session=[A-Za-z0-9_-]{43}$/, 'the demo login sets the session cookie');
+  return { Cookie: cookie, Origin: BASE_URL };
 }
 
 /**

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  apiToken, BASE_URL, checkA11y, checkReflow, expectClean, launch, loginAsCitizen, loginAsProfessional, newPage, screenshot,
+  apiAuth, BASE_URL, checkA11y, checkReflow, expectClean, launch, loginAsCitizen, loginAsProfessional, newPage, screenshot,
 } from './helpers.mjs';
 
 const CITIZEN = '999993653';
@@ -51,10 +51,10 @@ function amsterdamDay(offsetDays) {
 
 /** A professional looks this citizen up (so the access log has an entry). */
 async function lookUp(bsn, purpose = 'doorverwijzen') {
-  const pro = await apiToken({ role: 'professional' });
+  const pro = await apiAuth({ role: 'professional' });
   const res = await fetch(`${BASE_URL}/api/v1/cases/search`, {
     method: 'POST',
-    headers: { Authorization: `Bearer ${pro}`, 'Content-Type': 'application/json' },
+    headers: { ...pro, 'Content-Type': 'application/json' },
     body: JSON.stringify({ bsn, purpose }),
   });
   assert.equal(res.status, 200);
@@ -228,7 +228,7 @@ describe('small screens (375 and 320 px)', { timeout: 180000 }, () => {
     await atEveryWidth(page, 'er ging iets mis', t);
     await page.unroute('**/api/v1/me/cases?*');
 
-    await page.evaluate(() => window.sessionStorage.setItem('mz.token', 'bogus.token.value'));
+    await page.context().addCookies([{ name: 'mz_session', value: 'A'.repeat(43), url: BASE_URL }]); // an ended session
     await page.goto(`${BASE_URL}/zaken`);
     await page.getByRole('heading', { level: 1, name: 'Uw sessie is verlopen' }).waitFor();
     await atEveryWidth(page, 'sessie verlopen', t);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import {
-  apiToken, BASE_URL, checkA11y, expectClean, launch, loginAsProfessional, newPage, screenshot,
+  apiAuth, BASE_URL, checkA11y, expectClean, launch, loginAsProfessional, newPage, screenshot,
 } from './helpers.mjs';
 
 const BSN = '999990019';
@@ -100,7 +100,7 @@ describe('professional', { timeout: 120000 }, () => {
 
   test('the purposes offered are the ones the service lists, in its order', async (t) => {
     const res = await fetch(`${BASE_URL}/api/v1/processing-activities`, {
-      headers: { Authorization: `Bearer ${await apiToken({ role: 'professional' })}` },
+      headers: await apiAuth({ role: 'professional' }),
     });
     assert.equal(res.status, 200);
     const listed = (await res.json()).activities;
@@ -209,11 +209,8 @@ describe('professional', { timeout: 120000 }, () => {
   test('a session that ended before searching leads to the "sessie verlopen" page', async () => {
     const page = await newPage(browser);
     await loginAsProfessional(page);
-    // Still a professional's token in form, but not one the service accepts.
-    await page.evaluate(() => {
-      const [h, p] = window.sessionStorage.getItem('mz.token').split('.');
-      window.sessionStorage.setItem('mz.token', `${h}.${p}.bm90LWEtc2lnbmF0dXJl`);
-    });
+    // A session cookie the service does not know (as after the idle timeout).
+    await page.context().addCookies([{ name: 'mz_session', value: 'A'.repeat(43), url: BASE_URL }]);
     await page.getByLabel('Burgerservicenummer (BSN)').fill(BSN);
     await page.getByLabel(/Doorverwijzen van de burger/).check();
     await page.getByRole('button', { name: 'Zaken opzoeken' }).click();

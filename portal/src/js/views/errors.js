@@ -1,7 +1,7 @@
 // Pages for when something is not as expected: never a raw technical error.
 import { h, icon } from '../dom.js';
 import { buttonLink, button, lead, navLink, pageTitle, para } from '../components.js';
-import { homeFor, role, token } from '../session.js';
+import { homeFor, peekReturn, role, signedIn } from '../session.js';
 
 function errorPage(ctx, { title, pre, iconName = 'info', tone = 'info', body, actions }) {
   ctx.title(title);
@@ -21,12 +21,13 @@ export function sessionExpiredView(ctx) {
       lead('U bent uitgelogd, omdat u een tijd niet actief was of omdat uw sessie niet meer geldig is.'),
       para('Dit doen wij om uw gegevens te beschermen. Log opnieuw in om verder te gaan waar u was.'),
     ],
-    actions: [buttonLink('/inloggen', 'Opnieuw inloggen', { nav: true })],
+    // Staff sign in on their own page.
+    actions: [buttonLink((peekReturn() || '').startsWith('/medewerker') ? '/inloggen/medewerker' : '/inloggen', 'Opnieuw inloggen', { nav: true })],
   });
 }
 
 export function notFoundView(ctx) {
-  const home = token() ? homeFor(role()) : '/inloggen';
+  const home = signedIn() ? homeFor(role()) : '/inloggen';
   errorPage(ctx, {
     title: 'Pagina niet gevonden',
     iconName: 'search',
@@ -68,7 +69,7 @@ export function forbiddenView(ctx, home) {
 
 export function unavailableView(ctx, err) {
   const wait = err?.retryAfter && err.retryAfter <= 600 ? err.retryAfter : null;
-  const pro = token() && role() === 'professional';
+  const pro = signedIn() && role() === 'professional';
   errorPage(ctx, {
     title: pro ? 'De gegevens zijn nu niet beschikbaar' : 'Uw gegevens zijn nu niet beschikbaar',
     iconName: 'refresh',
@@ -94,6 +95,6 @@ export function errorView(ctx, err) {
       lead('Door een fout bij ons kunnen wij deze pagina nu niet laten zien. Dit ligt niet aan u.'),
       para('Probeer het later opnieuw. Blijft het misgaan? Neem dan contact met ons op', ref ? ' en noem deze code: ' : '.', ref ? h('code', { class: 'mz-code' }, ref) : null),
     ],
-    actions: [button('Probeer het opnieuw', { onclick: () => ctx.rerender(), iconName: 'refresh' }), navLink(token() ? homeFor(role()) : '/inloggen', 'Naar de startpagina', 'mz-actions__link')],
+    actions: [button('Probeer het opnieuw', { onclick: () => ctx.rerender(), iconName: 'refresh' }), navLink(signedIn() ? homeFor(role()) : '/inloggen', 'Naar de startpagina', 'mz-actions__link')],
   });
 }
