@@ -228,7 +228,7 @@ const FAILURES = {
       : 'Wij hebben van DigiD niet de gegevens gekregen die nodig zijn om uw zaken te laten zien.',
     text: p.pro
       ? 'Vraag de beheerder van uw organisatie om u toegang te geven tot MijnZaken. Daarna kunt u opnieuw inloggen.'
-      : 'Logt u in voor iemand anders, of voor een bedrijf? Dat kan in MijnZaken nog niet. Logt u in voor uzelf en gaat het steeds mis? Neem dan contact met ons op.',
+      : 'Probeer het opnieuw. Logt u in voor iemand anders? Controleer dan bij DigiD Machtigen of uw machtiging nog geldt. Gaat het steeds mis? Neem dan contact met ons op.',
   }),
   expired_state: () => ({
     title: 'Het inloggen is verlopen',
