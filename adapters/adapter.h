@@ -19,7 +19,8 @@
  * cases. An item whose entitled subject is not the searched one, or that
  * names none, is skipped (mz_sink_skip), never credited to the searcher.
  * Each kind documents what it takes as proof (zgw.c: a rol in one of the
- * agency's subjectRoles; rest_json.c: the item's bsn field).
+ * agency's subjectRoles; rest_json.c: the item's bsn field, else its kvk
+ * field).
  *
  * The subject: refresh_subject receives the plain subject {kind, id}
  * (subject.h: a BSN or a KVK number) from the request at hand (the

@@ -5,11 +5,14 @@
  * Settings (the agency's "adapter" object):
  *   baseUrl          every request stays under it (no SSRF through `next`)
  *   listPath         GET path of the full listing (scheduled sync); optional
- *   searchPath       POST path searching one citizen's cases, with body
- *                    {"<searchBsnField>": "<bsn>"} (default field "bsn"):
- *                    the BSN travels in a body, never in a URL; optional.
- *                    The answer is not trusted: only items whose `bsn`
- *                    field is the searched BSN are kept (see emit_item)
+ *   searchPath       POST path searching one subject's cases, with body
+ *                    {"<searchBsnField>": "<bsn>"} for a person (default
+ *                    field "bsn") or {"<searchKvkField>": "<kvk number>"}
+ *                    for a business (default field "kvk"; only when
+ *                    fields.kvk is mapped): the number travels in a body,
+ *                    never in a URL; optional. The answer is not trusted:
+ *                    only items naming the searched subject are kept (see
+ *                    "whose case" below)
  *   itemsPointer     JSON pointer to the array of cases in a page ("" = root)
  *   nextPointer      JSON pointer to the next page's URL (absolute, or a
  *                    path under baseUrl); absent/null/empty ends paging
@@ -35,12 +38,24 @@
  *                    should be enough to connect one.
  *   timeoutMs        per request, default 10000
  *   fields           JSON pointers from one case object to our fields:
- *     externalId*, bsn*, title*, status*, statusChangedAt*, statusText,
+ *     externalId*, bsn+, kvk+, title*, status*, statusChangedAt*, statusText,
  *     caseNumber, caseTypeCode, caseTypeLabel, registeredOn, plannedEndOn,
  *     legalDeadlineOn, closedOn, result, actionText, actionUrl, actionDueOn,
  *     deepLink, updatedAt (default: statusChangedAt), sourceUrl,
  *     timeline (pointer to an array of events) with timelineFields
- *     {status*, at*, text}                                   (* required)
+ *     {status*, at*, text}      (* required; + at least one of bsn and kvk)
+ *
+ * Whose case (the subject an item is stored under): `bsn` points at the
+ * BSN of the person the case is for, `kvk` at the KVK number (8 digits) of
+ * the business it is for; an agency serving both maps both. An item whose
+ * bsn field holds a valid BSN is that person's; else one whose kvk field
+ * holds a valid KVK number is that business's (stored under the kvk
+ * pseudonym, subject_kind kvk); else it names no one and is skipped
+ * (no_subject). A person before a business, as in the ZGW adapter: an item
+ * naming both is the person's. In a search answer an item naming any
+ * other subject than the searched one is skipped (not_subject). Without
+ * fields.bsn (fields.kvk) there is no search for a person (a business):
+ * refresh_subject answers unsupported.
  * The agency's `statusGroups` maps its status values to our groups; a value
  * that is itself a group name is taken as is; anything else becomes
  * in_progress with the agency's own text shown.
@@ -62,6 +77,7 @@
 enum {
     F_EXTERNAL_ID,
     F_BSN,
+    F_KVK,
     F_TITLE,
     F_STATUS,
     F_STATUS_CHANGED_AT,
@@ -88,16 +104,27 @@ static const struct {
     const char *name;
     bool required;
 } fields[F__COUNT] = {
-    {"externalId", true},      {"bsn", true},
-    {"title", true},           {"status", true},
-    {"statusChangedAt", true}, {"statusText", false},
-    {"caseNumber", false},     {"caseTypeCode", false},
-    {"caseTypeLabel", false},  {"registeredOn", false},
-    {"plannedEndOn", false},   {"legalDeadlineOn", false},
-    {"closedOn", false},       {"result", false},
-    {"actionText", false},     {"actionUrl", false},
-    {"actionDueOn", false},    {"deepLink", false},
-    {"updatedAt", false},      {"sourceUrl", false},
+    {"externalId", true},
+    {"bsn", false},
+    {"kvk", false},
+    {"title", true},
+    {"status", true},
+    {"statusChangedAt", true},
+    {"statusText", false},
+    {"caseNumber", false},
+    {"caseTypeCode", false},
+    {"caseTypeLabel", false},
+    {"registeredOn", false},
+    {"plannedEndOn", false},
+    {"legalDeadlineOn", false},
+    {"closedOn", false},
+    {"result", false},
+    {"actionText", false},
+    {"actionUrl", false},
+    {"actionDueOn", false},
+    {"deepLink", false},
+    {"updatedAt", false},
+    {"sourceUrl", false},
     {"timeline", false},
 };
 
@@ -109,7 +136,8 @@ static const struct {
 
 typedef struct rj {
     const mz_agency *agency;
-    char *base, *list_path, *search_path, *search_field, *items_ptr, *next_ptr, *token;
+    char *base, *list_path, *search_path, *search_field, *search_kvk_field, *items_ptr, *next_ptr,
+        *token;
     /* The configured headers as ready "Name: value" lines, built once at
      * init so no request makes another copy of a secret value; every line is
      * wiped on free (some hold secrets). */
@@ -240,24 +268,52 @@ static mz_adapter_status fetch(run *x, const char *method, const char *url, cons
     return out;
 }
 
-static mz_adapter_status emit_item(run *x, const mz_json *it, const char *known_bsn, mz_sink *sink)
+static mz_adapter_status emit_record(run *x, const mz_json *it, const mz_subject *who,
+                                     mz_sink *sink);
+
+/* The subject an item names (see "whose case" above) into who; false when
+ * it names none. */
+static bool item_subject(const rj *r, const mz_json *it, mz_subject *who)
+{
+    const char *bsn = text_at(it, r->ptr[F_BSN]);
+    if (bsn && mz_subject_bsn(who, bsn, strlen(bsn)))
+        return true;
+    const char *kvk = text_at(it, r->ptr[F_KVK]);
+    char err[80];
+    if (kvk && mz_subject_set(who, "kvk", 3, kvk, strlen(kvk), NULL, 0, "kvk", err, sizeof err))
+        return true;
+    mz_subject_wipe(who);
+    return false;
+}
+
+static mz_adapter_status emit_item(run *x, const mz_json *it, const mz_subject *want, mz_sink *sink)
 {
     rj *r = x->r;
-    /* Whose case: the item's own bsn field is the proof (this kind has no
-     * notion of roles: the agency's API is expected to name the person the
-     * case is for). An item without one, or naming someone other than the
-     * searched citizen, is skipped: a search answer proves nothing by
-     * itself (an API may ignore the search field and answer with every
-     * case). */
-    const char *bsn = text_at(it, r->ptr[F_BSN]);
-    if (!bsn || !mz_bsn_valid(bsn, strlen(bsn))) {
+    /* Whose case: the item's own bsn or kvk field is the proof (this kind
+     * has no notion of roles: the agency's API is expected to name the
+     * subject the case is for). An item without one, or naming another
+     * subject than the searched one, is skipped: a search answer proves
+     * nothing by itself (an API may ignore the search field and answer
+     * with every case). */
+    mz_subject who;
+    if (!item_subject(r, it, &who)) {
         mz_sink_skip(sink, MZ_SKIP_NO_SUBJECT);
         return MZ_ADAPTER_OK;
     }
-    if (known_bsn && strcmp(bsn, known_bsn) != 0) {
+    if (want && !mz_subject_same(&who, want)) {
+        mz_subject_wipe(&who);
         mz_sink_skip(sink, MZ_SKIP_NOT_SUBJECT);
         return MZ_ADAPTER_OK;
     }
+    mz_adapter_status st = emit_record(x, it, &who, sink);
+    mz_subject_wipe(&who);
+    return st;
+}
+/* The record of an item whose subject is who. */
+static mz_adapter_status emit_record(run *x, const mz_json *it, const mz_subject *who,
+                                     mz_sink *sink)
+{
+    rj *r = x->r;
     const char *ext = text_at(it, r->ptr[F_EXTERNAL_ID]);
     const char *status = text_at(it, r->ptr[F_STATUS]);
     const char *at = text_at(it, r->ptr[F_STATUS_CHANGED_AT]);
@@ -303,7 +359,8 @@ static mz_adapter_status emit_item(run *x, const mz_json *it, const char *known_
         .events = ev,
         .n_events = nev,
     };
-    mz_pseudonym(bsn, 9, rec.subject_key);
+    mz_pseudonym_subject(who, rec.subject_key);
+    rec.subject_kind = mz_subject_kind_name(who->kind);
     return sink->emit(sink, &rec) ? MZ_ADAPTER_OK : MZ_ADAPTER_ABORTED;
 }
 
@@ -318,7 +375,7 @@ static char *absolute(const rj *r, const char *next)
     return u;
 }
 
-static mz_adapter_status walk(run *x, const char *path, const char *body, const char *bsn,
+static mz_adapter_status walk(run *x, const char *path, const char *body, const mz_subject *want,
                               mz_sink *sink)
 {
     char *url = absolute(x->r, path);
@@ -338,7 +395,7 @@ static mz_adapter_status walk(run *x, const char *path, const char *body, const 
         }
         for (const mz_json *it = items && st == MZ_ADAPTER_OK ? items->u.kids.first : NULL;
              it && st == MZ_ADAPTER_OK; it = it->next)
-            st = emit_item(x, it, bsn, sink);
+            st = emit_item(x, it, want, sink);
         const char *next = x->r->next_ptr ? text_at(mz_json_root(d), x->r->next_ptr) : NULL;
         if (st == MZ_ADAPTER_OK && next)
             url = absolute(x->r, next);
@@ -382,30 +439,35 @@ static mz_adapter_status rj_sync(void *state, mz_sink *sink, const char *cursor,
     return st;
 }
 
+/* A person by searchBsnField, a business by searchKvkField (the number in
+ * the body); the answer is checked item by item (emit_item). */
 static mz_adapter_status rj_refresh(void *state, mz_sink *sink, const mz_subject *subject,
                                     int64_t deadline_ms, char *err, size_t errlen)
 {
     rj *r = state;
-    if (subject->kind != MZ_SUBJECT_BSN) {
-        snprintf(err, errlen, "no business search");
-        return MZ_ADAPTER_UNSUPPORTED;
-    }
-    const char *bsn = subject->id;
+    bool person = subject->kind == MZ_SUBJECT_BSN;
     if (!r->search_path) {
         snprintf(err, errlen, "no searchPath configured");
         return MZ_ADAPTER_UNSUPPORTED;
     }
-    if (!mz_bsn_valid(bsn, strlen(bsn))) {
-        snprintf(err, errlen, "invalid BSN");
+    if (!r->ptr[person ? F_BSN : F_KVK]) {
+        /* no item could name such a subject: nothing a search could credit */
+        snprintf(err, errlen, "no %s search (fields.%s is not mapped)",
+                 person ? "person" : "business", person ? "bsn" : "kvk");
+        return MZ_ADAPTER_UNSUPPORTED;
+    }
+    const char *id = subject->id;
+    if (person ? !mz_bsn_valid(id, strlen(id)) : !mz_kvk_valid(id, strlen(id))) {
+        snprintf(err, errlen, "invalid %s", person ? "BSN" : "KVK number");
         return MZ_ADAPTER_REFUSED;
     }
     mz_buf body = MZ_BUF_INIT;
     mz_buf_putc(&body, '{');
-    mz_json_key(&body, r->search_field);
-    mz_json_cstr(&body, bsn);
+    mz_json_key(&body, person ? r->search_field : r->search_kvk_field);
+    mz_json_cstr(&body, id);
     mz_buf_putc(&body, '}');
     run x = {r, client(r), deadline_ms, err, errlen};
-    mz_adapter_status st = walk(&x, r->search_path, body.data, bsn, sink);
+    mz_adapter_status st = walk(&x, r->search_path, body.data, subject, sink);
     OPENSSL_cleanse(body.data, body.len);
     mz_buf_free(&body);
     mz_outbound_free(x.cli);
@@ -436,6 +498,7 @@ static void rj_free(void *state)
     free(r->list_path);
     free(r->search_path);
     free(r->search_field);
+    free(r->search_kvk_field);
     free(r->items_ptr);
     free(r->next_ptr);
     if (r->token)
@@ -594,12 +657,13 @@ static bool parse_headers(rj *r, const mz_json *s, char *err, size_t errlen)
 
 static void *rj_init(const mz_agency *agency, const mz_json *s, char *err, size_t errlen)
 {
-    const char *base, *list, *search, *field;
+    const char *base, *list, *search, *field, *kvk_field;
     long timeout;
     if (!mz_cfg_url(s, "baseUrl", true, &base, err, errlen) ||
         !mz_cfg_string(s, "listPath", false, 500, &list, err, errlen) ||
         !mz_cfg_string(s, "searchPath", false, 500, &search, err, errlen) ||
         !mz_cfg_string(s, "searchBsnField", false, 100, &field, err, errlen) ||
+        !mz_cfg_string(s, "searchKvkField", false, 100, &kvk_field, err, errlen) ||
         !mz_cfg_long(s, "timeoutMs", 100, 120000, 10000, &timeout, err, errlen))
         return NULL;
     if (!list && !search) {
@@ -620,6 +684,7 @@ static void *rj_init(const mz_agency *agency, const mz_json *s, char *err, size_
     r->list_path = mz_xstrdup(list);
     r->search_path = mz_xstrdup(search);
     r->search_field = mz_xstrdup(field ? field : "bsn");
+    r->search_kvk_field = mz_xstrdup(kvk_field ? kvk_field : "kvk");
     r->timeout_ms = timeout;
     char e2[200];
     if (!ptr_field(s, "itemsPointer", true, &r->items_ptr, e2, sizeof e2) ||
@@ -634,6 +699,11 @@ static void *rj_init(const mz_agency *agency, const mz_json *s, char *err, size_
             rj_free(r);
             return NULL;
         }
+    if (!r->ptr[F_BSN] && !r->ptr[F_KVK]) {
+        snprintf(err, errlen, "fields.bsn or fields.kvk: at least one is required (whose case)");
+        rj_free(r);
+        return NULL;
+    }
     if (r->ptr[F_TIMELINE]) {
         const mz_json *tf = mz_json_get(s, "timelineFields");
         if (!tf || !ptr_field(tf, "status", true, &r->tl_status, e2, sizeof e2) ||

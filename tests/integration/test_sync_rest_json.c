@@ -7,7 +7,10 @@
  * every agency fault (error recorded, data kept), and fresh-on-read through
  * the body-based searchPath; a search answer (or listing) whose items carry
  * no BSN credits nobody (the item's bsn field is this kind's only proof of
- * whose case it is).
+ * whose case it is). Businesses (agency rj-biz, fields.kvk mapped to the
+ * fake's niet_natuurlijk_persoon innNnpId): synced and searched under the
+ * kvk pseudonym, an item naming no one skipped, another business's zaak
+ * in an answer that ignored the filter credited to no one.
  *
  * The agency-specific headers go through the adapter's `headers` setting:
  * the fake speaks ZGW, whose zaken list, read and _zoek insist on
@@ -41,6 +44,8 @@
 #include <string.h>
 
 #include "buf.h"
+#include "crypto.h"
+#include "db.h"
 #include "json.h"
 #include "mzt.h"
 #include "oas.h"
@@ -50,6 +55,8 @@
 #define BSN_A     "999993653"
 #define BSN_B     "999990019"
 #define BAD_BSN   "123456789" /* 9 digits, fails the 11-proof */
+#define KVK_A     "90000001"
+#define KVK_B     "90000002"
 #define TOKEN_ENV "MZ_TEST_RJ_TOKEN"
 #define CRS_ENV   "MZ_TEST_RJ_ACCEPT_CRS" /* rj's Accept-Crs, through valueEnv */
 #define CRS       "EPSG:4326"             /* the one CRS the fake accepts */
@@ -766,6 +773,118 @@ static void test_items_without_bsn_credit_nobody(void **state)
     assert_int_equal(mzt_server_stop(&s), 0);
 }
 
+/* ------------------------------------------------------------------ */
+/* Businesses                                                          */
+
+/* The pseudonym of a subject as the service computes it, in hex. */
+static void subject_key_hex(mz_subject_kind kind, const char *id, char out[65])
+{
+    mz_db *db = mzt_store_open(&g_env); /* loads the env's pseudonym key */
+    assert_non_null(db);
+    mz_db_close(db);
+    mz_subject who = {.kind = kind};
+    snprintf(who.id, sizeof who.id, "%s", id);
+    unsigned char key[MZ_PSEUDONYM_LEN];
+    mz_pseudonym_subject(&who, key);
+    for (size_t i = 0; i < MZ_PSEUDONYM_LEN; i++)
+        snprintf(out + 2 * i, 3, "%02x", key[i]);
+}
+
+/* 1 when the zaak is stored at rj-biz under that business, 0 under
+ * another subject, -1 not stored. */
+static long stored_for_business(const char *url, const char *kvk)
+{
+    char hex[65], sql[1000];
+    subject_key_hex(MZ_SUBJECT_KVK, kvk, hex);
+    snprintf(sql, sizeof sql,
+             "SELECT (subject_kind = 'kvk' AND subject_key = '\\x%s'::bytea)::int FROM cases "
+             "WHERE agency_id = 'rj-biz' AND external_id = '%s'",
+             hex, url);
+    return q(sql);
+}
+
+/* An item names a business through fields.kvk (here the first rol's
+ * innNnpId): the listing stores it under the kvk pseudonym, an item naming
+ * no one (a vestiging rol: neither inpBsn nor innNnpId) is skipped; a kvk
+ * token's fresh-on-read searches with searchKvkField in the body, and when
+ * the agency ignores it, no other business's zaak is credited. */
+static void test_business_items(void **state)
+{
+    (void)state;
+    char biz_file[400];
+    snprintf(biz_file, sizeof biz_file, "%s/agencies-biz.json", g_env.dir);
+    FILE *f = fopen(biz_file, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"agencies\":[\n");
+    put_agency(f, "rj-biz", g_fake.port, CRS_PLAIN,
+               FIELDS_COMMON "\"kvk\":\"/_expand/rollen/0/betrokkeneIdentificatie/innNnpId\","
+                             "\"title\":\"/omschrijving\","
+                             "\"status\":\"/_expand/status/_expand/statustype/omschrijving\","
+                             "\"statusChangedAt\":\"/_expand/status/datumStatusGezet\"",
+               ",\"searchPath\":\"/zaken/_zoek?expand=" EXPAND "\","
+               "\"searchBsnField\":\"rol__betrokkeneIdentificatie__natuurlijkPersoon__inpBsn\","
+               "\"searchKvkField\":\"rol__betrokkeneIdentificatie__nietNatuurlijkPersoon__"
+               "innNnpId\"",
+               "", true);
+    fprintf(f, "]}\n");
+    fclose(f);
+    char *mine = add_zaak("{\"innNnpId\":\"" KVK_A "\",\"omschrijving\":\"Bedrijfszaak rj\"}");
+    char *nobody =
+        add_zaak("{\"kvkNummer\":\"" KVK_A "\",\"omschrijving\":\"Alleen een vestiging rj\"}");
+    char kv[500];
+    snprintf(kv, sizeof kv, "MZ_AGENCIES_FILE=%s", biz_file);
+    const char *senv[] = {kv, g_token_kv, g_crs_kv, NULL};
+    const char *args[] = {"sync", "--agency", "rj-biz", "--once", NULL};
+    assert_int_equal(mzt_run(&g_env, senv, args), 0);
+    assert_int_equal(stored_for_business(mine, KVK_A), 1);
+    assert_int_equal(cases_with_url("rj-biz", nobody), 0);
+    assert_true(q("SELECT (last_skip_reasons->>'no_subject')::int FROM sync_state WHERE "
+                  "agency_id = 'rj-biz'") >= 1);
+    assert_int_equal(q("SELECT count(*) FROM cases WHERE agency_id = 'rj-biz' AND "
+                       "subject_kind = 'kvk'"),
+                     1);
+    assert_true(q("SELECT count(*) FROM cases WHERE agency_id = 'rj-biz' AND "
+                  "subject_kind = 'bsn'") >= ZAKEN);
+
+    /* Fresh on read, the agency ignoring the search field: A's new zaak
+     * arrives, B's is in the answer but credited to no one. */
+    char *later = add_zaak("{\"innNnpId\":\"" KVK_A "\",\"omschrijving\":\"Later bedrijf rj\"}");
+    char *theirs = add_zaak("{\"innNnpId\":\"" KVK_B "\",\"omschrijving\":\"Ander bedrijf rj\"}");
+    assert_true(mzt_sql(&g_env, "UPDATE sync_state SET next_run_at = now() + interval '1 day'"));
+    mz_json_free(control("POST", "/_control/quirks", "{\"ignoreBsnFilter\":true}"));
+    long not_subject = q("SELECT coalesce(sum(total), 0) FROM sync_skips WHERE agency_id = "
+                         "'rj-biz' AND reason = 'not_subject'");
+    const char *env[] = {
+        kv, g_token_kv, g_crs_kv, "MZ_REFRESH_AFTER=0", "MZ_REFRESH_DEADLINE_MS=4000", NULL};
+    mzt_server s;
+    assert_true(mzt_server_start(&s, &g_env, env));
+    char *tok = mzt_token_with(&g_env, "\"kvk\":\"" KVK_A "\"");
+    mz_json_free(control("POST", "/_control/stats/reset", "{}"));
+    char *body;
+    mz_json_doc *d = get_cases(&s, tok, &body);
+    mz_json_free(control("POST", "/_control/quirks", "{\"ignoreBsnFilter\":false}"));
+    const char *fr = freshness_of(mz_json_root(d), "rj-biz");
+    assert_non_null(fr);
+    assert_string_equal(fr, "fresh");
+    assert_true(stat_of("zoek") >= 1);
+    assert_non_null(strstr(body, "Bedrijfszaak rj"));
+    assert_non_null(strstr(body, "Later bedrijf rj"));
+    assert_null(strstr(body, "Ander bedrijf rj"));
+    assert_null(strstr(body, "Alleen een vestiging rj"));
+    mz_json_free(d);
+    free(body);
+    assert_int_equal(stored_for_business(later, KVK_A), 1);
+    assert_int_equal(cases_with_url("rj-biz", theirs), 0);
+    assert_true(q("SELECT coalesce(sum(total), 0) FROM sync_skips WHERE agency_id = 'rj-biz' "
+                  "AND reason = 'not_subject'") >= not_subject + ZAKEN);
+    free(tok);
+    assert_int_equal(mzt_server_stop(&s), 0);
+    free(mine);
+    free(nobody);
+    free(later);
+    free(theirs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -776,6 +895,7 @@ int main(void)
         cmocka_unit_test(test_faults_keep_data),
         cmocka_unit_test(test_fresh_on_read_search),
         cmocka_unit_test(test_items_without_bsn_credit_nobody),
+        cmocka_unit_test(test_business_items),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -14,6 +14,13 @@
  * at the agency leaves the case with its owner as a conflict (admin view,
  * /metrics) until an operator deletes it; a zaak with a URL outside the
  * agency's base is skipped and counted while the run succeeds.
+ *
+ * Businesses (an agency with businessIdentifier "kvk"): a business's zaken
+ * (niet_natuurlijk_persoon.innNnpId, vestiging.kvkNummer) are synced under
+ * its kvk pseudonym and refreshed on read for a kvk token; a person's zaak
+ * never reaches the business and a business's zaak never the person; an
+ * agency without businessIdentifier credits no business rol (no_subject);
+ * an agency ignoring the business filter credits no other business.
  */
 // clang-format off
 #include <stdarg.h>
@@ -31,6 +38,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crypto.h"
+#include "db.h"
 #include "json.h"
 #include "mzt.h"
 #include "oas.h"
@@ -41,12 +50,17 @@
  * three default BSNs). */
 #define BSN_A "111222333"
 #define BSN_B "123456782"
+/* Businesses with no zaken at the fake's start. */
+#define KVK_A "90000001"
+#define KVK_B "90000002"
+#define VES_A "000012345678"
 
 static mzt_env g_env;
 static mzt_server g_fake;
 static oas *g_oas;
 static char g_agencies[400];
 static char g_agencies_extra[400]; /* agencies only some tests use (history ones then deleted) */
+static char g_agencies_biz[400];   /* the fake as an agency whose rollen may name businesses */
 static char g_closed_port[16];
 
 static const char *const g_secret_env[] = {"MZ_TEST_ZGW_SECRET=" SECRET, NULL};
@@ -82,6 +96,19 @@ static void write_agencies(void)
                                 "\"timeoutMs\":1000,\"concurrency\":8", NULL),
             mzt_zgw_agency_json(a[2], sizeof a[2], "gem-roles", "Gemeente Belanghebbenden", p,
                                 "\"timeoutMs\":1000,"
+                                "\"subjectRoles\":[\"initiator\",\"belanghebbende\"]",
+                                NULL));
+    fclose(f);
+    /* The same agency once more, its innNnpId holding KVK numbers, and
+     * belanghebbenden entitled after initiators (so that the order of the
+     * roles, not the kind of the subject, decides between a person and a
+     * business). */
+    snprintf(g_agencies_biz, sizeof g_agencies_biz, "%s/agencies-biz.json", g_env.dir);
+    f = fopen(g_agencies_biz, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"agencies\":[\n%s\n]}\n",
+            mzt_zgw_agency_json(a[0], sizeof a[0], "gem-biz", "Gemeente Bedrijven", p,
+                                "\"timeoutMs\":1000,\"businessIdentifier\":\"kvk\","
                                 "\"subjectRoles\":[\"initiator\",\"belanghebbende\"]",
                                 NULL));
     fclose(f);
@@ -1003,6 +1030,215 @@ static void test_out_of_base_url_skipped(void **state)
     free(good);
 }
 
+/* ------------------------------------------------------------------ */
+/* Businesses                                                          */
+
+static void start_serving_from(mzt_server *s, const char *file, const char *extra1,
+                               const char *extra2)
+{
+    char kv[500];
+    snprintf(kv, sizeof kv, "MZ_AGENCIES_FILE=%s", file);
+    const char *env[] = {kv, g_secret_env[0], extra1, extra1 ? extra2 : NULL, NULL};
+    assert_true(mzt_server_start(s, &g_env, env));
+}
+
+/* The pseudonym of a subject as the service computes it, in hex. */
+static void subject_key_hex(mz_subject_kind kind, const char *id, char out[65])
+{
+    mz_db *db = mzt_store_open(&g_env); /* loads the env's pseudonym key */
+    assert_non_null(db);
+    mz_db_close(db);
+    mz_subject who = {.kind = kind};
+    snprintf(who.id, sizeof who.id, "%s", id);
+    unsigned char key[MZ_PSEUDONYM_LEN];
+    mz_pseudonym_subject(&who, key);
+    for (size_t i = 0; i < MZ_PSEUDONYM_LEN; i++)
+        snprintf(out + 2 * i, 3, "%02x", key[i]);
+}
+
+/* The stored case of a zaak at an agency: 1 when stored under that
+ * subject (kind and pseudonym), 0 when stored under another, -1 when not
+ * stored. */
+static long stored_under(const char *agency, const char *url, mz_subject_kind kind, const char *id)
+{
+    char hex[65], sql[1000];
+    subject_key_hex(kind, id, hex);
+    snprintf(sql, sizeof sql,
+             "SELECT (subject_kind = '%s' AND subject_key = '\\x%s'::bytea)::int FROM cases "
+             "WHERE agency_id = '%s' AND external_id = '%s'",
+             kind == MZ_SUBJECT_KVK ? "kvk" : "bsn", hex, agency, url);
+    return q(sql);
+}
+
+/* The case list of a token (fresh on read, contract-checked), body. */
+static char *cases_of_token(mzt_server *s, const char *claims)
+{
+    char *tok = mzt_token_with(&g_env, claims);
+    long st;
+    char *body = get_checked(s, "/api/v1/me/cases", "/api/v1/me/cases", tok, &st);
+    assert_int_equal(st, 200);
+    free(tok);
+    return body;
+}
+
+/* A business's zaken (an initiator niet_natuurlijk_persoon whose innNnpId
+ * is its KVK number, and an initiator vestiging naming its kvkNummer) are
+ * synced under its kvk pseudonym with subject_kind 'kvk'; a zaak added
+ * afterwards reaches it on read (fresh on read for a kvk token: _zoek by
+ * innNnpId), as fresh. */
+static void test_business_synced_and_fresh_on_read(void **state)
+{
+    (void)state;
+    char *nnp, *ves, *later;
+    add_zaak("{\"innNnpId\":\"" KVK_A "\",\"omschrijving\":\"Terrasvergunning\"}", &nnp, NULL);
+    add_zaak("{\"kvkNummer\":\"" KVK_A "\",\"vestigingsNummer\":\"" VES_A "\","
+             "\"omschrijving\":\"Reclamebord vestiging\"}",
+             &ves, NULL);
+    assert_int_equal(sync_once_from(g_agencies_biz, "gem-biz"), 0);
+    assert_int_equal(stored_under("gem-biz", nnp, MZ_SUBJECT_KVK, KVK_A), 1);
+    assert_int_equal(stored_under("gem-biz", ves, MZ_SUBJECT_KVK, KVK_A), 1);
+    /* the persons' zaken of the same agency stay theirs */
+    assert_int_equal(q("SELECT count(*) FROM cases WHERE agency_id = 'gem-biz' AND "
+                       "subject_kind = 'kvk'"),
+                     2);
+    assert_true(q("SELECT count(*) FROM cases WHERE agency_id = 'gem-biz' AND "
+                  "subject_kind = 'bsn'") >= ZAKEN);
+
+    add_zaak("{\"innNnpId\":\"" KVK_A "\",\"omschrijving\":\"Exploitatievergunning\"}", &later,
+             NULL);
+    mzt_server s;
+    start_serving_from(&s, g_agencies_biz, "MZ_REFRESH_AFTER=0", "MZ_REFRESH_DEADLINE_MS=8000");
+    mz_json_free(control("POST", "/_control/stats/reset", "{}"));
+    char *body = cases_of_token(&s, "\"kvk\":\"" KVK_A "\"");
+    assert_true(stat_of("zoek") >= 1); /* searched, not only read from the store */
+    assert_int_equal(stat_of("bsnInQuery"), 0);
+    assert_non_null(strstr(body, "Terrasvergunning"));
+    assert_non_null(strstr(body, "Reclamebord vestiging")); /* from the sync */
+    assert_non_null(strstr(body, "Exploitatievergunning")); /* from the refresh */
+    assert_non_null(strstr(body, "\"freshness\":\"fresh\""));
+    assert_null(strstr(body, KVK_A)); /* the KVK number is not in the answer */
+    assert_int_equal(stored_under("gem-biz", later, MZ_SUBJECT_KVK, KVK_A), 1);
+    /* another business sees none of it */
+    char *other = cases_of_token(&s, "\"kvk\":\"" KVK_B "\"");
+    assert_non_null(strstr(other, "\"items\":[]"));
+    assert_int_equal(mzt_server_stop(&s), 0);
+    free(body);
+    free(other);
+    free(nnp);
+    free(ves);
+    free(later);
+}
+
+/* A person's zaak with a business as belanghebbende is the person's, a
+ * business's zaak with a person as belanghebbende the business's (the
+ * initiator comes first in subjectRoles): each search finds both zaken
+ * (the filters match any rol) and credits only its own. */
+static void test_person_and_business_apart(void **state)
+{
+    (void)state;
+    char *persons, *business;
+    add_zaak("{\"bsn\":\"" BSN_A "\",\"extraInnNnpId\":\"" KVK_B "\","
+             "\"omschrijving\":\"Bouwvergunning woning\"}",
+             &persons, NULL);
+    add_zaak("{\"innNnpId\":\"" KVK_B "\",\"extraBsn\":\"" BSN_A "\","
+             "\"omschrijving\":\"Evenementenvergunning\"}",
+             &business, NULL);
+    mzt_server s;
+    start_serving_from(&s, g_agencies_biz, "MZ_REFRESH_AFTER=0", "MZ_REFRESH_DEADLINE_MS=8000");
+    long not_subject =
+        q("SELECT coalesce(sum(total), 0) FROM sync_skips WHERE agency_id = 'gem-biz' AND "
+          "reason = 'not_subject'");
+    char *b = cases_of_token(&s, "\"kvk\":\"" KVK_B "\"");
+    assert_non_null(strstr(b, "Evenementenvergunning"));
+    assert_null(strstr(b, "Bouwvergunning woning"));
+    char *a = cases_of_token(&s, "\"bsn\":\"" BSN_A "\"");
+    assert_non_null(strstr(a, "Bouwvergunning woning"));
+    assert_null(strstr(a, "Evenementenvergunning"));
+    assert_int_equal(mzt_server_stop(&s), 0);
+    assert_int_equal(stored_under("gem-biz", persons, MZ_SUBJECT_BSN, BSN_A), 1);
+    assert_int_equal(stored_under("gem-biz", business, MZ_SUBJECT_KVK, KVK_B), 1);
+    /* each search's other zaak was refused, and counted */
+    assert_true(q("SELECT coalesce(sum(total), 0) FROM sync_skips WHERE agency_id = 'gem-biz' "
+                  "AND reason = 'not_subject'") >= not_subject + 2);
+    /* a scheduled sync decides the same */
+    assert_int_equal(sync_once_from(g_agencies_biz, "gem-biz"), 0);
+    assert_int_equal(stored_under("gem-biz", persons, MZ_SUBJECT_BSN, BSN_A), 1);
+    assert_int_equal(stored_under("gem-biz", business, MZ_SUBJECT_KVK, KVK_B), 1);
+    free(a);
+    free(b);
+    free(persons);
+    free(business);
+}
+
+/* Without businessIdentifier (agency "gem"), a business rol entitles no
+ * one: a zaak with only business rollen is skipped as no_subject, never
+ * stored; a kvk token is not searched for there (and sees nothing of it). */
+static void test_business_rollen_without_identifier(void **state)
+{
+    (void)state;
+    char *nnp, *ves;
+    add_zaak("{\"innNnpId\":\"" KVK_A "\",\"omschrijving\":\"Zonder instelling nnp\"}", &nnp, NULL);
+    add_zaak("{\"kvkNummer\":\"" KVK_A "\",\"omschrijving\":\"Zonder instelling vestiging\"}", &ves,
+             NULL);
+    assert_int_equal(sync_once("gem"), 0);
+    assert_int_equal(cases_with_url("gem", nnp), 0);
+    assert_int_equal(cases_with_url("gem", ves), 0);
+    /* every business-only zaak the fake holds now (these two and the
+     * earlier tests' three) */
+    assert_true(q("SELECT (last_skip_reasons->>'no_subject')::int FROM sync_state WHERE "
+                  "agency_id = 'gem'") >= 2);
+    assert_int_equal(q("SELECT count(*) FROM cases WHERE agency_id = 'gem' AND "
+                       "subject_kind = 'kvk'"),
+                     0);
+    mzt_server s;
+    start_serving(&s, "MZ_REFRESH_AFTER=0", "MZ_REFRESH_DEADLINE_MS=8000");
+    mz_json_free(control("POST", "/_control/stats/reset", "{}"));
+    char *body = cases_of_token(&s, "\"kvk\":\"" KVK_A "\"");
+    assert_null(strstr(body, "Zonder instelling"));
+    assert_int_equal(stat_of("zoek"), 0); /* gem and gem-plain offer no business search */
+    assert_int_equal(mzt_server_stop(&s), 0);
+    free(body);
+    free(nnp);
+    free(ves);
+}
+
+/* An agency that ignores the business filter answers a business's _zoek
+ * with every zaak: only the zaken whose rollen entitle the searched
+ * business are credited to it, other businesses' zaken to no one. */
+static void test_business_search_ignoring_filter(void **state)
+{
+    (void)state;
+    char *mine, *theirs;
+    add_zaak("{\"innNnpId\":\"" KVK_B "\",\"omschrijving\":\"Kapvergunning B\"}", &mine, NULL);
+    add_zaak("{\"innNnpId\":\"" KVK_A "\",\"omschrijving\":\"Sloopmelding A\"}", &theirs, NULL);
+    quirks("{\"ignoreBsnFilter\":true}");
+    long not_subject =
+        q("SELECT coalesce(sum(total), 0) FROM sync_skips WHERE agency_id = 'gem-biz' AND "
+          "reason = 'not_subject'");
+    mzt_server s;
+    start_serving_from(&s, g_agencies_biz, "MZ_REFRESH_AFTER=0", "MZ_REFRESH_DEADLINE_MS=8000");
+    char *b = cases_of_token(&s, "\"kvk\":\"" KVK_B "\"");
+    quirks("{\"ignoreBsnFilter\":false}");
+    assert_non_null(strstr(b, "Kapvergunning B"));
+    assert_null(strstr(b, "Sloopmelding A"));
+    assert_null(strstr(b, "Terrasvergunning"));
+    assert_int_equal(cases_with_url("gem-biz", theirs), 0); /* not credited to anyone */
+    assert_int_equal(stored_under("gem-biz", mine, MZ_SUBJECT_KVK, KVK_B), 1);
+    /* every zaak in the answer but B's own was refused (ZAKEN persons' and
+     * the other business's) */
+    assert_true(q("SELECT coalesce(sum(total), 0) FROM sync_skips WHERE agency_id = 'gem-biz' "
+                  "AND reason = 'not_subject'") >= not_subject + ZAKEN);
+    char *a = cases_of_token(&s, "\"kvk\":\"" KVK_A "\"");
+    assert_non_null(strstr(a, "Sloopmelding A"));
+    assert_null(strstr(a, "Kapvergunning B"));
+    assert_int_equal(mzt_server_stop(&s), 0);
+    assert_true(mzt_sql(&g_env, "DELETE FROM agencies WHERE id = 'gem-biz'"));
+    free(a);
+    free(b);
+    free(mine);
+    free(theirs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1022,6 +1258,10 @@ int main(void)
         cmocka_unit_test(test_witness_not_credited),
         cmocka_unit_test(test_transfer_is_a_conflict),
         cmocka_unit_test(test_out_of_base_url_skipped),
+        cmocka_unit_test(test_business_synced_and_fresh_on_read),
+        cmocka_unit_test(test_person_and_business_apart),
+        cmocka_unit_test(test_business_rollen_without_identifier),
+        cmocka_unit_test(test_business_search_ignoring_filter),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

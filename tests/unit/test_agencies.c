@@ -136,7 +136,14 @@ static void test_refusals(void **state)
         "{\"agencies\":[{\"id\":\"r\",\"name\":\"R\",\"adapter\":{\"kind\":\"rest-json\","
         "\"baseUrl\":\"http://x/api\",\"listPath\":\"/c\",\"itemsPointer\":\"/items\","
         "\"fields\":{\"externalId\":\"/id\"}}}]}",
-        "(r): adapter.fields.bsn: is required");
+        "(r): adapter.fields.title: is required");
+    /* whose case: a bsn or a kvk field (or both) */
+    expect_refused(
+        "{\"agencies\":[{\"id\":\"r\",\"name\":\"R\",\"adapter\":{\"kind\":\"rest-json\","
+        "\"baseUrl\":\"http://x/api\",\"listPath\":\"/c\",\"itemsPointer\":\"/items\","
+        "\"fields\":{\"externalId\":\"/id\",\"title\":\"/t\",\"status\":\"/s\","
+        "\"statusChangedAt\":\"/at\"}}}]}",
+        "(r): adapter.fields.bsn or fields.kvk: at least one is required");
     expect_refused(
         "{\"agencies\":[{\"id\":\"r\",\"name\":\"R\",\"adapter\":{\"kind\":\"rest-json\","
         "\"baseUrl\":\"http://x/api\",\"itemsPointer\":\"/items\",\"fields\":{}}}]}",

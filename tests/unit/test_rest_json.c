@@ -10,6 +10,11 @@
  * fetch of one case (GET), for an agency with `headers` (a plain value, one
  * from valueEnv, one from valueFile, its own Accept, an empty value) and one
  * without.
+ *
+ * Subjects: which subject an item is stored under (its bsn field: a
+ * person; else its kvk field: a business, under the kvk pseudonym), items
+ * naming no one or someone other than the searched subject skipped and
+ * counted, and the search body for a business (searchKvkField).
  */
 // clang-format off
 #include <stdarg.h>
@@ -42,11 +47,23 @@
 #define SECRET "hdr-secret-from-env"
 #define FILESC "hdr-secret-from-file"
 #define TOKEN  "rj-token-value"
+#define KVK    "90000001"
+/* The business agency's items: a person, a business, both (the person's),
+ * nobody, an invalid KVK number (nobody). */
+#define BIZ_ITEMS                                                                                  \
+    "{\"items\":["                                                                                 \
+    "{\"id\":\"p\",\"bsn\":\"" BSN "\",\"t\":\"P\",\"s\":\"received\",\"at\":\"2026-01-01\"},"     \
+    "{\"id\":\"b\",\"kvk\":\"" KVK "\",\"t\":\"B\",\"s\":\"received\",\"at\":\"2026-01-01\"},"     \
+    "{\"id\":\"pb\",\"bsn\":\"" BSN "\",\"kvk\":\"" KVK "\",\"t\":\"PB\",\"s\":\"received\","      \
+    "\"at\":\"2026-01-01\"},"                                                                      \
+    "{\"id\":\"n\",\"t\":\"N\",\"s\":\"received\",\"at\":\"2026-01-01\"},"                         \
+    "{\"id\":\"x\",\"kvk\":\"1234\",\"t\":\"X\",\"s\":\"received\",\"at\":\"2026-01-01\"}]}"
 
 static struct MHD_Daemon *g_daemon;
 static unsigned g_port;
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static mz_buf g_seen = MZ_BUF_INIT; /* "METHOD path\n" + "name: value\n" per header, per request */
+static mz_buf g_body = MZ_BUF_INIT; /* the request bodies received, one after another */
 static char g_dir[64];
 static char g_agencies[4096];
 
@@ -80,6 +97,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
         return MHD_YES;
     }
     if (*upload_data_size) {
+        pthread_mutex_lock(&g_mu);
+        mz_buf_append(&g_body, upload_data, *upload_data_size);
+        pthread_mutex_unlock(&g_mu);
         *upload_data_size = 0;
         return MHD_YES;
     }
@@ -91,6 +111,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
         return reply(conn, 200, "{\"items\":[" ITEM "]}");
     if (strcmp(url, "/api/case/c1") == 0)
         return reply(conn, 200, ITEM);
+    if (strcmp(url, "/api/biz/list") == 0 || strcmp(url, "/api/biz/search") == 0)
+        return reply(conn, 200, BIZ_ITEMS);
     return reply(conn, 404, "{}");
 }
 
@@ -177,6 +199,7 @@ static int teardown(void **state)
     unlink(path);
     rmdir(g_dir);
     mz_buf_free(&g_seen);
+    mz_buf_free(&g_body);
     return 0;
 }
 
@@ -324,11 +347,199 @@ static void test_base_name_resolved_at_load(void **state)
     mz_agencies_free(set);
 }
 
+/* ------------------------------------------------------------------ */
+/* Subjects                                                            */
+
+/* What a sink got: per record its external id, subject kind and key. */
+typedef struct got {
+    int n;
+    char ids[8][8];
+    char kinds[8][4];
+    unsigned char keys[8][MZ_PSEUDONYM_LEN];
+} got;
+
+static bool record_emit(mz_sink *s, const mz_case_record *rec)
+{
+    got *g = s->ud;
+    if (g->n < 8) {
+        snprintf(g->ids[g->n], sizeof g->ids[0], "%s", rec->external_id);
+        snprintf(g->kinds[g->n], sizeof g->kinds[0], "%s",
+                 rec->subject_kind ? rec->subject_kind : "bsn");
+        memcpy(g->keys[g->n], rec->subject_key, MZ_PSEUDONYM_LEN);
+    }
+    g->n++;
+    return true;
+}
+
+/* The agency "biz" (fields bsn and kvk) and others, parsed. */
+static mz_agencies *biz_agencies(const char *biz_fields, const char *biz_extra, char *err,
+                                 size_t errlen)
+{
+    char text[1500];
+    snprintf(text, sizeof text,
+             "{\"agencies\":[{\"id\":\"biz\",\"name\":\"B\",\"adapter\":{\"kind\":\"rest-json\","
+             "\"baseUrl\":\"http://127.0.0.1:%u/api\",\"listPath\":\"/biz/list\","
+             "\"searchPath\":\"/biz/search\",\"itemsPointer\":\"/items\",\"fields\":{"
+             "\"externalId\":\"/id\",%s\"title\":\"/t\",\"status\":\"/s\","
+             "\"statusChangedAt\":\"/at\"}%s}}]}",
+             g_port, biz_fields, biz_extra);
+    return mz_agencies_parse(text, strlen(text), true, err, errlen);
+}
+
+static void expect_record(const got *g, int i, const char *id, const mz_subject *who)
+{
+    unsigned char key[MZ_PSEUDONYM_LEN];
+    mz_pseudonym_subject(who, key);
+    assert_string_equal(g->ids[i], id);
+    assert_string_equal(g->kinds[i], mz_subject_kind_name(who->kind));
+    assert_memory_equal(g->keys[i], key, MZ_PSEUDONYM_LEN);
+}
+
+/* The body of the last request (the search), malloc'd; clears it. */
+static char *take_body(void)
+{
+    pthread_mutex_lock(&g_mu);
+    char *b = strndup(g_body.data ? g_body.data : "", g_body.len);
+    g_body.len = 0;
+    pthread_mutex_unlock(&g_mu);
+    return b;
+}
+
+/* An item naming a person is the person's, one naming a business (kvk
+ * field) the business's under its kvk pseudonym, one naming both the
+ * person's; one naming no one or an invalid KVK number is skipped
+ * (no_subject). A search for the business sends {"kvk": ...} and keeps its
+ * item only; a search for the person keeps the person's two. */
+static void test_subject_of_items(void **state)
+{
+    (void)state;
+    char err[512];
+    mz_agencies *set = biz_agencies("\"bsn\":\"/bsn\",\"kvk\":\"/kvk\",", "", err, sizeof err);
+    if (!set)
+        fail_msg("refused: %s", err);
+    const mz_agency *a = mz_agencies_find(set, "biz");
+    mz_subject person, business;
+    assert_true(mz_subject_bsn(&person, BSN, 9));
+    assert_true(mz_subject_set(&business, "kvk", 3, KVK, 8, NULL, 0, "s", err, sizeof err));
+    int64_t deadline = mz_outbound_now_ms() + 10000;
+
+    got g = {0};
+    mz_sink sink = {.emit = record_emit, .ud = &g};
+    char *next = NULL;
+    assert_int_equal(a->ops->sync(a->state, &sink, NULL, &next, deadline, err, sizeof err),
+                     MZ_ADAPTER_OK);
+    free(next);
+    assert_int_equal(g.n, 3);
+    expect_record(&g, 0, "p", &person);
+    expect_record(&g, 1, "b", &business);
+    expect_record(&g, 2, "pb", &person); /* a person before a business */
+    assert_int_equal(sink.skips[MZ_SKIP_NO_SUBJECT], 2);
+    assert_int_equal(sink.skips[MZ_SKIP_NOT_SUBJECT], 0);
+    free(take_body());
+
+    memset(&g, 0, sizeof g);
+    mz_sink s2 = {.emit = record_emit, .ud = &g};
+    assert_int_equal(a->ops->refresh_subject(a->state, &s2, &business, deadline, err, sizeof err),
+                     MZ_ADAPTER_OK);
+    char *body = take_body();
+    assert_string_equal(body, "{\"kvk\":\"" KVK "\"}");
+    free(body);
+    assert_int_equal(g.n, 1);
+    expect_record(&g, 0, "b", &business);
+    assert_int_equal(s2.skips[MZ_SKIP_NOT_SUBJECT], 2); /* the person's two */
+    assert_int_equal(s2.skips[MZ_SKIP_NO_SUBJECT], 2);
+
+    memset(&g, 0, sizeof g);
+    mz_sink s3 = {.emit = record_emit, .ud = &g};
+    assert_int_equal(a->ops->refresh_subject(a->state, &s3, &person, deadline, err, sizeof err),
+                     MZ_ADAPTER_OK);
+    body = take_body();
+    assert_string_equal(body, "{\"bsn\":\"" BSN "\"}");
+    free(body);
+    assert_int_equal(g.n, 2);
+    expect_record(&g, 0, "p", &person);
+    expect_record(&g, 1, "pb", &person);
+    assert_int_equal(s3.skips[MZ_SKIP_NOT_SUBJECT], 1); /* the business's */
+    assert_int_equal(s3.skips[MZ_SKIP_NO_SUBJECT], 2);
+    mz_agencies_free(set);
+}
+
+/* searchKvkField names the business search's body member; an agency
+ * without fields.kvk is not searched for a business at all (nor one
+ * without fields.bsn for a person); fields maps at least one of the two. */
+static void test_subject_settings(void **state)
+{
+    (void)state;
+    char err[512];
+    int64_t deadline = mz_outbound_now_ms() + 10000;
+    mz_subject person, business;
+    assert_true(mz_subject_bsn(&person, BSN, 9));
+    assert_true(mz_subject_set(&business, "kvk", 3, KVK, 8, NULL, 0, "s", err, sizeof err));
+
+    mz_agencies *set = biz_agencies("\"kvk\":\"/kvk\",", ",\"searchKvkField\":\"rol__kvkNummer\"",
+                                    err, sizeof err);
+    if (!set)
+        fail_msg("refused: %s", err);
+    const mz_agency *a = mz_agencies_find(set, "biz");
+    got g = {0};
+    mz_sink sink = {.emit = record_emit, .ud = &g};
+    free(take_body());
+    assert_int_equal(a->ops->refresh_subject(a->state, &sink, &business, deadline, err, sizeof err),
+                     MZ_ADAPTER_OK);
+    char *body = take_body();
+    assert_string_equal(body, "{\"rol__kvkNummer\":\"" KVK "\"}");
+    free(body);
+    /* only kvk mapped: the item naming both is the business's here, the
+     * person's names no one; and there is no search for a person */
+    assert_int_equal(g.n, 2);
+    expect_record(&g, 0, "b", &business);
+    expect_record(&g, 1, "pb", &business);
+    assert_int_equal(sink.skips[MZ_SKIP_NO_SUBJECT], 3);
+    pthread_mutex_lock(&g_mu);
+    g_seen.len = 0;
+    pthread_mutex_unlock(&g_mu);
+    assert_int_equal(a->ops->refresh_subject(a->state, &sink, &person, deadline, err, sizeof err),
+                     MZ_ADAPTER_UNSUPPORTED);
+    assert_non_null(strstr(err, "fields.bsn"));
+    pthread_mutex_lock(&g_mu);
+    assert_int_equal(g_seen.len, 0); /* nothing was asked */
+    pthread_mutex_unlock(&g_mu);
+    mz_agencies_free(set);
+
+    set = biz_agencies("\"bsn\":\"/bsn\",", "", err, sizeof err);
+    assert_non_null(set);
+    a = mz_agencies_find(set, "biz");
+    assert_int_equal(a->ops->refresh_subject(a->state, &sink, &business, deadline, err, sizeof err),
+                     MZ_ADAPTER_UNSUPPORTED);
+    assert_non_null(strstr(err, "fields.kvk"));
+    pthread_mutex_lock(&g_mu);
+    assert_int_equal(g_seen.len, 0);
+    pthread_mutex_unlock(&g_mu);
+    /* a person-only agency ignores a kvk member in its items */
+    memset(&g, 0, sizeof g);
+    mz_sink s2 = {.emit = record_emit, .ud = &g};
+    char *next = NULL;
+    assert_int_equal(a->ops->sync(a->state, &s2, NULL, &next, deadline, err, sizeof err),
+                     MZ_ADAPTER_OK);
+    free(next);
+    assert_int_equal(g.n, 2);
+    assert_int_equal(s2.skips[MZ_SKIP_NO_SUBJECT], 3);
+    mz_agencies_free(set);
+    free(take_body());
+
+    assert_null(biz_agencies("", "", err, sizeof err));
+    assert_non_null(strstr(err, "fields.bsn or fields.kvk"));
+    assert_null(biz_agencies("\"kvk\":\"kvk\",", "", err, sizeof err));
+    assert_non_null(strstr(err, "fields.kvk"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_configured_headers_on_every_request),
         cmocka_unit_test(test_base_name_resolved_at_load),
+        cmocka_unit_test(test_subject_of_items),
+        cmocka_unit_test(test_subject_settings),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
