@@ -781,9 +781,10 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                               0, true},
     /* purge: preferences of subjects without any case, untouched for $1 days. */
     [MZ_STMT_NOTIFY_PURGE] = {"notify_purge",
-                              "DELETE FROM notify_preferences p WHERE p.updated_at < now() - "
-                              "$1::int * interval '1 day' AND NOT EXISTS (SELECT 1 FROM cases "
-                              "c WHERE c.subject_key = p.subject_key)",
+                              "WITH d AS (DELETE FROM notify_preferences p WHERE p.updated_at < "
+                              "now() - $1::int * interval '1 day' AND NOT EXISTS (SELECT 1 FROM "
+                              "cases c WHERE c.subject_key = p.subject_key) RETURNING 1) "
+                              "SELECT count(*) AS rows FROM d",
                               1, false},
 };
 
