@@ -573,6 +573,43 @@ static void test_delete_stops_pending(void **state)
     assert_int_equal(fake_stat("sends"), before);
 }
 
+/* The send rate of a backlog (bench/README.md): only with MZ_NOTIFY_BENCH=N. */
+static void test_bench_backlog(void **state)
+{
+    (void)state;
+    const char *n_s = getenv("MZ_NOTIFY_BENCH");
+    long n = n_s ? atol(n_s) : 0;
+    if (n <= 0)
+        skip();
+    assert_true(mzt_sql(&g_env, "DELETE FROM notify_outbox"));
+    assert_int_equal(mzt_server_stop(&g_srv), 0);
+    mz_json_free(mzt_fake_control(&g_fake, "POST", "/_control/reset", "{}"));
+    char sql[500];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO notify_outbox (subject_key, channel, kind, organisations, state, due_at, "
+             "last_http_status) SELECT subject_key, 'email', 'statusChange', '{Gemeente "
+             "Test}', 'retry', now(), 429 FROM notify_preferences, generate_series(1, %ld)",
+             n);
+    assert_true(mzt_sql(&g_env, sql));
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_true(start(&g_srv, DAY));
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM notify_outbox WHERE state = 'sent'");
+    assert_int_equal(wait_for(sql, n, 600000), n);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_int_equal(fake_stat("accepted"), n);
+    /* ctest shows a passing test's output only with -V: MZ_NOTIFY_BENCH_OUT names a file */
+    const char *outp = getenv("MZ_NOTIFY_BENCH_OUT");
+    FILE *out = outp ? fopen(outp, "a") : NULL;
+    fprintf(out ? out : stdout,
+            "notify bench: %ld messages sent in %.2f s (%.0f/s, one instance, start-up "
+            "included)\n",
+            n, secs, (double)n / secs);
+    if (out)
+        fclose(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -586,6 +623,7 @@ int main(void)
         cmocka_unit_test(test_two_instances),
         cmocka_unit_test(test_killed_mid_batch),
         cmocka_unit_test(test_unverified_never_used),
+        cmocka_unit_test(test_bench_backlog), /* before the preferences go */
         cmocka_unit_test(test_delete_stops_pending),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
