@@ -173,6 +173,7 @@
 #define MZ_COLS_SESSIONS_ACTIVE(X, P)  X(P, KIND, kind) X(P, ACTIVE, active)
 #define MZ_COLS_PURGE_SESSIONS(X, P)   MZ_COLS_PURGE_COUNT(X, P)
 #define MZ_COLS_PURGE_OIDC_FLOWS(X, P) MZ_COLS_PURGE_COUNT(X, P)
+#define MZ_COLS_NOTIFY_PURGE(X, P)     MZ_COLS_PURGE_COUNT(X, P)
 
 /* Every statement with a list, for db_statements.c and the enums below. */
 /* notifications (011) */
@@ -253,7 +254,8 @@
     S(NOTIFY_OUTBOX_VERIFICATION)                                                                  \
     S(NOTIFY_CLAIM)                                                                                \
     S(NOTIFY_CALLBACK)                                                                             \
-    S(NOTIFY_STATS)
+    S(NOTIFY_STATS)                                                                                \
+    S(NOTIFY_PURGE)
 
 #define MZ_DECLARE_COLS_STMT(P) MZ_DECLARE_COLS(P);
 MZ_STMTS_WITH_ROWS(MZ_DECLARE_COLS_STMT)

@@ -741,8 +741,9 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          "updated_at = now()",
          1, false},
     /* The sender's claim: up to $1 due rows (pending or retry), and rows
-     * whose lease expired (a sender died mid-send: reclaimed = true, and
-     * Notify is asked by reference before sending again); SMS only when
+     * whose lease expired (a sender died mid-send). reclaimed = true for
+     * those and for retries whose last attempt may have reached Notify (no
+     * answer, or a 5xx): Notify is asked by reference before sending again; SMS only when
      * $2 (not in quiet hours; verification codes always: the citizen just
      * asked for one). Lease $3 seconds. A pending digest is due $4 seconds
      * (MZ_NOTIFY_DIGEST_SECONDS) after its first change. With the row: the address of its
@@ -763,7 +764,8 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          "encode(o.code_enc, 'hex') AS code_enc, p.key_id, encode(CASE WHEN o.channel = "
          "'email' THEN p.email_enc ELSE p.phone_enc END, 'hex') AS address_enc, (CASE WHEN "
          "o.channel = 'email' THEN p.email_verified_at ELSE p.phone_verified_at END) IS NOT NULL "
-         "AS verified, c.prev_state = 'sending' AS reclaimed, o.attempts",
+         "AS verified, c.prev_state = 'sending' OR (c.prev_state = 'retry' AND "
+         "coalesce(o.last_http_status, 599) >= 500) AS reclaimed, o.attempts",
          4, false},
     /* Outcomes. Only a row this sender still holds ('sending'): a row
      * deleted meanwhile (preferences deleted) is simply gone. */
@@ -799,9 +801,10 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                               0, true},
     /* purge: preferences of subjects without any case, untouched for $1 days. */
     [MZ_STMT_NOTIFY_PURGE] = {"notify_purge",
-                              "DELETE FROM notify_preferences p WHERE p.updated_at < now() - "
-                              "$1::int * interval '1 day' AND NOT EXISTS (SELECT 1 FROM cases "
-                              "c WHERE c.subject_key = p.subject_key)",
+                              "WITH d AS (DELETE FROM notify_preferences p WHERE p.updated_at < "
+                              "now() - $1::int * interval '1 day' AND NOT EXISTS (SELECT 1 FROM "
+                              "cases c WHERE c.subject_key = p.subject_key) RETURNING 1) "
+                              "SELECT count(*) AS rows FROM d",
                               1, false},
 };
 

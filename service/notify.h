@@ -18,7 +18,10 @@
  * 'sending' with a lease; when the lease expires, the next claim marks it
  * reclaimed, and the sender first asks Notify for a message with that
  * reference (GET /v2/notifications?reference=) and records that one
- * instead of sending again. A duplicate remains possible only when Notify
+ * instead of sending again. The same holds for a retry whose last attempt
+ * got no answer (a timeout, a reset connection) or a 5xx: Notify may have
+ * accepted it, so it is asked first; a 429 or other 4xx is a refusal and
+ * is simply sent again. A duplicate remains possible only when Notify
  * accepted the first request but does not (yet) list it when asked — its
  * own consistency window — and never when the lookup fails (then the row
  * waits and is asked about again).

@@ -1,7 +1,7 @@
 /*
  * purge.c — `mijnzaken purge` (retention); see purge.h.
  *
- * The five retention statements run in one transaction (the event count
+ * The retention statements run in one transaction (the event count
  * first, because deleting a case cascades to its events); --dry-run rolls
  * back instead of committing.
  */
@@ -69,6 +69,9 @@ int mz_cmd_purge(int argc, char **argv)
         /* expired sessions and sign-in requests (009): no grace, they are dead */
         {MZ_STMT_PURGE_SESSIONS, "0", 0},
         {MZ_STMT_PURGE_OIDC_FLOWS, "0", 0},
+        /* notification preferences (011) of subjects with no case left, untouched as long
+         * as a closed case is kept: their outbox rows and verifications cascade */
+        {MZ_STMT_NOTIFY_PURGE, closed_days, 0},
     };
     for (size_t i = 0; i < sizeof step / sizeof step[0]; i++) {
         if (!exec_count(db, step[i].id, step[i].days, &step[i].n)) {
@@ -93,17 +96,18 @@ int mz_cmd_purge(int argc, char **argv)
     if (gmtime_r(&cut, &tm))
         strftime(date, sizeof date, "%Y-%m-%d", &tm);
     long long events = step[0].n, cases = step[1].n, plog = step[2].n, audit = step[3].n,
-              inbox = step[4].n, sessions = step[5].n, flows = step[6].n;
+              inbox = step[4].n, sessions = step[5].n, flows = step[6].n, prefs = step[7].n;
     if (dry)
         printf("purge: would remove %lld cases (%lld events) closed before %s, %lld "
                "processing-log records, %lld audit records, %lld inbox rows, %lld expired "
-               "sessions, %lld expired sign-in requests (dry run: nothing removed)\n",
-               cases, events, date, plog, audit, inbox, sessions, flows);
+               "sessions, %lld expired sign-in requests, %lld notification preferences (dry run: "
+               "nothing removed)\n",
+               cases, events, date, plog, audit, inbox, sessions, flows, prefs);
     else
         printf("purge: %lld cases (%lld events) closed before %s, %lld processing-log records, "
                "%lld audit records, %lld inbox rows, %lld expired sessions, %lld expired sign-in "
-               "requests removed\n",
-               cases, events, date, plog, audit, inbox, sessions, flows);
+               "requests, %lld notification preferences removed\n",
+               cases, events, date, plog, audit, inbox, sessions, flows, prefs);
     fflush(stdout);
 
     mz_logline l;
@@ -115,6 +119,7 @@ int mz_cmd_purge(int argc, char **argv)
     mz_log_int(&l, "inbox", inbox);
     mz_log_int(&l, "sessions", sessions);
     mz_log_int(&l, "oidc_flows", flows);
+    mz_log_int(&l, "notify_preferences", prefs);
     mz_log_end(&l);
     return 0;
 }

@@ -304,6 +304,17 @@ static void put_purge_data(void)
     sql("INSERT INTO oidc_flows (state_hash, kind, nonce, code_verifier, return_to, expires_at) "
         "VALUES (sha256('old'), 'citizen', 'n', 'v', '/', now() - interval '1 second'), "
         "(sha256('new'), 'citizen', 'n', 'v', '/', now() + interval '10 minutes')");
+    /* notification preferences (011): a subject without cases untouched for
+     * 500 days goes (its outbox row with it); one touched 10 days ago and one
+     * of a subject that still has cases stay */
+    sql("DELETE FROM notify_preferences");
+    sql("INSERT INTO notify_preferences (subject_key, key_id, updated_at) VALUES "
+        "(decode(repeat('ab', 32), 'hex'), '0123456789abcdef', now() - interval '500 days'), "
+        "(decode(repeat('cd', 32), 'hex'), '0123456789abcdef', now() - interval '10 days'), "
+        "((SELECT subject_key FROM cases WHERE external_id = 'open'), '0123456789abcdef', "
+        "now() - interval '500 days')");
+    sql("INSERT INTO notify_outbox (subject_key, channel, kind) VALUES "
+        "(decode(repeat('ab', 32), 'hex'), 'email', 'statusChange')");
 }
 
 static long total_rows(void)
@@ -326,20 +337,21 @@ static void test_purge(void **state)
 
     /* --dry-run: the same counts, nothing removed */
     assert_int_equal(run_cmd(NULL, "purge --dry-run", out, sizeof out), 0);
-    snprintf(
-        expect, sizeof expect,
-        "purge: would remove 2 cases (5 events) closed before %s, 1 processing-log records, "
-        "1 audit records, 1 inbox rows, 2 expired sessions, 1 expired sign-in requests (dry run: "
-        "nothing removed)\n",
-        cut);
+    snprintf(expect, sizeof expect,
+             "purge: would remove 2 cases (5 events) closed before %s, 1 processing-log records, "
+             "1 audit records, 1 inbox rows, 2 expired sessions, 1 expired sign-in requests, 1 "
+             "notification preferences (dry run: nothing removed)\n",
+             cut);
     assert_string_equal(out, expect);
     assert_int_equal(total_rows(), before);
 
     assert_int_equal(run_cmd(NULL, "purge", out, sizeof out), 0);
-    snprintf(expect, sizeof expect,
-             "purge: 2 cases (5 events) closed before %s, 1 processing-log records, 1 audit "
-             "records, 1 inbox rows, 2 expired sessions, 1 expired sign-in requests removed\n",
-             cut);
+    snprintf(
+        expect, sizeof expect,
+        "purge: 2 cases (5 events) closed before %s, 1 processing-log records, 1 audit "
+        "records, 1 inbox rows, 2 expired sessions, 1 expired sign-in requests, 1 notification "
+        "preferences removed\n",
+        cut);
     assert_string_equal(out, expect);
     char *left = mzt_query_text(&g_env, "SELECT string_agg(external_id, ',' ORDER BY external_id) "
                                         "FROM cases");
@@ -360,13 +372,20 @@ static void test_purge(void **state)
     assert_int_equal(q("SELECT count(*) FROM sessions"), 1);
     assert_int_equal(q("SELECT count(*) FROM oidc_flows WHERE state_hash = sha256('new')"), 1);
     assert_int_equal(q("SELECT count(*) FROM oidc_flows"), 1);
+    assert_int_equal(q("SELECT count(*) FROM notify_preferences"), 2);
+    assert_int_equal(q("SELECT count(*) FROM notify_preferences WHERE subject_key = "
+                       "decode(repeat('ab', 32), 'hex')"),
+                     0);
+    assert_int_equal(q("SELECT count(*) FROM notify_outbox"), 0);
 
     /* a second run finds nothing */
     assert_int_equal(run_cmd(NULL, "purge", out, sizeof out), 0);
-    snprintf(expect, sizeof expect,
-             "purge: 0 cases (0 events) closed before %s, 0 processing-log records, 0 audit "
-             "records, 0 inbox rows, 0 expired sessions, 0 expired sign-in requests removed\n",
-             cut);
+    snprintf(
+        expect, sizeof expect,
+        "purge: 0 cases (0 events) closed before %s, 0 processing-log records, 0 audit "
+        "records, 0 inbox rows, 0 expired sessions, 0 expired sign-in requests, 0 notification "
+        "preferences removed\n",
+        cut);
     assert_string_equal(out, expect);
     free(cut);
 }

@@ -6,7 +6,7 @@
  * (one change one row, digest fold-in, first-import silence, informeren:
  * false, changes older than the subscription, unverified addresses never
  * used), DELETE removing pending messages, and the delivery callback.
- * The sender against a fake Notify is not covered here (see the report).
+ * The sender against a fake Notify: test_notify_send.c.
  */
 /* cmocka needs these first, in this order */
 // clang-format off
