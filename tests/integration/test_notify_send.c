@@ -473,7 +473,10 @@ static void test_two_instances(void **state)
     mz_json_free(mzt_fake_control(&g_fake, "POST", "/_control/reset", "{}"));
     mzt_server s2;
     assert_true(start(&s2, DAY));
-    fake_mode("{\"mode\":\"slow\",\"delayMs\":10,\"paths\":\"send\"}");
+    /* 40 ms per send: one claim of 50 keeps a sender busy for 2 s, far
+     * longer than an idle sender's 500 ms nap, so the other instance's
+     * senders wake while work is left, also on a slow (TSan) build. */
+    fake_mode("{\"mode\":\"slow\",\"delayMs\":40,\"paths\":\"send\"}");
     insert_rows("email", 300);
     assert_int_equal(
         wait_for("SELECT count(*) FROM notify_outbox WHERE state = 'sent'", 300, 30000), 300);
