@@ -76,7 +76,11 @@ const CHROME_TEXT = {
 
 function updateChrome(route) {
   const r = signedIn() ? role() : null;
-  for (const [elId, text] of Object.entries(CHROME_TEXT[r === 'professional' ? 'professional' : 'citizen'])) {
+  const texts = { ...CHROME_TEXT[r === 'professional' ? 'professional' : 'citizen'] };
+  if (r === 'citizen' && business()) {
+    texts['mz-footer-privacy'] = 'Het KVK-nummer van uw organisatie wordt niet opgeslagen. Iedere keer dat een organisatie de zaken van uw organisatie bekijkt, wordt dat vastgelegd. U kunt zelf zien wie dat was.';
+  }
+  for (const [elId, text] of Object.entries(texts)) {
     const el = document.getElementById(elId);
     if (el && el.textContent !== text) el.textContent = text;
   }

@@ -54,6 +54,7 @@ describe('businesses and representatives', { timeout: 180000 }, () => {
     assert.match(await page.locator('#mz-nav').innerText(), /Zaken van uw organisatie/);
     assert.doesNotMatch(await page.locator('#mz-nav').innerText(), /Mijn zaken/);
     assert.match(await page.locator('#mz-session').innerText(), /met eHerkenning/);
+    assert.match(await page.locator('#mz-footer-privacy').innerText(), /KVK-nummer van uw organisatie wordt niet opgeslagen/);
     assert.equal(await page.locator('#mz-representation').count(), 0, 'an employee of the business is no "gemachtigde"');
     const html = await page.content();
     assert.ok(!html.includes(KVK) && !(await page.locator('body').innerText()).includes(KVK), 'the KVK number is nowhere on the page');
@@ -74,6 +75,7 @@ describe('businesses and representatives', { timeout: 180000 }, () => {
     const banner = page.locator('#mz-representation');
     assert.match(await banner.innerText(), new RegExp(BANNER.replace('.', '\\.')));
     assert.match(await page.locator('#mz-session').innerText(), /als gemachtigde/);
+    assert.match(await page.locator('main').innerText(), /van degene voor wie u gemachtigd bent/, 'the lead too');
     await page.locator('.mz-case').first().waitFor();
     await checkA11y(page, 'mijn zaken als gemachtigde', t);
     await screenshot(page, 'representative', t);

@@ -3,7 +3,7 @@ import { api, query } from '../api.js';
 import { announce, h, icon, id } from '../dom.js';
 import { alert, button, caseCard, freshnessNotice, heading, lead, navLink, pageTitle, para } from '../components.js';
 import { date, dueHint, plural, whenUpdated } from '../format.js';
-import { business } from '../session.js';
+import { business, representative } from '../session.js';
 
 const PAGE_SIZE = 10;
 
@@ -57,7 +57,9 @@ export async function overviewView(ctx) {
     pageTitle(overviewTitle()),
     lead(org
       ? 'Hier ziet u hoe het staat met de aanvragen, meldingen en andere zaken van uw organisatie bij de overheid. De organisatie die de zaak behandelt, beslist en is uw aanspreekpunt.'
-      : 'Hier ziet u hoe het staat met uw aanvragen, meldingen en andere zaken bij de overheid. De organisatie die uw zaak behandelt, beslist en is uw aanspreekpunt.'),
+      : representative()
+        ? 'Hier ziet u hoe het staat met de aanvragen, meldingen en andere zaken bij de overheid van degene voor wie u gemachtigd bent. De organisatie die de zaak behandelt, beslist en is het aanspreekpunt.'
+        : 'Hier ziet u hoe het staat met uw aanvragen, meldingen en andere zaken bij de overheid. De organisatie die uw zaak behandelt, beslist en is uw aanspreekpunt.'),
     h('div', { class: 'mz-layout' },
       h('div', { class: 'mz-layout__main' },
         freshnessNotice(sources, validAgency, 'bronnen'),
