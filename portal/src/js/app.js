@@ -5,12 +5,12 @@ import { ApiError, loadSession } from './api.js';
 import { loading } from './components.js';
 import { announce, clear, h, icon } from './dom.js';
 import { startIdleWatch } from './idle.js';
-import { devSession, endSession, homeFor, markSignedOut, organisation, rememberReturn, role, signedIn, takeWasSignedIn } from './session.js';
+import { business, devSession, endSession, homeFor, markSignedOut, organisation, rememberReturn, representative, role, signedIn, takeWasSignedIn } from './session.js';
 import { accessLogView } from './views/accesslog.js';
 import { citizenCaseView, professionalCaseView } from './views/detail.js';
 import { errorView, forbiddenView, notFoundView, sessionExpiredView, unavailableView } from './views/errors.js';
 import { loginView, signinFailedView, staffLoginView } from './views/login.js';
-import { overviewView } from './views/overview.js';
+import { overviewTitle, overviewView } from './views/overview.js';
 import { professionalView } from './views/professional.js';
 
 const UUID = '([0-9a-fA-F-]{36})';
@@ -76,7 +76,11 @@ const CHROME_TEXT = {
 
 function updateChrome(route) {
   const r = signedIn() ? role() : null;
-  for (const [elId, text] of Object.entries(CHROME_TEXT[r === 'professional' ? 'professional' : 'citizen'])) {
+  const texts = { ...CHROME_TEXT[r === 'professional' ? 'professional' : 'citizen'] };
+  if (r === 'citizen' && business()) {
+    texts['mz-footer-privacy'] = 'Het KVK-nummer van uw organisatie wordt niet opgeslagen. Iedere keer dat een organisatie de zaken van uw organisatie bekijkt, wordt dat vastgelegd. U kunt zelf zien wie dat was.';
+  }
+  for (const [elId, text] of Object.entries(texts)) {
     const el = document.getElementById(elId);
     if (el && el.textContent !== text) el.textContent = text;
   }
@@ -85,9 +89,10 @@ function updateChrome(route) {
   clear(session);
   clear(nav);
   if (r) {
+    const how = business() ? 'met eHerkenning' : representative() ? 'als gemachtigde' : devSession() ? 'als demoburger' : 'met DigiD';
     const who = r === 'professional'
       ? h('span', { class: 'mz-who' }, icon('headset'), h('span', null, h('strong', null, 'Medewerker KCC'), h('span', { class: 'mz-who__sub' }, organisation() || 'MijnZaken')))
-      : h('span', { class: 'mz-who' }, icon('user'), h('span', null, h('strong', null, 'Ingelogd'), h('span', { class: 'mz-who__sub' }, devSession() ? 'als demoburger' : 'met DigiD')));
+      : h('span', { class: 'mz-who' }, icon('user'), h('span', null, h('strong', null, 'Ingelogd'), h('span', { class: 'mz-who__sub' }, how)));
     session.append(who, signOutForm('mz-logout', 'Uitloggen'));
   }
   const items = NAV[r] || [];
@@ -96,8 +101,29 @@ function updateChrome(route) {
     nav.append(h('div', { class: 'mz-container' }, h('ul', { class: 'mz-nav__list' },
       items.map((it) => h('li', { class: 'mz-nav__item' },
         h('a', { class: 'mz-nav__link', href: it.href, 'data-nav': '', 'aria-current': route?.nav === it.key ? 'page' : null },
-          icon(it.icon), h('span', null, it.text)))))));
+          icon(it.icon), h('span', null, it.key === 'zaken' ? overviewTitle() : it.text)))))));
   }
+  representationBanner(r === 'citizen' && representative());
+}
+
+// Someone signed in for another person (a machtiging): said on every page,
+// in the header, so that nobody mistakes the cases for their own. The
+// session does not carry the represented person's name (nor should the
+// browser get it), so the banner names no one: the representative knows for
+// whom they signed in.
+function representationBanner(show) {
+  let el = document.getElementById('mz-representation');
+  if (!show) {
+    el?.remove();
+    return;
+  }
+  if (el) return;
+  el = h('div', { class: 'mz-representation', id: 'mz-representation' },
+    h('div', { class: 'mz-container mz-representation__inner' }, icon('user'),
+      h('p', { class: 'mz-representation__text' },
+        h('strong', null, 'U bekijkt de zaken van een ander als gemachtigde.'), ' ',
+        'Wat u hier ziet, zijn niet uw eigen zaken. Elke keer dat u kijkt, wordt vastgelegd; de persoon voor wie u dit doet, kan zien dat zijn of haar gemachtigde heeft gekeken.')));
+  document.getElementById('mz-nav').after(el);
 }
 
 // Signing out is a form POST to the service (not fetch), so that the

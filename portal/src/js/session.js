@@ -101,6 +101,19 @@ export function actingForSomeone() {
   return Boolean(current?.representation?.actingForSomeone);
 }
 
+/** The session shows a business's cases (eHerkenning, subjectKind "kvk").
+ * The session never carries the KVK number, so the portal cannot show it. */
+export function business() {
+  return current?.kind === 'citizen' && current?.subjectKind === 'kvk';
+}
+
+/** A person signed in for someone else (a machtiging for a citizen). An
+ * eHerkenning sign-in always has an acting employee (`act`), so a business
+ * session is "your organisation", not "someone else": no banner there. */
+export function representative() {
+  return current?.kind === 'citizen' && actingForSomeone() && !business();
+}
+
 /** A session of the development login (no DigiD). */
 export function devSession() {
   return current?.assuranceLevel === 'dev';

@@ -14,7 +14,7 @@ export async function accessLogView(ctx) {
   const intro = [
     pageTitle('Wie heeft mijn gegevens bekeken'),
     lead('Hier ziet u wanneer een organisatie uw zaken in MijnZaken heeft bekeken, en waarom.'),
-    para('Medewerkers van een klantcontactcentrum mogen uw zaken alleen bekijken als zij u daarmee helpen, bijvoorbeeld als u belt met een vraag. Elke keer wordt vastgelegd wie het was, wanneer en met welk doel. U ziet hier de organisatie; welke medewerker het was, legt de organisatie zelf vast. Uw eigen bezoeken staan hier niet bij.'),
+    para('Medewerkers van een klantcontactcentrum mogen uw zaken alleen bekijken als zij u daarmee helpen, bijvoorbeeld als u belt met een vraag. Elke keer wordt vastgelegd wie het was, wanneer en met welk doel. U ziet hier de organisatie; welke medewerker het was, legt de organisatie zelf vast. Heeft u iemand gemachtigd, dan ziet u ook wanneer uw gemachtigde uw zaken heeft bekeken. Uw eigen bezoeken staan hier niet bij.'),
   ];
   const help = helpPanel();
 
@@ -46,7 +46,12 @@ export async function accessLogView(ctx) {
         h('td', { class: 'utrecht-table__cell', 'data-label': 'Datum en tijd' }, h('time', { datetime: e.at }, dateTime(e.at))),
         h('td', { class: 'utrecht-table__cell', 'data-label': 'Organisatie' },
           h('span', null, e.organisation || 'Onbekende organisatie',
-            e.operator === true ? h('span', { class: 'mz-table__note' }, `Dit is ${OPERATOR.name}.`) : null)),
+            e.operator === true ? h('span', { class: 'mz-table__note' }, `Dit is ${OPERATOR.name}.`) : null,
+            // A representative (machtiging) looked: said so, not who (the
+            // service does not say; the citizen knows whom they authorised).
+            e.viewedBy === 'representative'
+              ? h('span', { class: 'mz-table__note mz-table__note--representative' }, capitalised(e.description || 'bekeken door uw gemachtigde'), '.')
+              : null)),
         h('td', { class: 'utrecht-table__cell', 'data-label': 'Doel' }, e.purpose?.name || e.purpose?.id || 'Onbekend'),
         h('td', { class: 'utrecht-table__cell', 'data-label': 'Resultaat' }, OUTCOME[e.outcome] || e.outcome || ''));
       body.append(row);
@@ -89,6 +94,10 @@ export async function accessLogView(ctx) {
       h('h2', { class: 'utrecht-heading-2', id: 'inzagen' }, 'Inzagen'),
       count, table, more),
     help);
+}
+
+function capitalised(text) {
+  return text ? text[0].toUpperCase() + text.slice(1) : text;
 }
 
 /** Whom to ask: the organisation in the list, whoever runs MijnZaken (its

@@ -7,6 +7,7 @@ import {
 } from '../components.js';
 import { STATUS, VIA, overdue, whenUpdated } from '../format.js';
 import { caseNotFoundView } from './errors.js';
+import { overviewTitle } from './overview.js';
 import { loadPurposes, purposeName } from './professional.js';
 
 export async function citizenCaseView(ctx) {
@@ -46,7 +47,7 @@ function renderCase(ctx, c, { professional, purpose }) {
   ctx.title(c.title || 'Zaak');
   const crumbs = professional
     ? [{ href: '/medewerker', text: 'Zaken opzoeken' }, { text: c.title || 'Zaak' }]
-    : [{ href: '/zaken', text: 'Mijn zaken' }, { text: c.title || 'Zaak' }];
+    : [{ href: '/zaken', text: overviewTitle() }, { text: c.title || 'Zaak' }];
   const statusExplain = STATUS[c.status?.group]?.explain;
   const action = c.isOpen !== false ? c.action : null;
 

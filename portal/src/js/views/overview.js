@@ -3,6 +3,7 @@ import { api, query } from '../api.js';
 import { announce, h, icon, id } from '../dom.js';
 import { alert, button, caseCard, freshnessNotice, heading, lead, navLink, pageTitle, para } from '../components.js';
 import { date, dueHint, plural, whenUpdated } from '../format.js';
+import { business, representative } from '../session.js';
 
 const PAGE_SIZE = 10;
 
@@ -10,8 +11,15 @@ function listPath(status, agency, cursor) {
   return `/api/v1/me/cases${query({ status, agency, pageSize: PAGE_SIZE, cursor })}`;
 }
 
+// A business (eHerkenning) sees "Zaken van uw organisatie": the cases are
+// the organisation's, not the employee's own.
+export function overviewTitle() {
+  return business() ? 'Zaken van uw organisatie' : 'Mijn zaken';
+}
+
 export async function overviewView(ctx) {
-  ctx.title('Mijn zaken');
+  const org = business();
+  ctx.title(overviewTitle());
   const agency = (ctx.query.get('organisatie') || '').trim();
   const validAgency = /^[a-z0-9][a-z0-9-]{0,62}$/.test(agency) ? agency : '';
   const [open, closed] = await Promise.all([
@@ -27,23 +35,31 @@ export async function overviewView(ctx) {
 
   const sections = [];
   if (nothingAtAll) {
-    sections.push(emptyState(validAgency, agencyName, agencies));
+    sections.push(emptyState(validAgency, agencyName, agencies, org));
   } else {
     const todo = open.items.filter((c) => c.action && c.action.text);
     if (todo.length) sections.push(todoSection(todo));
     sections.push(caseSection(ctx, {
       key: 'open', title: 'Lopende zaken', first: open, agency: validAgency,
-      empty: agencyName ? `U heeft geen lopende zaken bij ${agencyName}.` : 'U heeft geen lopende zaken.',
+      empty: org
+        ? (agencyName ? `Uw organisatie heeft geen lopende zaken bij ${agencyName}.` : 'Uw organisatie heeft geen lopende zaken.')
+        : (agencyName ? `U heeft geen lopende zaken bij ${agencyName}.` : 'U heeft geen lopende zaken.'),
     }));
     sections.push(caseSection(ctx, {
       key: 'closed', title: 'Afgeronde zaken', first: closed, agency: validAgency,
-      empty: agencyName ? `U heeft geen afgeronde zaken bij ${agencyName}.` : 'U heeft geen afgeronde zaken.',
+      empty: org
+        ? (agencyName ? `Uw organisatie heeft geen afgeronde zaken bij ${agencyName}.` : 'Uw organisatie heeft geen afgeronde zaken.')
+        : (agencyName ? `U heeft geen afgeronde zaken bij ${agencyName}.` : 'U heeft geen afgeronde zaken.'),
     }));
   }
 
   ctx.show(
-    pageTitle('Mijn zaken'),
-    lead('Hier ziet u hoe het staat met uw aanvragen, meldingen en andere zaken bij de overheid. De organisatie die uw zaak behandelt, beslist en is uw aanspreekpunt.'),
+    pageTitle(overviewTitle()),
+    lead(org
+      ? 'Hier ziet u hoe het staat met de aanvragen, meldingen en andere zaken van uw organisatie bij de overheid. De organisatie die de zaak behandelt, beslist en is uw aanspreekpunt.'
+      : representative()
+        ? 'Hier ziet u hoe het staat met de aanvragen, meldingen en andere zaken bij de overheid van degene voor wie u gemachtigd bent. De organisatie die de zaak behandelt, beslist en is het aanspreekpunt.'
+        : 'Hier ziet u hoe het staat met uw aanvragen, meldingen en andere zaken bij de overheid. De organisatie die uw zaak behandelt, beslist en is uw aanspreekpunt.'),
     h('div', { class: 'mz-layout' },
       h('div', { class: 'mz-layout__main' },
         freshnessNotice(sources, validAgency, 'bronnen'),
@@ -155,16 +171,19 @@ function caseSection(ctx, { key, title, first, empty, agency }) {
     more);
 }
 
-function emptyState(agency, agencyName, agencies) {
+function emptyState(agency, agencyName, agencies, org) {
+  const whose = org ? 'van uw organisatie' : 'van u';
   return h('section', { class: 'mz-empty', 'aria-labelledby': 'geen-zaken' },
     h('div', { class: 'mz-empty__icon' }, icon('folder')),
-    heading(2, agencyName ? `Geen zaken bij ${agencyName}` : 'U heeft geen zaken', { id: 'geen-zaken' }),
+    heading(2, agencyName ? `Geen zaken bij ${agencyName}` : (org ? 'Uw organisatie heeft geen zaken' : 'U heeft geen zaken'), { id: 'geen-zaken' }),
     agency
-      ? [para(agencyName ? `Bij ${agencyName} zijn geen zaken van u bekend.` : 'Bij deze organisatie zijn geen zaken van u bekend.'),
+      ? [para(agencyName ? `Bij ${agencyName} zijn geen zaken ${whose} bekend.` : `Bij deze organisatie zijn geen zaken ${whose} bekend.`),
         para(navLink('/zaken', 'Toon zaken van alle organisaties'))]
-      : [para('Bij de organisaties die op MijnZaken zijn aangesloten, zijn op dit moment geen zaken van u bekend.'),
+      : [para(`Bij de organisaties die op MijnZaken zijn aangesloten, zijn op dit moment geen zaken ${whose} bekend.`),
         agencies.length ? para('Aangesloten organisaties: ', agencies.map((a) => a.name).join(', '), '.') : null,
-        para('Heeft u net iets aangevraagd? Dan kan het even duren voordat uw zaak hier staat.')]);
+        para(org
+          ? 'Heeft uw organisatie net iets aangevraagd? Dan kan het even duren voordat de zaak hier staat.'
+          : 'Heeft u net iets aangevraagd? Dan kan het even duren voordat uw zaak hier staat.')]);
 }
 
 function sourcesPanel(sources) {

@@ -1,0 +1,116 @@
+// Businesses and representatives through the local OpenID provider
+// (tests/oidc-op, started by scripts/browser-test.sh): demo-bedrijf-1 (a
+// business, eHerkenning, KVK 90000001) sees "Zaken van uw organisatie" and
+// never its KVK number; demo-machtiging-1 (Sanne acting for Fenna) sees the
+// representation banner on every page, and Fenna then sees "bekeken door uw
+// gemachtigde" in her access log.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { BASE_URL, checkA11y, checkReflow, expectClean, launch, newPage, screenshot } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const HTTP_ERRORS = [/Failed to load resource/];
+const BANNER = 'U bekijkt de zaken van een ander als gemachtigde.';
+const KVK = '90000001';
+
+async function atNarrowWidths(page, name, t) {
+  for (const width of [375, 320]) {
+    await page.setViewportSize({ width, height: 800 });
+    await checkReflow(page, name, t);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+/** From the portal's sign-in page through the OP, as the given account. */
+async function signIn(page, account) {
+  await page.goto(`${BASE_URL}/zaken`);
+  await page.getByRole('link', { name: 'Inloggen met DigiD' }).click();
+  await page.getByRole('button', { name: 'Inloggen', exact: true }).waitFor();
+  await page.getByLabel(account, { exact: true }).check();
+  await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
+}
+
+async function session(page) {
+  return page.evaluate(async () => (await fetch('/api/v1/session', { credentials: 'same-origin' })).json());
+}
+
+describe('businesses and representatives', { timeout: 180000 }, () => {
+  test('a business (demo-bedrijf-1) sees "Zaken van uw organisatie", never its KVK number', async (t) => {
+    const page = await newPage(browser);
+    await signIn(page, 'Bakkerij Het Voorbeeld (eHerkenning), ingelogd door Daan Testmans');
+    await page.getByRole('heading', { level: 1, name: 'Zaken van uw organisatie' }).waitFor();
+    const s = await session(page);
+    assert.equal(s.subjectKind, 'kvk', 'the session is a business');
+    assert.equal(await page.title(), 'Zaken van uw organisatie – MijnZaken');
+    const main = await page.locator('main').innerText();
+    assert.match(main, /zaken van uw organisatie bij de overheid/, 'the lead speaks of the organisation');
+    assert.doesNotMatch(main, /\bMijn zaken\b|uw aanvragen/, 'no "Mijn zaken" wording');
+    // The demo business has no cases: the empty state speaks of the organisation.
+    await page.getByRole('heading', { level: 2, name: 'Uw organisatie heeft geen zaken' }).waitFor();
+    assert.match(main, /geen zaken van uw organisatie bekend/);
+    assert.match(await page.locator('#mz-nav').innerText(), /Zaken van uw organisatie/);
+    assert.doesNotMatch(await page.locator('#mz-nav').innerText(), /Mijn zaken/);
+    assert.match(await page.locator('#mz-session').innerText(), /met eHerkenning/);
+    assert.match(await page.locator('#mz-footer-privacy').innerText(), /KVK-nummer van uw organisatie wordt niet opgeslagen/);
+    assert.equal(await page.locator('#mz-representation').count(), 0, 'an employee of the business is no "gemachtigde"');
+    const html = await page.content();
+    assert.ok(!html.includes(KVK) && !(await page.locator('body').innerText()).includes(KVK), 'the KVK number is nowhere on the page');
+    await checkA11y(page, 'zaken van uw organisatie', t);
+    await screenshot(page, 'business', t);
+    await atNarrowWidths(page, 'zaken van uw organisatie', t);
+    expectClean(page, HTTP_ERRORS);
+    await page.context().close();
+  });
+
+  test('a representative (demo-machtiging-1) sees the banner on every page; the represented person sees "bekeken door uw gemachtigde"', async (t) => {
+    const page = await newPage(browser);
+    await signIn(page, 'Sanne Voorbeeld, gemachtigd door Fenna Proefstra');
+    await page.getByRole('heading', { level: 1, name: 'Mijn zaken' }).waitFor();
+    const s = await session(page);
+    assert.equal(s.subjectKind, 'bsn');
+    assert.equal(s.representation.actingForSomeone, true);
+    const banner = page.locator('#mz-representation');
+    assert.match(await banner.innerText(), new RegExp(BANNER.replace('.', '\\.')));
+    assert.match(await page.locator('#mz-session').innerText(), /als gemachtigde/);
+    assert.match(await page.locator('main').innerText(), /van degene voor wie u gemachtigd bent/, 'the lead too');
+    await page.locator('.mz-case').first().waitFor();
+    await checkA11y(page, 'mijn zaken als gemachtigde', t);
+    await screenshot(page, 'representative', t);
+    await atNarrowWidths(page, 'mijn zaken als gemachtigde', t);
+
+    // Every page: a case, the access log, an unknown page.
+    await page.locator('.mz-case__link').first().click();
+    await page.locator('.mz-timeline, h1').first().waitFor();
+    assert.match(await banner.innerText(), /als gemachtigde/, 'on a case');
+    await checkA11y(page, 'een zaak als gemachtigde', t);
+    await page.getByRole('link', { name: 'Wie heeft mijn gegevens bekeken' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Wie heeft mijn gegevens bekeken' }).waitFor();
+    assert.match(await banner.innerText(), /als gemachtigde/, 'on the access log');
+    await page.goto(`${BASE_URL}/bestaat-niet`);
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    assert.match(await page.locator('#mz-representation').innerText(), /als gemachtigde/, 'on "Pagina niet gevonden"');
+    expectClean(page, HTTP_ERRORS);
+    await page.context().close();
+
+    // Fenna herself (demo-burger-3): no banner, and her access log says her
+    // representative looked (not who).
+    const own = await newPage(browser);
+    await signIn(own, 'Fenna Proefstra');
+    await own.getByRole('heading', { level: 1, name: 'Mijn zaken' }).waitFor();
+    assert.equal(await own.locator('#mz-representation').count(), 0, 'no banner in her own session');
+    await own.getByRole('link', { name: 'Wie heeft mijn gegevens bekeken' }).click();
+    await own.getByRole('heading', { level: 1, name: 'Wie heeft mijn gegevens bekeken' }).waitFor();
+    const rows = own.locator('tbody tr', { hasText: 'Bekeken door uw gemachtigde' });
+    await rows.first().waitFor();
+    assert.ok(await rows.count() >= 1, 'an entry of the representative');
+    assert.doesNotMatch(await own.locator('main').innerText(), /Sanne/, 'the representative is not named');
+    await checkA11y(own, 'inzage met gemachtigde', t);
+    await screenshot(own, 'representative-accesslog', t);
+    await atNarrowWidths(own, 'inzage met gemachtigde', t);
+    expectClean(own, HTTP_ERRORS);
+    await own.context().close();
+  });
+});
