@@ -130,8 +130,7 @@ const mz_activity *mz_activity_for_purpose(const char *id)
 
 const mz_activity *mz_activity_representative(void)
 {
-    static const mz_activity a = {MZ_ACTIVITY_REPRESENTATIVE,
-                                  "Inzage door een gemachtigde (acting as representative)"};
+    static const mz_activity a = {MZ_ACTIVITY_REPRESENTATIVE, "Inzage door een gemachtigde"};
     return &a;
 }
 

@@ -68,8 +68,11 @@ void mz_h_me_access_log(mz_req *r)
          * points the citizen at whoever runs MijnZaken, since the name alone
          * (by default "MijnZaken") says nothing about whom to ask. */
         const char *own = g_mz_config.organisation;
-        mz_buf_puts(&b, own && *own && strcmp(org, own) == 0 ? ",\"operator\":true"
-                                                             : ",\"operator\":false");
+        bool by_rep = PQgetvalue(res, i, MZ_COL_ACCESS_LOG_LIST_BY_REPRESENTATIVE)[0] == 't';
+        /* A representative's read is recorded under the service's name too,
+         * but it was not the operator who looked: never say so. */
+        mz_buf_puts(&b, !by_rep && own && *own && strcmp(org, own) == 0 ? ",\"operator\":true"
+                                                                        : ",\"operator\":false");
         mz_buf_puts(&b, ",\"purpose\":{\"id\":");
         mz_json_cstr(&b, PQgetvalue(res, i, MZ_COL_ACCESS_LOG_LIST_ACTIVITY_ID));
         mz_buf_puts(&b, ",\"name\":");
@@ -80,7 +83,7 @@ void mz_h_me_access_log(mz_req *r)
          * them (docs/security.md, "Representation": the citizen knows whom
          * they authorised; the operator can name the actor from the
          * pseudonym on an access request). */
-        if (PQgetvalue(res, i, MZ_COL_ACCESS_LOG_LIST_BY_REPRESENTATIVE)[0] == 't')
+        if (by_rep)
             mz_buf_puts(&b, ",\"viewedBy\":\"representative\","
                             "\"description\":\"bekeken door uw gemachtigde\"");
         mz_buf_putc(&b, '}');

@@ -463,6 +463,14 @@ static void test_representation(void **state)
     mzt_resp keep;
     assert_int_equal(get("/api/v1/me/access-log", g_tok_a, NULL, &keep), 200);
     assert_non_null(strstr(keep.body, "\"description\":\"bekeken door uw gemachtigde\""));
+    /* recorded under the service's own name, but not the operator's look-up */
+    const char *rep = strstr(keep.body, "\"viewedBy\":\"representative\"");
+    assert_non_null(rep);
+    const char *entry = rep;
+    while (entry > keep.body && strncmp(entry, "{\"at\":", 6) != 0)
+        entry--;
+    assert_true(strstr(entry, "\"operator\":false") != NULL &&
+                strstr(entry, "\"operator\":false") < rep);
     mzt_resp_free(&keep);
     free(tok);
     free(all);
