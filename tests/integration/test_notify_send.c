@@ -176,17 +176,11 @@ static int teardown(void **state)
     int rc = mzt_server_stop(&g_srv);
     mzt_server_stop(&g_fake);
     free(g_tok_a);
-    size_t n;
-    char *log = mzt_slurp(g_srv.log, &n);
-    /* no BSN, token, address or number in the log */
-    int leak = log && (mz_contains_bsn_like(log, n) || strstr(log, "eyJ") ||
-                       strstr(log, "jansen") || strstr(log, "12345678"));
-    if (leak)
-        fprintf(stderr, "personal data or token found in %s\n", g_srv.log);
-    free(log);
+    static const char *const mine[] = {"jansen", "12345678", NULL}; /* the tests' contacts */
+    bool clean = mzt_log_clean(g_srv.log, mine);
     if (!mzt_env_teardown(&g_env))
         return -1;
-    return rc == 0 && !leak ? 0 : -1;
+    return rc == 0 && clean ? 0 : -1;
 }
 
 static void put_status(const char *agency, const char *ext, const char *group)

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "bsn.h"
 #include "crypto.h"
 #include "db.h"
 #include "json.h"
@@ -39,6 +40,19 @@ extern char **environ;
 char *mzt_slurp(const char *path, size_t *len)
 {
     return mz_read_file(path, len, 64 << 20);
+}
+
+bool mzt_log_clean(const char *path, const char *const *extra)
+{
+    size_t n;
+    char *log = mzt_slurp(path, &n);
+    bool leak = log && (mz_contains_bsn_like(log, n) || strstr(log, "eyJ"));
+    for (size_t i = 0; log && !leak && extra && extra[i]; i++)
+        leak = strstr(log, extra[i]) != NULL;
+    if (leak)
+        fprintf(stderr, "personal data or token found in %s\n", path);
+    free(log);
+    return !leak;
 }
 
 static bool admin_exec(const char *sql)

@@ -174,4 +174,9 @@ unsigned mzt_free_port(void);
 /* Reads a whole file (malloc'd) or NULL. */
 char *mzt_slurp(const char *path, size_t *len);
 
+/* True when the log at path holds no BSN-like number, no JWT ("eyJ") and
+ * none of the NULL-terminated extra strings (a test's own addresses,
+ * numbers); names the log on stderr otherwise. A missing log is clean. */
+bool mzt_log_clean(const char *path, const char *const *extra);
+
 #endif
