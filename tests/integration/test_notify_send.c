@@ -510,7 +510,11 @@ static void test_killed_mid_batch(void **state)
     assert_true(start(&victim, DAY));
     for (int i = 0; i < 200 && fake_stat("accepted") < 1; i++)
         usleep(50 * 1000);
-    assert_int_equal(fake_stat("accepted"), 1); /* one in flight, its answer held back */
+    usleep(200 * 1000);
+    /* one in flight per sender thread (two), their answers held back: which
+     * of them got there first is timing */
+    long accepted = fake_stat("accepted");
+    assert_true(accepted >= 1 && accepted <= 2);
     kill(victim.pid, SIGKILL);
     mzt_server_stop(&victim);
     long sending = q("SELECT count(*) FROM notify_outbox WHERE state = 'sending'");
