@@ -167,13 +167,17 @@
     X(P, EXPIRES, expires)                                                                         \
     X(P, SEEN_AGE_S, seen_age_s)                                                                   \
     X(P, SUBJECT_KIND, subject_kind)                                                               \
-    X(P, ACTOR_KEY_HEX, actor_key_hex) X(P, SCOPE_AGENCIES, scope_agencies)
-#define MZ_COLS_SESSION_TOUCH(X, P)    X(P, IDLE_EXPIRES, idle_expires)
-#define MZ_COLS_SESSION_END(X, P)      X(P, KIND, kind) X(P, ID_TOKEN_ENC_HEX, id_token_enc_hex)
-#define MZ_COLS_SESSIONS_ACTIVE(X, P)  X(P, KIND, kind) X(P, ACTIVE, active)
-#define MZ_COLS_PURGE_SESSIONS(X, P)   MZ_COLS_PURGE_COUNT(X, P)
-#define MZ_COLS_PURGE_OIDC_FLOWS(X, P) MZ_COLS_PURGE_COUNT(X, P)
-#define MZ_COLS_NOTIFY_PURGE(X, P)     MZ_COLS_PURGE_COUNT(X, P)
+    X(P, ACTOR_KEY_HEX, actor_key_hex)                                                             \
+    X(P, SCOPE_AGENCIES, scope_agencies)                                                           \
+    X(P, REPRESENTS_COUNT, represents_count) X(P, REPRESENTS_CHOICE, represents_choice)
+#define MZ_COLS_SESSION_REPRESENTS(X, P) X(P, REPRESENTS_ENC_HEX, represents_enc_hex)
+#define MZ_COLS_SESSION_CHOOSE(X, P)     X(P, REPRESENTS_CHOICE, represents_choice)
+#define MZ_COLS_SESSION_TOUCH(X, P)      X(P, IDLE_EXPIRES, idle_expires)
+#define MZ_COLS_SESSION_END(X, P)        X(P, KIND, kind) X(P, ID_TOKEN_ENC_HEX, id_token_enc_hex)
+#define MZ_COLS_SESSIONS_ACTIVE(X, P)    X(P, KIND, kind) X(P, ACTIVE, active)
+#define MZ_COLS_PURGE_SESSIONS(X, P)     MZ_COLS_PURGE_COUNT(X, P)
+#define MZ_COLS_PURGE_OIDC_FLOWS(X, P)   MZ_COLS_PURGE_COUNT(X, P)
+#define MZ_COLS_NOTIFY_PURGE(X, P)       MZ_COLS_PURGE_COUNT(X, P)
 
 /* Every statement with a list, for db_statements.c and the enums below. */
 /* notifications (011) */
@@ -244,6 +248,8 @@
     S(AGENCIES_TRUST)                                                                              \
     S(OIDC_FLOW_TAKE)                                                                              \
     S(SESSION_GET)                                                                                 \
+    S(SESSION_REPRESENTS)                                                                          \
+    S(SESSION_CHOOSE)                                                                              \
     S(SESSION_TOUCH)                                                                               \
     S(SESSION_END)                                                                                 \
     S(SESSIONS_ACTIVE)                                                                             \

@@ -562,13 +562,14 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
         {"session_insert",
          "INSERT INTO sessions (id_hash, kind, subject_key, subject_enc, acting_for, roles, "
          "organisation, actor, acr, op_sid, op_sub_hash, id_token_enc, idle_expires_at, "
-         "expires_at, subject_kind, actor_key, scope_agencies) VALUES (decode($1, 'hex'), $2, "
+         "expires_at, subject_kind, actor_key, scope_agencies, represents_enc, represents_count, "
+         "represents_choice) VALUES (decode($1, 'hex'), $2, "
          "decode($3, 'hex'), decode($4, 'hex'), "
          "$5::boolean, $6::int, $7, $8, $9, $10, decode($11, 'hex'), decode($12, 'hex'), "
          "now() + least($13::int, $14::int) * interval '1 second', "
          "now() + $14::int * interval '1 second', coalesce($15, 'bsn'), decode($16, 'hex'), "
-         "$17::text[])",
-         17, false},
+         "$17::text[], decode($18, 'hex'), coalesce($19::int, 0), $20::int)",
+         20, false},
     /* The read path of every cookie request: one index probe, no write
      * (session_touch runs only when last_seen_at is old enough). */
     [MZ_STMT_SESSION_GET] =
@@ -579,10 +580,28 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          "extract(epoch FROM expires_at)::bigint AS expires, "
          "extract(epoch FROM now() - last_seen_at)::bigint AS seen_age_s, subject_kind, "
          "encode(actor_key, 'hex') AS actor_key_hex, "
-         "array_to_string(scope_agencies, ',') AS scope_agencies "
+         "array_to_string(scope_agencies, ',') AS scope_agencies, represents_count, "
+         "represents_choice "
          "FROM sessions WHERE id_hash = decode($1, 'hex') AND idle_expires_at > now() "
          "AND expires_at > now()",
          1, true},
+    /* Several authorisations (017): the sealed list, read only by
+     * GET /api/v1/session and the choice (not on every request). */
+    [MZ_STMT_SESSION_REPRESENTS] = {"session_represents",
+                                    "SELECT encode(represents_enc, 'hex') AS represents_enc_hex "
+                                    "FROM sessions WHERE id_hash = decode($1, 'hex') AND "
+                                    "idle_expires_at > now() AND expires_at > now()",
+                                    1, true},
+    /* The chosen authorisation becomes the session's subject: its
+     * pseudonym, sealed number, kind and agencies ($5: NULL = all). */
+    [MZ_STMT_SESSION_CHOOSE] =
+        {"session_choose",
+         "UPDATE sessions SET subject_key = decode($2, 'hex'), subject_enc = "
+         "decode($3, 'hex'), subject_kind = $4, scope_agencies = "
+         "$5::text[], represents_choice = $6::int WHERE id_hash = "
+         "decode($1, 'hex') AND idle_expires_at > now() AND expires_at > "
+         "now() AND represents_count > $6::int RETURNING represents_choice",
+         6, false},
     [MZ_STMT_SESSION_TOUCH] = {"session_touch",
                                "UPDATE sessions SET last_seen_at = now(), idle_expires_at = "
                                "least(now() + $2::int * interval '1 second', expires_at) "

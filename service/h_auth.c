@@ -403,7 +403,66 @@ static void iso_time(int64_t t, char out[32])
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-void mz_h_session(mz_req *r)
+/* A number as a choice shows it: its kind and only its last digits
+ * ("BSN ••••••653", "KVK ••••0001") — enough to tell authorisations apart,
+ * too little to be the number. */
+static void masked_label(mz_buf *b, const mz_oidc_represented *e)
+{
+    size_t n = strlen(e->id), keep = e->kvk ? 4 : 3;
+    mz_buf_puts(b, e->kvk ? "\"KVK " : "\"BSN ");
+    for (size_t i = keep; i < n; i++)
+        mz_buf_puts(b, "\xe2\x80\xa2"); /* U+2022 BULLET */
+    mz_buf_printf(b, "%s\"", n > keep ? e->id + n - keep : "");
+}
+
+static void json_scope(mz_buf *b, bool has, const char *csv)
+{
+    if (!has) {
+        mz_buf_puts(b, "null");
+        return;
+    }
+    mz_buf_putc(b, '[');
+    for (const char *p = csv; *p;) {
+        size_t l = strcspn(p, ",");
+        char id[64];
+        snprintf(id, sizeof id, "%.*s", (int)(l < 63 ? l : 63), p);
+        if (p != csv)
+            mz_buf_putc(b, ',');
+        mz_json_cstr(b, id);
+        p += l + (p[l] == ',');
+    }
+    mz_buf_putc(b, ']');
+}
+
+/* The choices of a session with several authorisations: index, kind,
+ * masked label, agencies. false when the database failed. */
+static bool write_choices(mz_buf *b, const mz_session_info *s)
+{
+    mz_oidc_represented *list = mz_xcalloc(MZ_OIDC_MAX_REPRESENTS, sizeof *list);
+    unsigned n = 0;
+    int found = mz_session_choices(mz_db_thread(), s->id, list, &n);
+    mz_buf_puts(b, ",\"choices\":[");
+    for (unsigned i = 0; found > 0 && i < n; i++) {
+        mz_buf_printf(b, "%s{\"index\":%u,\"kind\":\"%s\",\"label\":", i ? "," : "", i,
+                      list[i].kvk ? "kvk" : "bsn");
+        masked_label(b, &list[i]);
+        mz_buf_puts(b, ",\"agencies\":");
+        json_scope(b, list[i].has_scope, list[i].scope);
+        mz_buf_putc(b, '}');
+    }
+    mz_buf_putc(b, ']');
+    if (s->choice >= 0)
+        mz_buf_printf(b, ",\"chosen\":%d", s->choice);
+    else
+        mz_buf_puts(b, ",\"chosen\":null");
+    OPENSSL_cleanse(list, sizeof *list * MZ_OIDC_MAX_REPRESENTS);
+    free(list);
+    return found >= 0;
+}
+
+/* The Session representation of r's session (GET /api/v1/session and the
+ * answer to a choice). */
+static void reply_session(mz_req *r)
 {
     const mz_session_info *s = &r->session;
     const mz_principal *p = &r->principal;
@@ -427,10 +486,11 @@ void mz_h_session(mz_req *r)
     else
         mz_buf_puts(&b, "null");
     /* Whose cases this session shows (the kind only: the number stays out
-     * of the browser's reach) and, when someone acts for them, that it is a
-     * representation and its scope. */
+     * of the browser's reach; null while a representative has not chosen)
+     * and, when someone acts for them, that it is a representation, its
+     * scope and, with several authorisations, the choices (masked). */
     mz_buf_puts(&b, ",\"subjectKind\":");
-    if (s->kind == MZ_OIDC_CITIZEN)
+    if (s->kind == MZ_OIDC_CITIZEN && (p->has_bsn || p->has_kvk))
         mz_json_cstr(&b, p->has_kvk ? "kvk" : "bsn");
     else
         mz_buf_puts(&b, "null");
@@ -450,6 +510,11 @@ void mz_h_session(mz_req *r)
             mz_buf_puts(&b, "null");
         }
     }
+    if (s->kind == MZ_OIDC_CITIZEN && s->n_choices > 0 && !write_choices(&b, s)) {
+        mz_buf_free(&b);
+        mz_reply_unavailable(r, "the session store is unavailable");
+        return;
+    }
     mz_buf_putc(&b, '}');
     mz_buf_puts(&b, ",\"assuranceLevel\":");
     mz_json_cstr(&b, s->acr);
@@ -459,6 +524,69 @@ void mz_h_session(mz_req *r)
     mz_json_cstr(&b, max);
     mz_buf_printf(&b, ",\"idleTimeoutSeconds\":%ld}", g_mz_config.session_idle_seconds);
     mz_reply_json(r, 200, &b);
+}
+
+void mz_h_session(mz_req *r)
+{
+    reply_session(r);
+}
+
+/* PUT /api/v1/session/representation {"choice": n}: whose cases a
+ * representative with several authorisations sees. Cookie only (a bearer
+ * token names its subject itself); the Origin check of every unsafe
+ * cookie request applies (http.c). */
+void mz_h_session_representation(mz_req *r)
+{
+    if (r->session.kind != MZ_OIDC_CITIZEN || r->session.n_choices == 0) {
+        mz_reply_problem(r, MZ_P_FORBIDDEN,
+                         "this session holds no authorisations to choose from (only a "
+                         "representative's sign-in with several authorisations does)");
+        return;
+    }
+    char perr[128];
+    mz_json_doc *doc =
+        r->body_len ? mz_json_parse(r->body, r->body_len, NULL, perr, sizeof perr) : NULL;
+    const mz_json *root = doc ? mz_json_root(doc) : NULL;
+    size_t members = 0;
+    if (root && root->type == MZ_JSON_OBJECT)
+        for (const mz_json *m = root->u.kids.first; m; m = m->next)
+            members++;
+    int64_t choice = -1;
+    bool shape = root && root->type == MZ_JSON_OBJECT && members == 1;
+    bool number = shape && mz_json_int64(mz_json_get(root, "choice"), &choice);
+    mz_json_free(doc);
+    if (!shape) {
+        mz_reply_problem(r, MZ_P_BAD_REQUEST,
+                         "the body must be the JSON object {\"choice\": <index>} and nothing else");
+        return;
+    }
+    if (!number || choice < 0 || choice >= (int64_t)r->session.n_choices) {
+        char detail[160];
+        snprintf(detail, sizeof detail,
+                 "choice must be the index of one of the session's authorisations (0 to %u)",
+                 r->session.n_choices - 1);
+        mz_reply_problem(r, MZ_P_BAD_REQUEST, detail);
+        return;
+    }
+    mz_db *db = mz_db_thread();
+    unsigned char id[MZ_SESSION_ID_BYTES];
+    memcpy(id, r->session.id, sizeof id);
+    int done = mz_session_choose(db, id, (unsigned)choice);
+    int found = done > 0 ? mz_session_load(db, id, &r->session, &r->principal) : done;
+    OPENSSL_cleanse(id, sizeof id);
+    if (found < 0) {
+        mz_reply_unavailable(r, "the session store is unavailable; try again");
+        return;
+    }
+    if (found == 0) {
+        mz_reply_problem(r, MZ_P_BAD_REQUEST, "the session has no such authorisation");
+        return;
+    }
+    mz_logline l;
+    mz_log_begin(&l, MZ_LOG_INFO, "representation chosen");
+    mz_log_int(&l, "choice", choice);
+    mz_log_end(&l);
+    reply_session(r);
 }
 
 void mz_h_signin_options(mz_req *r)

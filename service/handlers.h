@@ -33,6 +33,7 @@ void mz_h_auth_callback(mz_req *r);
 void mz_h_auth_logout(mz_req *r);
 void mz_h_auth_backchannel_logout(mz_req *r);
 void mz_h_session(mz_req *r);
+void mz_h_session_representation(mz_req *r);
 /* GET /api/v1/signin-options: which sign-in buttons the portal shows. */
 void mz_h_signin_options(mz_req *r);
 

@@ -414,6 +414,13 @@ static void dispatch(mz_req *r, const char *url)
                 mz_reply_problem(r, MZ_P_FORBIDDEN, "this endpoint is for citizens");
                 return;
             }
+            if (!r->principal.has_bsn && !r->principal.has_kvk && r->session.n_choices > 0) {
+                /* several authorisations, none chosen yet (session.h) */
+                mz_reply_problem(r, MZ_P_FORBIDDEN,
+                                 "this sign-in holds several authorisations: choose whose cases "
+                                 "to see first (PUT /api/v1/session/representation)");
+                return;
+            }
             if (!r->principal.has_bsn && !r->principal.has_kvk) {
                 unauthorized(r, "token has no bsn or kvk claim");
                 return;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agencies.h"
 #include "alloc.h"
 #include "auth.h"
 #include "bsn.h"
@@ -219,6 +220,8 @@ void mz_oidc_rp_clear(mz_oidc_rp *rp)
     free(rp->claim_act);
     free(rp->claim_roles);
     free(rp->claim_org);
+    free(rp->claim_represents);
+    free(rp->claim_authorization);
     for (size_t i = 0; i < rp->n_roles; i++)
         free(rp->roles[i].value);
     memset(rp, 0, sizeof *rp);
@@ -310,6 +313,8 @@ static bool claim_mapping(mz_oidc_rp *rp, const char *json, char *err, size_t er
          claim_name(root, "act", &rp->claim_act, err, errlen) &&
          claim_name(root, "roles", &rp->claim_roles, err, errlen) &&
          claim_name(root, "org", &rp->claim_org, err, errlen) &&
+         claim_name(root, "represents", &rp->claim_represents, err, errlen) &&
+         claim_name(root, "authorization", &rp->claim_authorization, err, errlen) &&
          role_map(rp, mz_json_get(root, "roleMap"), err, errlen);
     mz_json_free(doc);
     return ok;
@@ -464,7 +469,89 @@ static bool check_acr(const mz_json *root, const mz_oidc_rp *rp, mz_oidc_princip
     return false;
 }
 
-/* A citizen: a valid BSN, or without one an 8-digit KVK number; act. */
+/* {"agencies": [1..MZ_AUTH_MAX_SCOPE agency ids]} (the `authorization`
+ * claim of bearer tokens, auth.c) → "a,b" into out. */
+static bool scope_of(const mz_json *az, char out[MZ_OIDC_SCOPE_TEXT], const char **reason)
+{
+    const mz_json *ag = az && az->type == MZ_JSON_OBJECT ? mz_json_get(az, "agencies") : NULL;
+    size_t members = 0, used = 0, count = 0;
+    if (az && az->type == MZ_JSON_OBJECT)
+        for (const mz_json *m = az->u.kids.first; m; m = m->next)
+            members++;
+    if (!ag || ag->type != MZ_JSON_ARRAY || members != 1)
+        return (*reason = "token authorisation scope must be {\"agencies\": [agency ids]}"), false;
+    out[0] = '\0';
+    for (const mz_json *e = ag->u.kids.first; e; e = e->next) {
+        size_t n;
+        const char *id = mz_json_string(e, &n);
+        if (!id || n >= 64 || strlen(id) != n || !mz_agency_id_valid(id))
+            return (*reason = "token authorisation scope holds something that is not an agency id"),
+                   false;
+        if (++count > MZ_AUTH_MAX_SCOPE)
+            return (*reason = "token authorisation scope names too many agencies"), false;
+        if (used)
+            out[used++] = ',';
+        memcpy(out + used, id, n + 1);
+        used += n;
+    }
+    if (!count)
+        return (*reason = "token authorisation scope is empty"), false;
+    return true;
+}
+
+/* One `represents` entry: {"bsn"|"kvk": id, "scope"?: {...}}, nothing else. */
+static bool represented(const mz_json *e, const mz_oidc_principal *who, mz_oidc_represented *out,
+                        const char **reason)
+{
+    if (!e || e->type != MZ_JSON_OBJECT)
+        return (*reason = "token represents claim holds something that is not an object"), false;
+    const mz_json *bv = mz_json_get(e, "bsn"), *kv = mz_json_get(e, "kvk"),
+                  *sv = mz_json_get(e, "scope");
+    size_t members = 0, n = 0;
+    for (const mz_json *m = e->u.kids.first; m; m = m->next)
+        members++;
+    if ((bv != NULL) == (kv != NULL) || members != 1u + (sv != NULL))
+        return (*reason = "token represents claim: each entry names one bsn or kvk (and a scope)"),
+               false;
+    const char *id = mz_json_string(bv ? bv : kv, &n);
+    if (bv && (!id || !mz_bsn_valid(id, n)))
+        return (*reason = "token represents claim has an entry without a valid BSN"), false;
+    if (kv && (!id || !mz_kvk_valid(id, n)))
+        return (*reason = "token represents claim has an entry without a valid KVK number"), false;
+    if (bv && strcmp(id, who->bsn) == 0)
+        return (*reason = "token represents claim names the signed-in person (representation of "
+                          "oneself)"),
+               false;
+    out->kvk = kv != NULL;
+    memcpy(out->id, id, n + 1);
+    for (unsigned i = 0; i < who->n_represents; i++)
+        if (who->represents[i].kvk == out->kvk && strcmp(who->represents[i].id, out->id) == 0)
+            return (*reason = "token represents claim names a subject twice"), false;
+    out->has_scope = sv != NULL;
+    return !sv || scope_of(sv, out->scope, reason);
+}
+
+/* represents: the signed-in person (bsn) holds several authorisations. */
+static bool represents_claim(const mz_json *rv, mz_oidc_principal *out, const char **reason)
+{
+    if (rv->type != MZ_JSON_ARRAY || !rv->u.kids.first)
+        return (*reason = "token represents claim is not a non-empty array"), false;
+    if (!out->has_bsn)
+        return (*reason = "token represents claim without the representative's own BSN"), false;
+    for (const mz_json *e = rv->u.kids.first; e; e = e->next) {
+        if (out->n_represents == MZ_OIDC_MAX_REPRESENTS)
+            return (*reason = "token represents claim names too many subjects"), false;
+        if (!represented(e, out, &out->represents[out->n_represents], reason))
+            return false;
+        out->n_represents++;
+    }
+    memcpy(out->actor_bsn, out->bsn, 10);
+    out->has_actor = true;
+    return true;
+}
+
+/* A citizen: a valid BSN, or without one an 8-digit KVK number; act (with
+ * authorization) or represents. */
 static bool citizen_claims(const mz_json *root, const mz_oidc_rp *rp, mz_oidc_principal *out,
                            const char **reason)
 {
@@ -485,6 +572,14 @@ static bool citizen_claims(const mz_json *root, const mz_oidc_rp *rp, mz_oidc_pr
         out->has_kvk = true;
     }
     const mz_json *act = mz_json_get(root, rp->claim_act);
+    const mz_json *rep = mz_json_get(root, rp->claim_represents);
+    const mz_json *az = mz_json_get(root, rp->claim_authorization);
+    if (act && rep)
+        return (*reason = "token has both an act and a represents claim"), false;
+    if (az && !act)
+        return (*reason = "token authorization claim needs an act claim"), false;
+    if (rep)
+        return represents_claim(rep, out, reason);
     if (act) {
         const char *ab = mz_json_string(mz_json_get(act, "bsn"), &n);
         if (act->type != MZ_JSON_OBJECT || !ab || !mz_bsn_valid(ab, n))
@@ -493,6 +588,9 @@ static bool citizen_claims(const mz_json *root, const mz_oidc_rp *rp, mz_oidc_pr
             return (*reason = "token act claim names the subject itself"), false;
         memcpy(out->actor_bsn, ab, 10);
         out->has_actor = true;
+        if (az && !scope_of(az, out->scope, reason))
+            return false;
+        out->has_scope = az != NULL;
     }
     return true;
 }

@@ -23,12 +23,20 @@
  *    an empty set is a configuration error, not "any": the DESIGN says
  *    anything else than the configured values is refused, and an OP that
  *    sends no `acr` cannot prove the assurance level, so it is refused too.
- *  - claim mapping (MZ_OIDC_{KIND}_CLAIMS): {"bsn","kvk","act","roles",
- *    "org"} name the OP's claims (defaults: the same names). Citizens need
- *    a BSN that passes the 11-proof (or, when the OP sends no BSN, an
+ *  - claim mapping (MZ_OIDC_{KIND}_CLAIMS):
+ * {"bsn","kvk","act","represents","authorization","roles", "org"} name the OP's claims (defaults:
+ * the same names). Citizens need a BSN that passes the 11-proof (or, when the OP sends no BSN, an
  *    8-digit KVK number: eHerkenning); a present but invalid BSN is refused
  *    even if a KVK number is there too. `act`, when present, must be an
- *    object with a valid "bsn" (who acts for the subject). Professionals
+ *    object with a valid "bsn" (who acts for the subject); with it, an
+ *    `authorization` claim ({"agencies": [ids]}, as in bearer tokens)
+ *    limits the representation to those agencies. `represents` (issue 14:
+ *    several authorisations): an array of 1..MZ_OIDC_MAX_REPRESENTS
+ *    objects {"bsn"|"kvk": id, "scope"?: {"agencies": [ids]}}, each
+ *    validated like `act` (a valid BSN or 8-digit KVK number, never the
+ *    signed-in person, no subject twice); it needs the person's own `bsn`
+ *    (the actor) and excludes `act`. One bad entry refuses the sign-in.
+ *    Professionals
  *    need at least one role mapped by "roleMap" ({"<OP value>":
  *    "professional"|"admin"}; default maps the values "professional" and
  *    "admin" to themselves) — an unmapped user gets no access — and an
@@ -122,6 +130,7 @@ typedef struct mz_oidc_rp {
     char *acr[MZ_OIDC_MAX_ACR];
     size_t n_acr;
     char *claim_bsn, *claim_kvk, *claim_act, *claim_roles, *claim_org;
+    char *claim_represents, *claim_authorization;
     mz_oidc_role_map roles[MZ_OIDC_MAX_ROLE_MAP];
     size_t n_roles;
 } mz_oidc_rp;
@@ -141,6 +150,18 @@ void mz_oidc_rp_clear(mz_oidc_rp *rp);
 
 /* --- 4. ID token */
 
+#define MZ_OIDC_MAX_REPRESENTS 20        /* authorisations one sign-in may carry */
+#define MZ_OIDC_SCOPE_TEXT     (16 * 64) /* "a,b,…": at most MZ_AUTH_MAX_SCOPE agency ids */
+
+/* One authorisation: whom the signed-in person may act for, and the
+ * agencies it covers ("" = all). */
+typedef struct mz_oidc_represented {
+    bool kvk;    /* a business (8-digit KVK number); else a person (BSN) */
+    char id[10]; /* NUL-terminated. Never log it. */
+    bool has_scope;
+    char scope[MZ_OIDC_SCOPE_TEXT]; /* agency ids joined by ',' (only with has_scope) */
+} mz_oidc_represented;
+
 typedef struct mz_oidc_principal {
     mz_oidc_kind kind;
     bool has_bsn;
@@ -148,9 +169,17 @@ typedef struct mz_oidc_principal {
     bool has_kvk;
     char kvk[9]; /* citizens without BSN (eHerkenning) */
     bool has_actor;
-    char actor_bsn[10]; /* `act`: who acts for the subject. Never log it. */
-    unsigned roles;     /* professionals: MZ_ROLE_* bits, never 0 */
-    char org[201];      /* professionals */
+    char actor_bsn[10];             /* `act`: who acts for the subject. Never log it. */
+    bool has_scope;                 /* with `act`: the `authorization` claim's agencies */
+    char scope[MZ_OIDC_SCOPE_TEXT]; /* agency ids joined by ',' */
+    /* `represents`: several authorisations; the subject (bsn) is then the
+     * signed-in person, who acts (has_actor, actor_bsn = bsn) for the one
+     * they choose; the session starts without a subject unless there is
+     * exactly one. */
+    unsigned n_represents;
+    mz_oidc_represented represents[MZ_OIDC_MAX_REPRESENTS];
+    unsigned roles; /* professionals: MZ_ROLE_* bits, never 0 */
+    char org[201];  /* professionals */
     char sub[256];
     char sid[256]; /* "" when the OP sent none */
     char acr[256];

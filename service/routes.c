@@ -61,6 +61,8 @@ static const mz_route routes[] = {
     /* The OP's signed logout token authenticates the request. */
     {"POST", "/auth/{kind}/backchannel-logout", mz_h_auth_backchannel_logout, 0, NULL},
     {"GET", "/api/v1/session", mz_h_session, MZ_R_SESSION, NULL},
+    /* Cookie only: a representative chooses whose cases the session shows. */
+    {"PUT", "/api/v1/session/representation", mz_h_session_representation, MZ_R_SESSION, NULL},
     /* Public: which sign-in kinds are configured (no personal data). */
     {"GET", "/api/v1/signin-options", mz_h_signin_options, 0, NULL},
     {"GET", "/api/v1/agencies", mz_h_agencies_list, MZ_R_AUTH | MZ_R_ADMIN, NULL},

@@ -219,10 +219,23 @@ int mz_session_load(mz_db *db, const unsigned char id[MZ_SESSION_ID_BYTES], mz_s
         bool kvk = strcmp(PQgetvalue(r, 0, MZ_COL_SESSION_GET_SUBJECT_KIND), "kvk") == 0;
         char *bsn = NULL;
         size_t n = 0;
-        ok = mz_session_open(id, "bsn", PQgetvalue(r, 0, MZ_COL_SESSION_GET_SUBJECT_ENC_HEX), &bsn,
-                             &n) &&
-             n == (kvk ? 8u : 9u);
-        if (ok && kvk) {
+        /* Several authorisations (017): the index chosen, if any; none
+         * chosen yet = no subject (subject_enc NULL): a valid session
+         * whose citizen routes answer 403 until a choice (http.c). */
+        info->n_choices =
+            (unsigned)strtoul(PQgetvalue(r, 0, MZ_COL_SESSION_GET_REPRESENTS_COUNT), NULL, 10);
+        info->choice = PQgetisnull(r, 0, MZ_COL_SESSION_GET_REPRESENTS_CHOICE)
+                           ? -1
+                           : atoi(PQgetvalue(r, 0, MZ_COL_SESSION_GET_REPRESENTS_CHOICE));
+        bool none = info->n_choices > 0 && info->choice < 0 &&
+                    PQgetisnull(r, 0, MZ_COL_SESSION_GET_SUBJECT_ENC_HEX);
+        ok = none ||
+             (mz_session_open(id, "bsn", PQgetvalue(r, 0, MZ_COL_SESSION_GET_SUBJECT_ENC_HEX), &bsn,
+                              &n) &&
+              n == (kvk ? 8u : 9u));
+        if (none) {
+            /* no subject yet */
+        } else if (ok && kvk) {
             memcpy(p->kvk, bsn, 9);
             p->has_kvk = true;
         } else if (ok) {
@@ -280,6 +293,54 @@ int mz_session_load(mz_db *db, const unsigned char id[MZ_SESSION_ID_BYTES], mz_s
     return 1;
 }
 
+/* The subject a session shows, sealed: the pseudonym as hex into
+ * pseud_hex, the number sealed under the purpose "bsn" (malloc'd; NULL
+ * when the number is not valid). */
+static char *seal_subject(const unsigned char id[MZ_SESSION_ID_BYTES], bool kvk, const char *number,
+                          char pseud_hex[2 * MZ_PSEUDONYM_LEN + 1])
+{
+    mz_subject who;
+    char err[128];
+    bool valid = kvk ? mz_subject_set(&who, "kvk", 3, number, strlen(number), NULL, 0, "kvk", err,
+                                      sizeof err)
+                     : mz_subject_bsn(&who, number, strlen(number));
+    char *enc = NULL;
+    if (valid) {
+        unsigned char ps[MZ_PSEUDONYM_LEN];
+        mz_pseudonym_subject(&who, ps);
+        to_hex(ps, sizeof ps, pseud_hex);
+        enc = mz_session_seal(id, "bsn", who.id, strlen(who.id));
+    }
+    mz_subject_wipe(&who);
+    return enc;
+}
+
+/* "a,b" → the Postgres text[] literal "{a,b}" (agency ids need no
+ * quoting: a-z, 0-9, '-'). */
+static void scope_literal(const char *scope, char *out, size_t n)
+{
+    snprintf(out, n, "{%s}", scope);
+}
+
+/* The sealed list of authorisations: one line "b|k:<number>:<a,b>" each. */
+static char *seal_represents(const unsigned char id[MZ_SESSION_ID_BYTES],
+                             const mz_oidc_principal *pr)
+{
+    mz_buf b = MZ_BUF_INIT;
+    for (unsigned i = 0; i < pr->n_represents; i++) {
+        const mz_oidc_represented *e = &pr->represents[i];
+        mz_buf_printf(&b, "%c:%s:%s\n", e->kvk ? 'k' : 'b', e->id, e->has_scope ? e->scope : "");
+    }
+    size_t n = 0;
+    char *text = mz_buf_steal(&b, &n);
+    char *enc = text ? mz_session_seal(id, "represents", text, n) : NULL;
+    if (text) {
+        OPENSSL_cleanse(text, n);
+        free(text);
+    }
+    return enc;
+}
+
 bool mz_session_create(mz_db *db, const mz_oidc_principal *pr, const char *id_token,
                        char cookie[MZ_SESSION_ID_CHARS + 1])
 {
@@ -290,22 +351,35 @@ bool mz_session_create(mz_db *db, const mz_oidc_principal *pr, const char *id_to
     char h[65], subh[65], pseud_hex[2 * MZ_PSEUDONYM_LEN + 1] = "";
     hash_hex(id, sizeof id, h);
     hash_hex(pr->sub, strlen(pr->sub), subh);
-    char *bsn_enc = NULL, actor_hex[2 * MZ_PSEUDONYM_LEN + 1] = "";
+    char *bsn_enc = NULL, *rep_enc = NULL, actor_hex[2 * MZ_PSEUDONYM_LEN + 1] = "";
+    char scope[MZ_OIDC_SCOPE_TEXT + 3] = "", count[16] = "0", choice[16] = "";
+    bool kvk = false, subject_ok = true;
     if (pr->kind == MZ_OIDC_CITIZEN) {
         /* The subject: a person (BSN) or, signed in for a business, the
-         * KVK number (sealed alike, under the purpose "bsn"). */
-        mz_subject who;
-        bool valid = pr->has_bsn ? mz_subject_bsn(&who, pr->bsn, 9)
-                                 : mz_subject_set(&who, "kvk", 3, pr->kvk, 8, NULL, 0, "kvk",
-                                                  actor_hex, sizeof actor_hex);
-        if (valid) {
-            unsigned char ps[MZ_PSEUDONYM_LEN];
-            mz_pseudonym_subject(&who, ps);
-            to_hex(ps, sizeof ps, pseud_hex);
-            bsn_enc = mz_session_seal(id, "bsn", who.id, strlen(who.id));
+         * KVK number (sealed alike, under the purpose "bsn"). With several
+         * authorisations (`represents`): the only one, or none until the
+         * representative chooses (PUT /api/v1/session/representation). */
+        const char *number = pr->has_bsn ? pr->bsn : pr->kvk;
+        const char *sc = pr->has_scope ? pr->scope : NULL;
+        kvk = !pr->has_bsn;
+        if (pr->n_represents > 0) {
+            rep_enc = seal_represents(id, pr);
+            subject_ok = rep_enc != NULL;
+            snprintf(count, sizeof count, "%u", pr->n_represents);
+            number = NULL;
+            if (pr->n_represents == 1) {
+                number = pr->represents[0].id;
+                kvk = pr->represents[0].kvk;
+                sc = pr->represents[0].has_scope ? pr->represents[0].scope : NULL;
+                snprintf(choice, sizeof choice, "0");
+            }
         }
-        mz_subject_wipe(&who);
-        actor_hex[0] = '\0';
+        if (number) {
+            bsn_enc = seal_subject(id, kvk, number, pseud_hex);
+            subject_ok = subject_ok && bsn_enc;
+        }
+        if (sc && number)
+            scope_literal(sc, scope, sizeof scope);
         if (pr->has_actor) {
             unsigned char ak[MZ_PSEUDONYM_LEN];
             mz_pseudonym(pr->actor_bsn, 9, ak);
@@ -321,9 +395,9 @@ bool mz_session_create(mz_db *db, const mz_oidc_principal *pr, const char *id_to
     bool staff = pr->kind == MZ_OIDC_PROFESSIONAL;
     char actor[129];
     snprintf(actor, sizeof actor, "%.128s", pr->sub); /* mz_principal.sub holds 128 */
-    const char *v[17] = {h,
+    const char *v[20] = {h,
                          mz_oidc_kind_name(pr->kind),
-                         staff ? NULL : pseud_hex,
+                         staff || !pseud_hex[0] ? NULL : pseud_hex,
                          bsn_enc,
                          !staff && pr->has_actor ? "true" : "false",
                          roles,
@@ -335,21 +409,109 @@ bool mz_session_create(mz_db *db, const mz_oidc_principal *pr, const char *id_to
                          tok_enc,
                          idle,
                          max,
-                         !staff && pr->has_kvk && !pr->has_bsn ? "kvk" : "bsn",
+                         !staff && kvk ? "kvk" : "bsn",
                          actor_hex[0] ? actor_hex : NULL,
-                         NULL};
-    bool ok = staff || bsn_enc;
+                         scope[0] ? scope : NULL,
+                         rep_enc,
+                         count,
+                         choice[0] ? choice : NULL};
+    bool ok = staff || subject_ok;
     PGresult *r = ok ? MZ_DB_EXEC(db, MZ_STMT_SESSION_INSERT, v) : NULL;
     ok = ok && r && PQresultStatus(r) == PGRES_COMMAND_OK;
     if (!ok)
         mz_db_log_failure("session insert failed", MZ_STMT_SESSION_INSERT, r);
     PQclear(r);
     free(bsn_enc);
+    free(rep_enc);
     free(tok_enc);
     if (ok)
         mz_b64url_encode(id, sizeof id, cookie);
     OPENSSL_cleanse(id, sizeof id);
     return ok;
+}
+
+int mz_session_choices(mz_db *db, const unsigned char id[MZ_SESSION_ID_BYTES],
+                       mz_oidc_represented *out, unsigned *n)
+{
+    *n = 0;
+    if (!db)
+        return -1;
+    char h[65];
+    hash_hex(id, MZ_SESSION_ID_BYTES, h);
+    const char *v[1] = {h};
+    PGresult *r = MZ_DB_EXEC(db, MZ_STMT_SESSION_REPRESENTS, v);
+    if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
+        mz_db_log_failure("session authorisations look-up failed", MZ_STMT_SESSION_REPRESENTS, r);
+        PQclear(r);
+        return -1;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    bool ok = PQntuples(r) == 1 &&
+              !PQgetisnull(r, 0, MZ_COL_SESSION_REPRESENTS_REPRESENTS_ENC_HEX) &&
+              mz_session_open(id, "represents",
+                              PQgetvalue(r, 0, MZ_COL_SESSION_REPRESENTS_REPRESENTS_ENC_HEX), &text,
+                              &len);
+    PQclear(r);
+    /* Lines as seal_represents wrote them; anything else: none. */
+    for (const char *p = text; ok && p && *p && *n < MZ_OIDC_MAX_REPRESENTS;) {
+        mz_oidc_represented *e = &out[*n];
+        memset(e, 0, sizeof *e);
+        size_t l = strcspn(p, "\n");
+        const char *c1 = memchr(p, ':', l);
+        const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(p + l - c1 - 1)) : NULL;
+        size_t idl = c2 ? (size_t)(c2 - c1 - 1) : 0, scl = c2 ? (size_t)(p + l - c2 - 1) : 0;
+        if (!c2 || c1 != p + 1 || (p[0] != 'b' && p[0] != 'k') || idl == 0 || idl >= sizeof e->id ||
+            scl >= sizeof e->scope) {
+            ok = false;
+            break;
+        }
+        e->kvk = p[0] == 'k';
+        memcpy(e->id, c1 + 1, idl);
+        memcpy(e->scope, c2 + 1, scl);
+        e->has_scope = scl > 0;
+        (*n)++;
+        p += l + (p[l] == '\n');
+    }
+    if (text) {
+        OPENSSL_cleanse(text, len);
+        free(text);
+    }
+    if (!ok) {
+        OPENSSL_cleanse(out, sizeof *out * MZ_OIDC_MAX_REPRESENTS);
+        *n = 0;
+    }
+    return ok && *n > 0;
+}
+
+int mz_session_choose(mz_db *db, const unsigned char id[MZ_SESSION_ID_BYTES], unsigned choice)
+{
+    mz_oidc_represented *list = mz_xcalloc(MZ_OIDC_MAX_REPRESENTS, sizeof *list);
+    unsigned n = 0;
+    int found = mz_session_choices(db, id, list, &n);
+    int rc = found < 0 ? -1 : 0;
+    if (found > 0 && choice < n) {
+        const mz_oidc_represented *e = &list[choice];
+        char h[65], pseud_hex[2 * MZ_PSEUDONYM_LEN + 1] = "", idx[16];
+        char scope[MZ_OIDC_SCOPE_TEXT + 3] = "";
+        hash_hex(id, MZ_SESSION_ID_BYTES, h);
+        char *enc = seal_subject(id, e->kvk, e->id, pseud_hex);
+        if (e->has_scope)
+            scope_literal(e->scope, scope, sizeof scope);
+        snprintf(idx, sizeof idx, "%u", choice);
+        const char *v[6] = {h,  pseud_hex, enc, e->kvk ? "kvk" : "bsn", scope[0] ? scope : NULL,
+                            idx};
+        PGresult *r = enc ? MZ_DB_EXEC(db, MZ_STMT_SESSION_CHOOSE, v) : NULL;
+        if (r && PQresultStatus(r) == PGRES_TUPLES_OK)
+            rc = PQntuples(r) == 1;
+        else
+            mz_db_log_failure("session choice not stored", MZ_STMT_SESSION_CHOOSE, r);
+        PQclear(r);
+        free(enc);
+    }
+    OPENSSL_cleanse(list, sizeof *list * MZ_OIDC_MAX_REPRESENTS);
+    free(list);
+    return rc;
 }
 
 int mz_session_end(mz_db *db, const unsigned char id[MZ_SESSION_ID_BYTES], mz_oidc_kind *kind,

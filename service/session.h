@@ -50,7 +50,9 @@ typedef struct mz_session_info {
     bool active;
     unsigned char id[MZ_SESSION_ID_BYTES];
     mz_oidc_kind kind;
-    bool acting_for; /* citizens: someone acts for the subject (`act`) */
+    bool acting_for;    /* citizens: someone acts for the subject (`act`) */
+    unsigned n_choices; /* citizens: authorisations to choose from (`represents`), 0 = none */
+    int choice;         /* the index chosen, -1 = none yet (only with n_choices) */
     char acr[256];
     int64_t idle_expires; /* unix seconds */
     int64_t expires;      /* unix seconds, absolute */
@@ -92,6 +94,17 @@ int mz_session_load(mz_db *db, const unsigned char id[MZ_SESSION_ID_BYTES], mz_s
  * cookie[44] with the new cookie value. false when the database failed. */
 bool mz_session_create(mz_db *db, const mz_oidc_principal *pr, const char *id_token,
                        char cookie[MZ_SESSION_ID_CHARS + 1]);
+
+/* Several authorisations (`represents`, migration 017). The session's
+ * list, opened: up to MZ_OIDC_MAX_REPRESENTS entries into out, their count
+ * into *n. 1 found, 0 none (no such session or no list), -1 database
+ * unavailable. The caller wipes out (OPENSSL_cleanse): it holds numbers. */
+int mz_session_choices(mz_db *db, const unsigned char id[MZ_SESSION_ID_BYTES],
+                       mz_oidc_represented *out, unsigned *n);
+/* Makes entry `choice` the session's subject (pseudonym, sealed number,
+ * kind, agencies). 1 done, 0 no such session or choice out of range, -1
+ * database unavailable. */
+int mz_session_choose(mz_db *db, const unsigned char id[MZ_SESSION_ID_BYTES], unsigned choice);
 
 /* Ends the session with this id. 1 ended (*id_token: the opened ID token
  * or NULL; *kind its kind), 0 none, -1 database unavailable. id_token

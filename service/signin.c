@@ -397,7 +397,9 @@ mz_signin_outcome mz_signin_outcome_for(const char *reason)
         return MZ_SIGNIN_INVALID_RESPONSE;
     if (strstr(reason, "(acr)"))
         return MZ_SIGNIN_ACR_TOO_LOW;
-    static const char *const no_access[] = {"BSN", "no role", "organisation", "act claim", NULL};
+    static const char *const no_access[] = {"BSN",        "no role",    "organisation",
+                                            "act claim",  "represents", "authorisation",
+                                            "KVK number", NULL};
     for (const char *const *p = no_access; *p; p++)
         if (strstr(reason, *p))
             return MZ_SIGNIN_NO_ACCESS;

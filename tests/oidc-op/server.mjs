@@ -18,6 +18,9 @@ import { createStore, adapterFor, sessionsIn } from './lib/adapter.mjs';
 import { parseArgs, loadConfig } from './lib/config.mjs';
 import { ensureStateDir, loadOrCreateKeys, loadOrCreateCookieKeys, rotateKeys } from './lib/keys.mjs';
 import { CSS, loginPage, logoutPage, loggedOutPage, errorPage } from './lib/views.mjs';
+// The identity claims a citizen issuer releases (issue 14: the scope of an
+// `act` authorisation, and several authorisations in `represents`).
+const CITIZEN_CLAIMS = ['bsn', 'kvk', 'act', 'authorization', 'represents'];
 
 const { Check } = interactionPolicy;
 const BODY_LIMIT = 16 * 1024;
@@ -85,7 +88,7 @@ function minimumRequested(issuer, acrValues) {
 function claimsOf(issuer, account) {
   const n = issuer.claimNames;
   const out = { sub: account.id };
-  for (const k of issuer.kind === 'staff' ? ['roles', 'org', 'name'] : ['bsn', 'kvk', 'act']) {
+  for (const k of issuer.kind === 'staff' ? ['roles', 'org', 'name'] : CITIZEN_CLAIMS) {
     if (account[k] !== undefined) out[n[k]] = account[k];
   }
   return out;
@@ -106,7 +109,7 @@ function buildProvider(issuer, state) {
 
   // A citizen issuer speaks of citizens and businesses, a staff issuer of
   // employees: each lists (and releases) only its own claims.
-  const ours = issuer.kind === 'staff' ? ['roles', 'org', 'name'] : ['bsn', 'kvk', 'act'];
+  const ours = issuer.kind === 'staff' ? ['roles', 'org', 'name'] : CITIZEN_CLAIMS;
   const claimNames = ours.map((k) => issuer.claimNames[k]);
   const provider = new Provider(issuer.url, {
     adapter: adapterFor(state.store),

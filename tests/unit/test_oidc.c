@@ -338,6 +338,106 @@ static void test_id_token_claims_table(void **state)
     free(cl);
 }
 
+/* Issue 14: several authorisations (`represents`) and the scope of one
+ * (`authorization` with `act`): each bad entry refuses the whole sign-in
+ * with a reason that names no number. */
+static void test_represents_claims(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name, *value, *extra, *why;
+    } bad[] = {
+        {NULL, NULL, ",\"represents\":[]", "token represents claim is not a non-empty array"},
+        {NULL, NULL, ",\"represents\":{\"bsn\":\"999990019\"}",
+         "token represents claim is not a non-empty array"},
+        {NULL, NULL, ",\"represents\":[\"999990019\"]",
+         "token represents claim holds something that is not an object"},
+        {NULL, NULL, ",\"represents\":[{\"bsn\":\"999990018\"}]",
+         "token represents claim has an entry without a valid BSN"},
+        {NULL, NULL, ",\"represents\":[{\"kvk\":\"1234567\"}]",
+         "token represents claim has an entry without a valid KVK number"},
+        {NULL, NULL, ",\"represents\":[{\"bsn\":\"999990019\",\"kvk\":\"12345678\"}]",
+         "token represents claim: each entry names one bsn or kvk (and a scope)"},
+        {NULL, NULL, ",\"represents\":[{\"bsn\":\"999990019\",\"name\":\"x\"}]",
+         "token represents claim: each entry names one bsn or kvk (and a scope)"},
+        {NULL, NULL, ",\"represents\":[{\"scope\":{\"agencies\":[\"uwv\"]}}]",
+         "token represents claim: each entry names one bsn or kvk (and a scope)"},
+        {NULL, NULL, ",\"represents\":[{\"bsn\":\"999993653\"}]",
+         "token represents claim names the signed-in person (representation of oneself)"},
+        {NULL, NULL, ",\"represents\":[{\"bsn\":\"999990019\"},{\"bsn\":\"999990019\"}]",
+         "token represents claim names a subject twice"},
+        {NULL, NULL, ",\"represents\":[{\"bsn\":\"999990019\",\"scope\":{\"agencies\":[]}}]",
+         "token authorisation scope is empty"},
+        {NULL, NULL,
+         ",\"represents\":[{\"bsn\":\"999990019\",\"scope\":{\"agencies\":[\"Bad Id\"]}}]",
+         "token authorisation scope holds something that is not an agency id"},
+        {NULL, NULL, ",\"represents\":[{\"bsn\":\"999990019\",\"scope\":[\"uwv\"]}]",
+         "token authorisation scope must be {\"agencies\": [agency ids]}"},
+        {"bsn", NULL, ",\"kvk\":\"12345678\",\"represents\":[{\"bsn\":\"999990019\"}]",
+         "token represents claim without the representative's own BSN"},
+        {NULL, NULL, ",\"act\":{\"bsn\":\"999990019\"},\"represents\":[{\"bsn\":\"999990032\"}]",
+         "token has both an act and a represents claim"},
+        {NULL, NULL, ",\"authorization\":{\"agencies\":[\"uwv\"]}",
+         "token authorization claim needs an act claim"},
+        {NULL, NULL, ",\"act\":{\"bsn\":\"999990019\"},\"authorization\":{\"agencies\":\"uwv\"}",
+         "token authorisation scope must be {\"agencies\": [agency ids]}"},
+    };
+    mz_oidc_principal p;
+    const char *why;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *cl = claims(bad[i].name, bad[i].value, bad[i].extra);
+        why = NULL;
+        bool ok = mz_oidc_check_id_claims(&g_cit, cl, strlen(cl), NONCE, NOW, &p, &why);
+        if (ok || strcmp(why, bad[i].why) != 0)
+            fail_msg("case %zu (%s): %s", i, cl, ok ? "accepted" : why);
+        assert_false(p.has_bsn);
+        assert_int_equal(p.n_represents, 0);
+        assert_false(mz_contains_bsn_like(why, strlen(why)));
+        free(cl);
+    }
+    /* 21 authorisations: too many; 20 pass */
+    mz_buf b = MZ_BUF_INIT;
+    mz_buf_puts(&b, ",\"represents\":[");
+    for (int i = 0; i < 21; i++)
+        mz_buf_printf(&b, "%s{\"kvk\":\"900000%02d\"}", i ? "," : "", i);
+    mz_buf_putc(&b, ']');
+    char *extra = mz_buf_steal(&b, NULL);
+    char *cl = claims(NULL, NULL, extra);
+    assert_false(mz_oidc_check_id_claims(&g_cit, cl, strlen(cl), NONCE, NOW, &p, &why));
+    assert_string_equal(why, "token represents claim names too many subjects");
+    free(cl);
+    strcpy(strstr(extra, ",{\"kvk\":\"90000020\"}"), "]");
+    cl = claims(NULL, NULL, extra);
+    assert_true(mz_oidc_check_id_claims(&g_cit, cl, strlen(cl), NONCE, NOW, &p, &why));
+    assert_int_equal(p.n_represents, 20);
+    free(cl);
+    free(extra);
+    /* a good one: the signed-in person is the actor; kinds and scopes kept */
+    cl = claims(NULL, NULL,
+                ",\"represents\":[{\"bsn\":\"999990019\"},{\"kvk\":\"90000001\",\"scope\":"
+                "{\"agencies\":[\"gemeente-voorbeeld\",\"uwv\"]}}]");
+    assert_true(mz_oidc_check_id_claims(&g_cit, cl, strlen(cl), NONCE, NOW, &p, &why));
+    assert_true(p.has_actor);
+    assert_string_equal(p.actor_bsn, "999993653");
+    assert_int_equal(p.n_represents, 2);
+    assert_false(p.represents[0].kvk);
+    assert_string_equal(p.represents[0].id, "999990019");
+    assert_false(p.represents[0].has_scope);
+    assert_true(p.represents[1].kvk);
+    assert_string_equal(p.represents[1].id, "90000001");
+    assert_true(p.represents[1].has_scope);
+    assert_string_equal(p.represents[1].scope, "gemeente-voorbeeld,uwv");
+    free(cl);
+    /* act with its scope */
+    cl = claims(NULL, NULL,
+                ",\"act\":{\"bsn\":\"999990019\"},\"authorization\":{\"agencies\":[\"duo\"]}");
+    assert_true(mz_oidc_check_id_claims(&g_cit, cl, strlen(cl), NONCE, NOW, &p, &why));
+    assert_true(p.has_actor && p.has_scope);
+    assert_string_equal(p.scope, "duo");
+    assert_int_equal(p.n_represents, 0);
+    free(cl);
+}
+
 static void test_professional_mapping(void **state)
 {
     (void)state;
@@ -638,6 +738,7 @@ int main(void)
         cmocka_unit_test(test_discovery),
         cmocka_unit_test(test_id_token_valid),
         cmocka_unit_test(test_id_token_claims_table),
+        cmocka_unit_test(test_represents_claims),
         cmocka_unit_test(test_professional_mapping),
         cmocka_unit_test(test_rp_config),
         cmocka_unit_test(test_pkce),

@@ -22,7 +22,9 @@ export const EIDAS_LEVELS = [
 
 // Account fields: id (becomes `sub`; never a BSN, so a logged `sub` is no
 // personal number), label (shown in the list), and the identity: bsn, kvk,
-// act ({"bsn": ...}: who acts for the subject), roles, org, name.
+// act ({"bsn": ...}: who acts for the subject) with authorization
+// ({"agencies": [...]}: the scope), represents ([{"bsn"|"kvk", "scope"?}]:
+// several authorisations of the signed-in person), roles, org, name.
 export const CITIZEN_ACCOUNTS = [
   { id: 'demo-burger-1', label: 'Sanne Voorbeeld', bsn: '999993653' },
   { id: 'demo-burger-2', label: 'Daan Testmans', bsn: '999990019' },
@@ -32,6 +34,15 @@ export const CITIZEN_ACCOUNTS = [
     label: 'Sanne Voorbeeld, gemachtigd door Fenna Proefstra',
     bsn: '999990032',
     act: { bsn: '999993653' },
+  },
+  {
+    // An employee of a bewindvoering office (her own BSN) holding two
+    // authorisations (issue 14): MijnZaken lets her choose whose cases to
+    // see; the second covers only two agencies.
+    id: 'demo-bewindvoerder-1',
+    label: 'Bram Bewind (Bewindvoering De Steun), bewindvoerder van Daan Testmans en Fenna Proefstra',
+    bsn: '999990044',
+    represents: [{ bsn: '999990019' }, { bsn: '999990032', scope: { agencies: ['gemeente-voorbeeld', 'uwv'] } }],
   },
   {
     id: 'demo-bedrijf-1',
@@ -48,7 +59,16 @@ export const STAFF_ACCOUNTS = [
 ];
 
 // The claim names the OP emits; MZ_OIDC_{KIND}_CLAIMS maps our names to them.
-export const CLAIM_NAMES = { bsn: 'bsn', kvk: 'kvk', act: 'act', roles: 'roles', org: 'org', name: 'name' };
+export const CLAIM_NAMES = {
+  bsn: 'bsn',
+  kvk: 'kvk',
+  act: 'act',
+  authorization: 'authorization',
+  represents: 'represents',
+  roles: 'roles',
+  org: 'org',
+  name: 'name',
+};
 
 export const ISSUERS = {
   citizen: {
