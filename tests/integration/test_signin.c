@@ -623,6 +623,171 @@ static void test_business_and_representative(void **state)
     agent_free(&a);
 }
 
+/* PUT /api/v1/session/representation with body, with or without the
+ * portal's Origin. */
+static long choose(agent *a, const char *body, bool origin, resp *out)
+{
+    char o[128], url[256];
+    snprintf(o, sizeof o, "Origin: %s", g_base);
+    const char *h[] = {"Content-Type: application/json", origin ? o : NULL, NULL};
+    snprintf(url, sizeof url, "%s/api/v1/session/representation", g_base);
+    req(a, "PUT", url, body, h, out);
+    return out->status;
+}
+
+/* The case ids of the session's current subject (as the list answers them). */
+#define SUBJECT_CASES                                                                              \
+    "SELECT string_agg(c.id::text, ' ') FROM cases c JOIN sessions s ON "                          \
+    "c.subject_key = s.subject_key"
+
+/* Issue 14: a representative with several authorisations (the OP's
+ * `represents`: demo-bewindvoerder-1 for 999990019 and, limited to two
+ * agencies, 999990032) chooses whose cases to see; nothing shows before
+ * the choice; switching changes the cases and nothing of the other
+ * subject leaks; the scope of the chosen authorisation limits the cases
+ * (list and detail); out-of-range or malformed choices are 400 problems;
+ * a bearer token cannot use the route; the numbers are never stored in
+ * plain nor answered. */
+static void test_several_authorisations(void **state)
+{
+    (void)state;
+    mzt_sql(&g_env, "DELETE FROM processing_log");
+    agent a;
+    resp r;
+    agent_init(&a);
+    citizen(&a, "demo-bewindvoerder-1", &r);
+    assert_int_equal(r.status, 303);
+    resp_free(&r);
+    assert_int_equal(api(&a, "GET", "/api/v1/session", NULL, &r), 200);
+    assert_non_null(strstr(r.body, "\"subjectKind\":null"));
+    assert_non_null(strstr(r.body, "\"actingForSomeone\":true"));
+    assert_non_null(strstr(r.body, "\"choices\":[{\"index\":0,\"kind\":\"bsn\",\"label\":\"BSN "
+                                   "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2"
+                                   "\xe2\x80\xa2"
+                                   "019\",\"agencies\":null},{\"index\":1,"));
+    assert_non_null(strstr(r.body, "032\",\"agencies\":[\"gemeente-voorbeeld\",\"uwv\"]}]"));
+    assert_non_null(strstr(r.body, "\"chosen\":null"));
+    assert_null(strstr(r.body, "999990019"));
+    assert_null(strstr(r.body, "999990032"));
+    assert_null(strstr(r.body, "999990044"));
+    resp_free(&r);
+    /* stored sealed: no subject yet, the list encrypted, no number in plain */
+    assert_int_equal(
+        mzt_query_long(&g_env,
+                       "SELECT count(*) FROM sessions WHERE represents_count = 2 AND "
+                       "represents_choice IS NULL AND subject_key IS NULL AND subject_enc IS NULL "
+                       "AND represents_enc IS NOT NULL AND actor_key IS NOT NULL AND acting_for"),
+        1);
+    assert_int_equal(mzt_query_long(&g_env,
+                                    "SELECT count(*) FROM sessions WHERE position(convert_to("
+                                    "'99999', 'UTF8') IN represents_enc) > 0 OR "
+                                    "position(convert_to('99999', 'UTF8') IN coalesce(subject_enc, "
+                                    "'')) > 0"),
+                     0);
+    /* no case before a choice */
+    assert_int_equal(api(&a, "GET", "/api/v1/me/cases", NULL, &r), 403);
+    assert_non_null(strstr(r.body, "choose whose cases"));
+    resp_free(&r);
+    assert_int_equal(api(&a, "GET", "/api/v1/me/access-log", NULL, &r), 403);
+    resp_free(&r);
+    /* bad choices */
+    static const char *const bad[] = {"{\"choice\":2}",
+                                      "{\"choice\":-1}",
+                                      "{\"choice\":\"0\"}",
+                                      "{\"choice\":0.5}",
+                                      "{}",
+                                      "[0]",
+                                      "{\"choice\":0,\"x\":1}",
+                                      "choice=0",
+                                      "{\"choice\":99999999999999999999}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (choose(&a, bad[i], true, &r) != 400)
+            fail_msg("%s -> %ld", bad[i], r.status);
+        assert_non_null(strstr(r.body, "choice"));
+        resp_free(&r);
+    }
+    assert_int_equal(choose(&a, "{\"choice\":0}", false, &r), 403); /* no Origin */
+    resp_free(&r);
+    assert_int_equal(mzt_query_long(&g_env, "SELECT count(*) FROM sessions WHERE "
+                                            "represents_choice IS NOT NULL"),
+                     0);
+    /* choose the first: Daan's cases, all agencies */
+    assert_int_equal(choose(&a, "{\"choice\":0}", true, &r), 200);
+    assert_non_null(strstr(r.body, "\"subjectKind\":\"bsn\""));
+    assert_non_null(strstr(r.body, "\"chosen\":0"));
+    resp_free(&r);
+    char *first = mzt_query_text(&g_env, SUBJECT_CASES);
+    assert_non_null(first);
+    assert_int_equal(api(&a, "GET", "/api/v1/me/cases?pageSize=100", NULL, &r), 200);
+    assert_ids(SUBJECT_CASES, r.body, true);
+    assert_ids("SELECT string_agg(c.id::text, ' ') FROM cases c JOIN sessions s ON "
+               "c.subject_key = s.actor_key OR c.subject_key <> s.subject_key",
+               r.body, false);
+    resp_free(&r);
+    /* switch to the second: Fenna's cases of the two agencies only */
+    assert_int_equal(choose(&a, "{\"choice\":1}", true, &r), 200);
+    assert_non_null(strstr(r.body, "\"chosen\":1"));
+    assert_non_null(strstr(r.body, "\"agencies\":[\"gemeente-voorbeeld\",\"uwv\"],\"choices\""));
+    resp_free(&r);
+    assert_int_equal(api(&a, "GET", "/api/v1/me/cases?pageSize=100", NULL, &r), 200);
+    assert_ids(SUBJECT_CASES " AND c.agency_id IN ('gemeente-voorbeeld', 'uwv')", r.body, true);
+    assert_ids(SUBJECT_CASES " AND c.agency_id = 'duo'", r.body, false); /* outside the scope */
+    for (const char *p = first; strlen(p) >= 36; p += 37) {              /* nothing of Daan's */
+        char id[37];
+        memcpy(id, p, 36);
+        id[36] = '\0';
+        if (strstr(r.body, id))
+            fail_msg("the first subject's case %s is shown after the switch", id);
+        if (!p[36])
+            break;
+    }
+    resp_free(&r);
+    char *duo = mzt_query_text(&g_env, SUBJECT_CASES " AND c.agency_id = 'duo'");
+    assert_non_null(duo);
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/me/cases/%.36s", duo);
+    assert_int_equal(api(&a, "GET", path, NULL, &r), 404);
+    resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/me/cases/%.36s", first);
+    assert_int_equal(api(&a, "GET", path, NULL, &r), 404); /* Daan's, by id */
+    resp_free(&r);
+    free(duo);
+    free(first);
+    /* every read: the chosen subject and the representative, as a
+     * representative's read */
+    assert_int_equal(
+        mzt_query_long(&g_env, "SELECT count(*) FROM processing_log p JOIN sessions s ON "
+                               "p.actor_key = s.actor_key WHERE p.activity_id <> "
+                               "'mijnzaken-inzage-gemachtigde' OR p.subject_key = s.actor_key"),
+        0);
+    assert_int_equal(mzt_query_long(&g_env, "SELECT count(DISTINCT p.subject_key) FROM "
+                                            "processing_log p JOIN sessions s ON p.actor_key = "
+                                            "s.actor_key"),
+                     2);
+    /* a bearer token cannot choose (the route is the session's) */
+    agent b;
+    agent_init(&b);
+    char *tok = mzt_citizen_token(&g_env, "999990044");
+    char authz[4096];
+    snprintf(authz, sizeof authz, "Authorization: Bearer %s", tok);
+    const char *hb[] = {authz, "Content-Type: application/json", NULL};
+    char url[256];
+    snprintf(url, sizeof url, "%s/api/v1/session/representation", g_base);
+    req(&b, "PUT", url, "{\"choice\":0}", hb, &r);
+    assert_int_equal(r.status, 401);
+    resp_free(&r);
+    free(tok);
+    agent_free(&b);
+    /* a session without authorisations to choose from: 403 */
+    agent_init(&b);
+    citizen(&b, "demo-burger-1", &r);
+    resp_free(&r);
+    assert_int_equal(choose(&b, "{\"choice\":0}", true, &r), 403);
+    resp_free(&r);
+    agent_free(&b);
+    agent_free(&a);
+}
+
 static void test_state_and_code(void **state)
 {
     (void)state;
@@ -1065,6 +1230,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failures_at_the_op, each_setup, each_teardown),
         cmocka_unit_test_setup_teardown(test_business_and_representative, each_setup,
                                         each_teardown),
+        cmocka_unit_test_setup_teardown(test_several_authorisations, each_setup, each_teardown),
         cmocka_unit_test_setup_teardown(test_state_and_code, each_setup, each_teardown),
         cmocka_unit_test_setup_teardown(test_op_faults, each_setup, each_teardown),
         cmocka_unit_test_setup_teardown(test_csrf, each_setup, each_teardown),
