@@ -764,6 +764,29 @@ static void test_several_authorisations(void **state)
                                             "processing_log p JOIN sessions s ON p.actor_key = "
                                             "s.actor_key"),
                      2);
+    /* one machtiging limited to one agency (`act` + `authorization`,
+     * demo-machtiging-2: Daan's cases at the municipality only) */
+    agent m;
+    agent_init(&m);
+    mzt_sql(&g_env, "DELETE FROM sessions");
+    citizen(&m, "demo-machtiging-2", &r);
+    assert_int_equal(r.status, 303);
+    resp_free(&r);
+    assert_int_equal(api(&m, "GET", "/api/v1/session", NULL, &r), 200);
+    assert_non_null(strstr(r.body, "\"agencies\":[\"gemeente-voorbeeld\"]"));
+    assert_null(strstr(r.body, "\"choices\""));
+    resp_free(&r);
+    assert_int_equal(api(&m, "GET", "/api/v1/me/cases?pageSize=100", NULL, &r), 200);
+    assert_ids(SUBJECT_CASES " AND c.agency_id = 'gemeente-voorbeeld'", r.body, true);
+    assert_ids(SUBJECT_CASES " AND c.agency_id <> 'gemeente-voorbeeld'", r.body, false);
+    resp_free(&r);
+    char *uwv = mzt_query_text(&g_env, SUBJECT_CASES " AND c.agency_id = 'uwv'");
+    assert_non_null(uwv);
+    snprintf(path, sizeof path, "/api/v1/me/cases/%.36s", uwv);
+    assert_int_equal(api(&m, "GET", path, NULL, &r), 404);
+    resp_free(&r);
+    free(uwv);
+    agent_free(&m);
     /* a bearer token cannot choose (the route is the session's) */
     agent b;
     agent_init(&b);

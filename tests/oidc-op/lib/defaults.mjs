@@ -36,6 +36,14 @@ export const CITIZEN_ACCOUNTS = [
     act: { bsn: '999993653' },
   },
   {
+    // A machtiging limited to one agency (the `authorization` scope).
+    id: 'demo-machtiging-2',
+    label: 'Sanne Voorbeeld, gemachtigd door Daan Testmans (alleen voor Gemeente Voorbeeld)',
+    bsn: '999990019',
+    act: { bsn: '999993653' },
+    authorization: { agencies: ['gemeente-voorbeeld'] },
+  },
+  {
     // An employee of a bewindvoering office (her own BSN) holding two
     // authorisations (issue 14): MijnZaken lets her choose whose cases to
     // see; the second covers only two agencies.

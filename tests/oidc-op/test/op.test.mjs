@@ -199,6 +199,16 @@ describe('citizen sign-in (DigiD simulator)', () => {
     assert.equal(pb.kvk, '90000001');
     assert.equal(pb.bsn, undefined);
     assert.deepEqual(pb.act, { bsn: '999990019' });
+
+    // issue 14: the scope of a machtiging, and several authorisations
+    const c = await citizenSignIn({ account: 'demo-machtiging-2' });
+    const { payload: pc } = await verifyIdToken(c.disco, (await tokens(c)).body.id_token, { clientId: 'mijnzaken' });
+    assert.deepEqual(pc.authorization, { agencies: ['gemeente-voorbeeld'] });
+    const d = await citizenSignIn({ account: 'demo-bewindvoerder-1' });
+    const { payload: pd } = await verifyIdToken(d.disco, (await tokens(d)).body.id_token, { clientId: 'mijnzaken' });
+    assert.equal(pd.bsn, '999990044');
+    assert.equal(pd.act, undefined);
+    assert.deepEqual(pd.represents, [{ bsn: '999990019' }, { bsn: '999990032', scope: { agencies: ['gemeente-voorbeeld', 'uwv'] } }]);
   });
 
   test('client_secret_basic works, and a client registered for PS256 gets PS256 ID tokens', async () => {
