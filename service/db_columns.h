@@ -171,6 +171,7 @@
     X(P, SCOPE_AGENCIES, scope_agencies)                                                           \
     X(P, REPRESENTS_COUNT, represents_count) X(P, REPRESENTS_CHOICE, represents_choice)
 #define MZ_COLS_SESSION_REPRESENTS(X, P) X(P, REPRESENTS_ENC_HEX, represents_enc_hex)
+#define MZ_COLS_AGENCY_NAMES(X, P)       X(P, ID, id) X(P, NAME, name)
 #define MZ_COLS_SESSION_CHOOSE(X, P)     X(P, REPRESENTS_CHOICE, represents_choice)
 #define MZ_COLS_SESSION_TOUCH(X, P)      X(P, IDLE_EXPIRES, idle_expires)
 #define MZ_COLS_SESSION_END(X, P)        X(P, KIND, kind) X(P, ID_TOKEN_ENC_HEX, id_token_enc_hex)
@@ -250,6 +251,7 @@
     S(SESSION_GET)                                                                                 \
     S(SESSION_REPRESENTS)                                                                          \
     S(SESSION_CHOOSE)                                                                              \
+    S(AGENCY_NAMES)                                                                                \
     S(SESSION_TOUCH)                                                                               \
     S(SESSION_END)                                                                                 \
     S(SESSIONS_ACTIVE)                                                                             \

@@ -592,6 +592,10 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                                     "FROM sessions WHERE id_hash = decode($1, 'hex') AND "
                                     "idle_expires_at > now() AND expires_at > now()",
                                     1, true},
+    /* The names of the agencies the session's authorisations cover ($1: text[]). */
+    [MZ_STMT_AGENCY_NAMES] =
+        {"agency_names", "SELECT id, name FROM agencies WHERE id = ANY($1::text[]) ORDER BY id", 1,
+         true},
     /* The chosen authorisation becomes the session's subject: its
      * pseudonym, sealed number, kind and agencies ($5: NULL = all). */
     [MZ_STMT_SESSION_CHOOSE] =

@@ -434,13 +434,62 @@ static void json_scope(mz_buf *b, bool has, const char *csv)
     mz_buf_putc(b, ']');
 }
 
+/* The display names of the agencies in the choices' scopes (one query);
+ * NULL when none has a scope or the database failed (the names are then
+ * left out: the ids still say it). PQclear the result. */
+static PGresult *agency_names(const mz_oidc_represented *list, unsigned n)
+{
+    mz_buf lit = MZ_BUF_INIT;
+    mz_buf_putc(&lit, '{');
+    bool any = false;
+    for (unsigned i = 0; i < n; i++)
+        if (list[i].has_scope) {
+            if (any)
+                mz_buf_putc(&lit, ',');
+            mz_buf_puts(&lit, list[i].scope); /* agency ids: a-z, 0-9, '-' */
+            any = true;
+        }
+    mz_buf_putc(&lit, '}');
+    char *text = mz_buf_steal(&lit, NULL);
+    const char *v[1] = {text};
+    PGresult *r = any ? MZ_DB_EXEC(mz_db_thread(), MZ_STMT_AGENCY_NAMES, v) : NULL;
+    free(text);
+    if (r && PQresultStatus(r) != PGRES_TUPLES_OK) {
+        mz_db_log_failure("agency names look-up failed", MZ_STMT_AGENCY_NAMES, r);
+        PQclear(r);
+        r = NULL;
+    }
+    return r;
+}
+
+/* Each agency of a scope by its name (its id when unknown). */
+static void json_scope_names(mz_buf *b, const char *csv, const PGresult *names)
+{
+    mz_buf_putc(b, '[');
+    for (const char *p = csv; *p;) {
+        size_t l = strcspn(p, ",");
+        char id[64];
+        snprintf(id, sizeof id, "%.*s", (int)(l < 63 ? l : 63), p);
+        const char *name = id;
+        for (int i = 0; names && i < PQntuples(names); i++)
+            if (strcmp(PQgetvalue(names, i, MZ_COL_AGENCY_NAMES_ID), id) == 0)
+                name = PQgetvalue(names, i, MZ_COL_AGENCY_NAMES_NAME);
+        if (p != csv)
+            mz_buf_putc(b, ',');
+        mz_json_cstr(b, name);
+        p += l + (p[l] == ',');
+    }
+    mz_buf_putc(b, ']');
+}
+
 /* The choices of a session with several authorisations: index, kind,
- * masked label, agencies. false when the database failed. */
+ * masked label, agencies (ids and names). false when the database failed. */
 static bool write_choices(mz_buf *b, const mz_session_info *s)
 {
     mz_oidc_represented *list = mz_xcalloc(MZ_OIDC_MAX_REPRESENTS, sizeof *list);
     unsigned n = 0;
     int found = mz_session_choices(mz_db_thread(), s->id, list, &n);
+    PGresult *names = found > 0 ? agency_names(list, n) : NULL;
     mz_buf_puts(b, ",\"choices\":[");
     for (unsigned i = 0; found > 0 && i < n; i++) {
         mz_buf_printf(b, "%s{\"index\":%u,\"kind\":\"%s\",\"label\":", i ? "," : "", i,
@@ -448,9 +497,15 @@ static bool write_choices(mz_buf *b, const mz_session_info *s)
         masked_label(b, &list[i]);
         mz_buf_puts(b, ",\"agencies\":");
         json_scope(b, list[i].has_scope, list[i].scope);
+        mz_buf_puts(b, ",\"agencyNames\":");
+        if (list[i].has_scope)
+            json_scope_names(b, list[i].scope, names);
+        else
+            mz_buf_puts(b, "null");
         mz_buf_putc(b, '}');
     }
     mz_buf_putc(b, ']');
+    PQclear(names);
     if (s->choice >= 0)
         mz_buf_printf(b, ",\"chosen\":%d", s->choice);
     else

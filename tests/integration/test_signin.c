@@ -664,8 +664,9 @@ static void test_several_authorisations(void **state)
     assert_non_null(strstr(r.body, "\"choices\":[{\"index\":0,\"kind\":\"bsn\",\"label\":\"BSN "
                                    "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2"
                                    "\xe2\x80\xa2"
-                                   "019\",\"agencies\":null},{\"index\":1,"));
-    assert_non_null(strstr(r.body, "032\",\"agencies\":[\"gemeente-voorbeeld\",\"uwv\"]}]"));
+                                   "019\",\"agencies\":null,\"agencyNames\":null},{\"index\":1,"));
+    assert_non_null(strstr(r.body, "032\",\"agencies\":[\"gemeente-voorbeeld\",\"uwv\"],"
+                                   "\"agencyNames\":[\"Gemeente Voorbeeld\",\"UWV\"]}]"));
     assert_non_null(strstr(r.body, "\"chosen\":null"));
     assert_null(strstr(r.body, "999990019"));
     assert_null(strstr(r.body, "999990032"));
