@@ -139,6 +139,9 @@ static const cfg_entry table[] = {
     OIDC_KIND("CITIZEN", citizen, "citizen"),
     OIDC_KIND("PROFESSIONAL", professional, "professional"),
 #undef OIDC_KIND
+    V("MZ_OIDC_CITIZEN_EHERKENNING_SCOPE", T_STR, S(oidc_eherkenning_scope), NULL, 0, 0,
+      "a scope added to the citizen OP's authorization request for \"Inloggen met eHerkenning\" "
+      "(a broker offering DigiD and eHerkenning); unset = no eHerkenning sign-in"),
     V("MZ_OIDC_TIMEOUT_MS", T_LONG, S(oidc_timeout_ms), "5000", 200, 60000,
       "deadline of each request to an OpenID provider (discovery, keys, token)"),
     V("MZ_OIDC_JWKS_REFETCH_SECONDS", T_LONG, S(oidc_jwks_refetch_seconds), "60", 1, 3600,

@@ -62,6 +62,7 @@ typedef struct mz_config {
     char *public_url;           /* the portal's origin (sign-in, CSRF) */
     mz_config_oidc oidc_citizen;
     mz_config_oidc oidc_professional;
+    char *oidc_eherkenning_scope;   /* scope asking the citizen OP for eHerkenning; NULL = none */
     long oidc_timeout_ms;           /* per request to an OP */
     long oidc_jwks_refetch_seconds; /* rate limit of key refetches */
     long session_idle_seconds;

@@ -93,6 +93,21 @@ void mz_h_auth_login(mz_req *r)
     mz_oidc_kind kind;
     if (!route_kind(r, &kind))
         return;
+    /* middel=eherkenning: the same citizen OP, asked for eHerkenning by
+     * one more scope (README, Sign-in); whose cases follow from the ID
+     * token's claims (kvk) as for any citizen sign-in. */
+    const char *means = mz_req_query(r, "middel");
+    const char *extra = NULL;
+    if (means && strcmp(means, "digid") != 0) {
+        if (strcmp(means, "eherkenning") != 0 || kind != MZ_OIDC_CITIZEN) {
+            mz_reply_bad_param(r, "middel", "must be digid or (for citizen) eherkenning");
+            return;
+        }
+        if (!(extra = mz_signin_eherkenning_scope())) {
+            mz_reply_problem(r, MZ_P_NOT_FOUND, "eHerkenning sign-in is not configured");
+            return;
+        }
+    }
     const mz_oidc_rp *rp;
     const mz_oidc_provider *op;
     mz_jwks_cache *keys;
@@ -110,7 +125,7 @@ void mz_h_auth_login(mz_req *r)
     char *url = NULL;
     if (!mz_session_flow_put(db, kind, state, nonce, verifier,
                              safe_return_to(mz_req_query(r, "returnTo"))) ||
-        !(url = mz_oidc_authorize_url(rp, op, state, nonce, challenge))) {
+        !(url = mz_oidc_authorize_url_scope(rp, op, state, nonce, challenge, extra))) {
         fail(r, kind, MZ_SIGNIN_SERVICE_ERROR, "sign-in request not stored");
     } else {
         redirect(r, 302, url);
@@ -647,8 +662,9 @@ void mz_h_session_representation(mz_req *r)
 void mz_h_signin_options(mz_req *r)
 {
     mz_buf b = MZ_BUF_INIT;
-    mz_buf_printf(&b, "{\"citizen\":%s,\"professional\":%s,\"devLogin\":%s}",
+    mz_buf_printf(&b, "{\"citizen\":%s,\"eherkenning\":%s,\"professional\":%s,\"devLogin\":%s}",
                   mz_signin_enabled(MZ_OIDC_CITIZEN) ? "true" : "false",
+                  mz_signin_eherkenning_scope() ? "true" : "false",
                   mz_signin_enabled(MZ_OIDC_PROFESSIONAL) ? "true" : "false",
                   g_mz_config.dev_mode && mz_signin_sessions() ? "true" : "false");
     mz_reply_json(r, 200, &b);

@@ -233,6 +233,12 @@ void mz_oidc_pkce_new(char verifier[MZ_OIDC_RANDOM_LEN + 1],
 char *mz_oidc_authorize_url(const mz_oidc_rp *rp, const mz_oidc_provider *op, const char *state,
                             const char *nonce, const char *code_challenge);
 
+/* The same with extra_scope (NULL or "": none) appended to the scopes:
+ * the citizen OP's eHerkenning sign-in (MZ_OIDC_CITIZEN_EHERKENNING_SCOPE). */
+char *mz_oidc_authorize_url_scope(const mz_oidc_rp *rp, const mz_oidc_provider *op,
+                                  const char *state, const char *nonce, const char *code_challenge,
+                                  const char *extra_scope);
+
 /* --- 6. Client authentication and the token request */
 
 /* Loads a PEM private key (RSA >= 2048 or EC P-256), or NULL. */

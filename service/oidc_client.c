@@ -89,6 +89,13 @@ static bool nonempty(const char *s)
 char *mz_oidc_authorize_url(const mz_oidc_rp *rp, const mz_oidc_provider *op, const char *state,
                             const char *nonce, const char *code_challenge)
 {
+    return mz_oidc_authorize_url_scope(rp, op, state, nonce, code_challenge, NULL);
+}
+
+char *mz_oidc_authorize_url_scope(const mz_oidc_rp *rp, const mz_oidc_provider *op,
+                                  const char *state, const char *nonce, const char *code_challenge,
+                                  const char *extra_scope)
+{
     if (!op->authorization_endpoint || !nonempty(state) || !nonempty(nonce) ||
         !nonempty(code_challenge))
         return NULL;
@@ -105,7 +112,14 @@ char *mz_oidc_authorize_url(const mz_oidc_rp *rp, const mz_oidc_provider *op, co
     param(&b, &first, "response_type", "code", false);
     param(&b, &first, "client_id", rp->client_id, false);
     param(&b, &first, "redirect_uri", rp->redirect_uri, false);
-    param(&b, &first, "scope", rp->scopes, false);
+    char *scope = NULL;
+    if (nonempty(extra_scope)) {
+        mz_buf sb = MZ_BUF_INIT;
+        mz_buf_printf(&sb, "%s %s", rp->scopes, extra_scope);
+        scope = mz_buf_steal(&sb, NULL);
+    }
+    param(&b, &first, "scope", scope ? scope : rp->scopes, false);
+    free(scope);
     param(&b, &first, "state", state, false);
     param(&b, &first, "nonce", nonce, false);
     param(&b, &first, "code_challenge", code_challenge, false);

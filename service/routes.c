@@ -13,7 +13,7 @@
 static const char *const q_me_cases[] = {"status", "agency", "pageSize", "cursor", NULL};
 static const char *const q_page[] = {"pageSize", "cursor", NULL};
 static const char *const q_purpose[] = {"purpose", NULL};
-static const char *const q_login[] = {"returnTo", NULL};
+static const char *const q_login[] = {"returnTo", "middel", NULL};
 /* What an OP sends to the redirect URI (RFC 6749 4.1.2, RFC 9207 iss,
  * OIDC session_state). */
 static const char *const q_callback[] = {"code",      "state", "error",         "error_description",

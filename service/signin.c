@@ -95,6 +95,25 @@ const char *mz_signin_origin(void)
     return g_origin;
 }
 
+const char *mz_signin_eherkenning_scope(void)
+{
+    const char *s = g_mz_config.oidc_eherkenning_scope;
+    return g_rp[MZ_OIDC_CITIZEN].enabled && s && *s ? s : NULL;
+}
+
+/* One scope token (RFC 6749 3.3), kept to letters, digits and _.:/- */
+static bool scope_token(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9') || strchr("_.:/-", s[i])))
+            return false;
+    return true;
+}
+
 /* MZ_PUBLIC_URL must be an origin: https://host[:port], or http on
  * localhost/127.0.0.1 (development), with at most a trailing '/'. */
 static bool public_origin(const char *url, char *out, size_t outlen)
@@ -255,6 +274,19 @@ bool mz_signin_init(char *err, size_t errlen)
             return false;
         }
         g_dev_sessions = true;
+    }
+    const char *eh = g_mz_config.oidc_eherkenning_scope;
+    if (eh && *eh && (!scope_token(eh) || strcmp(eh, "openid") == 0)) {
+        snprintf(err, errlen,
+                 "MZ_OIDC_CITIZEN_EHERKENNING_SCOPE must be one scope (letters, "
+                 "digits, _.:/-; not openid)");
+        return false;
+    }
+    if (eh && *eh && !(g_mz_config.oidc_citizen.issuer && *g_mz_config.oidc_citizen.issuer)) {
+        snprintf(err, errlen,
+                 "MZ_OIDC_CITIZEN_EHERKENNING_SCOPE needs MZ_OIDC_CITIZEN_ISSUER "
+                 "(eHerkenning goes through the citizens' OpenID provider)");
+        return false;
     }
     for (int k = 0; k < 2; k++) {
         rp_state *s = &g_rp[k];

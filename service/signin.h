@@ -63,6 +63,10 @@ bool mz_signin_kind_parse(const char *s, mz_oidc_kind *out);
 
 /* MZ_PUBLIC_URL's origin (scheme://host[:port]), for the Origin check. */
 const char *mz_signin_origin(void);
+/* The scope that asks the citizens' OP for eHerkenning instead of DigiD
+ * (MZ_OIDC_CITIZEN_EHERKENNING_SCOPE), or NULL when there is no
+ * eHerkenning sign-in (unset, or no citizen sign-in). */
+const char *mz_signin_eherkenning_scope(void);
 
 /* The RP configuration, and the OP's metadata and key cache when known
  * (fetching them now if not, rate-limited); false → op_unavailable. */

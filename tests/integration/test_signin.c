@@ -231,6 +231,7 @@ typedef struct signin_opts {
     const char *account; /* the OP's demo account */
     const char *acr;     /* level chosen at the OP (citizen), or NULL */
     bool cancel;         /* "Annuleren" at the OP */
+    const char *means;   /* middel=… (eherkenning), or NULL */
     const char *return_to;
 } signin_opts;
 
@@ -239,8 +240,9 @@ typedef struct signin_opts {
 static void to_callback(agent *a, const signin_opts *o, char *cb, size_t cblen)
 {
     char url[1024];
-    snprintf(url, sizeof url, "%s/auth/%s/login?returnTo=%s", g_base, o->kind,
-             o->return_to ? o->return_to : "/zaken");
+    snprintf(url, sizeof url, "%s/auth/%s/login?returnTo=%s%s%s", g_base, o->kind,
+             o->return_to ? o->return_to : "/zaken", o->means ? "&middel=" : "",
+             o->means ? o->means : "");
     resp r;
     req(a, "GET", url, NULL, NULL, &r);
     assert_int_equal(r.status, 302);
@@ -249,6 +251,8 @@ static void to_callback(agent *a, const signin_opts *o, char *cb, size_t cblen)
     follow_to_us(a, &r, cb, cblen);
     if (!cb[0]) { /* the login page */
         assert_int_equal(r.status, 200);
+        if (o->means && strcmp(o->means, "eherkenning") == 0) /* the OP was asked for it */
+            assert_non_null(strstr(r.body, "Kies een demo-bedrijf"));
         char action[512];
         assert_true(form_action(r.body, o->cancel ? "/abort" : "/login", action, sizeof action));
         char post[1200], form[600];
@@ -812,6 +816,54 @@ static void test_several_authorisations(void **state)
     agent_free(&a);
 }
 
+/* Issue 14: "Inloggen met eHerkenning" — the same citizen OP, asked for
+ * eHerkenning by one more scope (MZ_OIDC_CITIZEN_EHERKENNING_SCOPE). */
+static void test_eherkenning(void **state)
+{
+    (void)state;
+    agent a;
+    resp r;
+    agent_init(&a);
+    /* not configured: not offered, and the route says so */
+    assert_int_equal(api(&a, "GET", "/api/v1/signin-options", NULL, &r), 200);
+    assert_non_null(strstr(r.body, "\"eherkenning\":false"));
+    resp_free(&r);
+    assert_int_equal(api(&a, "GET", "/auth/citizen/login?middel=eherkenning", NULL, &r), 404);
+    resp_free(&r);
+    assert_int_equal(mzt_server_stop(&g_srv), 0);
+    const char *eh[] = {"MZ_OIDC_CITIZEN_EHERKENNING_SCOPE=eherkenning", NULL};
+    start_service(eh);
+    assert_int_equal(api(&a, "GET", "/api/v1/signin-options", NULL, &r), 200);
+    assert_non_null(strstr(r.body, "\"eherkenning\":true"));
+    resp_free(&r);
+    assert_int_equal(api(&a, "GET", "/auth/citizen/login?middel=kvk", NULL, &r), 400);
+    assert_non_null(strstr(r.body, "middel"));
+    resp_free(&r);
+    assert_int_equal(api(&a, "GET", "/auth/professional/login?middel=eherkenning", NULL, &r), 400);
+    resp_free(&r);
+    /* DigiD still asks for openid only */
+    assert_int_equal(api(&a, "GET", "/auth/citizen/login?middel=digid", NULL, &r), 302);
+    assert_non_null(strstr(r.location, "scope=openid&"));
+    resp_free(&r);
+    assert_int_equal(api(&a, "GET", "/auth/citizen/login?middel=eherkenning", NULL, &r), 302);
+    assert_non_null(strstr(r.location, "scope=openid%20eherkenning&"));
+    resp_free(&r);
+    agent_free(&a);
+    agent_init(&a);
+    signin_opts o = {.kind = "citizen",
+                     .account = "demo-bedrijf-1",
+                     .acr = ACR_SUBSTANTIEEL,
+                     .means = "eherkenning"};
+    signin(&a, &o, &r);
+    assert_int_equal(r.status, 303);
+    resp_free(&r);
+    assert_int_equal(api(&a, "GET", "/api/v1/session", NULL, &r), 200);
+    assert_non_null(strstr(r.body, "\"subjectKind\":\"kvk\""));
+    assert_null(strstr(r.body, "90000001"));
+    resp_free(&r);
+    agent_free(&a);
+}
+
 static void test_state_and_code(void **state)
 {
     (void)state;
@@ -1096,7 +1148,9 @@ static void test_dev_login_session(void **state)
     snprintf(url, sizeof url, "%s/api/v1/signin-options", g_base);
     req(&a, "GET", url, NULL, NULL, &r);
     assert_int_equal(r.status, 200);
-    assert_string_equal(r.body, "{\"citizen\":true,\"professional\":true,\"devLogin\":false}");
+    assert_string_equal(
+        r.body,
+        "{\"citizen\":true,\"eherkenning\":false,\"professional\":true,\"devLogin\":false}");
     resp_free(&r);
     /* without MZ_DEV_MODE the development login does not exist */
     const char *json[] = {"Content-Type: application/json", NULL};
@@ -1110,7 +1164,8 @@ static void test_dev_login_session(void **state)
     start_service(dev);
     snprintf(url, sizeof url, "%s/api/v1/signin-options", g_base);
     req(&a, "GET", url, NULL, NULL, &r);
-    assert_string_equal(r.body, "{\"citizen\":true,\"professional\":true,\"devLogin\":true}");
+    assert_string_equal(
+        r.body, "{\"citizen\":true,\"eherkenning\":false,\"professional\":true,\"devLogin\":true}");
     resp_free(&r);
     snprintf(url, sizeof url, "%s/api/v1/dev/login", g_base);
     req(&a, "POST", url, "{\"bsn\":\"999993653\"}", json, &r);
@@ -1211,8 +1266,9 @@ static void test_config_refused(void **state)
     const char *both[] = {"MZ_OIDC_CITIZEN_CLIENT_SECRET_FILE=/etc/hostname", NULL};
     const char *no_acr[] = {"MZ_OIDC_CITIZEN_ACR_VALUES=", NULL};
     const char *plain[] = {"MZ_PUBLIC_URL=http://portal.example", NULL};
-    const char *const *bad[] = {no_public, both, no_acr, plain};
-    for (size_t i = 0; i < 4; i++)
+    const char *eh_scope[] = {"MZ_OIDC_CITIZEN_EHERKENNING_SCOPE=openid eherkenning", NULL};
+    const char *const *bad[] = {no_public, both, no_acr, plain, eh_scope};
+    for (size_t i = 0; i < 5; i++)
         assert_int_equal(mzt_run(&g_env, service_env(bad[i]), serve), 1);
     char log[400];
     snprintf(log, sizeof log, "%s/commands.log", g_env.dir);
@@ -1221,6 +1277,7 @@ static void test_config_refused(void **state)
     assert_non_null(txt);
     assert_non_null(strstr(txt, "MZ_PUBLIC_URL must be set"));
     assert_non_null(strstr(txt, "set exactly one of CLIENT_KEY_FILE"));
+    assert_non_null(strstr(txt, "MZ_OIDC_CITIZEN_EHERKENNING_SCOPE must be one scope"));
     free(txt);
 }
 
@@ -1255,6 +1312,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_business_and_representative, each_setup,
                                         each_teardown),
         cmocka_unit_test_setup_teardown(test_several_authorisations, each_setup, each_teardown),
+        cmocka_unit_test_setup_teardown(test_eherkenning, each_setup, each_teardown),
         cmocka_unit_test_setup_teardown(test_state_and_code, each_setup, each_teardown),
         cmocka_unit_test_setup_teardown(test_op_faults, each_setup, each_teardown),
         cmocka_unit_test_setup_teardown(test_csrf, each_setup, each_teardown),

@@ -21,6 +21,14 @@ import { CSS, loginPage, logoutPage, loggedOutPage, errorPage } from './lib/view
 // The identity claims a citizen issuer releases (issue 14: the scope of an
 // `act` authorisation, and several authorisations in `represents`).
 const CITIZEN_CLAIMS = ['bsn', 'kvk', 'act', 'authorization', 'represents'];
+// A citizen issuer is a broker for DigiD and eHerkenning: the scope
+// `eherkenning` asks for a business sign-in (only accounts with a KVK
+// number; an OP session of a person signs in again).
+const EHERKENNING_SCOPE = 'eherkenning';
+
+function wantsEherkenning(issuer, scope) {
+  return issuer.kind !== 'staff' && String(scope ?? '').split(' ').includes(EHERKENNING_SCOPE);
+}
 
 const { Check } = interactionPolicy;
 const BODY_LIMIT = 16 * 1024;
@@ -107,6 +115,14 @@ function buildProvider(issuer, state) {
     }),
   );
 
+  policy.get('login').checks.add(
+    new Check('eherkenning', 'eHerkenning is asked for and the session is not a business', (ctx) => {
+      if (!wantsEherkenning(issuer, ctx.oidc.params.scope) || ctx.oidc.result?.login) return Check.NO_NEED_TO_PROMPT;
+      const account = issuer.accounts.find((a) => a.id === ctx.oidc.session.accountId);
+      return account?.kvk ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+    }),
+  );
+
   // A citizen issuer speaks of citizens and businesses, a staff issuer of
   // employees: each lists (and releases) only its own claims.
   const ours = issuer.kind === 'staff' ? ['roles', 'org', 'name'] : CITIZEN_CLAIMS;
@@ -121,7 +137,7 @@ function buildProvider(issuer, state) {
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
     },
-    scopes: ['openid'],
+    scopes: issuer.kind === 'staff' ? ['openid'] : ['openid', EHERKENNING_SCOPE],
     // acr and auth_time always: the RP checks the level on every sign-in,
     // also when it sent no acr_values.
     claims: { openid: ['sub', 'acr', 'auth_time', ...claimNames], sid: null },
@@ -185,7 +201,7 @@ function buildProvider(issuer, state) {
       }
       if (!oidc.session.accountId) return undefined;
       const grant = new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId: oidc.session.accountId });
-      grant.addOIDCScope('openid');
+      grant.addOIDCScope(issuer.kind === 'staff' ? 'openid' : `openid ${EHERKENNING_SCOPE}`);
       await grant.save();
       return grant;
     },
@@ -273,13 +289,18 @@ async function interaction(issuer, state, req, res, rest) {
       // loadExistingGrant grants first-party clients; should a consent
       // prompt still come, grant openid and go on.
       const grant = new provider.Grant({ accountId: details.session.accountId, clientId: params.client_id });
-      grant.addOIDCScope('openid');
+      grant.addOIDCScope(issuer.kind === 'staff' ? 'openid' : `openid ${EHERKENNING_SCOPE}`);
       const grantId = await grant.save();
       return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
     }
     const client = await provider.Client.find(params.client_id);
+    // eHerkenning asked for: the business accounts only, worded for it.
+    const eh = wantsEherkenning(issuer, params.scope);
+    const shown = eh
+      ? { ...issuer, title: 'eHerkenning-simulator', heading: 'Kies een demo-bedrijf', accounts: issuer.accounts.filter((a) => a.kvk) }
+      : issuer;
     const html = loginPage({
-      issuer,
+      issuer: shown,
       uid,
       clientName: client?.clientName ?? params.client_id,
       acrValues: issuer.acrValues,
@@ -301,7 +322,9 @@ async function interaction(issuer, state, req, res, rest) {
       { mergeWithLastSubmission: false },
     );
   }
-  const account = issuer.accounts.find((a) => a.id === form.get('account'));
+  const account = issuer.accounts.find(
+    (a) => a.id === form.get('account') && (!wantsEherkenning(issuer, params.scope) || a.kvk),
+  );
   // Every sign-in has a level (the page always sends one; a bare post gets
   // the lowest the client asked for, else the issuer's lowest).
   const acr = form.get('acr') || minimumRequested(issuer, params.acr_values) || issuer.acrValues[0]?.value;

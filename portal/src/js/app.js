@@ -5,7 +5,8 @@ import { ApiError, loadSession } from './api.js';
 import { loading } from './components.js';
 import { announce, clear, h, icon } from './dom.js';
 import { startIdleWatch } from './idle.js';
-import { business, devSession, endSession, homeFor, markSignedOut, organisation, rememberReturn, representative, role, signedIn, takeWasSignedIn } from './session.js';
+import { business, choices, chosenChoice, devSession, endSession, homeFor, markSignedOut, needsChoice, organisation, rememberReturn, representative, role, signedIn, takeWasSignedIn } from './session.js';
+import { chooseView } from './views/choose.js';
 import { accessLogView } from './views/accesslog.js';
 import { citizenCaseView, professionalCaseView } from './views/detail.js';
 import { errorView, forbiddenView, notFoundView, sessionExpiredView, unavailableView } from './views/errors.js';
@@ -23,6 +24,7 @@ const routes = [
   { path: /^\/zaken$/, view: overviewView, role: 'citizen', nav: 'zaken', loading: 'Uw zaken worden opgehaald bij de organisaties…' },
   { path: new RegExp(`^/zaken/${UUID}$`), view: citizenCaseView, role: 'citizen', nav: 'zaken', loading: 'De zaak wordt opgehaald…' },
   { path: /^\/zaken\/([^/]+)$/, view: notFoundView, role: 'citizen', nav: 'zaken' },
+  { path: /^\/machtigingen$/, view: chooseView, role: 'citizen', nav: 'machtigingen' },
   { path: /^\/inzage$/, view: accessLogView, role: 'citizen', nav: 'inzage', loading: 'Even geduld…' },
   { path: /^\/medewerker$/, view: professionalView, role: 'professional', nav: 'medewerker' },
   { path: new RegExp(`^/medewerker/zaken/${UUID}$`), view: professionalCaseView, role: 'professional', nav: 'medewerker', loading: 'De zaak wordt opgehaald…' },
@@ -89,13 +91,15 @@ function updateChrome(route) {
   clear(session);
   clear(nav);
   if (r) {
-    const how = business() ? 'met eHerkenning' : representative() ? 'als gemachtigde' : devSession() ? 'als demoburger' : 'met DigiD';
+    const how = representative() ? 'als gemachtigde' : business() ? 'met eHerkenning' : devSession() ? 'als demoburger' : 'met DigiD';
     const who = r === 'professional'
       ? h('span', { class: 'mz-who' }, icon('headset'), h('span', null, h('strong', null, 'Medewerker KCC'), h('span', { class: 'mz-who__sub' }, organisation() || 'MijnZaken')))
       : h('span', { class: 'mz-who' }, icon('user'), h('span', null, h('strong', null, 'Ingelogd'), h('span', { class: 'mz-who__sub' }, how)));
     session.append(who, signOutForm('mz-logout', 'Uitloggen'));
   }
-  const items = NAV[r] || [];
+  const items = [...(NAV[r] || [])];
+  // several authorisations: switching is one menu item away (issue 14)
+  if (r === 'citizen' && choices().length > 1) items.push({ key: 'machtigingen', href: '/machtigingen', text: 'Voor wie kijkt u?', icon: 'user' });
   nav.hidden = items.length === 0;
   if (items.length) {
     nav.append(h('div', { class: 'mz-container' }, h('ul', { class: 'mz-nav__list' },
@@ -109,20 +113,34 @@ function updateChrome(route) {
 // Someone signed in for another person (a machtiging): said on every page,
 // in the header, so that nobody mistakes the cases for their own. The
 // session does not carry the represented person's name (nor should the
-// browser get it), so the banner names no one: the representative knows for
-// whom they signed in.
+// browser get it): with one machtiging the banner names no one (the
+// representative knows for whom they signed in); with several (issue 14)
+// it names the chosen one as the service masks it ("BSN ••••••019") and
+// offers to switch (/machtigingen).
 function representationBanner(show) {
   let el = document.getElementById('mz-representation');
+  const several = choices().length > 1;
+  const picked = chosenChoice();
+  const key = show ? `${several}|${picked?.index ?? ''}` : '';
   if (!show) {
     el?.remove();
     return;
   }
-  if (el) return;
-  el = h('div', { class: 'mz-representation', id: 'mz-representation' },
+  if (el && el.dataset.key === key) return;
+  el?.remove();
+  const whom = picked
+    ? h('strong', null, 'U bekijkt de zaken van ', h('span', { 'aria-hidden': 'true' }, picked.label),
+      h('span', { class: 'mz-visually-hidden' }, `${picked.kind === 'kvk' ? 'het KVK-nummer' : 'het burgerservicenummer'} eindigend op ${String(picked.label).replace(/[^0-9]/g, '').split('').join(' ')}`),
+      ' als gemachtigde.')
+    : choices().length
+      ? h('strong', null, 'U bent ingelogd als gemachtigde. Kies voor wie u de zaken wilt bekijken.')
+      : h('strong', null, 'U bekijkt de zaken van een ander als gemachtigde.');
+  el = h('div', { class: 'mz-representation', id: 'mz-representation', 'data-key': key },
     h('div', { class: 'mz-container mz-representation__inner' }, icon('user'),
       h('p', { class: 'mz-representation__text' },
-        h('strong', null, 'U bekijkt de zaken van een ander als gemachtigde.'), ' ',
-        'Wat u hier ziet, zijn niet uw eigen zaken. Elke keer dat u kijkt, wordt vastgelegd; de persoon voor wie u dit doet, kan zien dat zijn of haar gemachtigde heeft gekeken.')));
+        whom, ' ',
+        'Wat u hier ziet, zijn niet uw eigen zaken. Elke keer dat u kijkt, wordt vastgelegd; de persoon voor wie u dit doet, kan zien dat zijn of haar gemachtigde heeft gekeken.',
+        several && picked ? h('span', null, ' ', h('a', { class: 'utrecht-link mz-representation__switch', href: '/machtigingen', 'data-nav': '' }, 'Bekijk de zaken van een ander')) : null)));
   document.getElementById('mz-nav').after(el);
 }
 
@@ -188,6 +206,9 @@ export async function render({ focus = true } = {}) {
     return navigate('/inloggen?inloggen=1', { replace: true, focus });
   } else if (route.role && role() !== route.role) {
     forbiddenView(ctx, homeFor(role()));
+  } else if (route.role === 'citizen' && needsChoice() && route.view !== chooseView) {
+    // several authorisations, none chosen: the service shows no case yet
+    return navigate('/machtigingen', { replace: true, focus });
   } else {
     // Only say "loading" when the answer takes a moment (no flicker).
     const slow = window.setTimeout(() => {

@@ -102,9 +102,37 @@ export function actingForSomeone() {
 }
 
 /** The session shows a business's cases (eHerkenning, subjectKind "kvk").
- * The session never carries the KVK number, so the portal cannot show it. */
+ * The session never carries the KVK number, so the portal cannot show it.
+ * A representative who chose a business among several authorisations is
+ * not "your organisation": that is a representation (below). */
 export function business() {
-  return current?.kind === 'citizen' && current?.subjectKind === 'kvk';
+  return current?.kind === 'citizen' && current?.subjectKind === 'kvk' && choices().length === 0;
+}
+
+/** Several authorisations (the provider's `represents`, issue 14): whom the
+ * representative may act for, as the service masks them ({index, kind,
+ * label: "BSN ••••••019", agencies, agencyNames}); [] for other sessions. */
+export function choices() {
+  const c = current?.representation?.choices;
+  return current?.kind === 'citizen' && Array.isArray(c) ? c : [];
+}
+
+/** The index of the chosen authorisation, or null (none yet / no choices). */
+export function chosen() {
+  const c = current?.representation?.chosen;
+  return Number.isInteger(c) ? c : null;
+}
+
+/** A representative with several authorisations who has not chosen yet:
+ * the service shows no case until then (403), the portal asks first. */
+export function needsChoice() {
+  return choices().length > 0 && chosen() === null;
+}
+
+/** The chosen authorisation ({label, ...}) or null. */
+export function chosenChoice() {
+  const i = chosen();
+  return i === null ? null : choices().find((c) => c.index === i) || null;
 }
 
 /** A person signed in for someone else (a machtiging for a citizen). An

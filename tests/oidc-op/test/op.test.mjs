@@ -211,6 +211,19 @@ describe('citizen sign-in (DigiD simulator)', () => {
     assert.deepEqual(pd.represents, [{ bsn: '999990019' }, { bsn: '999990032', scope: { agencies: ['gemeente-voorbeeld', 'uwv'] } }]);
   });
 
+  test('the scope eherkenning: a business sign-in; a business session then signs in without a page', async () => {
+    const agent = new Agent();
+    const e = await citizenSignIn({ agent, scope: 'openid eherkenning', account: 'demo-bedrijf-1' });
+    assert.match(e.loginHtml, /Kies een demo-bedrijf/);
+    assert.match(e.loginHtml, /eHerkenning-simulator/);
+    assert.ok(!e.loginHtml.includes('demo-burger-1'), 'only business accounts are offered');
+    const { payload } = await verifyIdToken(e.disco, (await tokens(e)).body.id_token, { clientId: 'mijnzaken' });
+    assert.equal(payload.kvk, '90000001');
+    const again = await citizenSignIn({ agent, scope: 'openid eherkenning', expectLoginPage: false });
+    assert.ok(again.params.get('code'));
+    await assert.rejects(citizenSignIn({ scope: 'openid eherkenning', account: 'demo-burger-1' }), /400/);
+  });
+
   test('client_secret_basic works, and a client registered for PS256 gets PS256 ID tokens', async () => {
     const a = await citizenSignIn({ clientId: 'mijnzaken-secret' });
     const bad = await tokens(a, { clientId: 'mijnzaken-secret', secret: 'wrong' });

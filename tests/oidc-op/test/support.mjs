@@ -228,7 +228,7 @@ export function formActions(html) {
  * client's redirect_uri. Returns the callback URL's parameters and the
  * request's state, nonce and PKCE verifier.
  */
-export async function authorize(agent, op, { issuer = 'citizen', clientId = 'mijnzaken', redirectUri, account, acr, acrValues, cancel = false, expectLoginPage = true }) {
+export async function authorize(agent, op, { issuer = 'citizen', clientId = 'mijnzaken', redirectUri, account, acr, acrValues, scope = 'openid', cancel = false, expectLoginPage = true }) {
   const disco = await (await fetch(`${op.issuers[issuer]}/.well-known/openid-configuration`)).json();
   const { verifier, challenge } = pkce();
   const state = rand();
@@ -236,7 +236,7 @@ export async function authorize(agent, op, { issuer = 'citizen', clientId = 'mij
   const q = new URLSearchParams({
     client_id: clientId,
     response_type: 'code',
-    scope: 'openid',
+    scope,
     redirect_uri: redirectUri,
     state,
     nonce,
