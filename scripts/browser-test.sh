@@ -169,6 +169,7 @@ export MZ_OIDC_CITIZEN_ISSUER=$CITIZEN_ISSUER
 export MZ_OIDC_CITIZEN_CLIENT_ID=mijnzaken
 export MZ_OIDC_CITIZEN_CLIENT_KEY_FILE=$TMP/op/rp-citizen.pem
 export MZ_OIDC_CITIZEN_ACR_VALUES="urn:oasis:names:tc:SAML:2.0:ac:classes:Smartcard urn:oasis:names:tc:SAML:2.0:ac:classes:SmartcardPKI"
+export MZ_OIDC_CITIZEN_EHERKENNING_SCOPE=eherkenning
 export MZ_OIDC_PROFESSIONAL_ISSUER=$STAFF_ISSUER
 export MZ_OIDC_PROFESSIONAL_CLIENT_ID=mijnzaken-staff
 export MZ_OIDC_PROFESSIONAL_CLIENT_SECRET_FILE=$TMP/op/staff.secret
@@ -194,6 +195,7 @@ curl -fsS "$BASE/" | grep -q 'lang="nl"' || fail "the service does not serve the
 say "service on $BASE (database $DB)"
 # The idle warning: a second service, development login only, 20 s idle.
 MZ_PUBLIC_URL=$SHORT_BASE MZ_SESSION_IDLE_SECONDS=20 MZ_OIDC_CITIZEN_ISSUER= MZ_OIDC_PROFESSIONAL_ISSUER= \
+  MZ_OIDC_CITIZEN_EHERKENNING_SCOPE= \
   start_service short "$SHORT_PORT" "$TMP/serve-short.log"
 SHORT_PID=$STARTED_PID
 say "service with a 20 s idle timeout on $SHORT_BASE"

@@ -126,6 +126,7 @@ JSON
   export MZ_OIDC_CITIZEN_CLIENT_ID=mijnzaken
   export MZ_OIDC_CITIZEN_CLIENT_KEY_FILE=$OPD/rp-citizen.pem
   export MZ_OIDC_CITIZEN_ACR_VALUES="urn:oasis:names:tc:SAML:2.0:ac:classes:Smartcard urn:oasis:names:tc:SAML:2.0:ac:classes:SmartcardPKI"
+  export MZ_OIDC_CITIZEN_EHERKENNING_SCOPE=eherkenning # the simulator's business sign-in
   export MZ_OIDC_PROFESSIONAL_ISSUER=http://127.0.0.1:$OP_PORT/staff
   export MZ_OIDC_PROFESSIONAL_CLIENT_ID=mijnzaken-staff
   export MZ_OIDC_PROFESSIONAL_CLIENT_SECRET_FILE=$OPD/staff.secret
@@ -133,6 +134,8 @@ JSON
   export MZ_OIDC_PROFESSIONAL_CLAIMS='{"roleMap": {"kcc-medewerker": "professional", "functioneel-beheerder": "admin"}}'
   SIGNIN_MSG="  Sign in: open $MZ_PUBLIC_URL, click \"Inloggen met DigiD\" and pick a demo citizen
   on the local DigiD simulator ($MZ_OIDC_CITIZEN_ISSUER; level Substantieel or Hoog).
+  Businesses: \"Inloggen met eHerkenning\" (Bakkerij Het Voorbeeld). Representatives: Sanne
+  (demo-machtiging-1/-2) or Bram Bewind (demo-bewindvoerder-1, two authorisations: choose whom).
   Staff: \"Inloggen als medewerker\", then Kim Klantcontact ($MZ_OIDC_PROFESSIONAL_ISSUER)."
 fi
 

@@ -41,6 +41,21 @@ bool mz_list_query_check(mz_req *r, mz_list_query *q, bool body)
     return true;
 }
 
+/* An agency id in a text[] literal "{a,b}" (NULL: every agency). */
+static bool in_scope(const char *scope, const char *id)
+{
+    if (!scope)
+        return true;
+    size_t n = strlen(id);
+    for (const char *p = scope + (*scope == '{'); *p && *p != '}';) {
+        size_t l = strcspn(p, ",}");
+        if (l == n && strncmp(p, id, n) == 0)
+            return true;
+        p += l + (p[l] == ',');
+    }
+    return false;
+}
+
 static void write_link(mz_buf *b, const char *path, const mz_list_query *q, const char *cursor,
                        bool params)
 {
@@ -139,9 +154,14 @@ bool mz_cases_list_build(mz_req *r, mz_db *rdb, mz_db *wdb, const mz_subject *su
         mz_buf_puts(b, "\"}");
     }
     mz_buf_puts(b, "},\"sources\":[");
+    bool first_source = true;
     for (int i = 0; i < nsources; i++) {
-        if (i)
+        /* a representative's scope: only the agencies it covers */
+        if (!in_scope(q->scope, sources[i].agency_id))
+            continue;
+        if (!first_source)
             mz_buf_putc(b, ',');
+        first_source = false;
         mz_buf_puts(b, "{\"agency\":{\"id\":");
         mz_json_cstr(b, sources[i].agency_id);
         mz_buf_puts(b, ",\"name\":");

@@ -737,7 +737,9 @@ static void test_several_authorisations(void **state)
     assert_int_equal(api(&a, "GET", "/api/v1/me/cases?pageSize=100", NULL, &r), 200);
     assert_ids(SUBJECT_CASES " AND c.agency_id IN ('gemeente-voorbeeld', 'uwv')", r.body, true);
     assert_ids(SUBJECT_CASES " AND c.agency_id = 'duo'", r.body, false); /* outside the scope */
-    for (const char *p = first; strlen(p) >= 36; p += 37) {              /* nothing of Daan's */
+    assert_null(strstr(r.body, "{\"id\":\"duo\""));                      /* nor among the sources */
+    assert_non_null(strstr(r.body, "{\"id\":\"uwv\""));
+    for (const char *p = first; strlen(p) >= 36; p += 37) { /* nothing of Daan's */
         char id[37];
         memcpy(id, p, 36);
         id[36] = '\0';
@@ -784,6 +786,7 @@ static void test_several_authorisations(void **state)
     assert_int_equal(api(&m, "GET", "/api/v1/me/cases?pageSize=100", NULL, &r), 200);
     assert_ids(SUBJECT_CASES " AND c.agency_id = 'gemeente-voorbeeld'", r.body, true);
     assert_ids(SUBJECT_CASES " AND c.agency_id <> 'gemeente-voorbeeld'", r.body, false);
+    assert_null(strstr(r.body, "{\"id\":\"uwv\""));
     resp_free(&r);
     char *uwv = mzt_query_text(&g_env, SUBJECT_CASES " AND c.agency_id = 'uwv'");
     assert_non_null(uwv);

@@ -113,4 +113,74 @@ describe('businesses and representatives', { timeout: 180000 }, () => {
     expectClean(own, HTTP_ERRORS);
     await own.context().close();
   });
+
+  test('a representative with two authorisations (demo-bewindvoerder-1) chooses, sees the chosen one in the banner, and switches', async (t) => {
+    const page = await newPage(browser);
+    await signIn(page, 'Bram Bewind (Bewindvoering De Steun), bewindvoerder van Daan Testmans en Fenna Proefstra');
+    // first: whom (no case is shown before the choice)
+    await page.getByRole('heading', { level: 1, name: 'Voor wie wilt u de zaken bekijken?' }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/machtigingen');
+    const main = await page.locator('main').innerText();
+    assert.match(main, /BSN ••••••019/);
+    assert.match(main, /BSN ••••••032/);
+    assert.match(main, /alleen voor de zaken bij Gemeente Voorbeeld en UWV/);
+    const html = await page.content();
+    for (const bsn of ['999990019', '999990032', '999990044']) assert.ok(!html.includes(bsn), `no full number (${bsn}) in the page`);
+    assert.match(await page.locator('#mz-representation').innerText(), /als gemachtigde/);
+    await checkA11y(page, 'kies voor wie', t);
+    await screenshot(page, 'representative-choose', t);
+    await atNarrowWidths(page, 'kies voor wie', t);
+
+    // the first: Daan's cases, the banner names him masked
+    await page.getByLabel(/eindigend op 0 1 9/).check();
+    await page.getByRole('button', { name: 'Bekijk de zaken' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Mijn zaken' }).waitFor();
+    await page.locator('.mz-case').first().waitFor();
+    const banner = page.locator('#mz-representation');
+    assert.match(await banner.innerText(), /U bekijkt de zaken van BSN ••••••019 als gemachtigde\./);
+    const links = () => page.locator('.mz-case__link').evaluateAll((els) => els.map((e) => e.getAttribute('href')));
+    const daan = await links();
+    assert.ok(daan.length > 0);
+    await checkA11y(page, 'zaken als bewindvoerder', t);
+    await screenshot(page, 'representative-several', t);
+    await atNarrowWidths(page, 'zaken als bewindvoerder', t);
+
+    // switch from the banner: Fenna's cases, only of the two agencies
+    await banner.getByRole('link', { name: 'Bekijk de zaken van een ander' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Voor wie wilt u de zaken bekijken?' }).waitFor();
+    await page.getByLabel(/eindigend op 0 3 2/).check();
+    await page.getByRole('button', { name: 'Bekijk de zaken' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Mijn zaken' }).waitFor();
+    await page.locator('.mz-case').first().waitFor();
+    assert.match(await banner.innerText(), /BSN ••••••032 als gemachtigde/);
+    const fenna = await links();
+    assert.ok(fenna.length > 0);
+    for (const href of daan) assert.ok(!fenna.includes(href), `nothing of the first person: ${href}`);
+    const s = await session(page);
+    assert.equal(s.representation.chosen, 1);
+    const agencies = await page.locator('main').innerText();
+    assert.doesNotMatch(agencies, /\bDUO\b/, 'no case of an agency outside the authorisation');
+    // the menu offers the switch too
+    assert.match(await page.locator('#mz-nav').innerText(), /Voor wie kijkt u\?/);
+    expectClean(page, HTTP_ERRORS);
+    await page.context().close();
+  });
+
+  test('"Inloggen met eHerkenning" signs a business in through the eHerkenning simulator', async (t) => {
+    const page = await newPage(browser);
+    await page.goto(`${BASE_URL}/inloggen`);
+    await page.getByRole('heading', { level: 2, name: 'Inloggen voor uw organisatie' }).waitFor();
+    await checkA11y(page, 'inloggen met eHerkenning', t);
+    await atNarrowWidths(page, 'inloggen met eHerkenning', t);
+    await page.getByRole('link', { name: 'Inloggen met eHerkenning' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Kies een demo-bedrijf' }).waitFor();
+    assert.equal(await page.getByLabel('Sanne Voorbeeld', { exact: true }).count(), 0, 'only businesses at eHerkenning');
+    await page.getByLabel('Bakkerij Het Voorbeeld (eHerkenning), ingelogd door Daan Testmans', { exact: true }).check();
+    await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Zaken van uw organisatie' }).waitFor();
+    assert.match(await page.locator('#mz-session').innerText(), /met eHerkenning/);
+    assert.equal((await session(page)).subjectKind, 'kvk');
+    expectClean(page, HTTP_ERRORS);
+    await page.context().close();
+  });
 });

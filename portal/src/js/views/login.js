@@ -23,16 +23,17 @@ async function signinOptions() {
   return options;
 }
 
-/** The service's sign-in route for kind, returning to path afterwards. */
-function signinUrl(kind, path) {
-  return `/auth/${kind}/login?returnTo=${encodeURIComponent(path)}`;
+/** The service's sign-in route for kind, returning to path afterwards;
+ * means 'eherkenning': a business through the same provider. */
+function signinUrl(kind, path, means) {
+  return `/auth/${kind}/login?returnTo=${encodeURIComponent(path)}${means ? `&middel=${means}` : ''}`;
 }
 
 /** A link that leaves the portal for the sign-in (a full page load). */
-function signinLink(kind, text, path, iconName) {
+function signinLink(kind, text, path, iconName, means) {
   return h('a', {
     class: ['utrecht-button-link', 'utrecht-button-link--html-a', 'utrecht-button-link--primary-action', 'mz-button-link', 'mz-signin-button'],
-    href: signinUrl(kind, path),
+    href: signinUrl(kind, path, means),
   }, iconName ? icon(iconName) : null, h('span', null, text));
 }
 
@@ -100,6 +101,14 @@ export async function loginView(ctx) {
       para('U logt in met uw DigiD app of met uw gebruikersnaam, wachtwoord en sms-controle. U heeft DigiD met het betrouwbaarheidsniveau Substantieel of Hoog nodig.'),
       opts.devLogin ? para('Op deze demo is DigiD nagebootst: u kiest daar een verzonnen burger.') : null,
       h('div', { class: 'mz-actions' }, signinLink('citizen', 'Inloggen met DigiD', ret, 'lock'))));
+  }
+  if (opts.eherkenning) {
+    // Businesses (issue 14): eHerkenning through the same provider.
+    sections.push(h('section', { class: 'mz-panel', 'aria-labelledby': 'login-eherkenning' },
+      heading(2, 'Inloggen voor uw organisatie', { id: 'login-eherkenning' }),
+      para('Bekijkt u de zaken van een bedrijf of organisatie? Log dan in met eHerkenning. U heeft een eHerkenningsmiddel nodig met een machtiging voor MijnZaken.'),
+      opts.devLogin ? para('Op deze demo is eHerkenning nagebootst: u kiest daar een verzonnen bedrijf.') : null,
+      h('div', { class: 'mz-actions' }, signinLink('citizen', 'Inloggen met eHerkenning', ret, 'lock', 'eherkenning'))));
   }
   if (opts.devLogin) sections.push(devCitizenSection(ctx, feedback));
   if (!sections.length) {
