@@ -139,7 +139,9 @@ function representationBanner(show) {
     h('div', { class: 'mz-container mz-representation__inner' }, icon('user'),
       h('p', { class: 'mz-representation__text' },
         whom, ' ',
-        'Wat u hier ziet, zijn niet uw eigen zaken. Elke keer dat u kijkt, wordt vastgelegd; de persoon voor wie u dit doet, kan zien dat zijn of haar gemachtigde heeft gekeken.',
+        !picked && choices().length
+          ? 'Elke keer dat u zaken bekijkt, wordt vastgelegd; de persoon of organisatie voor wie u dit doet, kan zien dat een gemachtigde heeft gekeken.'
+          : 'Wat u hier ziet, zijn niet uw eigen zaken. Elke keer dat u kijkt, wordt vastgelegd; de persoon voor wie u dit doet, kan zien dat zijn of haar gemachtigde heeft gekeken.',
         several && picked ? h('span', null, ' ', h('a', { class: 'utrecht-link mz-representation__switch', href: '/machtigingen', 'data-nav': '' }, 'Bekijk de zaken van een ander')) : null)));
   document.getElementById('mz-nav').after(el);
 }
