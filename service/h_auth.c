@@ -1,6 +1,8 @@
 /*
  * h_auth.c — sign-in routes (issue 13): /auth/{kind}/login, its callback,
- * /auth/logout, /auth/{kind}/backchannel-logout, and /api/v1/session.
+ * /auth/logout, /auth/{kind}/backchannel-logout, /api/v1/session, and (issue
+ * 14) PUT /api/v1/session/representation: a representative with several
+ * authorisations chooses whose cases the session shows.
  *
  * The browser-facing routes answer with redirects, never with a page: a
  * failed sign-in ends with no session and a 303 to the portal's page
