@@ -383,6 +383,7 @@ typedef struct sender {
 #define NSENDERS    2
 #define CLAIM_BATCH 50
 #define LEASE_SECS  60
+#define REMIND_SECS 600 /* the reminder step's period: due dates are days */
 
 static sender g_senders[NSENDERS] = {{.w = MZ_WORKER_INIT}, {.w = MZ_WORKER_INIT}};
 
@@ -655,16 +656,48 @@ int mz_notify_send_due(mz_db *db, int limit)
     return n;
 }
 
+int mz_notify_remind(mz_db *db, long days)
+{
+    if (days <= 0)
+        return 0;
+    char d[24];
+    snprintf(d, sizeof d, "%ld", days);
+    const char *v[1] = {d};
+    PGresult *r = MZ_DB_EXEC(db, MZ_STMT_NOTIFY_REMIND, v);
+    if (!mz_db_ok(r)) {
+        mz_db_log_failure("cannot write reminders", MZ_STMT_NOTIFY_REMIND, r);
+        PQclear(r);
+        return -1;
+    }
+    int n = atoi(PQgetvalue(r, 0, MZ_COL_NOTIFY_REMIND_ROWS));
+    PQclear(r);
+    if (n > 0) {
+        mz_logline l;
+        mz_log_begin(&l, MZ_LOG_INFO, "notification reminders written");
+        mz_log_int(&l, "reminders", n);
+        mz_log_end(&l);
+    }
+    return n;
+}
+
 static void *sender_main(void *arg)
 {
     sender *s = arg;
     char err[256];
     s->out = new_client();
+    time_t next_remind = 0;
     while (!mz_worker_stopping(&s->w)) {
         if (!s->db) {
             s->db = mz_db_connect(g_mz_config.database_url, 30000, err, sizeof err);
             if (s->db)
                 mz_db_plan_each_time(s->db);
+        }
+        /* The reminder step: the first sender only, at start and then every
+         * REMIND_SECS (the statement is idempotent, so other instances
+         * doing the same is harmless). */
+        if (s == &g_senders[0] && s->db && time(NULL) >= next_remind) {
+            int m = mz_notify_remind(s->db, g_mz_config.notify_reminder_days);
+            next_remind = time(NULL) + (m < 0 ? 60 : REMIND_SECS);
         }
         int n = s->db ? send_due(s->db, s->out, CLAIM_BATCH) : -1;
         if (n < 0 && s->db && PQstatus(mz_db_pg(s->db)) != CONNECTION_OK) {

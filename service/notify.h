@@ -110,6 +110,17 @@ void mz_notify_stop(void);
  * `bench`. Returns the number of rows handled, -1 on a database error. */
 int mz_notify_send_due(mz_db *db, int limit);
 
+/* The reminder step (the first sender thread runs it every 10 minutes):
+ * one "actionRequired" outbox message per (case, due date) of an open case
+ * waiting for the citizen whose action is due within `days` days
+ * (MZ_NOTIFY_REMINDER_DAYS; <= 0: nothing), for subjects with a verified
+ * address on a chosen channel; folded into the subject's pending digest,
+ * sent by the usual rules (digest, SMS quiet hours). Exactly once per
+ * (case, due date): table notify_reminders is the unique key, across
+ * instances and restarts. Returns the number of (case, due date) pairs
+ * written, -1 on a database error. */
+int mz_notify_remind(mz_db *db, long days);
+
 /* Prometheus text: backlog by channel and state (from db, may be NULL)
  * and this process's sent/failed/retried counters by channel. */
 void mz_notify_metrics(mz_buf *b, mz_db *db);
