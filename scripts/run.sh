@@ -24,12 +24,16 @@ if [ "${1:-}" = "--init-only" ]; then
 fi
 
 SERVE_PID= FAKE_PID= OP_PID= NOTIFY_PID= STOP_PG=
+# Each step on its own: under set -e a child's non-zero status from wait (a
+# process ended by SIGTERM answers 143) would otherwise end the cleanup
+# early and leave the rest (the database) running.
+stop_child() { [ -n "$1" ] || return 0; kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 cleanup() {
-  [ -n "$SERVE_PID" ] && kill -TERM "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null
-  [ -n "$FAKE_PID" ] && kill -TERM "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null
-  [ -n "$OP_PID" ] && kill -TERM "$OP_PID" 2>/dev/null && wait "$OP_PID" 2>/dev/null
-  [ -n "$NOTIFY_PID" ] && kill -TERM "$NOTIFY_PID" 2>/dev/null && wait "$NOTIFY_PID" 2>/dev/null
-  [ -n "$STOP_PG" ] && pg_cluster_stop "$DATA/pg"
+  stop_child "$SERVE_PID"
+  stop_child "$FAKE_PID"
+  stop_child "$OP_PID"
+  stop_child "$NOTIFY_PID"
+  if [ -n "$STOP_PG" ]; then pg_cluster_stop "$DATA/pg"; fi
   return 0
 }
 trap cleanup EXIT
@@ -121,6 +125,9 @@ if [ -z "${MZ_NOTIFY_URL:-}" ]; then
   export MZ_NOTIFY_CALLBACK_TOKEN_FILE=$ND/callback.token
   # A demo shows a change within a minute, not after the production digest of 15.
   export MZ_NOTIFY_DIGEST_SECONDS=${MZ_NOTIFY_DIGEST_SECONDS:-60}
+  # The demo's action (citizen 999993653, UWV) is due in 7 days: remind 14
+  # days ahead, so that verifying an address shows a reminder too.
+  export MZ_NOTIFY_REMINDER_DAYS=${MZ_NOTIFY_REMINDER_DAYS:-14}
   NOTIFY_MSG="  Notifications: sign in, open \"Berichten over uw zaken\" and enter an address; the
   fake NotifyNL ($MZ_NOTIFY_URL) logs each message (the code to enter, reminders) in
   .data/fake-notify.log, in full: curl -s $MZ_NOTIFY_URL/_control/messages"

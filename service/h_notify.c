@@ -502,6 +502,7 @@ void mz_h_me_notify_verify(mz_req *r)
         bad_field(r, "code", problem);
         return;
     }
+    mz_notify_remind_soon();
     reply_prefs(r, db, key);
 }
 

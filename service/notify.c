@@ -386,6 +386,9 @@ typedef struct sender {
 #define REMIND_SECS 600 /* the reminder step's period: due dates are days */
 
 static sender g_senders[NSENDERS] = {{.w = MZ_WORKER_INIT}, {.w = MZ_WORKER_INIT}};
+/* Set when an address was just verified: the reminder step runs at the
+ * sender's next turn instead of waiting for its period. */
+static atomic_bool g_remind_soon;
 
 /* The clock the quiet-hours rule reads: MZ_NOTIFY_TEST_NOW (UTC seconds;
  * test-only, documented in README "Notifications") when set. */
@@ -695,7 +698,8 @@ static void *sender_main(void *arg)
         /* The reminder step: the first sender only, at start and then every
          * REMIND_SECS (the statement is idempotent, so other instances
          * doing the same is harmless). */
-        if (s == &g_senders[0] && s->db && time(NULL) >= next_remind) {
+        if (s == &g_senders[0] && s->db &&
+            (time(NULL) >= next_remind || atomic_exchange(&g_remind_soon, false))) {
             int m = mz_notify_remind(s->db, g_mz_config.notify_reminder_days);
             next_remind = time(NULL) + (m < 0 ? 60 : REMIND_SECS);
         }
@@ -722,6 +726,12 @@ bool mz_notify_start(void)
     for (int i = 0; i < NSENDERS; i++)
         ok = mz_worker_start(&g_senders[i].w, sender_main, &g_senders[i]) && ok;
     return ok;
+}
+
+void mz_notify_remind_soon(void)
+{
+    atomic_store(&g_remind_soon, true);
+    mz_notify_wake();
 }
 
 void mz_notify_wake(void)
