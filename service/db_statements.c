@@ -813,9 +813,11 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
      * (case, due date) is the unique key: only the pairs this statement
      * inserted get a message, so running it again, here or on another
      * instance (the second waits on the key, then skips), writes nothing;
-     * a moved due date is a new pair. The message is an actionRequired one
-     * per subject and channel, folded into its pending digest like any
-     * change (the sender applies the digest and the SMS quiet hours).
+     * a moved due date is a new pair (inserted in case order, so that two
+     * instances never wait on each other's keys crosswise). The message is
+     * an actionRequired one per subject and channel, folded into its
+     * pending digest like any change (the sender applies the digest and
+     * the SMS quiet hours).
      * Returns the number of (case, due date) pairs reminded of. */
     [MZ_STMT_NOTIFY_REMIND] =
         {"notify_remind",
@@ -828,7 +830,8 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          "$1::int AND ((p.channel_email AND p.email_verified_at IS NOT NULL) OR (p.channel_sms "
          "AND p.phone_verified_at IS NOT NULL))), "
          "ins AS (INSERT INTO notify_reminders (case_id, due_on, subject_key) SELECT case_id, "
-         "action_due_on, subject_key FROM due ON CONFLICT (case_id, due_on) DO NOTHING "
+         "action_due_on, subject_key FROM due ORDER BY case_id ON CONFLICT (case_id, due_on) DO "
+         "NOTHING "
          "RETURNING case_id, due_on), "
          "msg AS (SELECT p.subject_key, ch.channel, array_agg(DISTINCT due.org ORDER BY due.org) "
          "AS orgs, count(*)::int AS n FROM ins JOIN due ON due.case_id = ins.case_id AND "
