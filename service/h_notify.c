@@ -411,8 +411,10 @@ void mz_h_me_notify_put(mz_req *r)
     PGresult *res = MZ_DB_EXEC_BIN(db, MZ_STMT_NOTIFY_PREFS_UPSERT, v, lens, fmts);
     bool ok = mz_db_ok(res) && (!email || email_hex) && (!has_phone || phone_hex);
     PQclear(res);
-    ok = ok && apply_address(db, key, "email", old.email, email, old.v_email) &&
-         apply_address(db, key, "sms", old.phone, has_phone ? phone : NULL, old.v_sms);
+    /* An address left out is kept as it is: no new code for it either
+     * (sending one is what saving the address again asks for). */
+    ok = ok && (!e || apply_address(db, key, "email", old.email, email, old.v_email)) &&
+         (!ph || apply_address(db, key, "sms", old.phone, has_phone ? phone : NULL, old.v_sms));
     free(email_hex);
     free(phone_hex);
     prefs_free(&old);
