@@ -4,10 +4,12 @@
 # the local OpenID provider (tests/oidc-op: the DigiD simulator and the staff
 # IdP) and the service configured for it (with its demo data) against a
 # throwaway database, plus a second service on the same database with a
-# 20-second idle timeout (the idle warning), and runs tests/browser with
+# 20-second idle timeout (the idle warning), the fake Notify the service
+# sends verification codes to, and runs tests/browser with
 # Node's test runner. Prints "browser: N passed, M failed"
 # and exits non-zero on any failure.
 #
+# MZ_BROWSER_TESTS (a space-separated list of test files) runs only those.
 # Needs MZ_TEST_DATABASE_URL: an admin connection string of a running
 # throwaway PostgreSQL ("host=<socket dir> user=postgres dbname=postgres"),
 # as scripts/test.sh exports it; and the built service in $MZ_BUILD_DIR
@@ -70,6 +72,7 @@ LOG=$LOGDIR/server-browser.log
 SERVE_PID=
 SHORT_PID=
 OP_PID=
+NOTIFY_PID=
 DB_CREATED=
 
 stop_pid() {
@@ -87,6 +90,7 @@ cleanup() {
   stop_pid "$SERVE_PID"
   stop_pid "$SHORT_PID"
   stop_pid "$OP_PID"
+  stop_pid "$NOTIFY_PID"
   if [ -n "$DB_CREATED" ]; then
     psql "$MZ_TEST_DATABASE_URL" -qXc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
   fi
@@ -122,6 +126,40 @@ export MZ_PROCESSING_ACTIVITIES_FILE=$ROOT/config/activities.example.json
 
 "$BIN" migrate >> "$LOG" 2>&1 || fail "migrate failed (see $LOG)"
 "$BIN" seed-demo >> "$LOG" 2>&1 || fail "seed-demo failed (see $LOG)"
+
+# --- the fake Notify (tests/fixtures/fake_notify) and notifications ----------
+# The "Berichten over uw zaken" page sends verification codes through the
+# outbox to NotifyNL; the fake records them (GET /_control/messages), and
+# notifications.test.mjs reads the code from there.
+FAKE_NOTIFY=$BUILD/fake_notify
+[ -x "$FAKE_NOTIFY" ] || fail "$FAKE_NOTIFY is missing: build the service first"
+mkdir -p "$TMP/notify"
+uuid() { python3 -c 'import uuid; print(uuid.uuid4())'; }
+printf 'browser-test-%s-%s\n' "$(uuid)" "$(uuid)" > "$TMP/notify/api.key"
+od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "$TMP/notify/contact.key"
+cat > "$TMP/notify/templates.json" <<JSON
+{"verification": {"email": "$(uuid)", "sms": "$(uuid)"},
+ "statusChange": {"email": "$(uuid)", "sms": "$(uuid)"},
+ "actionRequired": {"email": "$(uuid)", "sms": "$(uuid)"},
+ "decision": {"email": "$(uuid)", "sms": "$(uuid)"}}
+JSON
+chmod 600 "$TMP/notify/api.key" "$TMP/notify/contact.key"
+"$FAKE_NOTIFY" --api-key-file "$TMP/notify/api.key" --listen 127.0.0.1:0 > "$TMP/notify.out" 2> "$TMP/notify.log" &
+NOTIFY_PID=$!
+NOTIFY_PORT=
+for _ in $(seq 100); do
+  NOTIFY_PORT=$(sed -n 's/^listening port=//p' "$TMP/notify.out" 2>/dev/null || true)
+  [ -n "$NOTIFY_PORT" ] && break
+  kill -0 "$NOTIFY_PID" 2>/dev/null || break
+  sleep 0.1
+done
+[ -n "$NOTIFY_PORT" ] || { cat "$TMP/notify.log" >&2; fail "the fake Notify did not start"; }
+NOTIFY_BASE=http://127.0.0.1:$NOTIFY_PORT
+export MZ_CONTACT_KEY_FILE=$TMP/notify/contact.key
+export MZ_NOTIFY_URL=$NOTIFY_BASE
+export MZ_NOTIFY_API_KEY_FILE=$TMP/notify/api.key
+export MZ_NOTIFY_TEMPLATES=$TMP/notify/templates.json
+say "fake Notify on $NOTIFY_BASE"
 
 # --- the local OpenID provider ------------------------------------------------
 # The redirect URIs name the service's origin, so its port is chosen first.
@@ -202,7 +240,7 @@ say "service with a 20 s idle timeout on $SHORT_BASE"
 
 # --- the tests ----------------------------------------------------------------
 status=0
-MZ_BROWSER_BASE_URL=$BASE MZ_BROWSER_SHORT_IDLE_URL=$SHORT_BASE MZ_BROWSER_ACTIVITIES_FILE=$MZ_PROCESSING_ACTIVITIES_FILE \
+MZ_BROWSER_BASE_URL=$BASE MZ_BROWSER_SHORT_IDLE_URL=$SHORT_BASE MZ_BROWSER_FAKE_NOTIFY_URL=$NOTIFY_BASE MZ_BROWSER_ACTIVITIES_FILE=$MZ_PROCESSING_ACTIVITIES_FILE \
   node --test --test-concurrency=1 --test-timeout=180000 \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$TMP/results.tap" \

@@ -3,7 +3,9 @@
 # PostgreSQL (unless MZ_DATABASE_URL is set), creates development keys on
 # first run, applies migrations, seeds demo data, starts the local OpenID
 # provider (tests/oidc-op: a DigiD simulator and a staff IdP on 127.0.0.1:8092,
-# unless MZ_OIDC_CITIZEN_ISSUER is set) and serves on http://127.0.0.1:8080
+# unless MZ_OIDC_CITIZEN_ISSUER is set), the fake NotifyNL
+# (tests/fixtures/fake_notify on 127.0.0.1:8093, unless MZ_NOTIFY_URL is set;
+# its log .data/fake-notify.log shows every message sent) and serves on http://127.0.0.1:8080
 # (MZ_LISTEN). Ctrl-C stops the service, the OP and the embedded database.
 #   scripts/run.sh              build, set up and serve
 #   scripts/run.sh --init-only  only create the development keys (.data/keys),
@@ -21,12 +23,17 @@ if [ "${1:-}" = "--init-only" ]; then
   exit 0
 fi
 
-SERVE_PID= FAKE_PID= OP_PID= STOP_PG=
+SERVE_PID= FAKE_PID= OP_PID= NOTIFY_PID= STOP_PG=
+# Each step on its own: under set -e a child's non-zero status from wait (a
+# process ended by SIGTERM answers 143) would otherwise end the cleanup
+# early and leave the rest (the database) running.
+stop_child() { [ -n "$1" ] || return 0; kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 cleanup() {
-  [ -n "$SERVE_PID" ] && kill -TERM "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null
-  [ -n "$FAKE_PID" ] && kill -TERM "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null
-  [ -n "$OP_PID" ] && kill -TERM "$OP_PID" 2>/dev/null && wait "$OP_PID" 2>/dev/null
-  [ -n "$STOP_PG" ] && pg_cluster_stop "$DATA/pg"
+  stop_child "$SERVE_PID"
+  stop_child "$FAKE_PID"
+  stop_child "$OP_PID"
+  stop_child "$NOTIFY_PID"
+  if [ -n "$STOP_PG" ]; then pg_cluster_stop "$DATA/pg"; fi
   return 0
 }
 trap cleanup EXIT
@@ -34,7 +41,7 @@ trap 'exit 130' INT TERM
 
 scripts/deps.sh
 cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build-release --target mijnzaken fake_zgw -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+cmake --build build-release --target mijnzaken fake_zgw fake_notify -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
 BIN=$ROOT/build-release/mijnzaken
 # The portal (served at /): NL Design System CSS from the npm registry,
 # bundled into portal/dist so that the page needs no other host.
@@ -84,6 +91,47 @@ if [ -z "${MZ_AGENCIES_FILE:-}" ]; then
 fi
 # Demo agencies and cases, except for the agencies MZ_AGENCIES_FILE makes live.
 "$BIN" seed-demo
+
+# Notifications: the fake NotifyNL (tests/fixtures/fake_notify) checks the
+# JWT like Notify and logs each message it accepts (never the address) to
+# .data/fake-notify.log; GET /_control/messages lists them in full. The
+# demo's API key, contact key (encrypts the addresses citizens enter) and
+# callback token are made once, files only their owner can read, never
+# arguments nor the environment; the template ids are the demo's own.
+NOTIFY_MSG="  Notifications: MZ_NOTIFY_URL=${MZ_NOTIFY_URL:-} (yours)"
+if [ -z "${MZ_NOTIFY_URL:-}" ]; then
+  NOTIFY_PORT=${MZ_DEMO_NOTIFY_PORT:-8093}
+  ND=$DATA/notify
+  mkdir -p "$ND"
+  chmod 700 "$ND"
+  uuid() { od -An -N16 -tx1 /dev/urandom | tr -d ' \n' | sed -E 's/^(.{8})(.{4}).(.{3}).(.{3})(.{12})$/\1-\2-4\3-8\4-\5/'; }
+  [ -f "$ND/api.key" ] || (umask 077 && echo "mijnzaken_demo-$(uuid)-$(uuid)" > "$ND/api.key")
+  [ -f "$ND/contact.key" ] || (umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "$ND/contact.key")
+  [ -f "$ND/callback.token" ] || (umask 077 && od -An -N24 -tx1 /dev/urandom | tr -d ' \n' > "$ND/callback.token")
+  chmod 600 "$ND/api.key" "$ND/contact.key" "$ND/callback.token"
+  cp config/notify-templates.demo.json "$ND/templates.json"
+  "$ROOT/build-release/fake_notify" --listen "127.0.0.1:$NOTIFY_PORT" --api-key-file "$ND/api.key" \
+    --log-messages > "$DATA/fake-notify.out" 2> "$DATA/fake-notify.log" &
+  NOTIFY_PID=$!
+  for _ in $(seq 100); do
+    grep -q '^listening port=' "$DATA/fake-notify.out" 2>/dev/null && break
+    kill -0 "$NOTIFY_PID" 2>/dev/null || { cat "$DATA/fake-notify.log" >&2; echo "run: the fake Notify did not start" >&2; exit 1; }
+    sleep 0.1
+  done
+  export MZ_CONTACT_KEY_FILE=${MZ_CONTACT_KEY_FILE:-$ND/contact.key}
+  export MZ_NOTIFY_URL=http://127.0.0.1:$NOTIFY_PORT
+  export MZ_NOTIFY_API_KEY_FILE=$ND/api.key
+  export MZ_NOTIFY_TEMPLATES=$ND/templates.json
+  export MZ_NOTIFY_CALLBACK_TOKEN_FILE=$ND/callback.token
+  # A demo shows a change within a minute, not after the production digest of 15.
+  export MZ_NOTIFY_DIGEST_SECONDS=${MZ_NOTIFY_DIGEST_SECONDS:-60}
+  # The demo's action (citizen 999993653, UWV) is due in 7 days: remind 14
+  # days ahead, so that verifying an address shows a reminder too.
+  export MZ_NOTIFY_REMINDER_DAYS=${MZ_NOTIFY_REMINDER_DAYS:-14}
+  NOTIFY_MSG="  Notifications: sign in, open \"Berichten over uw zaken\" and enter an address; the
+  fake NotifyNL ($MZ_NOTIFY_URL) logs each message (the code to enter, reminders) in
+  .data/fake-notify.log, in full: curl -s $MZ_NOTIFY_URL/_control/messages"
+fi
 
 PORT=${MZ_LISTEN##*:}
 export MZ_PUBLIC_URL=${MZ_PUBLIC_URL:-http://127.0.0.1:$PORT}
@@ -143,6 +191,7 @@ cat <<MSG
 
   MijnZaken is starting on $MZ_PUBLIC_URL  (portal: open it in a browser)
 $SIGNIN_MSG
+$NOTIFY_MSG
   Demo citizens (BSN): 999993653, 999990019, 999990032
   (MZ_DEV_MODE=1 also offers a quick development login without the OP.)
 

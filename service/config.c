@@ -91,6 +91,9 @@ static const cfg_entry table[] = {
       "purge removes processing-log and audit records older than this many days"),
     V("MZ_RETENTION_INBOX_DAYS", T_LONG, S(retention_inbox_days), "30", 1, 36500,
       "purge removes processed inbox rows older than this many days"),
+    V("MZ_RETENTION_NOTIFY_DAYS", T_LONG, S(retention_notify_days), "90", 1, 36500,
+      "purge removes sent and failed notification messages whose last outcome is older than "
+      "this many days"),
     V("MZ_INBOX_MAX_ATTEMPTS", T_LONG, S(inbox_max_attempts), "10", 1, 1000,
       "attempts after which a pushed update that keeps failing is given up (kept with its error, "
       "shown in the admin view and metrics; `inbox reprocess` tries it again)"),
@@ -111,6 +114,9 @@ static const cfg_entry table[] = {
       "a citizen's changes within this many seconds become one message"),
     V("MZ_NOTIFY_MAX_ATTEMPTS", T_LONG, S(notify_max_attempts), "10", 1, 100,
       "attempts after which a message Notify keeps refusing with 5xx/429 or timeouts is given up"),
+    V("MZ_NOTIFY_REMINDER_DAYS", T_LONG, S(notify_reminder_days), "3", 0, 60,
+      "a reminder of a required action this many days before its due date (once per case and "
+      "due date); 0 = no reminders"),
     V("MZ_PUSH_FRESH_WINDOW", T_LONG, S(push_fresh_window), "3600", 1, 604800,
       "seconds after an agency's last accepted push during which its push channel counts as "
       "healthy (its data is fresh without asking it), provided no push waits longer than 60 s"),

@@ -58,6 +58,7 @@ typedef struct mz_config {
     long retention_closed_days; /* purge: cases closed longer ago */
     long retention_log_days;    /* purge: processing log and audit records */
     long retention_inbox_days;  /* purge: processed inbox rows */
+    long retention_notify_days; /* purge: final notification outbox rows */
     long inbox_max_attempts;    /* an inbox row is given up after this many failed attempts */
     char *public_url;           /* the portal's origin (sign-in, CSRF) */
     mz_config_oidc oidc_citizen;
@@ -75,6 +76,7 @@ typedef struct mz_config {
     char *contact_key_file;           /* AES-256 key for contact details (64 hex) */
     long notify_digest_seconds;       /* changes within this window become one message */
     long notify_max_attempts;         /* a message is given up after this many attempts */
+    long notify_reminder_days;        /* reminder this many days before an action is due; 0 = off */
 } mz_config;
 
 /* Reads every variable in the table; on error writes a message naming the

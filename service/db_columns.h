@@ -170,15 +170,17 @@
     X(P, ACTOR_KEY_HEX, actor_key_hex)                                                             \
     X(P, SCOPE_AGENCIES, scope_agencies)                                                           \
     X(P, REPRESENTS_COUNT, represents_count) X(P, REPRESENTS_CHOICE, represents_choice)
-#define MZ_COLS_SESSION_REPRESENTS(X, P) X(P, REPRESENTS_ENC_HEX, represents_enc_hex)
-#define MZ_COLS_AGENCY_NAMES(X, P)       X(P, ID, id) X(P, NAME, name)
-#define MZ_COLS_SESSION_CHOOSE(X, P)     X(P, REPRESENTS_CHOICE, represents_choice)
-#define MZ_COLS_SESSION_TOUCH(X, P)      X(P, IDLE_EXPIRES, idle_expires)
-#define MZ_COLS_SESSION_END(X, P)        X(P, KIND, kind) X(P, ID_TOKEN_ENC_HEX, id_token_enc_hex)
-#define MZ_COLS_SESSIONS_ACTIVE(X, P)    X(P, KIND, kind) X(P, ACTIVE, active)
-#define MZ_COLS_PURGE_SESSIONS(X, P)     MZ_COLS_PURGE_COUNT(X, P)
-#define MZ_COLS_PURGE_OIDC_FLOWS(X, P)   MZ_COLS_PURGE_COUNT(X, P)
-#define MZ_COLS_NOTIFY_PURGE(X, P)       MZ_COLS_PURGE_COUNT(X, P)
+#define MZ_COLS_SESSION_REPRESENTS(X, P)  X(P, REPRESENTS_ENC_HEX, represents_enc_hex)
+#define MZ_COLS_AGENCY_NAMES(X, P)        X(P, ID, id) X(P, NAME, name)
+#define MZ_COLS_SESSION_CHOOSE(X, P)      X(P, REPRESENTS_CHOICE, represents_choice)
+#define MZ_COLS_SESSION_TOUCH(X, P)       X(P, IDLE_EXPIRES, idle_expires)
+#define MZ_COLS_SESSION_END(X, P)         X(P, KIND, kind) X(P, ID_TOKEN_ENC_HEX, id_token_enc_hex)
+#define MZ_COLS_SESSIONS_ACTIVE(X, P)     X(P, KIND, kind) X(P, ACTIVE, active)
+#define MZ_COLS_PURGE_SESSIONS(X, P)      MZ_COLS_PURGE_COUNT(X, P)
+#define MZ_COLS_PURGE_OIDC_FLOWS(X, P)    MZ_COLS_PURGE_COUNT(X, P)
+#define MZ_COLS_NOTIFY_PURGE(X, P)        MZ_COLS_PURGE_COUNT(X, P)
+#define MZ_COLS_NOTIFY_PURGE_OUTBOX(X, P) MZ_COLS_PURGE_COUNT(X, P)
+#define MZ_COLS_NOTIFY_REMIND(X, P)       MZ_COLS_PURGE_COUNT(X, P)
 
 /* Every statement with a list, for db_statements.c and the enums below. */
 /* notifications (011) */
@@ -263,7 +265,9 @@
     S(NOTIFY_CLAIM)                                                                                \
     S(NOTIFY_CALLBACK)                                                                             \
     S(NOTIFY_STATS)                                                                                \
-    S(NOTIFY_PURGE)
+    S(NOTIFY_PURGE)                                                                                \
+    S(NOTIFY_REMIND)                                                                               \
+    S(NOTIFY_PURGE_OUTBOX)
 
 #define MZ_DECLARE_COLS_STMT(P) MZ_DECLARE_COLS(P);
 MZ_STMTS_WITH_ROWS(MZ_DECLARE_COLS_STMT)

@@ -829,6 +829,57 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                               "cases c WHERE c.subject_key = p.subject_key) RETURNING 1) "
                               "SELECT count(*) AS rows FROM d",
                               1, false},
+    /* The notify worker's reminder step ($1: MZ_NOTIFY_REMINDER_DAYS): open
+     * cases waiting for the citizen whose action is due within $1 days
+     * (today and the due date as calendar days in Europe/Amsterdam), of
+     * subjects with a verified address on a chosen channel. notify_reminders
+     * (case, due date) is the unique key: only the pairs this statement
+     * inserted get a message, so running it again, here or on another
+     * instance (the second waits on the key, then skips), writes nothing;
+     * a moved due date is a new pair (inserted in case order, so that two
+     * instances never wait on each other's keys crosswise). The message is
+     * an actionRequired one per subject and channel, folded into its
+     * pending digest like any change (the sender applies the digest and
+     * the SMS quiet hours).
+     * Returns the number of (case, due date) pairs reminded of. */
+    [MZ_STMT_NOTIFY_REMIND] =
+        {"notify_remind",
+         "WITH today AS (SELECT (now() AT TIME ZONE 'Europe/Amsterdam')::date AS d), "
+         "due AS (SELECT c.id AS case_id, c.subject_key, c.action_due_on, a.name AS org "
+         "FROM cases c CROSS JOIN today JOIN agencies a ON a.id = c.agency_id "
+         "JOIN notify_preferences p ON p.subject_key = c.subject_key "
+         "WHERE c.status_group = 'action_required' AND c.action_due_on IS NOT NULL AND "
+         "c.closed_on IS NULL AND c.action_due_on >= today.d AND c.action_due_on <= today.d + "
+         "$1::int AND ((p.channel_email AND p.email_verified_at IS NOT NULL) OR (p.channel_sms "
+         "AND p.phone_verified_at IS NOT NULL))), "
+         "ins AS (INSERT INTO notify_reminders (case_id, due_on, subject_key) SELECT case_id, "
+         "action_due_on, subject_key FROM due ORDER BY case_id ON CONFLICT (case_id, due_on) DO "
+         "NOTHING "
+         "RETURNING case_id, due_on), "
+         "msg AS (SELECT p.subject_key, ch.channel, array_agg(DISTINCT due.org ORDER BY due.org) "
+         "AS orgs, count(*)::int AS n FROM ins JOIN due ON due.case_id = ins.case_id AND "
+         "due.action_due_on = ins.due_on JOIN notify_preferences p ON p.subject_key = "
+         "due.subject_key CROSS JOIN LATERAL (VALUES ('email', p.channel_email AND "
+         "p.email_verified_at IS NOT NULL), ('sms', p.channel_sms AND p.phone_verified_at IS "
+         "NOT NULL)) AS ch(channel, active) WHERE ch.active GROUP BY p.subject_key, ch.channel), "
+         "o AS (INSERT INTO notify_outbox (subject_key, channel, kind, organisations, changes, "
+         "due_at) SELECT subject_key, channel, 'actionRequired', orgs, n, now() FROM msg "
+         "ON CONFLICT (subject_key, channel) WHERE state = 'pending' AND kind <> 'verification' "
+         "DO UPDATE SET changes = notify_outbox.changes + EXCLUDED.changes, organisations = "
+         "ARRAY(SELECT DISTINCT x FROM unnest(notify_outbox.organisations || "
+         "EXCLUDED.organisations) AS x ORDER BY x), kind = 'actionRequired', updated_at = now() "
+         "RETURNING 1) "
+         "SELECT count(*) AS rows FROM ins",
+         1, true},
+    /* purge: outbox rows in a final state (sent, failed) whose last outcome
+     * is older than $1 days (MZ_RETENTION_NOTIFY_DAYS), and reminder keys
+     * whose due date passed that long ago (it can never match again). */
+    [MZ_STMT_NOTIFY_PURGE_OUTBOX] =
+        {"notify_purge_outbox",
+         "WITH r AS (DELETE FROM notify_reminders WHERE due_on < current_date - $1::int), "
+         "d AS (DELETE FROM notify_outbox WHERE state IN ('sent', 'failed') AND updated_at < "
+         "now() - $1::int * interval '1 day' RETURNING 1) SELECT count(*) AS rows FROM d",
+         1, false},
 };
 
 /* The declared result columns, by statement (db_columns.h). */

@@ -323,15 +323,18 @@ void mz_h_me_notify_put(mz_req *r)
     bool has_phone = false, action = true;
     if (!root || !only_members(r, root, top, ""))
         goto done;
+    /* email or phone absent: keep the stored one (the client only ever sees
+     * it masked, so it cannot send it back; a masked address sent back
+     * would be a valid, wrong one). */
     const mz_json *e = mz_json_get(root, "email"), *ph = mz_json_get(root, "phone");
     const mz_json *ch = mz_json_get(root, "channels"), *ev = mz_json_get(root, "events");
-    if (!e || (e->type != MZ_JSON_NULL && !mz_contact_email_valid(mz_json_string(e, NULL)))) {
+    if (e && e->type != MZ_JSON_NULL && !mz_contact_email_valid(mz_json_string(e, NULL))) {
         bad_field(r, "email", "must be an e-mail address (name@domain.nl) or null");
         goto done;
     }
-    email = mz_json_string(e, NULL);
-    if (!ph || (ph->type != MZ_JSON_NULL &&
-                !(has_phone = mz_contact_phone_normalise(mz_json_string(ph, NULL), phone)))) {
+    email = e ? mz_json_string(e, NULL) : NULL;
+    if (ph && ph->type != MZ_JSON_NULL &&
+        !(has_phone = mz_contact_phone_normalise(mz_json_string(ph, NULL), phone))) {
         bad_field(r, "phone",
                   "must be a Dutch mobile number (06 12345678 or +31 6 12345678) or null");
         goto done;
@@ -359,11 +362,11 @@ void mz_h_me_notify_put(mz_req *r)
                   "right; choose its channel instead");
         goto done;
     }
-    if (p.ch_email && !email) {
+    if (p.ch_email && e && !email) {
         bad_field(r, "channels.email", "needs an e-mail address");
         goto done;
     }
-    if (p.ch_sms && !has_phone) {
+    if (p.ch_sms && ph && !has_phone) {
         bad_field(r, "channels.sms", "needs a mobile number");
         goto done;
     }
@@ -375,6 +378,19 @@ void mz_h_me_notify_put(mz_req *r)
         if (db && mz_db_in_tx(db))
             mz_db_rollback(db);
         mz_reply_unavailable(r, "the database is unavailable; try again shortly");
+        goto done;
+    }
+    if (!e)
+        email = old.email;
+    if (!ph && old.phone && strlen(old.phone) < sizeof phone) {
+        snprintf(phone, sizeof phone, "%s", old.phone);
+        has_phone = true;
+    }
+    if ((p.ch_email && !email) || (p.ch_sms && !has_phone)) {
+        mz_db_rollback(db);
+        prefs_free(&old);
+        bad_field(r, p.ch_email && !email ? "channels.email" : "channels.sms",
+                  p.ch_email && !email ? "needs an e-mail address" : "needs a mobile number");
         goto done;
     }
     char *email_hex = email ? seal_hex(key, email, "email") : NULL;
@@ -395,8 +411,10 @@ void mz_h_me_notify_put(mz_req *r)
     PGresult *res = MZ_DB_EXEC_BIN(db, MZ_STMT_NOTIFY_PREFS_UPSERT, v, lens, fmts);
     bool ok = mz_db_ok(res) && (!email || email_hex) && (!has_phone || phone_hex);
     PQclear(res);
-    ok = ok && apply_address(db, key, "email", old.email, email, old.v_email) &&
-         apply_address(db, key, "sms", old.phone, has_phone ? phone : NULL, old.v_sms);
+    /* An address left out is kept as it is: no new code for it either
+     * (sending one is what saving the address again asks for). */
+    ok = ok && (!e || apply_address(db, key, "email", old.email, email, old.v_email)) &&
+         (!ph || apply_address(db, key, "sms", old.phone, has_phone ? phone : NULL, old.v_sms));
     free(email_hex);
     free(phone_hex);
     prefs_free(&old);
@@ -486,6 +504,7 @@ void mz_h_me_notify_verify(mz_req *r)
         bad_field(r, "code", problem);
         return;
     }
+    mz_notify_remind_soon();
     reply_prefs(r, db, key);
 }
 

@@ -383,8 +383,12 @@ typedef struct sender {
 #define NSENDERS    2
 #define CLAIM_BATCH 50
 #define LEASE_SECS  60
+#define REMIND_SECS 600 /* the reminder step's period: due dates are days */
 
 static sender g_senders[NSENDERS] = {{.w = MZ_WORKER_INIT}, {.w = MZ_WORKER_INIT}};
+/* Set when an address was just verified: the reminder step runs at the
+ * sender's next turn instead of waiting for its period. */
+static atomic_bool g_remind_soon;
 
 /* The clock the quiet-hours rule reads: MZ_NOTIFY_TEST_NOW (UTC seconds;
  * test-only, documented in README "Notifications") when set. */
@@ -655,16 +659,49 @@ int mz_notify_send_due(mz_db *db, int limit)
     return n;
 }
 
+int mz_notify_remind(mz_db *db, long days)
+{
+    if (days <= 0)
+        return 0;
+    char d[24];
+    snprintf(d, sizeof d, "%ld", days);
+    const char *v[1] = {d};
+    PGresult *r = MZ_DB_EXEC(db, MZ_STMT_NOTIFY_REMIND, v);
+    if (!mz_db_ok(r)) {
+        mz_db_log_failure("cannot write reminders", MZ_STMT_NOTIFY_REMIND, r);
+        PQclear(r);
+        return -1;
+    }
+    int n = atoi(PQgetvalue(r, 0, MZ_COL_NOTIFY_REMIND_ROWS));
+    PQclear(r);
+    if (n > 0) {
+        mz_logline l;
+        mz_log_begin(&l, MZ_LOG_INFO, "notification reminders written");
+        mz_log_int(&l, "reminders", n);
+        mz_log_end(&l);
+    }
+    return n;
+}
+
 static void *sender_main(void *arg)
 {
     sender *s = arg;
     char err[256];
     s->out = new_client();
+    time_t next_remind = 0;
     while (!mz_worker_stopping(&s->w)) {
         if (!s->db) {
             s->db = mz_db_connect(g_mz_config.database_url, 30000, err, sizeof err);
             if (s->db)
                 mz_db_plan_each_time(s->db);
+        }
+        /* The reminder step: the first sender only, at start and then every
+         * REMIND_SECS (the statement is idempotent, so other instances
+         * doing the same is harmless). */
+        if (s == &g_senders[0] && s->db &&
+            (time(NULL) >= next_remind || atomic_exchange(&g_remind_soon, false))) {
+            int m = mz_notify_remind(s->db, g_mz_config.notify_reminder_days);
+            next_remind = time(NULL) + (m < 0 ? 60 : REMIND_SECS);
         }
         int n = s->db ? send_due(s->db, s->out, CLAIM_BATCH) : -1;
         if (n < 0 && s->db && PQstatus(mz_db_pg(s->db)) != CONNECTION_OK) {
@@ -689,6 +726,12 @@ bool mz_notify_start(void)
     for (int i = 0; i < NSENDERS; i++)
         ok = mz_worker_start(&g_senders[i].w, sender_main, &g_senders[i]) && ok;
     return ok;
+}
+
+void mz_notify_remind_soon(void)
+{
+    atomic_store(&g_remind_soon, true);
+    mz_notify_wake();
 }
 
 void mz_notify_wake(void)

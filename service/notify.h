@@ -104,11 +104,26 @@ bool mz_notify_callback_authorized(const char *authorization);
 /* The sender threads (2 per instance); no-ops when MZ_NOTIFY_URL is unset. */
 bool mz_notify_start(void);
 void mz_notify_wake(void);
+/* An address was just verified: wakes the senders and has the first run
+ * the reminder step at once (its due actions need not wait 10 minutes). */
+void mz_notify_remind_soon(void);
 void mz_notify_stop(void);
 
 /* Sends what is due now on db (one pass, up to limit rows): for tests and
  * `bench`. Returns the number of rows handled, -1 on a database error. */
 int mz_notify_send_due(mz_db *db, int limit);
+
+/* The reminder step (the first sender thread runs it every 10 minutes, and
+ * at once after an address is verified):
+ * one "actionRequired" outbox message per (case, due date) of an open case
+ * waiting for the citizen whose action is due within `days` days
+ * (MZ_NOTIFY_REMINDER_DAYS; <= 0: nothing), for subjects with a verified
+ * address on a chosen channel; folded into the subject's pending digest,
+ * sent by the usual rules (digest, SMS quiet hours). Exactly once per
+ * (case, due date): table notify_reminders is the unique key, across
+ * instances and restarts. Returns the number of (case, due date) pairs
+ * written, -1 on a database error. */
+int mz_notify_remind(mz_db *db, long days);
 
 /* Prometheus text: backlog by channel and state (from db, may be NULL)
  * and this process's sent/failed/retried counters by channel. */

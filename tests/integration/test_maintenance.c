@@ -315,6 +315,19 @@ static void put_purge_data(void)
         "now() - interval '500 days')");
     sql("INSERT INTO notify_outbox (subject_key, channel, kind) VALUES "
         "(decode(repeat('ab', 32), 'hex'), 'email', 'statusChange')");
+    /* notification messages (MZ_RETENTION_NOTIFY_DAYS, 90 by default): a sent
+     * and a failed one whose last outcome is 100 days old go; one sent 10
+     * days ago and an old one still pending stay. Reminder keys (013): one
+     * whose due date passed 200 days ago goes, today's stays. */
+    sql("INSERT INTO notify_outbox (subject_key, channel, kind, state, updated_at) VALUES "
+        "(decode(repeat('cd', 32), 'hex'), 'email', 'statusChange', 'sent', now() - interval "
+        "'100 days'), (decode(repeat('cd', 32), 'hex'), 'sms', 'decision', 'failed', now() - "
+        "interval '100 days'), (decode(repeat('cd', 32), 'hex'), 'email', 'decision', 'sent', "
+        "now() - interval '10 days'), (decode(repeat('cd', 32), 'hex'), 'email', "
+        "'actionRequired', 'pending', now() - interval '100 days')");
+    sql("INSERT INTO notify_reminders (case_id, due_on, subject_key) SELECT id, current_date - "
+        "200, subject_key FROM cases WHERE external_id = 'open' UNION ALL SELECT id, "
+        "current_date, subject_key FROM cases WHERE external_id = 'open'");
 }
 
 static long total_rows(void)
@@ -340,7 +353,7 @@ static void test_purge(void **state)
     snprintf(expect, sizeof expect,
              "purge: would remove 2 cases (5 events) closed before %s, 1 processing-log records, "
              "1 audit records, 1 inbox rows, 2 expired sessions, 1 expired sign-in requests, 1 "
-             "notification preferences (dry run: nothing removed)\n",
+             "notification preferences, 2 notification messages (dry run: nothing removed)\n",
              cut);
     assert_string_equal(out, expect);
     assert_int_equal(total_rows(), before);
@@ -350,7 +363,7 @@ static void test_purge(void **state)
         expect, sizeof expect,
         "purge: 2 cases (5 events) closed before %s, 1 processing-log records, 1 audit "
         "records, 1 inbox rows, 2 expired sessions, 1 expired sign-in requests, 1 notification "
-        "preferences removed\n",
+        "preferences, 2 notification messages removed\n",
         cut);
     assert_string_equal(out, expect);
     char *left = mzt_query_text(&g_env, "SELECT string_agg(external_id, ',' ORDER BY external_id) "
@@ -376,7 +389,15 @@ static void test_purge(void **state)
     assert_int_equal(q("SELECT count(*) FROM notify_preferences WHERE subject_key = "
                        "decode(repeat('ab', 32), 'hex')"),
                      0);
-    assert_int_equal(q("SELECT count(*) FROM notify_outbox"), 0);
+    assert_int_equal(q("SELECT count(*) FROM notify_outbox WHERE subject_key = "
+                       "decode(repeat('ab', 32), 'hex')"),
+                     0);
+    left = mzt_query_text(&g_env, "SELECT string_agg(state || ':' || kind, ',' ORDER BY kind) "
+                                  "FROM notify_outbox");
+    assert_string_equal(left, "pending:actionRequired,sent:decision");
+    free(left);
+    assert_int_equal(q("SELECT count(*) FROM notify_reminders"), 1);
+    assert_int_equal(q("SELECT count(*) FROM notify_reminders WHERE due_on = current_date"), 1);
 
     /* a second run finds nothing */
     assert_int_equal(run_cmd(NULL, "purge", out, sizeof out), 0);
@@ -384,7 +405,7 @@ static void test_purge(void **state)
         expect, sizeof expect,
         "purge: 0 cases (0 events) closed before %s, 0 processing-log records, 0 audit "
         "records, 0 inbox rows, 0 expired sessions, 0 expired sign-in requests, 0 notification "
-        "preferences removed\n",
+        "preferences, 0 notification messages removed\n",
         cut);
     assert_string_equal(out, expect);
     free(cut);

@@ -245,6 +245,53 @@ static void test_set_verify_and_mask(void **state)
     mzt_resp_free(&r);
 }
 
+/* email/phone left out keep the stored addresses (the portal sees them only
+ * masked): channels and events change, the verified address stays verified,
+ * no new code is sent; a channel without any stored address is still a 400. */
+static void test_put_keeps_omitted_address(void **state)
+{
+    (void)state;
+    mzt_resp r;
+    /* the unverified number's code is old enough for a new one: saving the
+     * number again would send one; leaving it out must not */
+    assert_true(mzt_sql(&g_env, "UPDATE notify_verifications SET created_at = now() - interval "
+                                "'2 minutes'"));
+    long codes = count("SELECT count(*) FROM notify_outbox WHERE kind = 'verification'");
+    assert_int_equal(req("PUT", "/api/v1/me/notification-preferences", g_tok_a,
+                         "{\"channels\":{\"email\":true,\"sms\":false},\"events\":"
+                         "{\"statusChange\":false,\"actionRequired\":true,\"decision\":true}}",
+                         &r),
+                     200);
+    if (!strstr(r.body, "\"email\":\"j***@voorbeeld.nl\"") ||
+        !strstr(r.body, "\"phone\":\"+316******78\"") ||
+        !strstr(r.body, "\"verified\":{\"email\":true,\"sms\":false}") ||
+        !strstr(r.body, "\"channels\":{\"email\":true,\"sms\":false}") ||
+        !strstr(r.body, "\"statusChange\":false"))
+        fail_msg("%s", r.body);
+    mzt_resp_free(&r);
+    assert_int_equal(count("SELECT count(*) FROM notify_outbox WHERE kind = 'verification'"),
+                     codes);
+    /* the stored address is the real one, not a masked copy */
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM notify_preferences WHERE subject_key = decode('%s','hex') AND "
+             "email_verified_at IS NOT NULL AND channel_email AND NOT ev_status_change",
+             g_subj_a);
+    assert_int_equal(count(sql), 1);
+    /* subject B has no stored address: a channel without one is refused */
+    expect_400("{\"channels\":{\"email\":false,\"sms\":true},\"events\":{\"statusChange\":true,"
+               "\"actionRequired\":true,\"decision\":true}}",
+               "channels.sms");
+    /* back to everything on, the addresses still left out */
+    assert_int_equal(req("PUT", "/api/v1/me/notification-preferences", g_tok_a,
+                         "{\"channels\":{\"email\":true,\"sms\":true},\"events\":"
+                         "{\"statusChange\":true,\"actionRequired\":true,\"decision\":true}}",
+                         &r),
+                     200);
+    assert_non_null(strstr(r.body, "\"verified\":{\"email\":true,\"sms\":false}"));
+    mzt_resp_free(&r);
+}
+
 static void put_status(mz_db *db, const char *agency, const char *ext, const char *group,
                        const char *at, bool silent)
 {
@@ -362,8 +409,11 @@ static void test_delete_stops_pending(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_validation),           cmocka_unit_test(test_set_verify_and_mask),
-        cmocka_unit_test(test_outbox_rules),         cmocka_unit_test(test_callback),
+        cmocka_unit_test(test_validation),
+        cmocka_unit_test(test_set_verify_and_mask),
+        cmocka_unit_test(test_put_keeps_omitted_address),
+        cmocka_unit_test(test_outbox_rules),
+        cmocka_unit_test(test_callback),
         cmocka_unit_test(test_delete_stops_pending),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -6,8 +6,8 @@
  * reference = the outbox row), the digest, retry on 500/429, giving up on
  * 400/403, quiet hours for SMS, the delivery callback, two instances
  * sending each message once, a sender killed mid-batch (nothing lost,
- * nothing sent twice), unverified addresses, deleted preferences, and
- * the mz_notify_* metrics.
+ * nothing sent twice), unverified addresses, a reminder sent once an
+ * address is verified, deleted preferences, and the mz_notify_* metrics.
  */
 /* cmocka needs these first, in this order */
 // clang-format off
@@ -555,6 +555,72 @@ static void test_unverified_never_used(void **state)
     assert_true(mzt_sql(&g_env, "UPDATE notify_preferences SET email_verified_at = now()"));
 }
 
+/* The reminder of an action due tomorrow (MZ_NOTIFY_REMINDER_DAYS, default
+ * 3) goes out as soon as an address is verified, not at the reminder
+ * step's next period (10 minutes): saving a new address (the number left
+ * out: kept), entering the code, and the actionRequired message reaches
+ * Notify at the new address, once. */
+static void test_reminder_after_verification(void **state)
+{
+    (void)state;
+    assert_true(mzt_sql(&g_env, "DELETE FROM notify_outbox"));
+    mz_json_free(mzt_fake_control(&g_fake, "POST", "/_control/reset", "{}"));
+    /* the case straight into the table: no change for the store to report */
+    assert_true(mzt_sql(
+        &g_env, "INSERT INTO cases (agency_id, external_id, subject_key, title, status_group, "
+                "status_text, status_changed_at, source_updated_at, last_source, action_text, "
+                "action_due_on) SELECT 'gemeente-test', 'remind-1', subject_key, 'Aanvraag', "
+                "'action_required', 'Actie nodig', now(), now(), 'poll', 'Stuur het formulier', "
+                "(now() AT TIME ZONE 'Europe/Amsterdam')::date + 1 FROM notify_preferences"));
+    const char *h[] = {"Content-Type: application/json", NULL};
+    mzt_resp r;
+    assert_true(mzt_http(&g_srv, "PUT", "/api/v1/me/notification-preferences", g_tok_a, h,
+                         "{\"email\":\"jan.nieuw@voorbeeld.nl\",\"channels\":{\"email\":true,"
+                         "\"sms\":false},\"events\":{\"statusChange\":true,\"actionRequired\":"
+                         "true,\"decision\":true}}",
+                         &r));
+    assert_int_equal(r.status, 200);
+    mzt_resp_free(&r);
+    assert_int_equal(wait_for("SELECT count(*) FROM notify_outbox WHERE kind = 'verification' "
+                              "AND state = 'sent'",
+                              1, 5000),
+                     1);
+    assert_int_equal(q("SELECT count(*) FROM notify_reminders"), 0); /* not verified yet */
+    mz_json_doc *d = messages(NULL);
+    const mz_json *m = mz_json_get(mz_json_root(d), "messages")->u.kids.first;
+    assert_non_null(m);
+    assert_string_equal(mz_json_string(mz_json_get(m, "to"), NULL), "jan.nieuw@voorbeeld.nl");
+    char body[80];
+    snprintf(body, sizeof body, "{\"channel\":\"email\",\"code\":\"%s\"}", pers(m, "code"));
+    mz_json_free(d);
+    assert_true(mzt_http(&g_srv, "POST", "/api/v1/me/notification-preferences/verify", g_tok_a, h,
+                         body, &r));
+    assert_int_equal(r.status, 200);
+    mzt_resp_free(&r);
+    assert_int_equal(wait_for("SELECT count(*) FROM notify_outbox WHERE kind = 'actionRequired' "
+                              "AND state = 'sent'",
+                              1, 8000),
+                     1);
+    assert_int_equal(q("SELECT count(*) FROM notify_reminders"), 1);
+    d = messages(NULL);
+    const mz_json *list = mz_json_get(mz_json_root(d), "messages");
+    assert_int_equal(list->u.kids.count, 2);
+    m = list->u.kids.first->next;
+    assert_string_equal(mz_json_string(mz_json_get(m, "template_id"), NULL), T_ACT_E);
+    assert_string_equal(mz_json_string(mz_json_get(m, "to"), NULL), "jan.nieuw@voorbeeld.nl");
+    assert_string_equal(pers(m, "organisatie"), "Gemeente Test");
+    mz_json_free(d);
+    /* back to both channels, the addresses left out (kept, still verified) */
+    assert_true(mzt_http(&g_srv, "PUT", "/api/v1/me/notification-preferences", g_tok_a, h,
+                         "{\"channels\":{\"email\":true,\"sms\":true},\"events\":{"
+                         "\"statusChange\":true,\"actionRequired\":true,\"decision\":true}}",
+                         &r));
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"verified\":{\"email\":true,\"sms\":true}"));
+    mzt_resp_free(&r);
+    assert_true(mzt_sql(&g_env, "DELETE FROM cases WHERE external_id = 'remind-1'"));
+}
+
 /* Deleting the preferences stops the pending messages. */
 static void test_delete_stops_pending(void **state)
 {
@@ -624,6 +690,7 @@ int main(void)
         cmocka_unit_test(test_two_instances),
         cmocka_unit_test(test_killed_mid_batch),
         cmocka_unit_test(test_unverified_never_used),
+        cmocka_unit_test(test_reminder_after_verification),
         cmocka_unit_test(test_bench_backlog), /* before the preferences go */
         cmocka_unit_test(test_delete_stops_pending),
     };

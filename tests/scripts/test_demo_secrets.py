@@ -11,7 +11,9 @@ The run command once passed the demo ZGW secret on fake_zgw's command line
   - fake_zgw started with --secret-file serves, and its command line does
     not hold the secret (checked in /proc/<pid>/cmdline); a secret file
     others can read is refused (also in test_demo_data.c);
-  - the demo agencies file (as run.sh rewrites it) passes check-config.
+  - the demo agencies file (as run.sh rewrites it) passes check-config;
+  - run.sh gives fake_notify its API key as a file (--api-key-file) and makes
+    the demo's notification key files 0600; the demo templates file parses.
 Environment: MZ_BIN, MZ_SOURCE_DIR, MZ_FIXTURE_DIR (ctest sets them).
 """
 import os
@@ -59,6 +61,17 @@ def main():
           "run.sh puts the demo secret in the environment")
     check(re.search(r'chmod 600 "\$DATA/keys/zgw-demo.secret"', code) is not None,
           "run.sh does not make the secret file 0600")
+    # The fake NotifyNL: its API key from a file (never --api-key-env nor an
+    # argument); the demo's notification keys and token are 0600.
+    notify_lines = [l for l in re.split(r"(?<!\\)\n", code) if "/fake_notify\"" in l]
+    check(notify_lines, "run.sh no longer starts fake_notify?")
+    for l in notify_lines:
+        check("--api-key-file" in l and "--api-key-env" not in l,
+              f"run.sh starts fake_notify without --api-key-file: {l.strip()}")
+    check(re.search(r'chmod 600 "\$ND/api.key" "\$ND/contact.key" "\$ND/callback.token"', code) is not None,
+          "run.sh does not make the demo's notification secrets 0600")
+    check(re.search(r"export\s+MZ_NOTIFY_API_KEY_FILE=\$ND/api\.key", code) is not None,
+          "run.sh does not give the service the demo Notify key as a file")
     check("--init-only" in code and "scripts/dev-keys.sh" in code.split("scripts/deps.sh")[0],
           "run.sh --init-only must make keys before (without) building")
 
@@ -107,6 +120,18 @@ def main():
         r = subprocess.run([BIN, "check-config"], env=dict(os.environ, MZ_AGENCIES_FILE=path),
                            capture_output=True, text=True)
         check(r.returncode == 0, f"check-config on the demo agencies file: {r.stdout} {r.stderr}")
+
+    # The demo's Notify templates file has the form notify.h describes: every
+    # kind, both channels, each a uuid (mz_notify_templates_parse refuses
+    # anything else, and serve would not start).
+    import json
+    tpl = json.load(open(os.path.join(SRC, "config/notify-templates.demo.json"), encoding="utf-8"))
+    uuid_re = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    check(set(tpl) == {"verification", "statusChange", "actionRequired", "decision"},
+          f"demo templates: kinds {sorted(tpl)}")
+    for kind, chans in tpl.items():
+        check(set(chans) == {"email", "sms"} and all(uuid_re.match(v) for v in chans.values()),
+              f"demo templates: {kind} needs a uuid for email and sms")
 
     for msg in problems:
         print("FAIL " + msg)

@@ -50,6 +50,7 @@ async function request(path, { method = 'GET', body } = {}) {
     }
   }
   if (!res.ok) throw new ApiError(res.status, data, res.headers.get('Retry-After'));
+  if (res.status === 204) return { data: null, date: res.headers.get('Date') }; // DELETE: done, no body
   if (data === null) throw new ApiError(502, null); // a 2xx without JSON: not our API
   return { data, date: res.headers.get('Date') };
 }

@@ -11,6 +11,7 @@ import { accessLogView } from './views/accesslog.js';
 import { citizenCaseView, professionalCaseView } from './views/detail.js';
 import { errorView, forbiddenView, notFoundView, sessionExpiredView, unavailableView } from './views/errors.js';
 import { loginView, signinFailedView, staffLoginView } from './views/login.js';
+import { notificationsView } from './views/notifications.js';
 import { overviewTitle, overviewView } from './views/overview.js';
 import { professionalView } from './views/professional.js';
 
@@ -26,6 +27,7 @@ const routes = [
   { path: /^\/zaken\/([^/]+)$/, view: notFoundView, role: 'citizen', nav: 'zaken' },
   { path: /^\/machtigingen$/, view: chooseView, role: 'citizen', nav: 'machtigingen' },
   { path: /^\/inzage$/, view: accessLogView, role: 'citizen', nav: 'inzage', loading: 'Even geduld…' },
+  { path: /^\/berichten$/, view: notificationsView, role: 'citizen', nav: 'berichten', loading: 'Even geduld…' },
   { path: /^\/medewerker$/, view: professionalView, role: 'professional', nav: 'medewerker' },
   { path: new RegExp(`^/medewerker/zaken/${UUID}$`), view: professionalCaseView, role: 'professional', nav: 'medewerker', loading: 'De zaak wordt opgehaald…' },
 ];
@@ -34,6 +36,7 @@ const NAV = {
   citizen: [
     { key: 'zaken', href: '/zaken', text: 'Mijn zaken', icon: 'folder' },
     { key: 'inzage', href: '/inzage', text: 'Wie heeft mijn gegevens bekeken', icon: 'eye' },
+    { key: 'berichten', href: '/berichten', text: 'Berichten over uw zaken', icon: 'bell' },
   ],
   professional: [
     { key: 'medewerker', href: '/medewerker', text: 'Zaken van een burger opzoeken', icon: 'search' },

@@ -161,7 +161,9 @@ export async function checkReflow(page, name, t) {
       const cs = window.getComputedStyle(el);
       const v = cs.display === 'none' || cs.visibility === 'hidden' || cs.visibility === 'collapse'
         || (cs.clipPath && cs.clipPath !== 'none') || (cs.clip && cs.clip !== 'auto')
-        || (cs.position === 'absolute' && el.getBoundingClientRect().bottom < 0) // off-screen (the skip link)
+        // off-screen (the skip link: position fixed at -200% of the viewport, so on
+        // a page scrolled that far it would seem to overlap the text at the top)
+        || ((cs.position === 'absolute' || cs.position === 'fixed') && el.getBoundingClientRect().bottom < 0)
         || hidden(el.parentElement);
       hiddenCache.set(el, v);
       return v;
