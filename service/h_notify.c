@@ -140,12 +140,28 @@ static void prefs_json(mz_buf *b, const prefs *p)
         p->v_email ? "true" : "false", p->v_sms ? "true" : "false");
 }
 
+/* Whose preferences these are (issue 15, docs/security.md "Notifications"):
+ * a person's messages go to the addresses that person chose. A representative
+ * (an `act` for a BSN subject) may read the represented person's cases but not
+ * see, set or delete where that person's messages go: it would let a
+ * machtiging redirect the citizen's messages, or learn their address. The
+ * representative chooses their own messages when signed in as themselves.
+ * A business (kvk) is always acted for by an employee, who manages the
+ * organisation's preferences. */
 static bool ready(mz_req *r)
 {
-    if (mz_notify_prefs_enabled())
-        return true;
-    mz_reply_unavailable(r, "notifications are not configured on this service");
-    return false;
+    if (!mz_notify_prefs_enabled()) {
+        mz_reply_unavailable(r, "notifications are not configured on this service");
+        return false;
+    }
+    if (r->principal.has_actor && r->principal.has_bsn) {
+        mz_reply_problem(r, MZ_P_FORBIDDEN,
+                         "notification preferences belong to the person themselves: a "
+                         "representative cannot see or change them (sign in as yourself to "
+                         "choose your own messages)");
+        return false;
+    }
+    return true;
 }
 
 static void reply_prefs(mz_req *r, mz_db *db, const unsigned char key[32])

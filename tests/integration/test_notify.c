@@ -391,6 +391,40 @@ static void test_callback(void **state)
     mzt_resp_free(&r);
 }
 
+/* A representative reads the represented person's cases but never sees or
+ * changes where that person's messages go (h_notify.c ready()). */
+static void test_representative_refused(void **state)
+{
+    (void)state;
+    char *rep = mzt_token_with(&g_env, "\"bsn\":\"" BSN_A "\",\"act\":{\"bsn\":\"" BSN_B "\"}");
+    assert_non_null(rep);
+    long before = count("SELECT count(*) FROM notify_preferences");
+    static const char *const methods[] = {"GET", "PUT", "DELETE"};
+    for (int i = 0; i < 3; i++) {
+        mzt_resp r;
+        long st = req(methods[i], "/api/v1/me/notification-preferences", rep,
+                      i == 1 ? "{\"email\":\"iemand@voorbeeld.nl\",\"phone\":null,"
+                               "\"channels\":{\"email\":true,\"sms\":false},\"events\":"
+                               "{\"statusChange\":true,\"actionRequired\":true,\"decision\":true}}"
+                             : NULL,
+                      &r);
+        assert_int_equal(st, 403);
+        assert_non_null(strstr(r.body, "representative"));
+        assert_null(strstr(r.body, "@"));
+        mzt_resp_free(&r);
+    }
+    mzt_resp r;
+    assert_int_equal(req("POST", "/api/v1/me/notification-preferences/verify", rep,
+                         "{\"channel\":\"email\",\"code\":\"123456\"}", &r),
+                     403);
+    mzt_resp_free(&r);
+    assert_int_equal(count("SELECT count(*) FROM notify_preferences"), before);
+    free(rep);
+    /* The person's own token still works. */
+    assert_int_equal(req("GET", "/api/v1/me/notification-preferences", g_tok_a, NULL, &r), 200);
+    mzt_resp_free(&r);
+}
+
 static void test_delete_stops_pending(void **state)
 {
     (void)state;
@@ -415,6 +449,7 @@ int main(void)
         cmocka_unit_test(test_outbox_rules),
         cmocka_unit_test(test_callback),
         cmocka_unit_test(test_delete_stops_pending),
+        cmocka_unit_test(test_representative_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -89,6 +89,12 @@ describe('businesses and representatives', { timeout: 180000 }, () => {
     await page.getByRole('link', { name: 'Wie heeft mijn gegevens bekeken' }).click();
     await page.getByRole('heading', { level: 1, name: 'Wie heeft mijn gegevens bekeken' }).waitFor();
     assert.match(await banner.innerText(), /als gemachtigde/, 'on the access log');
+    // Where the represented person's messages go is theirs to choose.
+    await page.goto(`${BASE_URL}/berichten`);
+    await page.getByRole('heading', { level: 2, name: 'Dit kan alleen de persoon zelf instellen' }).waitFor();
+    assert.equal(await page.locator('main form').count(), 0, 'no preferences form for a representative');
+    assert.match(await banner.innerText(), /als gemachtigde/, 'on "Berichten over uw zaken"');
+    await checkA11y(page, 'berichten als gemachtigde', t);
     await page.goto(`${BASE_URL}/bestaat-niet`);
     await page.getByRole('heading', { level: 1 }).waitFor();
     assert.match(await page.locator('#mz-representation').innerText(), /als gemachtigde/, 'on "Pagina niet gevonden"');

@@ -11,6 +11,7 @@
 import { ApiError, api } from '../api.js';
 import { alert, button, heading, lead, para, pageTitle } from '../components.js';
 import { announce, h, icon, id } from '../dom.js';
+import { representative } from '../session.js';
 
 const PATH = '/api/v1/me/notification-preferences';
 
@@ -89,10 +90,23 @@ function statusText(address, verified) {
 
 export async function notificationsView(ctx) {
   ctx.title('Berichten over uw zaken');
+  // A representative never sees or sets where the represented person's
+  // messages go (the service answers 403; docs/security.md "Notifications").
+  const notYours = () => ctx.show(pageTitle('Berichten over uw zaken'),
+    alert('info', 'Dit kan alleen de persoon zelf instellen',
+      para('U bekijkt de zaken van iemand anders als gemachtigde. Waar die persoon berichten over de zaken krijgt, kiest die persoon zelf. Wilt u zelf berichten krijgen over uw eigen zaken? Log dan in voor uzelf.')));
+  if (representative()) {
+    notYours();
+    return;
+  }
   let prefs;
   try {
     prefs = await api(PATH);
   } catch (e) {
+    if (e instanceof ApiError && e.status === 403) {
+      notYours();
+      return;
+    }
     if (!(e instanceof ApiError) || e.status !== 503) throw e;
     ctx.show(pageTitle('Berichten over uw zaken'),
       alert('warning', 'Berichten zijn nu niet beschikbaar',
