@@ -108,6 +108,11 @@ typedef enum mz_stmt {
     MZ_STMT_NOTIFY_CALLBACK,
     MZ_STMT_NOTIFY_STATS,
     MZ_STMT_NOTIFY_PURGE,
+    /* documents and decisions (014) */
+    MZ_STMT_CASE_ATTACHMENTS_SET_MANY,
+    MZ_STMT_CASE_DOCUMENTS,
+    MZ_STMT_CASE_DECISIONS,
+    MZ_STMT_CASE_DOCUMENT_GET,
     MZ_STMT__COUNT
 } mz_stmt;
 
