@@ -19,6 +19,11 @@ void mz_h_openapi_yaml(mz_req *r);
 void mz_h_me_cases_list(mz_req *r);
 void mz_h_me_case_get(mz_req *r);
 
+/* h_documents.c: a case's documents and their content (issue 16) */
+void mz_h_me_case_documents(mz_req *r);
+void mz_h_me_case_document_content(mz_req *r);
+void mz_h_cases_documents(mz_req *r);
+
 /* h_professional.c */
 void mz_h_cases_search(mz_req *r);
 void mz_h_cases_get(mz_req *r);
