@@ -435,6 +435,14 @@ static void test_download(void **state)
     assert_int_equal((long)r.len, atol(size));
     free(size);
     assert_int_equal(q(sql), logged + 1); /* the record, before the first byte */
+    char *rec = mzt_query_text(
+        &g_env, "SELECT json_build_object('activity_id', activity_id, 'activity_name', "
+                "activity_name, 'organisation', organisation, 'subject_kind', subject_kind, "
+                "'subject_key', left(encode(subject_key, 'hex'), 12) || '…', 'started_at', "
+                "started_at, 'ended_at', ended_at, 'outcome', outcome, 'trace_id', trace_id)::text "
+                "FROM processing_log ORDER BY id DESC LIMIT 1");
+    printf("processing-log record of the download: %s\n", rec ? rec : "(none)");
+    free(rec);
     char ct[130], err[300];
     snprintf(ct, sizeof ct, "%s", r.ctype);
     char path[300];

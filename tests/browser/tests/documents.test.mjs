@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  checkA11y, checkReflow, expectClean, launch, loginAsCitizen, newPage, screenshot,
+  apiAuth, BASE_URL, checkA11y, checkReflow, expectClean, launch, loginAsCitizen, loginAsProfessional, newPage, screenshot,
 } from './helpers.mjs';
 
 const CITIZEN = '999993653';
@@ -112,6 +112,35 @@ describe('documents and decisions on the case page', () => {
     assert.equal(await page.locator('section.mz-decisions a').count(), 0);
     await checkA11y(page, 'zaak, documenten niet geladen', t);
     expectClean(page, [/Failed to load resource/]);
+    await page.context().close();
+  });
+
+  test('a professional sees the list only on request, without download links', async (t) => {
+    const citizen = await apiAuth({ bsn: CITIZEN });
+    const list = await (await fetch(`${BASE_URL}/api/v1/me/cases`, { headers: citizen })).json();
+    const caseId = list.items[0].id;
+    const pro = await apiAuth({ role: 'professional' });
+    const acts = await (await fetch(`${BASE_URL}/api/v1/processing-activities`, { headers: pro })).json();
+    const purpose = acts.activities[0].id;
+    const page = await newPage(browser);
+    let listed = 0;
+    await page.route('**/api/v1/cases/*/documents?*', async (route) => {
+      listed += 1;
+      await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ items: DOCUMENTS }) });
+    });
+    await loginAsProfessional(page);
+    await page.goto(`${BASE_URL}/medewerker/zaken/${caseId}?doel=${encodeURIComponent(purpose)}`);
+    await page.locator('.mz-timeline').waitFor();
+    const docs = page.locator('section.mz-documents');
+    assert.equal(listed, 0, 'not loaded before asked: each load is a logged look-up');
+    await docs.getByRole('button', { name: 'Documenten tonen' }).click();
+    await docs.locator('.mz-docs__item').first().waitFor();
+    assert.equal(listed, 1);
+    assert.equal(await docs.locator('.mz-docs__item').count(), 2);
+    assert.equal(await docs.locator('a').count(), 0, 'no download links for professionals');
+    assert.match(await docs.innerText(), /Alleen de burger kan documenten hier downloaden/);
+    await checkA11y(page, 'medewerker: documenten', t);
+    expectClean(page);
     await page.context().close();
   });
 });

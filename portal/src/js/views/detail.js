@@ -1,8 +1,8 @@
 // One case: status, what to do, result, history, dates, contact, source.
 import { api, ApiError, query } from '../api.js';
-import { h, icon } from '../dom.js';
+import { announce, h, icon } from '../dom.js';
 import {
-  actionBlock, breadcrumb, buttonLink, datesList, extLink, heading, overdueNote, pageTitle, para, resultBlock, resultLabel, statusLine, telLink,
+  actionBlock, breadcrumb, button, buttonLink, datesList, extLink, heading, overdueNote, pageTitle, para, resultBlock, resultLabel, statusLine, telLink,
   timeline,
 } from '../components.js';
 import { STATUS, VIA, date, overdue, whenUpdated } from '../format.js';
@@ -46,17 +46,19 @@ export async function professionalCaseView(ctx) {
     return;
   }
   let c;
-  const docs = loadDocuments(`/api/v1/cases/${encodeURIComponent(caseId)}/documents${query({ purpose })}`);
   try {
     c = await api(`/api/v1/cases/${encodeURIComponent(caseId)}${query({ purpose })}`);
   } catch (e) {
     if (e instanceof ApiError && (e.status === 404 || e.status === 400)) return caseNotFoundView(ctx, '/medewerker', 'Terug naar zoeken');
     throw e;
   }
-  renderCase(ctx, c, { professional: true, purpose, documents: await docs });
+  // The documents only on request: each load is a look-up of its own,
+  // logged with the purpose and shown in the citizen's access log.
+  const docsPath = `/api/v1/cases/${encodeURIComponent(caseId)}/documents${query({ purpose })}`;
+  renderCase(ctx, c, { professional: true, purpose, documents: undefined, docsPath });
 }
 
-function renderCase(ctx, c, { professional, purpose, documents, contentBase }) {
+function renderCase(ctx, c, { professional, purpose, documents, contentBase, docsPath }) {
   const agency = c.agency?.name || 'de organisatie';
   ctx.title(c.title || 'Zaak');
   const crumbs = professional
@@ -82,7 +84,7 @@ function renderCase(ctx, c, { professional, purpose, documents, contentBase }) {
           heading(2, professional ? 'Verloop van de zaak' : 'Verloop van uw zaak', { id: 'verloop' }),
           timeline(c.timeline, c, { professional })),
         decisionsSection(c.decisions, documents, contentBase, professional),
-        documentsSection(documents, contentBase, professional),
+        documentsSection(documents, contentBase, professional, docsPath),
         h('section', { class: 'mz-section', 'aria-labelledby': 'gegevens' },
           heading(2, 'Gegevens van de zaak', { id: 'gegevens' }),
           h('dl', { class: 'mz-facts' },
@@ -114,15 +116,35 @@ function decisionsSection(decisions, documents, contentBase, professional) {
 }
 
 /** "Documenten": title (a download link for the citizen), format, size, date. */
-function documentsSection(documents, contentBase, professional) {
+function documentsSection(documents, contentBase, professional, docsPath) {
+  if (documents === undefined && docsPath) {
+    // professionals: a button, then the list (or why not) in its place
+    const slot = h('div', { class: 'mz-documents__slot' });
+    const show = button('Documenten tonen', {
+      primary: false,
+      onclick: async () => {
+        show.disabled = true;
+        const docs = await loadDocuments(docsPath);
+        slot.replaceChildren(documentsBody(docs, contentBase, professional));
+        announce(docs === null ? 'De documenten konden niet worden geladen.' : `${docs.length} documenten geladen.`);
+      },
+    });
+    slot.append(para('Het bekijken van de documentenlijst wordt vastgelegd met het doel van deze inzage.'), show);
+    return h('section', { class: 'mz-section mz-documents', 'aria-labelledby': 'documenten' },
+      heading(2, 'Documenten', { id: 'documenten' }), slot);
+  }
+  return h('section', { class: 'mz-section mz-documents', 'aria-labelledby': 'documenten' },
+    heading(2, 'Documenten', { id: 'documenten' }),
+    documentsBody(documents, contentBase, professional));
+}
+
+function documentsBody(documents, contentBase, professional) {
   const body = documents === null
     ? para('De documenten konden niet worden geladen. Probeer het later opnieuw.')
     : !documents?.length
       ? para('Er zijn geen documenten bij deze zaak.')
       : h('ul', { class: 'mz-docs' }, documents.map((d) => documentItem(d, contentBase, professional)));
-  return h('section', { class: 'mz-section mz-documents', 'aria-labelledby': 'documenten' },
-    heading(2, 'Documenten', { id: 'documenten' }),
-    body,
+  return h('div', null, body,
     professional && documents?.length
       ? h('p', { class: 'utrecht-paragraph mz-small' }, 'Alleen de burger kan documenten hier downloaden; de inhoud staat bij de organisatie.')
       : null);
