@@ -95,6 +95,7 @@ typedef enum mz_adapter_status {
 typedef struct mz_doc_sink {
     bool (*start)(void *ud, int64_t length);
     bool (*data)(void *ud, const char *p, size_t n);
+    bool (*keep_going)(void *ud); /* optional: false stops the transfer, also while idle */
     void *ud;
     bool gone;
 } mz_doc_sink;

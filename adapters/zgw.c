@@ -1171,6 +1171,12 @@ static bool fd_data(void *ud, const char *p, size_t n)
     return s->data(s->ud, p, n);
 }
 
+static bool fd_keep_going(void *ud)
+{
+    mz_doc_sink *s = ud;
+    return !s->keep_going || s->keep_going(s->ud);
+}
+
 /* The metadata is read again first: a document whose confidentiality or
  * status changed since it was listed is not served (sink->gone), and the
  * inhoud URL is the current one (it must be under documentenUrl). Then the
@@ -1211,7 +1217,7 @@ static mz_adapter_status zgw_fetch_document(void *state, const char *source_url,
     }
     if (st == MZ_ADAPTER_OK) {
         const char *hdrs[] = {auth, "Accept: */*", NULL};
-        mz_outbound_stream_cb cb = {fd_start, fd_data, sink};
+        mz_outbound_stream_cb cb = {fd_start, fd_data, fd_keep_going, sink};
         mz_outbound_result r;
         mz_outbound_status os =
             mz_outbound_stream(c.cli, inhoud, hdrs, max_bytes, deadline_ms, &cb, &r);

@@ -43,6 +43,7 @@
  */
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,11 @@
 #include "plog.h"
 
 #define RING ((size_t)256 * 1024)
+
+/* Feeder threads running, and whether the service is stopping (see
+ * mz_documents_drain). */
+static atomic_int g_feeders;
+static atomic_bool g_stopping;
 
 /* --- the processing log */
 
@@ -331,7 +337,7 @@ static bool dl_data(void *ud, const char *p, size_t n)
     dl *d = ud;
     pthread_mutex_lock(&d->mu);
     while (n > 0) {
-        if (!wait_space_locked(d)) {
+        if (atomic_load(&g_stopping) || !wait_space_locked(d)) {
             pthread_mutex_unlock(&d->mu);
             return false;
         }
@@ -355,10 +361,21 @@ static bool dl_data(void *ud, const char *p, size_t n)
     return true;
 }
 
+/* Asked while the agency sends (or keeps us waiting): the citizen has
+ * gone away, or the service is stopping. */
+static bool dl_keep_going(void *ud)
+{
+    dl *d = ud;
+    pthread_mutex_lock(&d->mu);
+    bool go = !d->cancelled;
+    pthread_mutex_unlock(&d->mu);
+    return go && !atomic_load(&g_stopping);
+}
+
 static void *feeder(void *arg)
 {
     dl *d = arg;
-    mz_doc_sink sink = {dl_start, dl_data, d, false};
+    mz_doc_sink sink = {dl_start, dl_data, dl_keep_going, d, false};
     char err[256] = "";
     mz_adapter_status st = d->agency->ops->fetch_document(d->agency->state, d->source_url, &sink,
                                                           d->max, d->deadline_ms, err, sizeof err);
@@ -379,7 +396,17 @@ static void *feeder(void *arg)
         mz_log_end(&l);
     }
     dl_release(d);
+    atomic_fetch_sub(&g_feeders, 1);
     return NULL;
+}
+
+void mz_documents_drain(long max_ms)
+{
+    atomic_store(&g_stopping, true);
+    for (long waited = 0; atomic_load(&g_feeders) > 0 && waited < max_ms; waited += 10) {
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
 }
 
 /* MHD pulls the content (see the top of the file). */
@@ -577,7 +604,9 @@ void mz_h_me_case_document_content(mz_req *r)
     pthread_attr_t at;
     pthread_attr_init(&at);
     pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    atomic_fetch_add(&g_feeders, 1);
     if (pthread_create(&th, &at, feeder, d) != 0) {
+        atomic_fetch_sub(&g_feeders, 1);
         pthread_mutex_lock(&d->mu);
         d->finished = true;
         snprintf(d->err, sizeof d->err, "cannot start a download thread");

@@ -490,6 +490,7 @@ static int cmd_serve(void)
     mz_inbox_stop();
     mz_notify_stop();
     mz_refresh_drain(15000);
+    mz_documents_drain(5000);
     mz_agencies_free(g_mz_agencies);
     g_mz_agencies = NULL;
     mz_agencies_free_retired();

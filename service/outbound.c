@@ -594,6 +594,21 @@ static size_t stream_write(char *ptr, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
+static int stream_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                           curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    stream_state *s = clientp;
+    if (s->cb->keep_going && !s->cb->keep_going(s->cb->ud)) {
+        s->stopped = true;
+        return 1; /* aborts (CURLE_ABORTED_BY_CALLBACK) */
+    }
+    return 0;
+}
+
 mz_outbound_status mz_outbound_stream(mz_outbound *c, const char *url, const char *const *headers,
                                       size_t max_bytes, int64_t deadline_ms,
                                       const mz_outbound_stream_cb *cb, mz_outbound_result *out)
@@ -655,6 +670,9 @@ mz_outbound_status mz_outbound_stream(mz_outbound *c, const char *url, const cha
         curl_easy_setopt(e, CURLOPT_USERAGENT, "mijnzaken/" MZ_VERSION);
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+        curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, stream_progress);
+        curl_easy_setopt(e, CURLOPT_XFERINFODATA, &s);
+        curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
         CURLcode rc = curl_easy_perform(e);
         curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &out->status);
         char *ct = NULL;

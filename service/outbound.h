@@ -93,6 +93,9 @@ void mz_outbound_result_free(mz_outbound_result *r);
 typedef struct mz_outbound_stream_cb {
     bool (*on_start)(void *ud, int64_t length);
     bool (*on_data)(void *ud, const char *p, size_t n);
+    /* Optional: asked about once a second, also while nothing arrives;
+     * false stops the transfer (a receiver gone, a shutdown). */
+    bool (*keep_going)(void *ud);
     void *ud;
 } mz_outbound_stream_cb;
 
