@@ -119,8 +119,13 @@ static void test_status_text(void **state)
         {true, NULL, NULL, "Ontvangen"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        mz_zgw_type t = {
-            (char *)cases[i].omschrijving, (char *)cases[i].statustekst, NULL, 2, false, false, false};
+        mz_zgw_type t = {(char *)cases[i].omschrijving,
+                         (char *)cases[i].statustekst,
+                         NULL,
+                         2,
+                         false,
+                         false,
+                         false};
         char name[32];
         snprintf(name, sizeof name, "case %zu", i);
         expect_str(name, mz_zgw_status_text(cases[i].no_status ? NULL : &t), cases[i].want);
