@@ -809,13 +809,15 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
     /* Documents and decisions (014). $1: a JSON array of {agency_id,
      * external_id, subject_key (hex), a: {documents: [...], decisions:
      * [...]}}, one per case whose set the adapter fetched: each such case's
-     * documents and decisions become exactly the given ones (kept rows keep
+     * documents and decisions (each list only when present in `a`: an absent
+     * list leaves that kind as stored) become exactly the given ones (kept rows keep
      * their id, so a link the portal shows stays valid across syncs).
      * Only a case of that subject is touched: a record refused as another
      * subject's (a conflict) writes nothing here either. */
     [MZ_STMT_CASE_ATTACHMENTS_SET_MANY] =
         {"case_attachments_set_many",
-         "WITH input AS (SELECT c.id AS case_id, x.a FROM jsonb_to_recordset($1::jsonb) AS "
+         "WITH input AS (SELECT c.id AS case_id, x.a, x.a ? 'documents' AS has_docs, "
+         "x.a ? 'decisions' AS has_decs FROM jsonb_to_recordset($1::jsonb) AS "
          "x(agency_id text, external_id text, subject_key text, a jsonb) JOIN cases c ON "
          "c.agency_id = x.agency_id AND c.external_id = x.external_id AND c.subject_key = "
          "decode(x.subject_key, 'hex')), "
@@ -826,7 +828,7 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          "jsonb_array_elements(coalesce(i.a->'decisions', '[]'::jsonb)) WITH ORDINALITY AS d(v, "
          "n)), "
          "gone_docs AS (DELETE FROM case_documents t USING input i WHERE t.case_id = i.case_id "
-         "AND NOT EXISTS (SELECT 1 FROM docs WHERE docs.case_id = t.case_id AND "
+         "AND i.has_docs AND NOT EXISTS (SELECT 1 FROM docs WHERE docs.case_id = t.case_id AND "
          "docs.v->>'source_url' = t.source_url) RETURNING 1), "
          "put_docs AS (INSERT INTO case_documents (case_id, source_url, content_url, title, "
          "format, file_name, size_bytes, document_date, position) SELECT case_id, "
@@ -837,7 +839,7 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          "size_bytes = EXCLUDED.size_bytes, document_date = EXCLUDED.document_date, "
          "position = EXCLUDED.position, updated_at = now() RETURNING 1), "
          "gone_decs AS (DELETE FROM case_decisions t USING input i WHERE t.case_id = i.case_id "
-         "AND NOT EXISTS (SELECT 1 FROM decs WHERE decs.case_id = t.case_id AND "
+         "AND i.has_decs AND NOT EXISTS (SELECT 1 FROM decs WHERE decs.case_id = t.case_id AND "
          "decs.v->>'source_url' = t.source_url) RETURNING 1), "
          "put_decs AS (INSERT INTO case_decisions (case_id, source_url, decided_on, "
          "effective_from, effective_until, explanation, document_urls, position) SELECT case_id, "

@@ -77,8 +77,9 @@ typedef struct mz_case_record {
      * "date", "effective_from", "effective_until", "text", "documents":
      * [source URLs]}]}: only what the citizen may see (the adapter
      * filters). NULL: the record says nothing about them and what is stored
-     * stays; otherwise they replace the stored set (rows kept by source_url
-     * keep their id). Written only for a case of the record's own subject
+     * stays; otherwise each list present replaces the stored set of its
+     * kind (a list absent from the object leaves that kind as stored; rows
+     * kept by source_url keep their id). Written only for a case of the record's own subject
      * (never for a conflict). At most MZ_ATTACHMENTS_MAX bytes. */
     const char *attachments_json;
 } mz_case_record;
