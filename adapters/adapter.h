@@ -125,14 +125,16 @@ typedef struct mz_adapter_ops {
      * fetch_case would refuse anyway (agencies.h, mz_agency_base_urls);
      * an adapter without it has every such URL refused. */
     size_t (*base_urls)(const void *state, const char **out, size_t max);
-    /* Streams one document's content (NULL: this kind lists no documents).
-     * source_url: the document's URL as the adapter stored it (never from a
-     * client). Checks again that the citizen may see it, then passes its
+    /* Streams one document's content (NULL: this kind serves no content).
+     * source_url and content_url: the document's reference and content URL
+     * as stored (never from a client; content_url may be NULL). Checks again
+     * where the kind can that the citizen may see it, then passes its
      * content to the sink, at most max_bytes, by the deadline. Blocks for
      * the whole transfer: call it on a thread of its own. MZ_ADAPTER_OK:
      * every byte was delivered and the transfer ended cleanly; anything
      * else after start means the content is incomplete. */
-    mz_adapter_status (*fetch_document)(void *state, const char *source_url, mz_doc_sink *sink,
+    mz_adapter_status (*fetch_document)(void *state, const char *source_url,
+                                        const char *content_url, mz_doc_sink *sink,
                                         size_t max_bytes, int64_t deadline_ms, char *err,
                                         size_t errlen);
     void (*free)(void *state);

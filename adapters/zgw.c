@@ -1182,10 +1182,12 @@ static bool fd_keep_going(void *ud)
  * inhoud URL is the current one (it must be under documentenUrl). Then the
  * inhoud is streamed (mz_outbound_stream: never a redirect, the same URL
  * and address rules). */
-static mz_adapter_status zgw_fetch_document(void *state, const char *source_url, mz_doc_sink *sink,
+static mz_adapter_status zgw_fetch_document(void *state, const char *source_url,
+                                            const char *content_url, mz_doc_sink *sink,
                                             size_t max_bytes, int64_t deadline_ms, char *err,
                                             size_t errlen)
 {
+    (void)content_url; /* the current one comes with the metadata read again */
     zgw *z = state;
     if (!z->documenten_url || !under(source_url, z->documenten_url)) {
         sink->gone = true;

@@ -250,7 +250,7 @@ typedef struct dl {
     mz_req *r;         /* the suspended request, until it is resumed */
     struct MHD_Connection *conn;
     const mz_agency *agency; /* of the serving set: retired sets are never freed */
-    char *source_url;
+    char *source_url, *content_url;
     char *format;            /* the agency's claim, only for office types (doctype.h) */
     char *file_name, *title; /* for the name the citizen saves it under */
     size_t max;
@@ -274,6 +274,7 @@ static void dl_release(dl *d)
     pthread_mutex_destroy(&d->mu);
     pthread_cond_destroy(&d->cv);
     free(d->source_url);
+    free(d->content_url);
     free(d->format);
     free(d->file_name);
     free(d->title);
@@ -377,8 +378,9 @@ static void *feeder(void *arg)
     dl *d = arg;
     mz_doc_sink sink = {dl_start, dl_data, dl_keep_going, d, false};
     char err[256] = "";
-    mz_adapter_status st = d->agency->ops->fetch_document(d->agency->state, d->source_url, &sink,
-                                                          d->max, d->deadline_ms, err, sizeof err);
+    mz_adapter_status st =
+        d->agency->ops->fetch_document(d->agency->state, d->source_url, d->content_url, &sink,
+                                       d->max, d->deadline_ms, err, sizeof err);
     pthread_mutex_lock(&d->mu);
     d->finished = true;
     d->ok = st == MZ_ADAPTER_OK;
@@ -586,6 +588,9 @@ void mz_h_me_case_document_content(mz_req *r)
     d->conn = r->conn;
     d->agency = a;
     d->source_url = mz_xstrdup(PQgetvalue(res, 0, MZ_COL_CASE_DOCUMENT_GET_SOURCE_URL));
+    d->content_url = PQgetisnull(res, 0, MZ_COL_CASE_DOCUMENT_GET_CONTENT_URL)
+                         ? NULL
+                         : mz_xstrdup(PQgetvalue(res, 0, MZ_COL_CASE_DOCUMENT_GET_CONTENT_URL));
     d->format = PQgetisnull(res, 0, MZ_COL_CASE_DOCUMENT_GET_FORMAT)
                     ? NULL
                     : mz_xstrdup(PQgetvalue(res, 0, MZ_COL_CASE_DOCUMENT_GET_FORMAT));
