@@ -252,6 +252,38 @@ static void test_sync_stores_only_visible(void **state)
     free(after);
 }
 
+/* A zaak of an internal zaaktype (indicatieInternOfExtern: intern) shows no
+ * documents and no decisions, even public final ones. */
+static void test_internal_zaaktype_lists_nothing(void **state)
+{
+    (void)state;
+    char *url, *ident, uuid[40];
+    add_zaak("{\"bsn\":\"" BSN_A "\",\"zaaktype\":2,\"statussen\":1}", &url, &ident);
+    add_doc(ident, "Intern dossierstuk", "", uuid);
+    char body[300];
+    snprintf(
+        body, sizeof body,
+        "{\"identificatie\":\"%s\",\"toelichting\":\"Intern besluit\",\"documenten\":[\"%s\"]}",
+        ident, uuid);
+    mz_json_free(control("POST", "/_control/besluiten", body));
+    mz_json_free(control("POST", "/_control/quirks", "{\"internZaaktype\":2}"));
+    int rc = sync_once("gem"); /* a new process: no cached zaaktype */
+    mz_json_free(control("POST", "/_control/quirks", "{\"internZaaktype\":-1}"));
+    assert_int_equal(rc, 0);
+    char *id = case_id_of("gem", url);
+    assert_non_null(id); /* the case itself is listed */
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "SELECT (SELECT count(*) FROM case_documents WHERE case_id = '%s') + "
+             "(SELECT count(*) FROM case_decisions WHERE case_id = '%s')",
+             id, id);
+    assert_int_equal(q(sql), 0);
+    assert_null(our_doc_id(uuid));
+    free(id);
+    free(url);
+    free(ident);
+}
+
 static void test_list_and_decisions(void **state)
 {
     (void)state;
@@ -674,6 +706,7 @@ int main(void)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sync_stores_only_visible),
+        cmocka_unit_test(test_internal_zaaktype_lists_nothing),
         cmocka_unit_test(test_list_and_decisions),
         cmocka_unit_test(test_professional_list_only),
         cmocka_unit_test(test_download),
