@@ -316,10 +316,12 @@ static bool dl_start(void *ud, int64_t length)
  * read must not hold the agency's connection open). */
 static bool wait_space_locked(dl *d)
 {
-    while (d->len == RING && !d->cancelled) {
+    while (d->len == RING && !d->cancelled && !atomic_load(&g_stopping)) {
         int64_t left = d->deadline_ms - mz_outbound_now_ms();
         if (left <= 0)
             return false;
+        if (left > 1000)
+            left = 1000; /* a second at a time: a shutdown does not wait for the deadline */
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         ts.tv_sec += (time_t)(left / 1000);
@@ -330,7 +332,7 @@ static bool wait_space_locked(dl *d)
         }
         pthread_cond_timedwait(&d->cv, &d->mu, &ts);
     }
-    return !d->cancelled;
+    return !d->cancelled && !atomic_load(&g_stopping);
 }
 
 static bool dl_data(void *ud, const char *p, size_t n)

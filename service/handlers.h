@@ -23,9 +23,10 @@ void mz_h_me_case_get(mz_req *r);
 void mz_h_me_case_documents(mz_req *r);
 void mz_h_me_case_document_content(mz_req *r);
 void mz_h_cases_documents(mz_req *r);
-/* At shutdown, after the HTTP server stopped: stops the download threads
- * still talking to agencies and waits (at most max_ms) until they end, so
- * that the agencies they use can be freed. */
+/* At shutdown: stops the download threads still talking to agencies and
+ * waits (at most max_ms) until they end (their responses then end with an
+ * error, and no connection stays suspended), so that the HTTP server can
+ * stop and the agencies they use can be freed. */
 void mz_documents_drain(long max_ms);
 
 /* h_professional.c */

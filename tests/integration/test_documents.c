@@ -683,6 +683,43 @@ static void test_download_memory_flat(void **state)
     free(id);
 }
 
+/* A shutdown while a download streams: the download fails (not a short
+ * file that looks whole), the service stops cleanly and in time. */
+static void test_shutdown_during_download(void **state)
+{
+    (void)state;
+    char *id =
+        listed_doc("Traag bij afsluiten", "\"size\":3000000,\"fault\":\"slow\",\"delayMs\":400");
+    char kv[500];
+    snprintf(kv, sizeof kv, "MZ_AGENCIES_FILE=%s", g_agencies);
+    const char *env[] = {kv, g_secret_env[0], "MZ_REFRESH_AFTER=86400", NULL};
+    mzt_server other;
+    assert_true(mzt_server_start(&other, &g_env, env));
+    mzt_server saved = g_srv;
+    g_srv = other;
+    char *tok = mzt_citizen_token(&g_env, BSN_A);
+    dl_job job = {g_case, id, tok, {0}};
+    pthread_t th;
+    pthread_create(&th, NULL, dl_thread, &job);
+    struct timespec ts = {1, 500 * 1000000L}; /* under way: a few pieces sent */
+    nanosleep(&ts, NULL);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = mzt_server_stop(&other);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    pthread_join(th, NULL);
+    g_srv = saved;
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    printf("shutdown with a download streaming: %ld ms; the client got %zu bytes (rc %d)\n", ms,
+           job.r.len, (int)job.r.rc);
+    assert_int_equal(rc, 0);
+    assert_int_equal(job.r.status, 200);
+    assert_true(job.r.rc == CURLE_PARTIAL_FILE || job.r.rc == CURLE_RECV_ERROR);
+    assert_true(job.r.len < 3000000);
+    free(tok);
+    free(id);
+}
+
 /* Retention: the case goes, and its documents and decisions with it. */
 static void test_purge_takes_documents(void **state)
 {
@@ -713,6 +750,7 @@ int main(void)
         cmocka_unit_test(test_download_refusals),
         cmocka_unit_test(test_download_fails_mid_stream),
         cmocka_unit_test(test_download_memory_flat),
+        cmocka_unit_test(test_shutdown_during_download),
         cmocka_unit_test(test_purge_takes_documents),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
