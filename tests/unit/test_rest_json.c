@@ -623,6 +623,7 @@ static void test_documents_and_decisions(void **state)
              "[\"L-1\"]}]}",
              g_port);
     assert_string_equal(att, want);
+    free(att);
 
     /* the content, with the token; a path is taken under baseUrl */
     char url[200];
