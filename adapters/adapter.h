@@ -86,6 +86,20 @@ typedef enum mz_adapter_status {
     MZ_ADAPTER_UNSUPPORTED  /* this adapter cannot do this operation */
 } mz_adapter_status;
 
+/* Where fetch_document delivers a document's content (issue 16): start
+ * once, when the agency's 200 begins (length: as announced, -1 none), then
+ * data in order. Either returning false stops the transfer. The adapter
+ * sets `gone` when the document no longer exists or is no longer one the
+ * citizen may see (its confidentiality or status changed since it was
+ * listed): the caller answers as if it had never been listed. */
+typedef struct mz_doc_sink {
+    bool (*start)(void *ud, int64_t length);
+    bool (*data)(void *ud, const char *p, size_t n);
+    bool (*keep_going)(void *ud); /* optional: false stops the transfer, also while idle */
+    void *ud;
+    bool gone;
+} mz_doc_sink;
+
 typedef struct mz_adapter_ops {
     const char *kind;
     /* Builds the adapter's state from the agency's "adapter" settings
@@ -111,6 +125,18 @@ typedef struct mz_adapter_ops {
      * fetch_case would refuse anyway (agencies.h, mz_agency_base_urls);
      * an adapter without it has every such URL refused. */
     size_t (*base_urls)(const void *state, const char **out, size_t max);
+    /* Streams one document's content (NULL: this kind serves no content).
+     * source_url and content_url: the document's reference and content URL
+     * as stored (never from a client; content_url may be NULL). Checks again
+     * where the kind can that the citizen may see it, then passes its
+     * content to the sink, at most max_bytes, by the deadline. Blocks for
+     * the whole transfer: call it on a thread of its own. MZ_ADAPTER_OK:
+     * every byte was delivered and the transfer ended cleanly; anything
+     * else after start means the content is incomplete. */
+    mz_adapter_status (*fetch_document)(void *state, const char *source_url,
+                                        const char *content_url, mz_doc_sink *sink,
+                                        size_t max_bytes, int64_t deadline_ms, char *err,
+                                        size_t errlen);
     void (*free)(void *state);
 } mz_adapter_ops;
 

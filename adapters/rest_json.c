@@ -43,7 +43,9 @@
  *     legalDeadlineOn, closedOn, result, actionText, actionUrl, actionDueOn,
  *     deepLink, updatedAt (default: statusChangedAt), sourceUrl,
  *     timeline (pointer to an array of events) with timelineFields
- *     {status*, at*, text}      (* required; + at least one of bsn and kvk)
+ *     {status*, at*, text}      (* required; + at least one of bsn and kvk),
+ *     documents and decisions (issue 16, optional: see "documents and
+ *     decisions" below)
  *
  * Whose case (the subject an item is stored under): `bsn` points at the
  * BSN of the person the case is for, `kvk` at the KVK number (8 digits) of
@@ -72,6 +74,7 @@
 #include "alloc.h"
 #include "bsn.h"
 #include "buf.h"
+#include "events.h" /* mz_valid_date */
 #include "outbound.h"
 
 enum {
@@ -97,6 +100,8 @@ enum {
     F_UPDATED_AT,
     F_SOURCE_URL,
     F_TIMELINE,
+    F_DOCUMENTS,
+    F_DECISIONS,
     F__COUNT
 };
 
@@ -126,6 +131,8 @@ static const struct {
     {"updatedAt", false},
     {"sourceUrl", false},
     {"timeline", false},
+    {"documents", false},
+    {"decisions", false},
 };
 
 /* Limits of the `headers` setting. The request's header array has room for
@@ -146,6 +153,7 @@ typedef struct rj {
     bool own_accept; /* the agency's Accept replaces ours */
     char *ptr[F__COUNT];
     char *tl_status, *tl_at, *tl_text;
+    char *doc_ptr[7], *dec_ptr[6]; /* documentFields, decisionFields (issue 16) */
     long timeout_ms;
 } rj;
 
@@ -271,6 +279,166 @@ static mz_adapter_status fetch(run *x, const char *method, const char *url, cons
 static mz_adapter_status emit_record(run *x, const mz_json *it, const mz_subject *who,
                                      mz_sink *sink);
 
+/* --- documents and decisions (issue 16, optional)
+ *
+ * fields.documents points at an array of the case's documents, read with
+ * documentFields {reference*, title*, format, fileName, size, date,
+ * content (the URL of the content, under baseUrl; default: reference)};
+ * fields.decisions at an array of decisions, read with decisionFields
+ * {reference*, date, effectiveFrom, effectiveUntil, text, documents (an
+ * array of document references)}. When mapped, each list replaces what is
+ * stored for the case (missing in an item: none). The agency's API is
+ * expected to list only what the citizen may see (this kind knows no
+ * confidentiality levels); a download streams `content` (a path is taken
+ * under baseUrl, like `next`) with the adapter's credentials and headers. */
+
+#define RJ_MAX_DOCS      100
+#define RJ_MAX_DECISIONS 20
+
+enum { D_REFERENCE, D_TITLE, D_FORMAT, D_FILE_NAME, D_SIZE, D_DATE, D_CONTENT, D__COUNT };
+static const struct {
+    const char *name;
+    bool required;
+} doc_fields[D__COUNT] = {{"reference", true}, {"title", true}, {"format", false},
+                          {"fileName", false}, {"size", false}, {"date", false},
+                          {"content", false}};
+
+enum { B_REFERENCE, B_DATE, B_FROM, B_UNTIL, B_TEXT, B_DOCUMENTS, B__COUNT };
+static const struct {
+    const char *name;
+    bool required;
+} dec_fields[B__COUNT] = {{"reference", true},       {"date", false}, {"effectiveFrom", false},
+                          {"effectiveUntil", false}, {"text", false}, {"documents", false}};
+
+/* s as a JSON string cut to max bytes (on a character boundary), or null. */
+static void json_text(mz_buf *b, const char *s, size_t max)
+{
+    if (!s) {
+        mz_buf_puts(b, "null");
+        return;
+    }
+    size_t n = strlen(s);
+    if (n > max) {
+        n = max;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    char *t = mz_xstrndup(s, n);
+    mz_json_cstr(b, t);
+    free(t);
+}
+
+/* A YYYY-MM-DD date (the first 10 characters of a date or date-time), or null. */
+static void json_day(mz_buf *b, const char *s)
+{
+    char d[11];
+    bool ok = s && strlen(s) >= 10;
+    for (int i = 0; ok && i < 10; i++)
+        ok = (i == 4 || i == 7) ? s[i] == '-' : (s[i] >= '0' && s[i] <= '9');
+    if (ok) {
+        memcpy(d, s, 10);
+        d[10] = '\0';
+        ok = mz_valid_date(d);
+    }
+    mz_json_cstr(b, ok ? d : NULL);
+}
+
+static bool seen(const mz_json *list, const mz_json *upto, const char *ptr, const char *ref)
+{
+    for (const mz_json *q = list->u.kids.first; q && q != upto; q = q->next) {
+        const char *r = text_at(q, ptr);
+        if (r && strcmp(r, ref) == 0)
+            return true;
+    }
+    return false;
+}
+
+static char *absolute(const rj *r, const char *next);
+
+/* The item's attachments (store.h) when documents or decisions are mapped
+ * (malloc'd), else NULL. */
+static char *rj_attachments(const rj *r, const mz_json *it)
+{
+    if (!r->ptr[F_DOCUMENTS] && !r->ptr[F_DECISIONS])
+        return NULL;
+    mz_buf b = MZ_BUF_INIT;
+    mz_buf_putc(&b, '{');
+    if (r->ptr[F_DOCUMENTS]) {
+        mz_buf_puts(&b, "\"documents\":[");
+        const mz_json *list = pointer(it, r->ptr[F_DOCUMENTS]);
+        size_t n = 0;
+        for (const mz_json *o = list && list->type == MZ_JSON_ARRAY ? list->u.kids.first : NULL;
+             o && n < RJ_MAX_DOCS; o = o->next) {
+            const char *ref = text_at(o, r->doc_ptr[D_REFERENCE]);
+            const char *title = text_at(o, r->doc_ptr[D_TITLE]);
+            if (!ref || strlen(ref) > 2000 || !title || seen(list, o, r->doc_ptr[D_REFERENCE], ref))
+                continue;
+            const char *content = r->doc_ptr[D_CONTENT] ? text_at(o, r->doc_ptr[D_CONTENT]) : ref;
+            /* a path is under baseUrl; a URL is taken as is (a download
+             * refuses one outside baseUrl) */
+            char *curl = content ? absolute(r, content) : NULL;
+            mz_buf_puts(&b, n++ ? ",{\"source_url\":" : "{\"source_url\":");
+            mz_json_cstr(&b, ref);
+            mz_buf_puts(&b, ",\"content_url\":");
+            json_text(&b, curl && strlen(curl) <= 2000 ? curl : NULL, 2000);
+            free(curl);
+            mz_buf_puts(&b, ",\"title\":");
+            json_text(&b, title, 500);
+            mz_buf_puts(&b, ",\"format\":");
+            json_text(&b, text_at(o, r->doc_ptr[D_FORMAT]), 255);
+            mz_buf_puts(&b, ",\"file_name\":");
+            json_text(&b, text_at(o, r->doc_ptr[D_FILE_NAME]), 255);
+            mz_buf_puts(&b, ",\"size\":");
+            const mz_json *sz = r->doc_ptr[D_SIZE] ? pointer(o, r->doc_ptr[D_SIZE]) : NULL;
+            int64_t size = -1;
+            if (sz && mz_json_int64(sz, &size) && size >= 0)
+                mz_buf_printf(&b, "%lld", (long long)size);
+            else
+                mz_buf_puts(&b, "null");
+            mz_buf_puts(&b, ",\"date\":");
+            json_day(&b, text_at(o, r->doc_ptr[D_DATE]));
+            mz_buf_putc(&b, '}');
+        }
+        mz_buf_putc(&b, ']');
+    }
+    if (r->ptr[F_DECISIONS]) {
+        mz_buf_puts(&b, r->ptr[F_DOCUMENTS] ? ",\"decisions\":[" : "\"decisions\":[");
+        const mz_json *list = pointer(it, r->ptr[F_DECISIONS]);
+        size_t n = 0;
+        for (const mz_json *o = list && list->type == MZ_JSON_ARRAY ? list->u.kids.first : NULL;
+             o && n < RJ_MAX_DECISIONS; o = o->next) {
+            const char *ref = text_at(o, r->dec_ptr[B_REFERENCE]);
+            if (!ref || strlen(ref) > 2000 || seen(list, o, r->dec_ptr[B_REFERENCE], ref))
+                continue;
+            mz_buf_puts(&b, n++ ? ",{\"source_url\":" : "{\"source_url\":");
+            mz_json_cstr(&b, ref);
+            mz_buf_puts(&b, ",\"date\":");
+            json_day(&b, text_at(o, r->dec_ptr[B_DATE]));
+            mz_buf_puts(&b, ",\"effective_from\":");
+            json_day(&b, text_at(o, r->dec_ptr[B_FROM]));
+            mz_buf_puts(&b, ",\"effective_until\":");
+            json_day(&b, text_at(o, r->dec_ptr[B_UNTIL]));
+            mz_buf_puts(&b, ",\"text\":");
+            json_text(&b, text_at(o, r->dec_ptr[B_TEXT]), 2000);
+            mz_buf_puts(&b, ",\"documents\":[");
+            const mz_json *docs =
+                r->dec_ptr[B_DOCUMENTS] ? pointer(o, r->dec_ptr[B_DOCUMENTS]) : NULL;
+            size_t k = 0;
+            for (const mz_json *d = docs && docs->type == MZ_JSON_ARRAY ? docs->u.kids.first : NULL;
+                 d && k < RJ_MAX_DOCS; d = d->next)
+                if (d->type == MZ_JSON_STRING && d->u.str.len && d->u.str.len <= 2000) {
+                    if (k++)
+                        mz_buf_putc(&b, ',');
+                    mz_json_cstr(&b, d->u.str.s);
+                }
+            mz_buf_puts(&b, "]}");
+        }
+        mz_buf_putc(&b, ']');
+    }
+    mz_buf_putc(&b, '}');
+    return mz_buf_steal(&b, NULL);
+}
+
 /* The subject an item names (see "whose case" above) into who; false when
  * it names none. */
 static bool item_subject(const rj *r, const mz_json *it, mz_subject *who)
@@ -361,7 +529,11 @@ static mz_adapter_status emit_record(run *x, const mz_json *it, const mz_subject
     };
     mz_pseudonym_subject(who, rec.subject_key);
     rec.subject_kind = mz_subject_kind_name(who->kind);
-    return sink->emit(sink, &rec) ? MZ_ADAPTER_OK : MZ_ADAPTER_ABORTED;
+    char *att = rj_attachments(r, it);
+    rec.attachments_json = att;
+    bool ok = sink->emit(sink, &rec);
+    free(att);
+    return ok ? MZ_ADAPTER_OK : MZ_ADAPTER_ABORTED;
 }
 
 static char *absolute(const rj *r, const char *next)
@@ -489,6 +661,74 @@ static mz_adapter_status rj_fetch(void *state, mz_sink *sink, const char *url, i
     return st;
 }
 
+/* --- a document's content (adapter.h fetch_document) */
+
+static bool rj_fd_start(void *ud, int64_t length)
+{
+    mz_doc_sink *s = ud;
+    return s->start(s->ud, length);
+}
+
+static bool rj_fd_data(void *ud, const char *p, size_t n)
+{
+    mz_doc_sink *s = ud;
+    return s->data(s->ud, p, n);
+}
+
+static bool rj_fd_keep_going(void *ud)
+{
+    mz_doc_sink *s = ud;
+    return !s->keep_going || s->keep_going(s->ud);
+}
+
+/* The content URL as stored (under baseUrl: the client refuses anything
+ * else), with the adapter's token and headers; never a redirect. */
+static mz_adapter_status rj_fetch_document(void *state, const char *source_url,
+                                           const char *content_url, mz_doc_sink *sink,
+                                           size_t max_bytes, int64_t deadline_ms, char *err,
+                                           size_t errlen)
+{
+    (void)source_url;
+    rj *r = state;
+    if (!content_url) {
+        snprintf(err, errlen, "the document has no content URL");
+        return MZ_ADAPTER_UNAVAILABLE;
+    }
+    mz_outbound *cli = client(r);
+    char auth[4200];
+    const char *hdrs[2 + RJ_MAX_HEADERS + 1] = {NULL};
+    size_t h = 0;
+    if (!r->own_accept)
+        hdrs[h++] = "Accept: */*";
+    if (r->token) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", r->token);
+        hdrs[h++] = auth;
+    }
+    for (size_t i = 0; i < r->n_hdr && i < RJ_MAX_HEADERS; i++)
+        hdrs[h++] = r->hdr_lines[i];
+    mz_outbound_stream_cb cb = {rj_fd_start, rj_fd_data, rj_fd_keep_going, sink};
+    mz_outbound_result res;
+    mz_outbound_status os =
+        mz_outbound_stream(cli, content_url, hdrs, max_bytes, deadline_ms, &cb, &res);
+    OPENSSL_cleanse(auth, sizeof auth);
+    mz_outbound_free(cli);
+    if (os == MZ_OUT_OK && res.status == 200)
+        return MZ_ADAPTER_OK;
+    if (os == MZ_OUT_OK && res.status >= 300 && res.status < 400) {
+        snprintf(err, errlen, "the agency redirected the download (HTTP %ld); not followed",
+                 res.status);
+        return MZ_ADAPTER_REFUSED;
+    }
+    if (os == MZ_OUT_OK) {
+        sink->gone = res.status == 404 || res.status == 410;
+        snprintf(err, errlen, "the agency answered the download with HTTP %ld", res.status);
+        return res.status == 401 || res.status == 403 ? MZ_ADAPTER_REFUSED : MZ_ADAPTER_UNAVAILABLE;
+    }
+    snprintf(err, errlen, "%s", res.error);
+    return os == MZ_OUT_REFUSED || os == MZ_OUT_TOO_LARGE ? MZ_ADAPTER_REFUSED
+                                                          : MZ_ADAPTER_UNAVAILABLE;
+}
+
 static void rj_free(void *state)
 {
     rj *r = state;
@@ -510,6 +750,10 @@ static void rj_free(void *state)
     }
     for (int i = 0; i < F__COUNT; i++)
         free(r->ptr[i]);
+    for (int i = 0; i < D__COUNT; i++)
+        free(r->doc_ptr[i]);
+    for (int i = 0; i < B__COUNT; i++)
+        free(r->dec_ptr[i]);
     free(r->tl_status);
     free(r->tl_at);
     free(r->tl_text);
@@ -704,6 +948,26 @@ static void *rj_init(const mz_agency *agency, const mz_json *s, char *err, size_
         rj_free(r);
         return NULL;
     }
+    if (r->ptr[F_DOCUMENTS]) {
+        const mz_json *df = mz_json_get(s, "documentFields");
+        for (int i = 0; i < D__COUNT; i++)
+            if (!df || !ptr_field(df, doc_fields[i].name, doc_fields[i].required, &r->doc_ptr[i],
+                                  e2, sizeof e2)) {
+                snprintf(err, errlen, "documentFields.%s", df ? e2 : "reference: is required");
+                rj_free(r);
+                return NULL;
+            }
+    }
+    if (r->ptr[F_DECISIONS]) {
+        const mz_json *bf = mz_json_get(s, "decisionFields");
+        for (int i = 0; i < B__COUNT; i++)
+            if (!bf || !ptr_field(bf, dec_fields[i].name, dec_fields[i].required, &r->dec_ptr[i],
+                                  e2, sizeof e2)) {
+                snprintf(err, errlen, "decisionFields.%s", bf ? e2 : "reference: is required");
+                rj_free(r);
+                return NULL;
+            }
+    }
     if (r->ptr[F_TIMELINE]) {
         const mz_json *tf = mz_json_get(s, "timelineFields");
         if (!tf || !ptr_field(tf, "status", true, &r->tl_status, e2, sizeof e2) ||
@@ -735,5 +999,6 @@ const mz_adapter_ops mz_adapter_rest_json = {
     .refresh_subject = rj_refresh,
     .fetch_case = rj_fetch,
     .base_urls = rj_base_urls,
+    .fetch_document = rj_fetch_document,
     .free = rj_free,
 };

@@ -72,6 +72,7 @@
 #include "bsn.h"
 #include "buf.h"
 #include "crypto.h"
+#include "log.h"
 #include "outbound.h"
 #include "workpool.h"
 #include "zgw_catalogi.h"
@@ -84,6 +85,8 @@
 typedef struct zgw {
     const mz_agency *agency;
     char *zaken_url, *catalogi_url, *client_id, *secret, *user_id, *user_repr, *link_template;
+    char *documenten_url, *besluiten_url; /* NULL: no documents / no decisions from this agency */
+    unsigned doc_levels;                  /* documentConfidentiality: bit i = CONFIDENTIALITY[i] */
     long timeout_ms;
     long concurrency; /* history requests in flight at once during a walk (1: one by one) */
     bool expand, history;
@@ -143,7 +146,8 @@ typedef struct call {
     mz_workpool *pool; /* history prefetch of a sync or search walk, or NULL */
     pf_job *jobs;      /* the current page's prefetch jobs (the pool's batch) */
     pf_job *job;       /* the prefetched history of the zaak being turned into a record, or NULL */
-    bool outside;      /* the last refusal was a URL outside the base URLs (a per-record problem) */
+    mz_workpool *doc_pool; /* the document metadata requests of a walk or fetch, or NULL */
+    bool outside; /* the last refusal was a URL outside the base URLs (a per-record problem) */
 } call;
 
 static call call_new(zgw *z, mz_outbound *cli, int64_t deadline, char *err, size_t errlen)
@@ -151,8 +155,10 @@ static call call_new(zgw *z, mz_outbound *cli, int64_t deadline, char *err, size
     return (call){.z = z, .cli = cli, .deadline = deadline, .err = err, .errlen = errlen};
 }
 
-static mz_adapter_status request(call *c, const char *method, const char *url, const char *body,
-                                 mz_json_doc **doc)
+/* A request whose answer must be JSON of type `want` (an object, or an
+ * array for the few ZGW lists that are not paginated). */
+static mz_adapter_status request_as(call *c, const char *method, const char *url, const char *body,
+                                    mz_json_type want, mz_json_doc **doc)
 {
     *doc = NULL;
     c->last_status = 0;
@@ -194,9 +200,9 @@ static mz_adapter_status request(call *c, const char *method, const char *url, c
         char perr[128];
         mz_json_limits lim = {.max_depth = 32, .max_nodes = 4000000, .max_string = 65536};
         *doc = mz_json_parse(r.body ? r.body : "", r.body_len, &lim, perr, sizeof perr);
-        if (!*doc || mz_json_root(*doc)->type != MZ_JSON_OBJECT) {
+        if (!*doc || mz_json_root(*doc)->type != want) {
             snprintf(c->err, c->errlen, "agency answered with invalid JSON (%s)",
-                     *doc ? "not an object" : perr);
+                     *doc ? (want == MZ_JSON_ARRAY ? "not an array" : "not an object") : perr);
             mz_json_free_wiped(*doc);
             *doc = NULL;
             out = MZ_ADAPTER_UNAVAILABLE;
@@ -208,6 +214,12 @@ static mz_adapter_status request(call *c, const char *method, const char *url, c
         OPENSSL_cleanse(r.body, r.body_len);
     mz_outbound_result_free(&r);
     return out;
+}
+
+static mz_adapter_status request(call *c, const char *method, const char *url, const char *body,
+                                 mz_json_doc **doc)
+{
+    return request_as(c, method, url, body, MZ_JSON_OBJECT, doc);
 }
 
 /* How the Catalogi cache fetches a type it does not hold. */
@@ -226,11 +238,11 @@ static mz_adapter_status type_get(call *c, const char *url, const mz_json *expan
 }
 
 /* "<zakenUrl>/<resource_and_query>zaak=<zaak url, percent-encoded>", malloc'd. */
-static char *zaak_query(const zgw *z, const char *resource_and_query, const char *zaak_url)
+static char *query_url(const char *base, const char *resource_and_query, const char *value)
 {
     mz_buf u = MZ_BUF_INIT;
-    mz_buf_printf(&u, "%s/%szaak=", z->zaken_url, resource_and_query);
-    for (const char *p = zaak_url; *p; p++) {
+    mz_buf_printf(&u, "%s/%s", base, resource_and_query);
+    for (const char *p = value; *p; p++) {
         unsigned char ch = (unsigned char)*p;
         if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
             ch == '-' || ch == '_' || ch == '.' || ch == '~')
@@ -239,6 +251,13 @@ static char *zaak_query(const zgw *z, const char *resource_and_query, const char
             mz_buf_printf(&u, "%%%02X", ch);
     }
     return mz_buf_steal(&u, NULL);
+}
+
+static char *zaak_query(const zgw *z, const char *resource_and_query, const char *zaak_url)
+{
+    char rq[64];
+    snprintf(rq, sizeof rq, "%szaak=", resource_and_query);
+    return query_url(z->zaken_url, rq, zaak_url);
 }
 
 /* Follows a paginated ZGW list from `first` (malloc'd; taken over), GET, or
@@ -505,6 +524,276 @@ static mz_adapter_status fetch_history(call *c, const char *zaak_url, history *h
     return pages_from(c, doc, first, NULL, 100, history_page, h);
 }
 
+/* --- documents and decisions (issue 16)
+ *
+ * With `documentenUrl` set, a zaak's documents are its
+ * /zaakinformatieobjecten?zaak= (Zaken API), each read with one GET of its
+ * enkelvoudiginformatieobject (never `expand`: Open Zaak may then inline the
+ * content), `concurrency` at a time on a worker pool of the walk. A
+ * document is listed only when its vertrouwelijkheidaanduiding is in the
+ * agency's `documentConfidentiality` (default ["openbaar"]), its status is
+ * definitief or gearchiveerd, it lives under documentenUrl, and the zaak's
+ * type is not `intern` (then nothing of the zaak is listed). With
+ * `besluitenUrl` set, the zaak's besluiten (/besluiten?zaak=) come along
+ * with their dates, toelichting and linked documents
+ * (/besluitinformatieobjecten?besluit=). Both go into the record as one
+ * JSON object (store.h, attachments_json) that replaces what is stored.
+ * When fetching them fails, the record goes without them (what is stored
+ * stays): the case's status must not wait for a Documenten API. */
+
+#define MAX_DOCS      100 /* per zaak */
+#define MAX_BESLUITEN 20  /* per zaak */
+
+static const char *const CONFIDENTIALITY[] = {
+    "openbaar",      "beperkt_openbaar", "intern", "zaakvertrouwelijk",
+    "vertrouwelijk", "confidentieel",    "geheim", "zeer_geheim"};
+#define N_CONFIDENTIALITY (sizeof CONFIDENTIALITY / sizeof CONFIDENTIALITY[0])
+
+/* url is base itself or below it. */
+static bool under(const char *url, const char *base)
+{
+    size_t n = base ? strlen(base) : 0;
+    return url && n && strncmp(url, base, n) == 0 && (url[n] == '/' || url[n] == '?');
+}
+
+/* The citizen may see this document (the rule above, but for the zaaktype). */
+static bool doc_visible(const zgw *z, const mz_json *eio)
+{
+    const char *v = mz_zgw_str(eio, "vertrouwelijkheidaanduiding");
+    const char *st = mz_zgw_str(eio, "status");
+    bool level = false;
+    for (size_t i = 0; v && i < N_CONFIDENTIALITY; i++)
+        if (strcmp(v, CONFIDENTIALITY[i]) == 0)
+            level = (z->doc_levels >> i) & 1u;
+    return level && st && (strcmp(st, "definitief") == 0 || strcmp(st, "gearchiveerd") == 0);
+}
+
+/* s cut to at most max bytes on a UTF-8 character boundary, as a JSON
+ * string (null when s is NULL). */
+static void json_cut(mz_buf *j, const char *s, size_t max)
+{
+    if (!s) {
+        mz_buf_puts(j, "null");
+        return;
+    }
+    size_t n = strlen(s);
+    if (n > max) {
+        n = max;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    char *t = mz_xstrndup(s, n);
+    mz_json_cstr(j, t);
+    free(t);
+}
+
+/* A date member as "YYYY-MM-DD" or null. */
+static void json_date(mz_buf *j, const mz_json *o, const char *key)
+{
+    char d[11];
+    const char *v = mz_zgw_date(mz_zgw_str(o, key), d);
+    mz_json_cstr(j, v);
+}
+
+typedef struct doc_job {
+    char *url;
+    mz_adapter_status st;
+    mz_json_doc *doc;
+    long last_status;
+    bool outside;
+    char err[256];
+} doc_job;
+
+/* Job i: the GET of one document's metadata. A document that is gone (404)
+ * or outside the base URLs is that document's problem only. */
+static bool doc_run(void *ctx, void *batch, size_t i)
+{
+    doc_job *j = (doc_job *)batch + i;
+    call wc = *(const call *)ctx;
+    wc.err = j->err;
+    wc.errlen = sizeof j->err;
+    wc.outside = false;
+    j->st = request(&wc, "GET", j->url, NULL, &j->doc);
+    j->last_status = wc.last_status;
+    j->outside = wc.outside;
+    return j->st == MZ_ADAPTER_OK || j->outside || j->last_status == 404;
+}
+
+static void put_doc(mz_buf *j, const mz_json *eio, const char *url)
+{
+    if (j->data[j->len - 1] != '[')
+        mz_buf_putc(j, ',');
+    mz_buf_puts(j, "{\"source_url\":");
+    mz_json_cstr(j, url);
+    mz_buf_puts(j, ",\"content_url\":");
+    json_cut(j, mz_zgw_str(eio, "inhoud"), 2000);
+    mz_buf_puts(j, ",\"title\":");
+    const char *t = mz_zgw_str(eio, "titel");
+    json_cut(j, t ? t : "Document", 500);
+    mz_buf_puts(j, ",\"format\":");
+    json_cut(j, mz_zgw_str(eio, "formaat"), 255);
+    mz_buf_puts(j, ",\"file_name\":");
+    json_cut(j, mz_zgw_str(eio, "bestandsnaam"), 255);
+    int64_t size = -1;
+    mz_buf_puts(j, ",\"size\":");
+    if (mz_json_int64(mz_json_get(eio, "bestandsomvang"), &size) && size >= 0)
+        mz_buf_printf(j, "%lld", (long long)size);
+    else
+        mz_buf_puts(j, "null");
+    mz_buf_puts(j, ",\"date\":");
+    json_date(j, eio, "creatiedatum");
+    mz_buf_putc(j, '}');
+}
+
+/* The zaak's visible documents as a JSON array into j. */
+static mz_adapter_status fetch_documents(call *c, const char *zaak_url, mz_buf *j)
+{
+    zgw *z = c->z;
+    mz_json_doc *list;
+    char *url = zaak_query(z, "zaakinformatieobjecten?", zaak_url);
+    mz_adapter_status st = request_as(c, "GET", url, NULL, MZ_JSON_ARRAY, &list);
+    free(url);
+    mz_buf_putc(j, '[');
+    if (st != MZ_ADAPTER_OK) {
+        mz_buf_putc(j, ']');
+        return st;
+    }
+    const mz_json *res = mz_json_root(list);
+    doc_job *jobs = mz_xcalloc(res->u.kids.count ? res->u.kids.count : 1, sizeof *jobs);
+    size_t n = 0;
+    for (const mz_json *zio = res->u.kids.first; zio && n < MAX_DOCS; zio = zio->next) {
+        const char *io = mz_zgw_str(zio, "informatieobject");
+        bool dup = false;
+        for (size_t k = 0; io && k < n && !dup; k++)
+            dup = strcmp(jobs[k].url, io) == 0;
+        /* another DRC's document, or one named twice: not ours to list */
+        if (io && !dup && under(io, z->documenten_url) && mz_outbound_allowed(c->cli, io))
+            jobs[n++].url = mz_xstrdup(io);
+    }
+    mz_json_free_wiped(list);
+    if (n > 1 && !c->doc_pool && z->concurrency > 1) {
+        mz_workpool_ops ops = {doc_run, pf_ctx_new, pf_ctx_free, c};
+        c->doc_pool = mz_workpool_start((int)z->concurrency, &ops);
+    }
+    if (n > 1 && c->doc_pool)
+        mz_workpool_post(c->doc_pool, jobs, n);
+    for (size_t i = 0; i < n; i++) {
+        doc_job *d = &jobs[i];
+        if (n > 1 && c->doc_pool)
+            mz_workpool_take(c->doc_pool, i, c);
+        else
+            doc_run(c, jobs, i);
+        if (st != MZ_ADAPTER_OK)
+            continue;
+        if (d->st == MZ_ADAPTER_OK && doc_visible(z, mz_json_root(d->doc))) {
+            put_doc(j, mz_json_root(d->doc), d->url);
+        } else if (d->st != MZ_ADAPTER_OK && !d->outside && d->last_status != 404) {
+            snprintf(c->err, c->errlen, "%s", d->err);
+            st = d->st;
+        }
+    }
+    if (n > 1 && c->doc_pool)
+        mz_workpool_end(c->doc_pool);
+    for (size_t i = 0; i < n; i++) {
+        free(jobs[i].url);
+        mz_json_free_wiped(jobs[i].doc);
+    }
+    free(jobs);
+    mz_buf_putc(j, ']');
+    return st;
+}
+
+typedef struct besluit_ud {
+    mz_buf *j;
+    size_t n;
+} besluit_ud;
+
+/* One besluit's linked documents (their URLs) as a JSON array into j. */
+static mz_adapter_status besluit_documents(call *c, const char *besluit_url, mz_buf *j)
+{
+    mz_json_doc *d;
+    char *url = query_url(c->z->besluiten_url, "besluitinformatieobjecten?besluit=", besluit_url);
+    mz_adapter_status st = request_as(c, "GET", url, NULL, MZ_JSON_ARRAY, &d);
+    free(url);
+    mz_buf_putc(j, '[');
+    size_t n = 0;
+    for (const mz_json *b = st == MZ_ADAPTER_OK ? mz_json_root(d)->u.kids.first : NULL;
+         b && n < MAX_DOCS; b = b->next) {
+        const char *io = mz_zgw_str(b, "informatieobject");
+        if (!io || strlen(io) > 2000)
+            continue;
+        if (n++)
+            mz_buf_putc(j, ',');
+        mz_json_cstr(j, io);
+    }
+    mz_buf_putc(j, ']');
+    if (st == MZ_ADAPTER_OK)
+        mz_json_free_wiped(d);
+    return st;
+}
+
+static mz_adapter_status besluit_page(call *c, const mz_json *res, void *ud, bool *stop)
+{
+    besluit_ud *b = ud;
+    mz_adapter_status st = MZ_ADAPTER_OK;
+    *stop = false;
+    for (const mz_json *s = res ? res->u.kids.first : NULL; s && st == MZ_ADAPTER_OK; s = s->next) {
+        const char *url = mz_zgw_str(s, "url");
+        if (!url || strlen(url) > 2000 || !under(url, c->z->besluiten_url))
+            continue;
+        if (b->n >= MAX_BESLUITEN) {
+            *stop = true;
+            break;
+        }
+        if (b->n++)
+            mz_buf_putc(b->j, ',');
+        mz_buf_puts(b->j, "{\"source_url\":");
+        mz_json_cstr(b->j, url);
+        mz_buf_puts(b->j, ",\"date\":");
+        json_date(b->j, s, "datum");
+        mz_buf_puts(b->j, ",\"effective_from\":");
+        json_date(b->j, s, "ingangsdatum");
+        mz_buf_puts(b->j, ",\"effective_until\":");
+        json_date(b->j, s, "vervaldatum");
+        mz_buf_puts(b->j, ",\"text\":");
+        json_cut(b->j, mz_zgw_str(s, "toelichting"), 2000);
+        mz_buf_puts(b->j, ",\"documents\":");
+        st = besluit_documents(c, url, b->j);
+        mz_buf_putc(b->j, '}');
+    }
+    return st;
+}
+
+/* The record's attachments_json (malloc'd into *out; NULL when this
+ * agency lists neither documents nor decisions, or when fetching them
+ * failed: the status says why). */
+static mz_adapter_status fetch_attachments(call *c, const char *zaak_url, const mz_zgw_type *zt,
+                                           char **out)
+{
+    zgw *z = c->z;
+    *out = NULL;
+    if (!z->documenten_url && !z->besluiten_url)
+        return MZ_ADAPTER_OK;
+    mz_buf j = MZ_BUF_INIT;
+    mz_adapter_status st = MZ_ADAPTER_OK;
+    mz_buf_puts(&j, "{\"documents\":");
+    if (z->documenten_url && !zt->intern)
+        st = fetch_documents(c, zaak_url, &j);
+    else
+        mz_buf_puts(&j, "[]");
+    mz_buf_puts(&j, ",\"decisions\":[");
+    if (st == MZ_ADAPTER_OK && z->besluiten_url && !zt->intern) {
+        besluit_ud ud = {&j, 0};
+        st = each_page(c, query_url(z->besluiten_url, "besluiten?zaak=", zaak_url), NULL, 10,
+                       besluit_page, &ud);
+    }
+    mz_buf_puts(&j, "]}");
+    if (st == MZ_ADAPTER_OK)
+        *out = mz_buf_steal(&j, NULL);
+    mz_buf_free(&j);
+    return st;
+}
+
 /* --- one zaak → one record */
 
 /* Find the subject: the zaak's owner into who, who must be the searched
@@ -684,8 +973,20 @@ static mz_adapter_status emit_zaak(call *c, const mz_json *zaak, const mz_subjec
         } else {
             mz_pseudonym_subject(&who, rec.subject_key);
             rec.subject_kind = mz_subject_kind_name(who.kind);
+            char *att = NULL;
+            if (fetch_attachments(c, url, &r.zt, &att) != MZ_ADAPTER_OK) {
+                /* the case goes on without them (see above) */
+                mz_logline l;
+                mz_log_begin(&l, MZ_LOG_WARN, "zgw: documents and decisions not fetched");
+                mz_log_str(&l, "agency", c->z->agency->id);
+                mz_log_str(&l, "error", c->err);
+                mz_log_end(&l);
+                c->outside = false;
+            }
+            rec.attachments_json = att;
             if (!sink->emit(sink, &rec))
                 st = MZ_ADAPTER_ABORTED;
+            free(att);
         }
     }
     mz_subject_wipe(&who);
@@ -739,6 +1040,8 @@ static mz_adapter_status walk(call *c, const char *first, const char *body, cons
     mz_adapter_status st = each_page(c, mz_xstrdup(first), body, MAX_PAGES, zaken_page, &ud);
     mz_workpool_stop(c->pool);
     c->pool = NULL;
+    mz_workpool_stop(c->doc_pool);
+    c->doc_pool = NULL;
     return st;
 }
 
@@ -749,10 +1052,11 @@ static mz_adapter_status walk(call *c, const char *first, const char *body, cons
 static size_t zgw_base_urls(const void *state, const char **out, size_t max)
 {
     const zgw *z = state;
-    const char *b[2] = {z->zaken_url, z->catalogi_url};
+    const char *b[4] = {z->zaken_url, z->catalogi_url, z->documenten_url, z->besluiten_url};
     size_t n = 0;
-    for (; n < 2 && n < max; n++)
-        out[n] = b[n];
+    for (size_t i = 0; i < 4 && n < max; i++)
+        if (b[i])
+            out[n++] = b[i];
     return n;
 }
 
@@ -848,6 +1152,96 @@ static mz_adapter_status zgw_fetch(void *state, mz_sink *sink, const char *url, 
         st = emit_zaak(&c, mz_json_root(d), NULL, sink);
         mz_json_free_wiped(d);
     }
+    mz_workpool_stop(c.doc_pool);
+    mz_outbound_free(c.cli);
+    return st;
+}
+
+/* --- a document's content (adapter.h fetch_document) */
+
+static bool fd_start(void *ud, int64_t length)
+{
+    mz_doc_sink *s = ud;
+    return s->start(s->ud, length);
+}
+
+static bool fd_data(void *ud, const char *p, size_t n)
+{
+    mz_doc_sink *s = ud;
+    return s->data(s->ud, p, n);
+}
+
+static bool fd_keep_going(void *ud)
+{
+    mz_doc_sink *s = ud;
+    return !s->keep_going || s->keep_going(s->ud);
+}
+
+/* The metadata is read again first: a document whose confidentiality or
+ * status changed since it was listed is not served (sink->gone), and the
+ * inhoud URL is the current one (it must be under documentenUrl). Then the
+ * inhoud is streamed (mz_outbound_stream: never a redirect, the same URL
+ * and address rules). */
+static mz_adapter_status zgw_fetch_document(void *state, const char *source_url,
+                                            const char *content_url, mz_doc_sink *sink,
+                                            size_t max_bytes, int64_t deadline_ms, char *err,
+                                            size_t errlen)
+{
+    (void)content_url; /* the current one comes with the metadata read again */
+    zgw *z = state;
+    if (!z->documenten_url || !under(source_url, z->documenten_url)) {
+        sink->gone = true;
+        snprintf(err, errlen, "the document is not under this agency's documentenUrl");
+        return MZ_ADAPTER_REFUSED;
+    }
+    call c = call_new(z, client(z), deadline_ms, err, errlen);
+    mz_json_doc *d = NULL;
+    mz_adapter_status st = request(&c, "GET", source_url, NULL, &d);
+    char *inhoud = NULL;
+    if (st != MZ_ADAPTER_OK) {
+        sink->gone = c.last_status == 404 || c.last_status == 410;
+    } else if (!doc_visible(z, mz_json_root(d))) {
+        sink->gone = true;
+        snprintf(err, errlen, "the document is no longer one the citizen may see");
+        st = MZ_ADAPTER_REFUSED;
+    } else {
+        inhoud = mz_xstrdup(mz_zgw_str(mz_json_root(d), "inhoud"));
+        if (!inhoud || !under(inhoud, z->documenten_url)) {
+            snprintf(err, errlen, "the document has no content under documentenUrl");
+            st = MZ_ADAPTER_UNAVAILABLE;
+        }
+    }
+    mz_json_free_wiped(d);
+    char *auth = st == MZ_ADAPTER_OK ? bearer(z) : NULL;
+    if (st == MZ_ADAPTER_OK && !auth) {
+        snprintf(err, errlen, "cannot sign the ZGW client token");
+        st = MZ_ADAPTER_REFUSED;
+    }
+    if (st == MZ_ADAPTER_OK) {
+        const char *hdrs[] = {auth, "Accept: */*", NULL};
+        mz_outbound_stream_cb cb = {fd_start, fd_data, fd_keep_going, sink};
+        mz_outbound_result r;
+        mz_outbound_status os =
+            mz_outbound_stream(c.cli, inhoud, hdrs, max_bytes, deadline_ms, &cb, &r);
+        if (os == MZ_OUT_OK && r.status == 200) {
+            st = MZ_ADAPTER_OK;
+        } else if (os == MZ_OUT_OK && r.status >= 300 && r.status < 400) {
+            snprintf(err, errlen, "the agency redirected the download (HTTP %ld); not followed",
+                     r.status);
+            st = MZ_ADAPTER_REFUSED;
+        } else if (os == MZ_OUT_OK) {
+            sink->gone = r.status == 404 || r.status == 410;
+            snprintf(err, errlen, "the agency answered the download with HTTP %ld", r.status);
+            st = r.status == 401 || r.status == 403 ? MZ_ADAPTER_REFUSED : MZ_ADAPTER_UNAVAILABLE;
+        } else {
+            snprintf(err, errlen, "%s", r.error);
+            st = os == MZ_OUT_REFUSED || os == MZ_OUT_TOO_LARGE ? MZ_ADAPTER_REFUSED
+                                                                : MZ_ADAPTER_UNAVAILABLE;
+        }
+        OPENSSL_cleanse(auth, strlen(auth));
+    }
+    free(auth);
+    free(inhoud);
     mz_outbound_free(c.cli);
     return st;
 }
@@ -866,6 +1260,8 @@ static void zgw_free(void *state)
     free(z->user_id);
     free(z->user_repr);
     free(z->link_template);
+    free(z->documenten_url);
+    free(z->besluiten_url);
     free(z->token);
     mz_zgw_catalogi_free(z->catalogi);
     pthread_mutex_destroy(&z->lock);
@@ -897,14 +1293,50 @@ static bool flags(const mz_json *s, bool *expand, bool *fetch_hist, char *err, s
     return true;
 }
 
+/* documentConfidentiality: a non-empty array of vertrouwelijkheidaanduidingen
+ * whose documents the citizen may see (default ["openbaar"]). */
+static bool doc_levels(const mz_json *s, unsigned *out, char *err, size_t errlen)
+{
+    const mz_json *v = mz_json_get(s, "documentConfidentiality");
+    *out = 1u; /* openbaar */
+    if (!v)
+        return true;
+    if (v->type != MZ_JSON_ARRAY || v->u.kids.count == 0) {
+        snprintf(err, errlen,
+                 "documentConfidentiality: must be a non-empty array of "
+                 "vertrouwelijkheidaanduidingen");
+        return false;
+    }
+    *out = 0;
+    for (const mz_json *e = v->u.kids.first; e; e = e->next) {
+        size_t i = 0;
+        while (i < N_CONFIDENTIALITY &&
+               (e->type != MZ_JSON_STRING || strcmp(e->u.str.s, CONFIDENTIALITY[i]) != 0))
+            i++;
+        if (i == N_CONFIDENTIALITY) {
+            snprintf(err, errlen,
+                     "documentConfidentiality: each must be one of openbaar, beperkt_openbaar, "
+                     "intern, zaakvertrouwelijk, vertrouwelijk, confidentieel, geheim, "
+                     "zeer_geheim");
+            return false;
+        }
+        *out |= 1u << i;
+    }
+    return true;
+}
+
 static void *zgw_init(const mz_agency *agency, const mz_json *s, char *err, size_t errlen)
 {
-    const char *zaken, *catalogi, *client_id, *user_id, *user_repr, *tmpl;
+    const char *zaken, *catalogi, *client_id, *user_id, *user_repr, *tmpl, *documenten, *besluiten;
+    unsigned levels;
     long timeout, concurrency;
     bool expand, fetch_hist;
     mz_zgw_roles roles;
     if (!mz_cfg_url(s, "zakenUrl", true, &zaken, err, errlen) ||
         !mz_cfg_url(s, "catalogiUrl", true, &catalogi, err, errlen) ||
+        !mz_cfg_url(s, "documentenUrl", false, &documenten, err, errlen) ||
+        !mz_cfg_url(s, "besluitenUrl", false, &besluiten, err, errlen) ||
+        !doc_levels(s, &levels, err, errlen) ||
         !mz_cfg_string(s, "clientId", true, 200, &client_id, err, errlen) ||
         !mz_cfg_string(s, "userId", false, 200, &user_id, err, errlen) ||
         !mz_cfg_string(s, "userRepresentation", false, 200, &user_repr, err, errlen) ||
@@ -922,6 +1354,9 @@ static void *zgw_init(const mz_agency *agency, const mz_json *s, char *err, size
     z->agency = agency;
     z->zaken_url = strip_slash(zaken);
     z->catalogi_url = strip_slash(catalogi);
+    z->documenten_url = documenten ? strip_slash(documenten) : NULL;
+    z->besluiten_url = besluiten ? strip_slash(besluiten) : NULL;
+    z->doc_levels = levels;
     z->client_id = mz_xstrdup(client_id);
     z->secret = secret;
     z->user_id = mz_xstrdup(user_id ? user_id : "mijnzaken");
@@ -943,5 +1378,6 @@ const mz_adapter_ops mz_adapter_zgw = {
     .refresh_subject = zgw_refresh,
     .fetch_case = zgw_fetch,
     .base_urls = zgw_base_urls,
+    .fetch_document = zgw_fetch_document,
     .free = zgw_free,
 };

@@ -57,6 +57,8 @@ void mz_zgw_type_fill(mz_zgw_type *t, const mz_json *o)
     t->eind = e && e->type == MZ_JSON_BOOL && e->u.boolean;
     const mz_json *inf = mz_json_get(o, "informeren");
     t->no_inform = inf && inf->type == MZ_JSON_BOOL && !inf->u.boolean;
+    const char *ie = mz_zgw_str(o, "indicatieInternOfExtern");
+    t->intern = ie && strcmp(ie, "intern") == 0;
 }
 
 void mz_zgw_type_clear(mz_zgw_type *t)
@@ -74,7 +76,8 @@ static void type_copy(mz_zgw_type *dst, const mz_zgw_type *src)
                          mz_xstrdup(src->identificatie),
                          src->volgnummer,
                          src->eind,
-                         src->no_inform};
+                         src->no_inform,
+                         src->intern};
 }
 
 /* Copies the fresh entry for url into *out; false if absent or stale. */

@@ -33,6 +33,8 @@ typedef struct mz_zgw_type {
     long volgnummer;     /* statustype; 0 when absent */
     bool eind;           /* statustype.isEindstatus */
     bool no_inform;      /* statustype.informeren is false */
+    bool intern;         /* zaaktype.indicatieInternOfExtern is "intern": its documents and
+                          * decisions are never shown to the citizen (issue 16) */
 } mz_zgw_type;
 
 /* A non-empty string member of o, else NULL (absent, empty, not a string). */

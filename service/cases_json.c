@@ -156,6 +156,37 @@ void mz_case_timeline_write(mz_buf *b, const PGresult *res)
     mz_buf_putc(b, ']');
 }
 
+void mz_case_decisions_write(mz_buf *b, const PGresult *res)
+{
+    mz_buf_putc(b, '[');
+    for (int i = 0; i < PQntuples(res); i++) {
+        mz_buf_puts(b, i ? ",{" : "{");
+        member(b, "id", col(res, i, MZ_COL_CASE_DECISIONS_ID));
+        mz_buf_putc(b, ',');
+        member(b, "date", col(res, i, MZ_COL_CASE_DECISIONS_DECIDED_ON));
+        mz_buf_putc(b, ',');
+        member(b, "effectiveFrom", col(res, i, MZ_COL_CASE_DECISIONS_EFFECTIVE_FROM));
+        mz_buf_putc(b, ',');
+        member(b, "effectiveUntil", col(res, i, MZ_COL_CASE_DECISIONS_EFFECTIVE_UNTIL));
+        mz_buf_putc(b, ',');
+        member(b, "text", col(res, i, MZ_COL_CASE_DECISIONS_EXPLANATION));
+        mz_buf_puts(b, ",\"documents\":[");
+        /* our ids, comma-separated (uuids hold no comma) */
+        const char *ids = col(res, i, MZ_COL_CASE_DECISIONS_DOCUMENT_IDS);
+        for (const char *p = ids; p && *p;) {
+            size_t n = strcspn(p, ",");
+            if (p != ids)
+                mz_buf_putc(b, ',');
+            mz_buf_putc(b, '"');
+            mz_buf_append(b, p, n);
+            mz_buf_putc(b, '"');
+            p += n + (p[n] == ',');
+        }
+        mz_buf_puts(b, "]}");
+    }
+    mz_buf_putc(b, ']');
+}
+
 bool mz_uuid_valid(const char *s)
 {
     if (!s || strlen(s) != 36)

@@ -24,6 +24,11 @@ void mz_case_write(mz_buf *b, const PGresult *res, int row, bool open, bool prof
 /* Writes the timeline array from a CASE_EVENTS result. */
 void mz_case_timeline_write(mz_buf *b, const PGresult *res);
 
+/* Writes the decisions array from a CASE_DECISIONS result (issue 16):
+ * [{"id", "date", "effectiveFrom", "effectiveUntil", "text", "documents":
+ * [our document ids]}], newest decision first. */
+void mz_case_decisions_write(mz_buf *b, const PGresult *res);
+
 /* Converts Postgres' ISO timestamp text in UTC ("2026-01-02 10:00:00.5+00")
  * to RFC 3339 ("2026-01-02T10:00:00.5Z"). out must hold 40 bytes. */
 void mz_ts_rfc3339(const char *pg, char out[40]);

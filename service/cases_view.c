@@ -187,10 +187,21 @@ bool mz_case_detail_build(mz_req *r, mz_db *db, const PGresult *res, bool profes
         mz_reply_unavailable(r, "the case store is unavailable; try again shortly");
         return false;
     }
+    /* The decisions (issue 16): a second small query, by the case's id. */
+    PGresult *dec = MZ_DB_EXEC(db, MZ_STMT_CASE_DECISIONS, v);
+    if (!mz_db_ok(dec)) {
+        PQclear(ev);
+        PQclear(dec);
+        mz_reply_unavailable(r, "the case store is unavailable; try again shortly");
+        return false;
+    }
     mz_case_write(out, res, 0, true, professional);
     mz_buf_puts(out, ",\"timeline\":");
     mz_case_timeline_write(out, ev);
+    mz_buf_puts(out, ",\"decisions\":");
+    mz_case_decisions_write(out, dec);
     mz_buf_putc(out, '}');
     PQclear(ev);
+    PQclear(dec);
     return true;
 }

@@ -40,10 +40,12 @@ typedef struct mz_config {
     char *jwt_audience;
     char *agencies_file;
     char *pseudonym_key_file;
-    long refresh_after;        /* seconds */
-    long refresh_deadline_ms;  /* how long a citizen's read waits for agencies */
-    long refresh_max_inflight; /* cap on concurrent background refreshes */
-    long push_fresh_window;    /* seconds a push keeps a healthy channel's agency fresh */
+    long refresh_after;             /* seconds */
+    long refresh_deadline_ms;       /* how long a citizen's read waits for agencies */
+    long refresh_max_inflight;      /* cap on concurrent background refreshes */
+    long document_max_bytes;        /* a document download's size cap (issue 16) */
+    long document_deadline_seconds; /* and its deadline */
+    long push_fresh_window;         /* seconds a push keeps a healthy channel's agency fresh */
     bool dev_mode;
     long threads; /* 0 = one per core */
     long max_connections;

@@ -113,6 +113,11 @@ typedef enum mz_stmt {
     MZ_STMT_NOTIFY_PURGE,
     MZ_STMT_NOTIFY_REMIND,
     MZ_STMT_NOTIFY_PURGE_OUTBOX,
+    /* documents and decisions (014) */
+    MZ_STMT_CASE_ATTACHMENTS_SET_MANY,
+    MZ_STMT_CASE_DOCUMENTS,
+    MZ_STMT_CASE_DECISIONS,
+    MZ_STMT_CASE_DOCUMENT_GET,
     MZ_STMT__COUNT
 } mz_stmt;
 

@@ -213,6 +213,26 @@
 #define MZ_COLS_NOTIFY_CALLBACK(X, P) X(P, ID, id)
 #define MZ_COLS_NOTIFY_STATS(X, P)    X(P, CHANNEL, channel) X(P, STATE, state) X(P, N, n)
 
+/* documents and decisions (014) */
+#define MZ_COLS_CASE_ATTACHMENTS_SET_MANY(X, P)                                                    \
+    X(P, CASES, cases) X(P, DOCUMENTS, documents) X(P, DECISIONS, decisions)
+#define MZ_COLS_CASE_DOCUMENTS(X, P)                                                               \
+    X(P, ID, id)                                                                                   \
+    X(P, TITLE, title)                                                                             \
+    X(P, FORMAT, format) X(P, SIZE_BYTES, size_bytes) X(P, DOCUMENT_DATE, document_date)
+#define MZ_COLS_CASE_DECISIONS(X, P)                                                               \
+    X(P, ID, id)                                                                                   \
+    X(P, DECIDED_ON, decided_on)                                                                   \
+    X(P, EFFECTIVE_FROM, effective_from)                                                           \
+    X(P, EFFECTIVE_UNTIL, effective_until)                                                         \
+    X(P, EXPLANATION, explanation) X(P, DOCUMENT_IDS, document_ids)
+#define MZ_COLS_CASE_DOCUMENT_GET(X, P)                                                            \
+    X(P, ID, id)                                                                                   \
+    X(P, SOURCE_URL, source_url)                                                                   \
+    X(P, CONTENT_URL, content_url)                                                                 \
+    X(P, TITLE, title)                                                                             \
+    X(P, FORMAT, format) X(P, FILE_NAME, file_name) X(P, SIZE_BYTES, size_bytes)
+
 #define MZ_STMTS_WITH_ROWS(S)                                                                      \
     S(MIGRATION_LOCK)                                                                              \
     S(MIGRATION_UNLOCK)                                                                            \
@@ -267,7 +287,11 @@
     S(NOTIFY_STATS)                                                                                \
     S(NOTIFY_PURGE)                                                                                \
     S(NOTIFY_REMIND)                                                                               \
-    S(NOTIFY_PURGE_OUTBOX)
+    S(NOTIFY_PURGE_OUTBOX)                                                                         \
+    S(CASE_ATTACHMENTS_SET_MANY)                                                                   \
+    S(CASE_DOCUMENTS)                                                                              \
+    S(CASE_DECISIONS)                                                                              \
+    S(CASE_DOCUMENT_GET)
 
 #define MZ_DECLARE_COLS_STMT(P) MZ_DECLARE_COLS(P);
 MZ_STMTS_WITH_ROWS(MZ_DECLARE_COLS_STMT)

@@ -880,6 +880,75 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
          "d AS (DELETE FROM notify_outbox WHERE state IN ('sent', 'failed') AND updated_at < "
          "now() - $1::int * interval '1 day' RETURNING 1) SELECT count(*) AS rows FROM d",
          1, false},
+    /* Documents and decisions (014). $1: a JSON array of {agency_id,
+     * external_id, subject_key (hex), a: {documents: [...], decisions:
+     * [...]}}, one per case whose set the adapter fetched: each such case's
+     * documents and decisions (each list only when present in `a`: an absent
+     * list leaves that kind as stored) become exactly the given ones (kept rows keep
+     * their id, so a link the portal shows stays valid across syncs).
+     * Only a case of that subject is touched: a record refused as another
+     * subject's (a conflict) writes nothing here either. */
+    [MZ_STMT_CASE_ATTACHMENTS_SET_MANY] =
+        {"case_attachments_set_many",
+         "WITH input AS (SELECT c.id AS case_id, x.a, x.a ? 'documents' AS has_docs, "
+         "x.a ? 'decisions' AS has_decs FROM jsonb_to_recordset($1::jsonb) AS "
+         "x(agency_id text, external_id text, subject_key text, a jsonb) JOIN cases c ON "
+         "c.agency_id = x.agency_id AND c.external_id = x.external_id AND c.subject_key = "
+         "decode(x.subject_key, 'hex')), "
+         "docs AS (SELECT i.case_id, d.n::int AS position, d.v FROM input i CROSS JOIN LATERAL "
+         "jsonb_array_elements(coalesce(i.a->'documents', '[]'::jsonb)) WITH ORDINALITY AS d(v, "
+         "n)), "
+         "decs AS (SELECT i.case_id, d.n::int AS position, d.v FROM input i CROSS JOIN LATERAL "
+         "jsonb_array_elements(coalesce(i.a->'decisions', '[]'::jsonb)) WITH ORDINALITY AS d(v, "
+         "n)), "
+         "gone_docs AS (DELETE FROM case_documents t USING input i WHERE t.case_id = i.case_id "
+         "AND i.has_docs AND NOT EXISTS (SELECT 1 FROM docs WHERE docs.case_id = t.case_id AND "
+         "docs.v->>'source_url' = t.source_url) RETURNING 1), "
+         "put_docs AS (INSERT INTO case_documents (case_id, source_url, content_url, title, "
+         "format, file_name, size_bytes, document_date, position) SELECT case_id, "
+         "v->>'source_url', v->>'content_url', v->>'title', v->>'format', v->>'file_name', "
+         "(v->>'size')::bigint, (v->>'date')::date, position FROM docs "
+         "ON CONFLICT (case_id, source_url) DO UPDATE SET content_url = EXCLUDED.content_url, "
+         "title = EXCLUDED.title, format = EXCLUDED.format, file_name = EXCLUDED.file_name, "
+         "size_bytes = EXCLUDED.size_bytes, document_date = EXCLUDED.document_date, "
+         "position = EXCLUDED.position, updated_at = now() RETURNING 1), "
+         "gone_decs AS (DELETE FROM case_decisions t USING input i WHERE t.case_id = i.case_id "
+         "AND i.has_decs AND NOT EXISTS (SELECT 1 FROM decs WHERE decs.case_id = t.case_id AND "
+         "decs.v->>'source_url' = t.source_url) RETURNING 1), "
+         "put_decs AS (INSERT INTO case_decisions (case_id, source_url, decided_on, "
+         "effective_from, effective_until, explanation, document_urls, position) SELECT case_id, "
+         "v->>'source_url', (v->>'date')::date, (v->>'effective_from')::date, "
+         "(v->>'effective_until')::date, v->>'text', ARRAY(SELECT jsonb_array_elements_text("
+         "coalesce(v->'documents', '[]'::jsonb))), position FROM decs "
+         "ON CONFLICT (case_id, source_url) DO UPDATE SET decided_on = EXCLUDED.decided_on, "
+         "effective_from = EXCLUDED.effective_from, effective_until = EXCLUDED.effective_until, "
+         "explanation = EXCLUDED.explanation, document_urls = EXCLUDED.document_urls, "
+         "position = EXCLUDED.position, updated_at = now() RETURNING 1) "
+         "SELECT (SELECT count(*) FROM input) AS cases, (SELECT count(*) FROM put_docs) AS "
+         "documents, (SELECT count(*) FROM put_decs) AS decisions",
+         1, true},
+    /* A case's documents ($1 our case id; the caller checked whose case it is). */
+    [MZ_STMT_CASE_DOCUMENTS] = {"case_documents",
+                                "SELECT id, title, format, size_bytes, document_date FROM "
+                                "case_documents WHERE case_id = $1::uuid ORDER BY position, id "
+                                "LIMIT 500",
+                                1, true},
+    /* A case's decisions, with our ids of the linked documents that are
+     * listed (a linked document the citizen may not see stays unnamed). */
+    [MZ_STMT_CASE_DECISIONS] =
+        {"case_decisions",
+         "SELECT x.id, x.decided_on, x.effective_from, x.effective_until, x.explanation, "
+         "array_to_string(ARRAY(SELECT d.id::text FROM case_documents d WHERE d.case_id = "
+         "x.case_id AND d.source_url = ANY (x.document_urls) ORDER BY d.position, d.id), ',') "
+         "AS document_ids FROM case_decisions x WHERE x.case_id = $1::uuid "
+         "ORDER BY x.decided_on DESC NULLS LAST, x.position, x.id LIMIT 100",
+         1, true},
+    /* One document of a case ($1 case id, $2 document id): what a download needs. */
+    [MZ_STMT_CASE_DOCUMENT_GET] = {"case_document_get",
+                                   "SELECT id, source_url, content_url, title, format, file_name, "
+                                   "size_bytes FROM case_documents WHERE case_id = $1::uuid AND "
+                                   "id = $2::uuid",
+                                   2, true},
 };
 
 /* The declared result columns, by statement (db_columns.h). */

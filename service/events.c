@@ -130,12 +130,255 @@ static bool date_ok(ctx *c, const char *path, const char *d)
     return true;
 }
 
+/* --- documents and decisions (issue 16)
+ *
+ * An event may carry the case's documents and decisions; each list, when
+ * present, replaces what is stored for the case (absent: unchanged; an
+ * empty array: none). The agency pushes only what the citizen may see;
+ * a download still goes through the agency's adapter, which checks again.
+ *   documents[]: reference* (the agency's URL of the document), title*,
+ *                format, fileName, size (bytes), date
+ *   decisions[]: reference* (the agency's URL of the decision), date,
+ *                effectiveFrom, effectiveUntil, text, documents: [references]
+ * The stored form keeps these names; the replay turns them into the
+ * store's attachments (store.h). */
+
+#define MAX_DOCS      100
+#define MAX_DECISIONS 20
+
+typedef struct doc_in {
+    const char *ref, *title, *format, *file_name, *date;
+    int64_t size; /* -1: none */
+} doc_in;
+
+typedef struct dec_in {
+    const char *ref, *date, *from, *until, *text;
+    const mz_json *docs; /* array of references, or NULL */
+} dec_in;
+
+static bool array_of(ctx *c, const mz_json *e, const char *key, size_t max, const mz_json **out)
+{
+    const mz_json *v = mz_json_get(e, key);
+    *out = NULL;
+    if (!v || v->type == MZ_JSON_NULL)
+        return true;
+    if (v->type != MZ_JSON_ARRAY)
+        return fail(c, key, "must be an array");
+    if (v->u.kids.count > max) {
+        char why[48];
+        snprintf(why, sizeof why, "holds more than %zu entries", max);
+        return fail(c, key, why);
+    }
+    *out = v;
+    return true;
+}
+
+static bool read_doc(ctx *c, const mz_json *o, size_t i, doc_in *d)
+{
+    char p[6][48];
+    const char *names[6] = {"reference", "title", "format", "fileName", "date", "size"};
+    for (int k = 0; k < 6; k++)
+        snprintf(p[k], sizeof p[k], "documents[%zu].%s", i, names[k]);
+    if (o->type != MZ_JSON_OBJECT) {
+        snprintf(p[0], sizeof p[0], "documents[%zu]", i);
+        return fail(c, p[0], "must be an object");
+    }
+    d->size = -1;
+    if (!str(c, o, "reference", p[0], true, 2000, &d->ref) || !url_ok(c, p[0], d->ref) ||
+        !str(c, o, "title", p[1], true, 500, &d->title) ||
+        !str(c, o, "format", p[2], false, 255, &d->format) ||
+        !str(c, o, "fileName", p[3], false, 255, &d->file_name) ||
+        !str(c, o, "date", p[4], false, 10, &d->date) || !date_ok(c, p[4], d->date))
+        return false;
+    const mz_json *s = mz_json_get(o, "size");
+    if (s && s->type != MZ_JSON_NULL && (!mz_json_int64(s, &d->size) || d->size < 0))
+        return fail(c, p[5], "must be a whole number of bytes");
+    return true;
+}
+
+static bool read_dec(ctx *c, const mz_json *o, size_t i, dec_in *d)
+{
+    char p[6][48];
+    const char *names[6] = {"reference",      "date", "effectiveFrom",
+                            "effectiveUntil", "text", "documents"};
+    for (int k = 0; k < 6; k++)
+        snprintf(p[k], sizeof p[k], "decisions[%zu].%s", i, names[k]);
+    if (o->type != MZ_JSON_OBJECT) {
+        snprintf(p[0], sizeof p[0], "decisions[%zu]", i);
+        return fail(c, p[0], "must be an object");
+    }
+    if (!str(c, o, "reference", p[0], true, 2000, &d->ref) || !url_ok(c, p[0], d->ref) ||
+        !str(c, o, "date", p[1], false, 10, &d->date) || !date_ok(c, p[1], d->date) ||
+        !str(c, o, "effectiveFrom", p[2], false, 10, &d->from) || !date_ok(c, p[2], d->from) ||
+        !str(c, o, "effectiveUntil", p[3], false, 10, &d->until) || !date_ok(c, p[3], d->until) ||
+        !str(c, o, "text", p[4], false, 2000, &d->text))
+        return false;
+    d->docs = mz_json_get(o, "documents");
+    if (d->docs && d->docs->type == MZ_JSON_NULL)
+        d->docs = NULL;
+    if (d->docs && (d->docs->type != MZ_JSON_ARRAY || d->docs->u.kids.count > MAX_DOCS))
+        return fail(c, p[5], "must be an array of at most 100 document references");
+    for (const mz_json *r = d->docs ? d->docs->u.kids.first : NULL; r; r = r->next)
+        if (r->type != MZ_JSON_STRING || r->u.str.len == 0 || r->u.str.len > 2000)
+            return fail(c, p[5], "must hold document references (strings of 1 to 2000 bytes)");
+    return true;
+}
+
+/* Both lists valid, no reference twice in a list. */
+static bool read_attachments(ctx *c, const mz_json *e, const mz_json **docs, const mz_json **decs)
+{
+    if (!array_of(c, e, "documents", MAX_DOCS, docs) ||
+        !array_of(c, e, "decisions", MAX_DECISIONS, decs))
+        return false;
+    size_t i = 0;
+    for (const mz_json *o = *docs ? (*docs)->u.kids.first : NULL; o; o = o->next, i++) {
+        doc_in d;
+        if (!read_doc(c, o, i, &d))
+            return false;
+        size_t k = 0;
+        for (const mz_json *q = (*docs)->u.kids.first; q != o; q = q->next, k++)
+            if (strcmp(mz_json_string(mz_json_get(q, "reference"), NULL), d.ref) == 0) {
+                char p[48];
+                snprintf(p, sizeof p, "documents[%zu].reference", i);
+                return fail(c, p, "names a document already in the list");
+            }
+    }
+    i = 0;
+    for (const mz_json *o = *decs ? (*decs)->u.kids.first : NULL; o; o = o->next, i++) {
+        dec_in d;
+        if (!read_dec(c, o, i, &d))
+            return false;
+        for (const mz_json *q = (*decs)->u.kids.first; q != o; q = q->next)
+            if (strcmp(mz_json_string(mz_json_get(q, "reference"), NULL), d.ref) == 0) {
+                char p[48];
+                snprintf(p, sizeof p, "decisions[%zu].reference", i);
+                return fail(c, p, "names a decision already in the list");
+            }
+    }
+    return true;
+}
+
+static void put_date(mz_buf *b, const char *key, const char *v)
+{
+    mz_buf_putc(b, ',');
+    mz_json_key(b, key);
+    mz_json_cstr(b, v);
+}
+
+/* The validated lists in the stored form (names as pushed, absent fields
+ * null) into b, each as `,"key":[...]` when present. */
+static void write_attachments(mz_buf *b, const mz_json *docs, const mz_json *decs)
+{
+    ctx quiet = {NULL, 0, ""};
+    char sink[8];
+    quiet.err = sink;
+    quiet.errlen = sizeof sink;
+    if (docs) {
+        mz_buf_puts(b, ",\"documents\":[");
+        size_t i = 0;
+        for (const mz_json *o = docs->u.kids.first; o; o = o->next, i++) {
+            doc_in d;
+            (void)read_doc(&quiet, o, i, &d);
+            mz_buf_puts(b, i ? ",{\"reference\":" : "{\"reference\":");
+            mz_json_cstr(b, d.ref);
+            put_date(b, "title", d.title);
+            put_date(b, "format", d.format);
+            put_date(b, "fileName", d.file_name);
+            put_date(b, "date", d.date);
+            if (d.size >= 0)
+                mz_buf_printf(b, ",\"size\":%lld", (long long)d.size);
+            mz_buf_putc(b, '}');
+        }
+        mz_buf_putc(b, ']');
+    }
+    if (decs) {
+        mz_buf_puts(b, ",\"decisions\":[");
+        size_t i = 0;
+        for (const mz_json *o = decs->u.kids.first; o; o = o->next, i++) {
+            dec_in d;
+            (void)read_dec(&quiet, o, i, &d);
+            mz_buf_puts(b, i ? ",{\"reference\":" : "{\"reference\":");
+            mz_json_cstr(b, d.ref);
+            put_date(b, "date", d.date);
+            put_date(b, "effectiveFrom", d.from);
+            put_date(b, "effectiveUntil", d.until);
+            put_date(b, "text", d.text);
+            mz_buf_puts(b, ",\"documents\":[");
+            size_t k = 0;
+            for (const mz_json *r = d.docs ? d.docs->u.kids.first : NULL; r; r = r->next, k++) {
+                if (k)
+                    mz_buf_putc(b, ',');
+                mz_json_cstr(b, r->u.str.s);
+            }
+            mz_buf_puts(b, "]}");
+        }
+        mz_buf_putc(b, ']');
+    }
+}
+
+/* The store's attachments (store.h) from the stored lists; NULL when the
+ * event carried neither (malloc'd). A list the event left out stays out:
+ * the store leaves that kind as stored. */
+static char *attachments_of(const mz_json *docs, const mz_json *decs)
+{
+    if (!docs && !decs)
+        return NULL;
+    ctx quiet = {NULL, 0, ""};
+    char sink[8];
+    quiet.err = sink;
+    quiet.errlen = sizeof sink;
+    mz_buf b = MZ_BUF_INIT;
+    mz_buf_putc(&b, '{');
+    if (docs)
+        mz_buf_puts(&b, "\"documents\":[");
+    size_t i = 0;
+    for (const mz_json *o = docs ? docs->u.kids.first : NULL; o; o = o->next, i++) {
+        doc_in d;
+        (void)read_doc(&quiet, o, i, &d);
+        mz_buf_puts(&b, i ? ",{\"source_url\":" : "{\"source_url\":");
+        mz_json_cstr(&b, d.ref);
+        put_date(&b, "title", d.title);
+        put_date(&b, "format", d.format);
+        put_date(&b, "file_name", d.file_name);
+        put_date(&b, "date", d.date);
+        if (d.size >= 0)
+            mz_buf_printf(&b, ",\"size\":%lld", (long long)d.size);
+        mz_buf_putc(&b, '}');
+    }
+    if (docs)
+        mz_buf_putc(&b, ']');
+    if (decs)
+        mz_buf_puts(&b, docs ? ",\"decisions\":[" : "\"decisions\":[");
+    i = 0;
+    for (const mz_json *o = decs ? decs->u.kids.first : NULL; o; o = o->next, i++) {
+        dec_in d;
+        (void)read_dec(&quiet, o, i, &d);
+        mz_buf_puts(&b, i ? ",{\"source_url\":" : "{\"source_url\":");
+        mz_json_cstr(&b, d.ref);
+        put_date(&b, "date", d.date);
+        put_date(&b, "effective_from", d.from);
+        put_date(&b, "effective_until", d.until);
+        put_date(&b, "text", d.text);
+        mz_buf_puts(&b, ",\"documents\":[");
+        size_t k = 0;
+        for (const mz_json *r = d.docs ? d.docs->u.kids.first : NULL; r; r = r->next, k++) {
+            if (k)
+                mz_buf_putc(&b, ',');
+            mz_json_cstr(&b, r->u.str.s);
+        }
+        mz_buf_puts(&b, "]}");
+    }
+    mz_buf_puts(&b, decs ? "]}" : "}");
+    return mz_buf_steal(&b, NULL);
+}
+
 typedef struct fields {
     mz_subject subject;       /* as pushed (wiped after use) */
     const char *subject_kind; /* stored form: "bsn" or "kvk" */
     const char *ref, *subject_hex, *title, *case_number, *type_code, *type_label;
     const char *group, *text, *occurred, *registered, *planned, *deadline, *closed;
     const char *action_text, *action_url, *action_due, *result, *link;
+    const mz_json *documents, *decisions; /* validated lists, or NULL (absent) */
 } fields;
 
 /* The pushed event's fields, in canonical order: one list that both reads
@@ -257,7 +500,7 @@ static bool read_event(ctx *c, const mz_json *e, bool stored, fields *f)
             !check_ok(c, d, *field_at(f, d)))
             return false;
     }
-    return true;
+    return read_attachments(c, e, &f->documents, &f->decisions);
 }
 
 static void put(mz_buf *b, const char *key, const char *v, bool *first)
@@ -317,6 +560,7 @@ static void write_canonical(mz_buf *b, const fields *f)
     put(b, "subjectKind", mz_subject_kind_name(f->subject.kind), &first);
     for (size_t i = 0; i < N_FIELDS;)
         i = put_entry(b, f, i, &first);
+    write_attachments(b, f->documents, f->decisions);
     mz_buf_putc(b, '}');
 }
 
@@ -427,6 +671,8 @@ bool mz_events_replay(const char *agency_id, const char *event_id, const char *s
             .n_events = 1,
             .subject_kind = f.subject_kind ? f.subject_kind : "bsn",
         };
+        char *att = attachments_of(f.documents, f.decisions);
+        r.attachments_json = att;
         for (int k = 0; k < MZ_PSEUDONYM_LEN; k++) {
             int hi = mz_hexval(f.subject_hex[2 * k]), lo = mz_hexval(f.subject_hex[2 * k + 1]);
             if (hi < 0 || lo < 0) {
@@ -440,6 +686,7 @@ bool mz_events_replay(const char *agency_id, const char *event_id, const char *s
             snprintf(err, errlen, "events[%zu]: could not be stored", i);
             ok = false;
         }
+        free(att);
     }
     mz_json_free(d);
     return ok;

@@ -7,7 +7,8 @@
  *   status{group*, text*}, occurredAt*,
  *   caseNumber, caseType{code, label}, dates{registered, plannedEnd,
  *   legalDeadline, closed}, actionRequired{text*, url, dueDate}, result,
- *   link                                                     (* required)
+ *   link, documents[], decisions[]                           (* required)
+ * (documents and decisions: see "documents and decisions" in events.c)
  * Everything is validated before we acknowledge (400 naming the field);
  * unknown members are ignored (tolerant reader). The subject is a person
  * (kind "bsn") or a business (kind "kvk", subject.h); "bsn" is the older

@@ -19,6 +19,16 @@ void mz_h_openapi_yaml(mz_req *r);
 void mz_h_me_cases_list(mz_req *r);
 void mz_h_me_case_get(mz_req *r);
 
+/* h_documents.c: a case's documents and their content (issue 16) */
+void mz_h_me_case_documents(mz_req *r);
+void mz_h_me_case_document_content(mz_req *r);
+void mz_h_cases_documents(mz_req *r);
+/* At shutdown: stops the download threads still talking to agencies and
+ * waits (at most max_ms) until they end (their responses then end with an
+ * error, and no connection stays suspended), so that the HTTP server can
+ * stop and the agencies they use can be freed. */
+void mz_documents_drain(long max_ms);
+
 /* h_professional.c */
 void mz_h_cases_search(mz_req *r);
 void mz_h_cases_get(mz_req *r);

@@ -173,6 +173,21 @@ void mz_reply_text(mz_req *r, unsigned status, const char *content_type, mz_buf 
                  content_type);
 }
 
+void mz_reply_stream(mz_req *r, unsigned status, const char *content_type, uint64_t size,
+                     MHD_ContentReaderCallback reader, void *cls,
+                     MHD_ContentReaderFreeCallback free_cb)
+{
+    /* 16 KiB pieces: the connection's buffer comes out of its 64 KiB pool */
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(size, 16384, reader, cls, free_cb);
+    if (!resp) {
+        free_cb(cls);
+        mz_reply_problem(r, MZ_P_SERVICE_UNAVAILABLE, "the download could not be started");
+        return;
+    }
+    set_response(r, status, resp, content_type);
+}
+
 void mz_reply_static(mz_req *r, unsigned status, const char *content_type, const char *data,
                      size_t len)
 {
@@ -197,6 +212,7 @@ static const mz_problem_type problem_types[MZ_P_COUNT] = {
     {MZ_P_UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", 415, "Unsupported media type"},
     {MZ_P_HEADERS_TOO_LARGE, "headers-too-large", 431, "Request header fields too large"},
     {MZ_P_INTERNAL_ERROR, "internal-error", 500, "Internal error"},
+    {MZ_P_BAD_GATEWAY, "bad-gateway", 502, "Bad gateway"},
     {MZ_P_SERVICE_UNAVAILABLE, "service-unavailable", 503, "Service unavailable"},
 };
 

@@ -88,6 +88,7 @@ struct mz_req {
     mz_handler cont;     /* set while suspended: builds the response after resume */
     int async_status;    /* the other thread's result, for cont */
     size_t async_count;
+    void *async_data; /* a suspended handler's own state, for cont (the handler's to free) */
 };
 
 /* Deferred responses. A handler that hands its work to another thread
@@ -125,6 +126,13 @@ void mz_reply_json(mz_req *r, unsigned status, mz_buf *b);
 void mz_reply_static(mz_req *r, unsigned status, const char *content_type, const char *data,
                      size_t len);
 void mz_reply_text(mz_req *r, unsigned status, const char *content_type, mz_buf *b);
+/* A streamed body (a document's content): MHD calls reader for each piece
+ * (see MHD_ContentReaderCallback; size MHD_SIZE_UNKNOWN sends it chunked)
+ * and free_cb(cls) once the response is gone. The common headers are added
+ * as for any reply. */
+void mz_reply_stream(mz_req *r, unsigned status, const char *content_type, uint64_t size,
+                     MHD_ContentReaderCallback reader, void *cls,
+                     MHD_ContentReaderFreeCallback free_cb);
 /* Problem types (RFC 9457). Each has one slug (type
  * "urn:mijnzaken:problem:<slug>"), one HTTP status and one title, from the
  * table in http.c (mz_problem_types; the contract documents the same table
@@ -143,6 +151,7 @@ typedef enum mz_problem {
     MZ_P_UNSUPPORTED_MEDIA_TYPE,
     MZ_P_HEADERS_TOO_LARGE,
     MZ_P_INTERNAL_ERROR,
+    MZ_P_BAD_GATEWAY,
     MZ_P_SERVICE_UNAVAILABLE,
     MZ_P_COUNT
 } mz_problem;

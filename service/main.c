@@ -484,12 +484,17 @@ static int cmd_serve(void)
     /* Graceful: stop accepting, let requests in flight finish (bounded),
      * let the scheduler and the inbox finish their current step. */
     mz_http_drain(10000);
+    /* downloads still streaming end now (a failed download, not a short
+     * file), and their suspended connections are resumed before the server
+     * stops */
+    mz_documents_drain(3000);
     mz_ingest_stop(); /* completes suspended pushes before the server stops */
     mz_http_stop();
     mz_scheduler_stop();
     mz_inbox_stop();
     mz_notify_stop();
     mz_refresh_drain(15000);
+    mz_documents_drain(5000);
     mz_agencies_free(g_mz_agencies);
     g_mz_agencies = NULL;
     mz_agencies_free_retired();

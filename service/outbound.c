@@ -542,3 +542,167 @@ mz_outbound_status mz_outbound_request(mz_outbound *c, const char *method, const
     mz_out_url_free(&p);
     return st;
 }
+
+/* ---- streaming (see outbound.h) ---- */
+
+typedef struct stream_state {
+    CURL *e;
+    const mz_outbound_stream_cb *cb;
+    size_t max, got, other;
+    long status;
+    bool started, stopped, too_large;
+} stream_state;
+
+static bool stream_start(stream_state *s)
+{
+    curl_off_t len = -1;
+    if (curl_easy_getinfo(s->e, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len) != CURLE_OK)
+        len = -1;
+    if (len >= 0 && (uint64_t)len > s->max) {
+        s->too_large = true;
+        return false;
+    }
+    s->started = true;
+    if (!s->cb->on_start(s->cb->ud, len >= 0 ? (int64_t)len : -1)) {
+        s->stopped = true;
+        return false;
+    }
+    return true;
+}
+
+static size_t stream_write(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    stream_state *s = userdata;
+    size_t n = size * nmemb;
+    if (!s->status)
+        curl_easy_getinfo(s->e, CURLINFO_RESPONSE_CODE, &s->status);
+    if (s->status != 200) { /* not passed on; read up to 64 KiB, then cut */
+        s->other += n;
+        return s->other > 65536 ? 0 : n;
+    }
+    if (!s->started && !stream_start(s))
+        return 0;
+    if (n > s->max - s->got) {
+        s->too_large = true;
+        return 0;
+    }
+    s->got += n;
+    if (n && !s->cb->on_data(s->cb->ud, ptr, n)) {
+        s->stopped = true;
+        return 0;
+    }
+    return n;
+}
+
+static int stream_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                           curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    stream_state *s = clientp;
+    if (s->cb->keep_going && !s->cb->keep_going(s->cb->ud)) {
+        s->stopped = true;
+        return 1; /* aborts (CURLE_ABORTED_BY_CALLBACK) */
+    }
+    return 0;
+}
+
+mz_outbound_status mz_outbound_stream(mz_outbound *c, const char *url, const char *const *headers,
+                                      size_t max_bytes, int64_t deadline_ms,
+                                      const mz_outbound_stream_cb *cb, mz_outbound_result *out)
+{
+    if (!out)
+        return MZ_OUT_REFUSED;
+    memset(out, 0, sizeof *out);
+    out->attempts = 1;
+    if (!c || !cb) {
+        set_error(out, "no client");
+        return MZ_OUT_REFUSED;
+    }
+    mz_out_url p;
+    if (!check_url(c, url, &p)) {
+        set_error(out, "URL not under an allowed base");
+        mz_log_msg(MZ_LOG_WARN, "outbound: URL not under an allowed base, nothing sent");
+        return MZ_OUT_REFUSED;
+    }
+    struct curl_slist *hdrs;
+    if (!build_headers(headers, &hdrs)) {
+        mz_out_url_free(&p);
+        set_error(out, "malformed request header");
+        return MZ_OUT_REFUSED;
+    }
+    char origin[ORIGIN_MAX];
+    snprintf(origin, sizeof origin, "%s://%s:%s", p.scheme, p.host, p.port);
+    long timeout = 0;
+    bool clipped = false;
+    mz_outbound_status st = MZ_OUT_OK;
+    if (!attempt_timeout(c, deadline_ms, &timeout, &clipped)) {
+        set_error(out, "deadline passed before the request");
+        st = MZ_OUT_DEADLINE;
+    }
+    /* The whole transfer must end by the deadline (not the client's
+     * per-request timeout, which is for small answers). */
+    if (st == MZ_OUT_OK && deadline_ms > 0) {
+        timeout = (long)(deadline_ms - mz_outbound_now_ms());
+        clipped = true;
+    }
+    if (st == MZ_OUT_OK) {
+        CURL *e = c->easy;
+        conn_guard guard = {.host = p.host};
+        stream_state s = {.e = e, .cb = cb, .max = max_bytes};
+        curl_easy_reset(e);
+        curl_easy_setopt(e, CURLOPT_CURLU, p.u);
+        curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+        curl_easy_setopt(e, CURLOPT_PROXY, "");
+        curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+        curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, &guard);
+        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout > 0 ? timeout : 0L);
+        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                         timeout > 0 && timeout < c->connect_timeout_ms ? timeout
+                                                                        : c->connect_timeout_ms);
+        curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_bytes);
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, stream_write);
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, &s);
+        curl_easy_setopt(e, CURLOPT_USERAGENT, "mijnzaken/" MZ_VERSION);
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
+        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+        curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, stream_progress);
+        curl_easy_setopt(e, CURLOPT_XFERINFODATA, &s);
+        curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+        CURLcode rc = curl_easy_perform(e);
+        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &out->status);
+        char *ct = NULL;
+        if (curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
+            snprintf(out->content_type, sizeof out->content_type, "%s", ct);
+        curl_easy_setopt(e, CURLOPT_CURLU, NULL);
+        if (rc == CURLE_OK && out->status == 200 && !s.started && !stream_start(&s))
+            rc = CURLE_WRITE_ERROR; /* an empty body: started at the end */
+        if (out->status != 200 && out->status != 0 && (rc == CURLE_OK || s.other > 0)) {
+            st = MZ_OUT_OK; /* an answer that is not the content: the caller reads status */
+        } else if (s.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+            set_error(out, "response larger than %zu bytes from %s", max_bytes, origin);
+            st = MZ_OUT_TOO_LARGE;
+        } else if (s.stopped) {
+            set_error(out, "stopped by the receiver (%s)", origin);
+            st = MZ_OUT_TRANSPORT;
+        } else if (rc == CURLE_COULDNT_CONNECT && guard.refused && !guard.allowed) {
+            set_error(out, "address not allowed: %s resolves to an internal address", origin);
+            st = MZ_OUT_REFUSED;
+        } else if (rc == CURLE_OPERATION_TIMEDOUT && clipped) {
+            set_error(out, "deadline reached: %s (%s)", curl_easy_strerror(rc), origin);
+            st = MZ_OUT_DEADLINE;
+        } else if (rc != CURLE_OK) {
+            set_error(out, "%s (%s)", curl_easy_strerror(rc), origin);
+            st = MZ_OUT_TRANSPORT;
+        }
+    }
+    if (st != MZ_OUT_OK)
+        log_event(MZ_LOG_WARN, "outbound: stream failed", origin, 1, out);
+    headers_free(hdrs);
+    mz_out_url_free(&p);
+    return st;
+}

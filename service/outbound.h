@@ -77,6 +77,32 @@ mz_outbound_status mz_outbound_request(mz_outbound *c, const char *method, const
                                        mz_outbound_result *out);
 void mz_outbound_result_free(mz_outbound_result *r);
 
+/* Streaming a large body (a document's content, issue 16) without holding
+ * it: one GET, one attempt (a retry could repeat what was already passed
+ * on), the same URL and address rules, never following a redirect (a 3xx
+ * is answered as its status, like any other). on_start is called once, when
+ * the first bytes of a 200 arrive (or, for an empty body, at the end) with
+ * the announced length (-1: none); on_data with each piece in order. Either
+ * returning false stops the transfer (MZ_OUT_TRANSPORT, error "stopped by
+ * the receiver"). A non-200 answer's body is not passed on (out->status
+ * tells it, MZ_OUT_OK). More than max_bytes: MZ_OUT_TOO_LARGE (an announced
+ * length over it stops before any byte). A transfer that ends early (the
+ * agency closed, reset, or sent fewer bytes than it announced) is
+ * MZ_OUT_TRANSPORT even after bytes were passed on: the receiver must treat
+ * what it got as incomplete. out->body stays NULL. */
+typedef struct mz_outbound_stream_cb {
+    bool (*on_start)(void *ud, int64_t length);
+    bool (*on_data)(void *ud, const char *p, size_t n);
+    /* Optional: asked about once a second, also while nothing arrives;
+     * false stops the transfer (a receiver gone, a shutdown). */
+    bool (*keep_going)(void *ud);
+    void *ud;
+} mz_outbound_stream_cb;
+
+mz_outbound_status mz_outbound_stream(mz_outbound *c, const char *url, const char *const *headers,
+                                      size_t max_bytes, int64_t deadline_ms,
+                                      const mz_outbound_stream_cb *cb, mz_outbound_result *out);
+
 int64_t mz_outbound_now_ms(void);
 
 /* Must be called once before any thread uses libcurl (curl_global_init). */

@@ -87,6 +87,23 @@ static bool text_ok(const char *field, const char *v, size_t max, bool required,
     return true;
 }
 
+/* The attachments are embedded as they are in the batch's JSON: they must
+ * be one JSON object of bounded size, strictly valid (so that nothing can
+ * break out of the element it is placed in). */
+static bool attachments_ok(const char *json, char *err, size_t errlen)
+{
+    size_t n = strlen(json);
+    char perr[128];
+    mz_json_limits lim = {.max_depth = 6, .max_nodes = 100000, .max_string = 4096};
+    mz_json_doc *d =
+        n <= MZ_ATTACHMENTS_MAX ? mz_json_parse(json, n, &lim, perr, sizeof perr) : NULL;
+    bool ok = d && mz_json_root(d)->type == MZ_JSON_OBJECT;
+    mz_json_free(d);
+    if (!ok)
+        snprintf(err, errlen, "documents and decisions are not a bounded JSON object");
+    return ok;
+}
+
 static bool validate(const mz_case_record *c, char *err, size_t errlen)
 {
     /* Text fields first, then the status group and the source (the order
@@ -110,6 +127,8 @@ static bool validate(const mz_case_record *c, char *err, size_t errlen)
         snprintf(err, errlen, "subjectKind must be bsn or kvk");
         return false;
     }
+    if (c->attachments_json && !attachments_ok(c->attachments_json, err, errlen))
+        return false;
     for (size_t i = 0; i < c->n_events; i++) {
         const mz_case_event *e = &c->events[i];
         if (!mz_status_group_valid(e->status_group)) {
@@ -202,6 +221,34 @@ static int record_conflict(mz_db *db, const mz_case_record *c)
  * failure the transaction is left aborted (the caller rolls back). */
 static void record_events_json(mz_buf *events, const mz_case_record *c, const char *key, long *n);
 
+/* One element of case_attachments_set_many's array for c (see store.h). */
+static void attachments_element(mz_buf *j, const mz_case_record *c)
+{
+    char key[2 * MZ_PSEUDONYM_LEN + 1];
+    for (size_t k = 0; k < MZ_PSEUDONYM_LEN; k++)
+        snprintf(key + 2 * k, 3, "%02x", c->subject_key[k]);
+    if (j->len > 1)
+        mz_buf_putc(j, ',');
+    mz_buf_puts(j, "{\"agency_id\":");
+    mz_json_cstr(j, c->agency_id);
+    mz_buf_puts(j, ",\"external_id\":");
+    mz_json_cstr(j, c->external_id);
+    mz_buf_puts(j, ",\"subject_key\":");
+    mz_json_cstr(j, key);
+    mz_buf_puts(j, ",\"a\":");
+    mz_buf_puts(j, c->attachments_json); /* validated: one JSON object */
+    mz_buf_putc(j, '}');
+}
+
+static bool exec_attachments(mz_db *db, const char *json)
+{
+    const char *v[1] = {json};
+    PGresult *r = MZ_DB_EXEC(db, MZ_STMT_CASE_ATTACHMENTS_SET_MANY, v);
+    bool ok = mz_db_ok(r);
+    PQclear(r);
+    return ok;
+}
+
 static mz_upsert_result write_case(mz_db *db, const mz_case_record *c, char *err, size_t errlen)
 {
     const char *v[MZ_CASE_NFIELDS];
@@ -247,6 +294,18 @@ static mz_upsert_result write_case(mz_db *db, const mz_case_record *c, char *err
     if (!ok) {
         snprintf(err, errlen, "a timeline entry could not be stored");
         return MZ_UPSERT_INVALID;
+    }
+    if (c->attachments_json) {
+        mz_buf a = MZ_BUF_INIT;
+        mz_buf_putc(&a, '[');
+        attachments_element(&a, c);
+        mz_buf_putc(&a, ']');
+        ok = exec_attachments(db, a.data);
+        mz_buf_free(&a);
+        if (!ok) {
+            snprintf(err, errlen, "the documents and decisions could not be stored");
+            return MZ_UPSERT_INVALID;
+        }
     }
     /* The outbox row of a change commits with the change (notify.h). */
     char key[2 * MZ_PSEUDONYM_LEN + 1];
@@ -323,6 +382,7 @@ static mz_case_record *record_copy(const mz_case_record *c)
         size += str_size(e->status_group) + str_size(e->status_text) + str_size(e->occurred_at) +
                 str_size(e->event_key);
     }
+    size += str_size(c->attachments_json);
     char *block = mz_xmalloc(size);
     mz_case_record *d = (mz_case_record *)block;
     mz_case_event *ev = (mz_case_event *)(block + sizeof *d);
@@ -340,6 +400,7 @@ static mz_case_record *record_copy(const mz_case_record *c)
         ev[i].silent = e->silent;
     }
     d->events = c->n_events ? ev : NULL;
+    d->attachments_json = str_put(&p, c->attachments_json);
     return d;
 }
 
@@ -431,6 +492,21 @@ static bool batch_json(const mz_store_batch *b, mz_buf *cases, mz_buf *events)
     return true;
 }
 
+/* The queued records' documents and decisions (those that carry them), in
+ * one statement. */
+static bool batch_attachments(const mz_store_batch *b)
+{
+    mz_buf a = MZ_BUF_INIT;
+    mz_buf_putc(&a, '[');
+    for (size_t i = 0; i < b->pending; i++)
+        if (b->queue[i]->attachments_json)
+            attachments_element(&a, b->queue[i]);
+    mz_buf_putc(&a, ']');
+    bool ok = a.len == 2 || exec_attachments(b->db, a.data);
+    mz_buf_free(&a);
+    return ok;
+}
+
 typedef enum { SET_OK, SET_REFUSED, SET_DB_ERROR } set_result;
 
 /* Runs the set-based statements for the queue inside the open
@@ -470,7 +546,7 @@ static set_result exec_set(mz_store_batch *b, size_t *applied, size_t *conflicts
         const char *v2[1] = {events.data};
         r = MZ_DB_EXEC(b->db, MZ_STMT_CASE_EVENT_INSERT_MANY, v2);
         /* The outbox row of a change commits with the change (notify.h). */
-        if (mz_db_ok(r) && mz_notify_enqueue(b->db, events.data))
+        if (mz_db_ok(r) && mz_notify_enqueue(b->db, events.data) && batch_attachments(b))
             res = SET_OK;
     }
     if (res != SET_OK && r && PQstatus(mz_db_pg(b->db)) == CONNECTION_OK)

@@ -71,7 +71,20 @@ typedef struct mz_case_record {
      * (subject.h); NULL means "bsn". Written with a new case, never
      * changed (a case never changes owner). */
     const char *subject_kind;
+    /* The case's documents and decisions (issue 16, migration 014) as one
+     * JSON object {"documents": [{"source_url", "content_url", "title",
+     * "format", "file_name", "size", "date"}], "decisions": [{"source_url",
+     * "date", "effective_from", "effective_until", "text", "documents":
+     * [source URLs]}]}: only what the citizen may see (the adapter
+     * filters). NULL: the record says nothing about them and what is stored
+     * stays; otherwise each list present replaces the stored set of its
+     * kind (a list absent from the object leaves that kind as stored; rows
+     * kept by source_url keep their id). Written only for a case of the record's own subject
+     * (never for a conflict). At most MZ_ATTACHMENTS_MAX bytes. */
+    const char *attachments_json;
 } mz_case_record;
+
+#define MZ_ATTACHMENTS_MAX ((size_t)1024 * 1024)
 
 /* The fields of a record, as one table (store.c): the column each is
  * stored in (in case_upsert's parameter order), the name validation

@@ -151,6 +151,56 @@ static void test_seed_only(void **state)
 }
 
 /* The run command's set-up: the municipality live from fake_zgw --demo. */
+static bool contains(const char *hay, size_t n, const char *needle)
+{
+    size_t m = strlen(needle);
+    for (size_t i = 0; i + m <= n; i++)
+        if (memcmp(hay + i, needle, m) == 0)
+            return true;
+    return false;
+}
+
+/* The decided melding has its besluit and a real PDF decision letter,
+ * listed and downloadable through the service (issue 16). */
+static void demo_decision_letter(const char *const *env)
+{
+    assert_int_equal(q("SELECT count(*) FROM case_decisions x JOIN cases c ON c.id = x.case_id "
+                       "WHERE c.agency_id = 'gemeente-voorbeeld' AND c.case_number LIKE "
+                       "'%-000988'"),
+                     1);
+    char *case_id = mzt_query_text(&g_env, "SELECT id FROM cases WHERE agency_id = "
+                                           "'gemeente-voorbeeld' AND case_number LIKE '%-000988'");
+    char *doc_id = mzt_query_text(&g_env, "SELECT id FROM case_documents WHERE title = 'Besluit "
+                                          "op uw melding'");
+    assert_non_null(case_id);
+    assert_non_null(doc_id);
+    mzt_server s;
+    assert_true(mzt_server_start(&s, &g_env, env));
+    char *tok = mzt_citizen_token(&g_env, "999993653"); /* the demo's first citizen */
+    char path[300];
+    snprintf(path, sizeof path, "/api/v1/me/cases/%s/documents/%s/content", case_id, doc_id);
+    mzt_resp r;
+    /* binary content: checked against the contract below without its bytes */
+    assert_true(mzt_http_unchecked(&s, "GET", path, tok, NULL, NULL, &r));
+    assert_int_equal(r.status, 200);
+    char ct[64] = "", err[300];
+    assert_true(mzt_header(&r, "content-type", ct, sizeof ct));
+    assert_string_equal(ct, "application/pdf");
+    if (!mzt_contract_check("GET", path, 200, ct, "", 0, err, sizeof err))
+        fail_msg("contract: %s", err);
+    /* a real PDF: header, one page, a cross-reference table, the end marker */
+    assert_true(r.body_len > 500 && r.body_len < 10000);
+    assert_memory_equal(r.body, "%PDF-1.4", 8);
+    assert_true(contains(r.body, r.body_len, "/Type /Page "));
+    assert_true(contains(r.body, r.body_len, "\nxref\n"));
+    assert_memory_equal(r.body + r.body_len - 6, "%%EOF\n", 6);
+    mzt_resp_free(&r);
+    free(tok);
+    free(case_id);
+    free(doc_id);
+    assert_int_equal(mzt_server_stop(&s), 0);
+}
+
 static void test_live_municipality(void **state)
 {
     (void)state;
@@ -185,6 +235,7 @@ static void test_live_municipality(void **state)
     assert_int_equal(q("SELECT count(*) FROM cases"), 7);
     const char *sync[] = {"sync", "--agency", "gemeente-voorbeeld", "--once", NULL};
     assert_int_equal(mzt_run(&g_env, env, sync), 0);
+    demo_decision_letter(env);
     mzt_server_stop(&fake);
     assert_int_equal(q("SELECT count(*) FROM cases WHERE agency_id = 'gemeente-voorbeeld' AND "
                        "last_source = 'poll'"),

@@ -178,6 +178,113 @@ static void test_event_stored(void **state)
     free(tok);
 }
 
+/* Events may carry the case's documents and decisions (issue 16): each
+ * list replaces the stored one, an absent list leaves it, bad ones are 400
+ * naming the field; the citizen sees them with our ids. */
+#define DOCS_EVENT                                                                                 \
+    "{\"caseReference\":\"ref-docs\",\"bsn\":\"" BSN "\",\"title\":\"Aanvraag subsidie\","         \
+    "\"status\":{\"group\":\"decided\",\"text\":\"Besluit genomen\"},\"occurredAt\":\"%s\"%s}"
+
+static void test_event_documents_and_decisions(void **state)
+{
+    (void)state;
+
+    const char *lists =
+        ",\"documents\":[{\"reference\":\"https://agency.test/docs/1\",\"title\":\"Besluit "
+        "subsidie\",\"format\":\"application/pdf\",\"size\":1234,\"date\":\"2026-03-05\"},"
+        "{\"reference\":\"https://agency.test/docs/2\",\"title\":\"Bijlage\"}],"
+        "\"decisions\":[{\"reference\":\"https://agency.test/besluiten/1\",\"date\":"
+        "\"2026-03-05\",\"effectiveFrom\":\"2026-04-01\",\"text\":\"Toegekend\","
+        "\"documents\":[\"https://agency.test/docs/1\"]}]";
+    char body[2000];
+    snprintf(body, sizeof body, DOCS_EVENT, "2026-03-05T10:00:00Z", lists);
+    assert_int_equal(send_event(&g_srv, "msg-docs-1", 0, body, NULL, true), 202);
+    assert_int_equal(wait_for("SELECT count(*) FROM case_documents d JOIN cases c ON c.id = "
+                              "d.case_id WHERE c.external_id = 'ref-docs'",
+                              2),
+                     2);
+    char *case_id = mzt_query_text(&g_env, "SELECT id FROM cases WHERE external_id = 'ref-docs'");
+    char *letter = mzt_query_text(&g_env, "SELECT id FROM case_documents WHERE source_url = "
+                                          "'https://agency.test/docs/1'");
+    char *tok = mzt_citizen_token(&g_env, BSN);
+    char path[200];
+    snprintf(path, sizeof path, "/api/v1/me/cases/%s", case_id);
+    mzt_resp r;
+    assert_true(mzt_http(&g_srv, "GET", path, tok, NULL, NULL, &r));
+    assert_int_equal(r.status, 200);
+    char want[200];
+    snprintf(want, sizeof want, "\"documents\":[\"%s\"]", letter);
+    assert_non_null(strstr(r.body, want));
+    assert_non_null(strstr(r.body, "\"effectiveFrom\":\"2026-04-01\""));
+    assert_null(strstr(r.body, "agency.test/docs")); /* the agency's URLs stay inside */
+    mzt_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/me/cases/%s/documents", case_id);
+    assert_true(mzt_http(&g_srv, "GET", path, tok, NULL, NULL, &r));
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"title\":\"Besluit subsidie\""));
+    assert_non_null(strstr(r.body, "\"size\":1234"));
+    assert_null(strstr(r.body, "agency.test"));
+    mzt_resp_free(&r);
+
+    /* a later event without the lists leaves them; one with an empty list clears that list */
+    snprintf(body, sizeof body, DOCS_EVENT, "2026-03-06T10:00:00Z", "");
+    assert_int_equal(send_event(&g_srv, "msg-docs-2", 0, body, NULL, true), 202);
+    assert_int_equal(wait_for("SELECT count(*) FROM inbox WHERE event_id = 'msg-docs-2' AND "
+                              "processed_at IS NOT NULL",
+                              1),
+                     1);
+    assert_int_equal(q("SELECT count(*) FROM case_documents d JOIN cases c ON c.id = d.case_id "
+                       "WHERE c.external_id = 'ref-docs'"),
+                     2);
+    snprintf(body, sizeof body, DOCS_EVENT, "2026-03-07T10:00:00Z", ",\"documents\":[]");
+    assert_int_equal(send_event(&g_srv, "msg-docs-3", 0, body, NULL, true), 202);
+    assert_int_equal(wait_for("SELECT count(*) FROM case_documents d JOIN cases c ON c.id = "
+                              "d.case_id WHERE c.external_id = 'ref-docs'",
+                              0),
+                     0);
+    assert_int_equal(q("SELECT count(*) FROM case_decisions x JOIN cases c ON c.id = x.case_id "
+                       "WHERE c.external_id = 'ref-docs'"),
+                     1);
+
+    /* bad lists: 400 naming the field, nothing stored */
+    static const struct {
+        const char *lists, *field;
+    } bad[] = {
+        {",\"documents\":{}", "documents: must be an array"},
+        {",\"documents\":[{\"title\":\"x\"}]", "documents[0].reference: is required"},
+        {",\"documents\":[{\"reference\":\"ftp://x/1\",\"title\":\"x\"}]",
+         "documents[0].reference: must be an http(s) URL"},
+        {",\"documents\":[{\"reference\":\"https://a.test/1\",\"title\":\"x\",\"size\":-1}]",
+         "documents[0].size"},
+        {",\"documents\":[{\"reference\":\"https://a.test/1\",\"title\":\"x\"},"
+         "{\"reference\":\"https://a.test/1\",\"title\":\"y\"}]",
+         "documents[1].reference: names a document already in the list"},
+        {",\"decisions\":[{\"reference\":\"https://a.test/b\",\"date\":\"2026-02-30\"}]",
+         "decisions[0].date: must be a date"},
+        {",\"decisions\":[{\"reference\":\"https://a.test/b\",\"documents\":[1]}]",
+         "decisions[0].documents"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(body, sizeof body, DOCS_EVENT, "2026-03-08T10:00:00Z", bad[i].lists);
+        char id[40], ts[32], sig[128], h_id[80], h_ts[64], h_sig[200];
+        snprintf(id, sizeof id, "msg-docs-bad-%zu", i);
+        snprintf(ts, sizeof ts, "%ld", (long)time(NULL));
+        assert_true(mz_webhook_sign(SECRET, id, ts, body, strlen(body), sig, sizeof sig));
+        snprintf(h_id, sizeof h_id, "webhook-id: %s", id);
+        snprintf(h_ts, sizeof h_ts, "webhook-timestamp: %s", ts);
+        snprintf(h_sig, sizeof h_sig, "webhook-signature: %s", sig);
+        const char *hdrs[] = {h_id, h_ts, h_sig, "Content-Type: application/json", NULL};
+        assert_true(mzt_http(&g_srv, "POST", "/api/v1/agencies/gem/events", NULL, hdrs, body, &r));
+        if (r.status != 400 || !strstr(r.body, bad[i].field))
+            fail_msg("case %zu: %ld %s (want 400 naming %s)", i, r.status, r.body, bad[i].field);
+        mzt_resp_free(&r);
+    }
+    assert_int_equal(q("SELECT count(*) FROM inbox WHERE event_id LIKE 'msg-docs-bad-%'"), 0);
+    free(tok);
+    free(case_id);
+    free(letter);
+}
+
 static void test_timestamps_and_signatures(void **state)
 {
     (void)state;
@@ -1058,6 +1165,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_event_stored),
+        cmocka_unit_test(test_event_documents_and_decisions),
         cmocka_unit_test(test_timestamps_and_signatures),
         cmocka_unit_test(test_concurrent_duplicates),
         cmocka_unit_test(test_group_commit),

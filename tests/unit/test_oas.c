@@ -82,7 +82,10 @@ static const char case_detail[] =
     "{\"statusGroup\":\"received\",\"text\":\"Ontvangen\",\"occurredAt\":\"2024-02-12T08:02:11Z\","
     "\"source\":\"poll\"},"
     "{\"statusGroup\":\"action_required\",\"text\":\"Wacht op gegevens\","
-    "\"occurredAt\":\"2024-02-20T13:30:00Z\",\"source\":\"seed\"}]}";
+    "\"occurredAt\":\"2024-02-20T13:30:00Z\",\"source\":\"seed\"}],"
+    "\"decisions\":[{\"id\":\"2c9a7f3e-1b4d-4e6f-9a0b-3c5d7e9f1a2b\",\"date\":\"2024-03-01\","
+    "\"effectiveFrom\":\"2024-03-01\",\"effectiveUntil\":null,\"text\":\"Toegekend\","
+    "\"documents\":[\"3c9a7f3e-1b4d-4e6f-9a0b-3c5d7e9f1a2b\"]}]}";
 
 static const char problem_400[] = "{\"type\":\"urn:mijnzaken:problem:bad-parameter\","
                                   "\"title\":\"Invalid parameter\",\"status\":400,"
@@ -411,13 +414,13 @@ static void wrong_content_type(void **state)
 
 typedef struct op_list {
     size_t n;
-    char ops[32][128];
+    char ops[64][128];
 } op_list;
 
 static void collect(const char *method, const char *full_path, void *ud)
 {
     op_list *l = ud;
-    if (l->n < 32)
+    if (l->n < 64)
         snprintf(l->ops[l->n++], sizeof l->ops[0], "%s %s", method, full_path);
 }
 

@@ -59,6 +59,16 @@
     "{\"id\":\"n\",\"t\":\"N\",\"s\":\"received\",\"at\":\"2026-01-01\"},"                         \
     "{\"id\":\"x\",\"kvk\":\"1234\",\"t\":\"X\",\"s\":\"received\",\"at\":\"2026-01-01\"}]}"
 
+/* An item with documents and decisions (issue 16): a duplicate reference
+ * and one without a title are dropped; a date-time becomes its day. */
+#define DOCS_ITEMS                                                                                 \
+    "{\"items\":[{\"id\":\"d1\",\"bsn\":\"" BSN "\",\"t\":\"T\",\"s\":\"decided\",\"at\":"         \
+    "\"2026-01-01\",\"docs\":[{\"ref\":\"L-1\",\"name\":\"Besluit\",\"mime\":"                     \
+    "\"application/pdf\",\"bytes\":31,\"made\":\"2026-01-02T10:00:00Z\",\"file\":"                 \
+    "\"/docs/content/1\"},{\"ref\":\"L-1\",\"name\":\"Twice\"},{\"ref\":\"L-2\"}],"                \
+    "\"decs\":[{\"ref\":\"B-1\",\"on\":\"2026-01-02\",\"from\":\"2026-01-03\",\"why\":"            \
+    "\"Toegekend\",\"letters\":[\"L-1\"]}]}]}"
+
 static struct MHD_Daemon *g_daemon;
 static unsigned g_port;
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -113,6 +123,18 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
         return reply(conn, 200, ITEM);
     if (strcmp(url, "/api/biz/list") == 0 || strcmp(url, "/api/biz/search") == 0)
         return reply(conn, 200, BIZ_ITEMS);
+    if (strcmp(url, "/api/docs/list") == 0)
+        return reply(conn, 200, DOCS_ITEMS);
+    if (strcmp(url, "/api/docs/content/1") == 0)
+        return reply(conn, 200, "%PDF-1.4\n% a document\n%%EOF\n");
+    if (strcmp(url, "/api/docs/content/moved") == 0) {
+        struct MHD_Response *r =
+            MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header(r, "Location", "http://localhost/elsewhere");
+        enum MHD_Result ret = MHD_queue_response(conn, 302, r);
+        MHD_destroy_response(r);
+        return ret;
+    }
     return reply(conn, 404, "{}");
 }
 
@@ -533,6 +555,123 @@ static void test_subject_settings(void **state)
     assert_non_null(strstr(err, "fields.kvk"));
 }
 
+static bool keep_attachments(mz_sink *s, const mz_case_record *rec)
+{
+    char **out = s->ud;
+    free(*out);
+    *out = rec->attachments_json ? strdup(rec->attachments_json) : NULL;
+    return true;
+}
+
+typedef struct got_doc {
+    mz_buf bytes;
+    int64_t length;
+    bool started;
+} got_doc;
+
+static bool doc_start(void *ud, int64_t length)
+{
+    got_doc *g = ud;
+    g->started = true;
+    g->length = length;
+    return true;
+}
+
+static bool doc_data(void *ud, const char *p, size_t n)
+{
+    mz_buf_append(&((got_doc *)ud)->bytes, p, n);
+    return true;
+}
+
+/* The optional documents and decisions mapping (issue 16): what a record
+ * carries, and a download of the content URL with the adapter's token,
+ * never outside baseUrl, never following a redirect. */
+static void test_documents_and_decisions(void **state)
+{
+    (void)state;
+    char text[2000], err[512];
+    const char *fields =
+        "\"fields\":{\"externalId\":\"/id\",\"bsn\":\"/bsn\",\"title\":\"/t\",\"status\":\"/s\","
+        "\"statusChangedAt\":\"/at\",\"documents\":\"/docs\",\"decisions\":\"/decs\"}";
+    snprintf(text, sizeof text,
+             "{\"agencies\":[{\"id\":\"docs\",\"name\":\"D\",\"adapter\":{\"kind\":\"rest-json\","
+             "\"baseUrl\":\"http://127.0.0.1:%u/api\",\"listPath\":\"/docs/list\","
+             "\"tokenEnv\":\"MZ_TEST_RJ_TOKEN\",\"itemsPointer\":\"/items\",%s,"
+             "\"documentFields\":{\"reference\":\"/ref\",\"title\":\"/name\",\"format\":"
+             "\"/mime\",\"size\":\"/bytes\",\"date\":\"/made\",\"content\":\"/file\"},"
+             "\"decisionFields\":{\"reference\":\"/ref\",\"date\":\"/on\",\"effectiveFrom\":"
+             "\"/from\",\"text\":\"/why\",\"documents\":\"/letters\"}}}]}",
+             g_port, fields);
+    mz_agencies *set = mz_agencies_parse(text, strlen(text), true, err, sizeof err);
+    if (!set)
+        fail_msg("refused: %s", err);
+    const mz_agency *a = mz_agencies_find(set, "docs");
+    char *att = NULL, *next = NULL;
+    mz_sink sink = {.emit = keep_attachments, .ud = &att};
+    int64_t deadline = mz_outbound_now_ms() + 10000;
+    assert_int_equal(a->ops->sync(a->state, &sink, NULL, &next, deadline, err, sizeof err),
+                     MZ_ADAPTER_OK);
+    free(next);
+    assert_non_null(att);
+    char want[800];
+    snprintf(want, sizeof want,
+             "{\"documents\":[{\"source_url\":\"L-1\",\"content_url\":"
+             "\"http://127.0.0.1:%u/api/docs/content/1\",\"title\":\"Besluit\",\"format\":"
+             "\"application/pdf\",\"file_name\":null,\"size\":31,\"date\":\"2026-01-02\"}],"
+             "\"decisions\":[{\"source_url\":\"B-1\",\"date\":\"2026-01-02\",\"effective_from\":"
+             "\"2026-01-03\",\"effective_until\":null,\"text\":\"Toegekend\",\"documents\":"
+             "[\"L-1\"]}]}",
+             g_port);
+    assert_string_equal(att, want);
+    free(att);
+
+    /* the content, with the token; a path is taken under baseUrl */
+    char url[200];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/api/docs/content/1", g_port);
+    got_doc g = {MZ_BUF_INIT, -1, false};
+    mz_doc_sink ds = {doc_start, doc_data, NULL, &g, false};
+    pthread_mutex_lock(&g_mu);
+    g_seen.len = 0;
+    pthread_mutex_unlock(&g_mu);
+    assert_int_equal(
+        a->ops->fetch_document(a->state, "L-1", url, &ds, 1 << 20, deadline, err, sizeof err),
+        MZ_ADAPTER_OK);
+    assert_true(g.started);
+    assert_int_equal(g.bytes.len, 28);
+    assert_memory_equal(g.bytes.data, "%PDF-1.4", 8);
+    pthread_mutex_lock(&g_mu);
+    assert_non_null(strstr(g_seen.data, "Authorization: Bearer " TOKEN));
+    pthread_mutex_unlock(&g_mu);
+    mz_buf_free(&g.bytes);
+    /* a redirect is not followed */
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/api/docs/content/moved", g_port);
+    got_doc g2 = {MZ_BUF_INIT, -1, false};
+    ds.ud = &g2;
+    assert_int_equal(
+        a->ops->fetch_document(a->state, "L-1", url, &ds, 1 << 20, deadline, err, sizeof err),
+        MZ_ADAPTER_REFUSED);
+    assert_non_null(strstr(err, "redirect"));
+    assert_false(g2.started);
+    /* outside baseUrl: nothing sent */
+    assert_int_equal(a->ops->fetch_document(a->state, "L-1", "http://127.0.0.1:1/other", &ds,
+                                            1 << 20, deadline, err, sizeof err),
+                     MZ_ADAPTER_REFUSED);
+    assert_int_equal(
+        a->ops->fetch_document(a->state, "L-1", NULL, &ds, 1 << 20, deadline, err, sizeof err),
+        MZ_ADAPTER_UNAVAILABLE);
+    mz_buf_free(&g2.bytes);
+    mz_agencies_free(set);
+
+    /* documents mapped without documentFields: refused at load, naming it */
+    snprintf(text, sizeof text,
+             "{\"agencies\":[{\"id\":\"docs\",\"name\":\"D\",\"adapter\":{\"kind\":\"rest-json\","
+             "\"baseUrl\":\"http://127.0.0.1:%u/api\",\"listPath\":\"/docs/list\","
+             "\"itemsPointer\":\"/items\",%s}}]}",
+             g_port, fields);
+    assert_null(mz_agencies_parse(text, strlen(text), true, err, sizeof err));
+    assert_non_null(strstr(err, "documentFields"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -540,6 +679,7 @@ int main(void)
         cmocka_unit_test(test_base_name_resolved_at_load),
         cmocka_unit_test(test_subject_of_items),
         cmocka_unit_test(test_subject_settings),
+        cmocka_unit_test(test_documents_and_decisions),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -96,6 +96,7 @@ static void test_status_group(void **state)
                          NULL,
                          cases[i].volgnummer,
                          cases[i].eind,
+                         false,
                          false};
         const char *got =
             mz_zgw_status_group(cases[i].mapped ? &agency : NULL, cases[i].no_status ? NULL : &t,
@@ -118,8 +119,13 @@ static void test_status_text(void **state)
         {true, NULL, NULL, "Ontvangen"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        mz_zgw_type t = {
-            (char *)cases[i].omschrijving, (char *)cases[i].statustekst, NULL, 2, false, false};
+        mz_zgw_type t = {(char *)cases[i].omschrijving,
+                         (char *)cases[i].statustekst,
+                         NULL,
+                         2,
+                         false,
+                         false,
+                         false};
         char name[32];
         snprintf(name, sizeof name, "case %zu", i);
         expect_str(name, mz_zgw_status_text(cases[i].no_status ? NULL : &t), cases[i].want);
@@ -141,7 +147,7 @@ static void test_suspended_and_title(void **state)
         {"{\"opschorting\":null,\"omschrijving\":\"\"}", false, "Kapvergunning"},
         {"{}", false, "Kapvergunning"},
     };
-    mz_zgw_type zt = {"Kapvergunning", NULL, "ZT1", 0, false, false}, none = {0};
+    mz_zgw_type zt = {"Kapvergunning", NULL, "ZT1", 0, false, false, false}, none = {0};
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         mz_json_doc *d = parse(cases[i].zaak);
         if (mz_zgw_suspended(mz_json_root(d)) != cases[i].suspended)
