@@ -35,6 +35,7 @@
 #include "migrate.h"
 #include "notify.h"
 #include "outbound.h"
+#include "plog_commit.h"
 #include "purge.h"
 #include "refresh.h"
 #include "rekey.h"
@@ -462,6 +463,8 @@ static int cmd_serve(void)
         return fail("cannot start the scheduler", "pthread_create failed");
     if (!mz_inbox_start(g_mz_agencies))
         return fail("cannot start the inbox processor", "pthread_create failed");
+    if (!mz_plog_commit_start())
+        return fail("cannot start the processing-log committer", "pthread_create failed");
     if (!mz_ingest_start())
         return fail("cannot start the inbox committer", "pthread_create failed");
     if (!mz_notify_start())
@@ -484,7 +487,8 @@ static int cmd_serve(void)
     /* Graceful: stop accepting, let requests in flight finish (bounded),
      * let the scheduler and the inbox finish their current step. */
     mz_http_drain(10000);
-    mz_ingest_stop(); /* completes suspended pushes before the server stops */
+    mz_ingest_stop();      /* completes suspended pushes before the server stops */
+    mz_plog_commit_stop(); /* and suspended reads */
     mz_http_stop();
     mz_scheduler_stop();
     mz_inbox_stop();

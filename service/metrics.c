@@ -10,6 +10,7 @@
 #include "ingest.h"
 #include "json.h"
 #include "notify.h"
+#include "plog_commit.h"
 #include "signin.h"
 
 #define MAX_ROUTES 64
@@ -261,6 +262,7 @@ void mz_metrics_render(mz_buf *b)
                   "# TYPE mz_inbox_committed_rows_total counter\n"
                   "mz_inbox_committed_rows_total %lu\n",
                   commits, rows);
+    mz_plog_commit_metrics(b);
     agency_metrics(b);
     session_metrics(b);
     mz_notify_metrics(b, mz_db_thread_read()); /* outbox backlog; sent/failed/retried */
