@@ -300,7 +300,7 @@ static int cmd_init_dev(int argc, char **argv)
     }
     if (!file_exists(pk)) {
         char hex[65];
-        mz_random_hex(hex, 32);
+        mz_random_secret_hex(hex, 32);
         if (!write_private(pk, hex))
             return fail("cannot write the pseudonym key", pk);
         mz_log_msg_str(MZ_LOG_INFO, "pseudonym key created", "dir", dir);
@@ -310,7 +310,7 @@ static int cmd_init_dev(int argc, char **argv)
      * config/agencies.demo.json's secretFile): never on a command line. */
     if (!file_exists(zs)) {
         char hex[65];
-        mz_random_hex(hex, 24);
+        mz_random_secret_hex(hex, 24);
         if (!write_private(zs, hex))
             return fail("cannot write the demo ZGW secret", zs);
         mz_log_msg_str(MZ_LOG_INFO, "demo ZGW secret created", "dir", dir);
