@@ -136,6 +136,8 @@
 #define MZ_COLS_PURGE_PLOG(X, P)         MZ_COLS_PURGE_COUNT(X, P)
 #define MZ_COLS_PURGE_AUDIT(X, P)        MZ_COLS_PURGE_COUNT(X, P)
 #define MZ_COLS_PURGE_INBOX(X, P)        MZ_COLS_PURGE_COUNT(X, P)
+/* 016: partitions of the processing log made ahead (plog_commit.c). */
+#define MZ_COLS_PLOG_PARTITIONS_ENSURE(X, P) X(P, MADE, made)
 #define MZ_COLS_REKEY_SUBJECTS(X, P)                                                               \
     X(P, SUBJECT_KEY_HEX, subject_key_hex) X(P, SUBJECT_KIND, subject_kind)
 #define MZ_COLS_REKEY_INBOX_PAGE(X, P) X(P, ID, id) X(P, BODY, body)
@@ -255,7 +257,8 @@
     S(NOTIFY_CLAIM)                                                                                \
     S(NOTIFY_CALLBACK)                                                                             \
     S(NOTIFY_STATS)                                                                                \
-    S(NOTIFY_PURGE)
+    S(NOTIFY_PURGE)                                                                                \
+    S(PLOG_PARTITIONS_ENSURE)
 
 #define MZ_DECLARE_COLS_STMT(P) MZ_DECLARE_COLS(P);
 MZ_STMTS_WITH_ROWS(MZ_DECLARE_COLS_STMT)

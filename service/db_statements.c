@@ -410,6 +410,11 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                    "x.trace_id AND o.span_id = x.span_id AND o.started_at = "
                    "x.started_at::timestamptz)"),
          14, false},
+    /* The processing log's monthly partitions (016): this month and the
+     * next $1, made when missing. */
+    [MZ_STMT_PLOG_PARTITIONS_ENSURE] = {"plog_partitions_ensure",
+                                        "SELECT mz_log_partitions_ensure($1::int) AS made", 1,
+                                        false},
     /* The citizen's view of who looked: $1 subject key, $2 the self-view
      * activity (left out), $3 before this id or NULL, $4 limit. */
     [MZ_STMT_ACCESS_LOG_LIST] =
@@ -438,11 +443,10 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                              "WITH d AS (DELETE FROM cases WHERE closed_on < "
                              "current_date - $1::int RETURNING 1) SELECT count(*) AS rows FROM d",
                              1, false},
-    [MZ_STMT_PURGE_PLOG] =
-        {"purge_plog",
-         "WITH d AS (DELETE FROM processing_log WHERE started_at < "
-         "now() - $1::int * interval '1 day' RETURNING 1) SELECT count(*) AS rows FROM d",
-         1, false},
+    [MZ_STMT_PURGE_PLOG] = {"purge_plog",
+                            /* 016: drops the months wholly before the cut-off, deletes the rest */
+                            "SELECT mz_log_purge(now() - $1::int * interval '1 day') AS rows", 1,
+                            false},
     [MZ_STMT_PURGE_AUDIT] =
         {"purge_audit",
          "WITH d AS (DELETE FROM audit_log WHERE at < "

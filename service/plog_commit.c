@@ -1,11 +1,13 @@
 #include "plog_commit.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "alloc.h"
 #include "config.h"
@@ -155,18 +157,67 @@ static bool write_batch(mz_db *db, item **v, int n)
     return ok;
 }
 
+/* The processing log's monthly partitions (016) are made ahead by the
+ * service: at start and then hourly, this month and the next three (any
+ * instance may; the function serialises them). A failure is logged and
+ * retried at the next hour: inserts never depend on it (the default
+ * partition takes what no month holds). */
+#define MZ_PLOG_PARTITIONS_AHEAD "3"
+#define MZ_PLOG_PARTITIONS_EVERY 3600
+
+static mz_db *ensure_connected(mz_db *db)
+{
+    /* A connection the server closed while idle (a restart, a killed
+     * backend) is noticed here, before anything is sent on it: sent on a
+     * dead connection a batch would fail and its reads answer 503 although
+     * nothing was wrong with them. */
+    if (db && (!PQconsumeInput(mz_db_pg(db)) || PQstatus(mz_db_pg(db)) != CONNECTION_OK)) {
+        mz_db_close(db);
+        db = NULL;
+    }
+    if (!db) {
+        char err[256];
+        db = mz_db_connect(g_mz_config.database_url, 5000, err, sizeof err);
+    }
+    return db;
+}
+
+static bool ensure_partitions(mz_db *db)
+{
+    const char *v[1] = {MZ_PLOG_PARTITIONS_AHEAD};
+    PGresult *r = db ? MZ_DB_EXEC(db, MZ_STMT_PLOG_PARTITIONS_ENSURE, v) : NULL;
+    bool ok = mz_db_ok(r);
+    if (!ok)
+        mz_db_log_failure("processing-log partitions not made", MZ_STMT_PLOG_PARTITIONS_ENSURE, r);
+    PQclear(r);
+    return ok;
+}
+
 static void *committer_main(void *arg)
 {
     (void)arg;
     mz_db *db = NULL;
     item *batch[MZ_PLOG_BATCH];
+    struct timespec next_ensure = {0, 0}; /* at once */
     for (;;) {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        if (now.tv_sec >= next_ensure.tv_sec) {
+            db = ensure_connected(db);
+            (void)ensure_partitions(db);
+            next_ensure.tv_sec = now.tv_sec + MZ_PLOG_PARTITIONS_EVERY;
+        }
         pthread_mutex_lock(&g_mu);
-        while (!g_head && !g_stop)
-            pthread_cond_wait(&g_cv, &g_mu);
+        while (!g_head && !g_stop &&
+               pthread_cond_timedwait(&g_cv, &g_mu, &next_ensure) != ETIMEDOUT)
+            ;
         if (!g_head && g_stop) {
             pthread_mutex_unlock(&g_mu);
             break;
+        }
+        if (!g_head) { /* the hour is up: partitions first */
+            pthread_mutex_unlock(&g_mu);
+            continue;
         }
         int n = 0;
         while (g_head && n < MZ_PLOG_BATCH) {
@@ -178,18 +229,7 @@ static void *committer_main(void *arg)
             g_tail = &g_head;
         g_queued -= n;
         pthread_mutex_unlock(&g_mu);
-        /* A connection the server closed while idle (a restart, a killed
-         * backend) is noticed here, before the batch is sent on it: sent on
-         * a dead connection the batch would fail and its reads answer 503
-         * although nothing was wrong with them. */
-        if (db && (!PQconsumeInput(mz_db_pg(db)) || PQstatus(mz_db_pg(db)) != CONNECTION_OK)) {
-            mz_db_close(db);
-            db = NULL;
-        }
-        if (!db) {
-            char err[256];
-            db = mz_db_connect(g_mz_config.database_url, 5000, err, sizeof err);
-        }
+        db = ensure_connected(db);
         bool ok = write_batch(db, batch, n);
         observe(n);
         atomic_fetch_add(ok ? &g_commits : &g_failed, 1);
