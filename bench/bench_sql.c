@@ -90,8 +90,9 @@ int main(int argc, char **argv)
         printf("\\set n random(1, :nsubjects)\n");
         const char *fresh[] = {key};
         emit(mz_stmt_defs[MZ_STMT_SUBJECT_FRESHNESS].sql, fresh, 1);
-        const char *list[] = {key, "NULL", "NULL", "NULL", "NULL", limit};
-        emit(mz_stmt_defs[MZ_STMT_CASES_LIST].sql, list, 6);
+        /* $7: a representative's scope (012), none for a citizen */
+        const char *list[] = {key, "NULL", "NULL", "NULL", "NULL", limit, "NULL"};
+        emit(mz_stmt_defs[MZ_STMT_CASES_LIST].sql, list, 7);
         printf("BEGIN;\n");
         const char *plog[] = {"md5(random()::text)",
                               "substr(md5(random()::text), 1, 16)",
@@ -102,8 +103,9 @@ int main(int argc, char **argv)
                               key,
                               "now()",
                               "'success'",
-                              "'bsn'"};
-        emit(mz_stmt_defs[MZ_STMT_PLOG_INSERT].sql, plog, 10);
+                              "'bsn'",
+                              "NULL::bytea"}; /* $11: no representative (012) */
+        emit(mz_stmt_defs[MZ_STMT_PLOG_INSERT].sql, plog, 11);
         printf("COMMIT;\n");
         free(act_id);
         free(act_name);
