@@ -463,6 +463,7 @@ R[inbox.tps]=$G_TPS R[inbox.p50]=$G_P50 R[inbox.p99]=$G_P99 R[inbox.oth]=$G_OTH
 
 # --- 3. sync ------------------------------------------------------------------
 ZGW_SECRET=bench-zgw-$RANDOM$RANDOM
+: >"$OUT/fake_zgw.out" # before the child opens it: the loop below reads it at once
 "$BUILD/fake_zgw" --listen 127.0.0.1:0 --zaken "$NZAKEN" --secret "$ZGW_SECRET" \
   >"$OUT/fake_zgw.out" 2>"$OUT/fake_zgw.err" &
 ZGW_PID=$!
