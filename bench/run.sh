@@ -362,7 +362,9 @@ curl -s "$URL/metrics" | grep -E '^mz_plog_(commits_total|records_total|failed_b
 PL_COMMITS=$(awk '$1 == "mz_plog_commits_total" { print $2 }' "$OUT/plog-metrics.txt")
 PL_RECORDS=$(awk '$1 == "mz_plog_records_total" { print $2 }' "$OUT/plog-metrics.txt")
 PL_AVG=$(ratio "${PL_RECORDS:-0}" "${PL_COMMITS:-0}")
-log "processing log: ${PL_RECORDS:-?} records in ${PL_COMMITS:-?} commits (average batch $PL_AVG)"
+# Bytes per processing-log record on disk (heap + indexes, all partitions): docs/scaling.md.
+PL_BYTES=$("${PSQL[@]}" -d "$DB" -At -c "SELECT (SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('processing_log')) / greatest((SELECT count(*) FROM processing_log), 1)")
+log "processing log: ${PL_RECORDS:-?} records in ${PL_COMMITS:-?} commits (average batch $PL_AVG), $PL_BYTES bytes per record on disk"
 
 if [ -n "${BENCH_PERF:-}" ] && command -v perf >/dev/null 2>&1; then
   log "profiling the service during an extra 16-connection read phase (perf, DWARF call graphs)"
@@ -550,7 +552,7 @@ TOTAL_S=$(elapsed "$T_START")
   echo "| service RSS, max after any load phase | | | | | | | $RSS_MAX | | ≤ 32 MiB | $resrss |"
   echo
   echo "sync: $(tail -n 1 "$OUT/sync.txt" 2>/dev/null)"
-  echo "processing log (group commit, read instance): ${PL_RECORDS:-?} records in ${PL_COMMITS:-?} commits, average batch $PL_AVG"
+  echo "processing log (group commit, read instance): ${PL_RECORDS:-?} records in ${PL_COMMITS:-?} commits, average batch $PL_AVG; $PL_BYTES bytes per record on disk (heap + indexes)"
   echo "RSS at start of the read instance: $RSS_START MiB; webhook: $P_ACC events acknowledged, $STORED rows in the inbox"
   echo "inbox processing (events applied to the case store by the same service): $A_DURING during the ${DURATION} s of ingest ($A_RATE_DURING/s), the remaining $((A_NOW - A_DURING)) in $DRAIN_S s after it ($A_RATE_DRAIN/s)"
   echo "others' CPU: cores (of $(nproc)) used by processes outside the benchmark during the phase; results with more than ~0.3 are disturbed"
