@@ -306,6 +306,7 @@ declare -A R # results by key
 
 # --- 1. the citizen read path -------------------------------------------------
 "$BUILD/bench_sql" my-cases >"$OUT/my-cases.pgbench.sql"
+"$BUILD/bench_sql" my-cases-read >"$OUT/my-cases-read.pgbench.sql"
 start_service read
 URL=http://127.0.0.1:$SVC_PORT
 TOKENS=$DATA/tokens.txt
@@ -386,6 +387,10 @@ for c in 16 64; do
   pgb_run "my-cases-$c" "$c" "$OUT/my-cases.pgbench.sql" -D nsubjects="$NTOKENS"
   R[pgb$c.tps]=$G_TPS R[pgb$c.p50]=$G_P50 R[pgb$c.p99]=$G_P99 R[pgb$c.oth]=$G_OTH
 done
+# The database's part of a read alone (freshness + list, pipelined, no log
+# record): what no HTTP-side work can exceed without a memory cache.
+pgb_run my-cases-read-16 16 "$OUT/my-cases-read.pgbench.sql" -D nsubjects="$NTOKENS"
+R[pgbr.tps]=$G_TPS R[pgbr.p50]=$G_P50 R[pgbr.p99]=$G_P99 R[pgbr.oth]=$G_OTH
 
 # The HTTP ceiling: the same server, a static body of the same size, no
 # database, no token.
@@ -518,6 +523,7 @@ rh16=$(ratio "${R[read16.rps]}" "${R[static16.rps]}")
 rh64=$(ratio "${R[read64.rps]}" "${R[static64.rps]}")
 rin=$(ratio "$P_RPS" "${R[inbox.tps]}")
 rcold=$(ratio "${R[cold.rps]}" "${R[static16.rps]}")
+rread=$(ratio "${R[pgbr.tps]}" "${R[static16.rps]}")
 # Targets (issue 18): my-cases at 16 ≥ 0.10 × the HTTP ceiling with p99 ≤
 # 10 ms; ingest ≥ 0.8 × the pgbench insert ceiling; sync ≥ 8,000 zaken/s;
 # RSS ≤ 32 MiB after every phase.
@@ -544,6 +550,7 @@ TOTAL_S=$(elapsed "$T_START")
   echo "| my-cases 64 ÷ pgbench of its SQL (64 clients) | | | | pgbench 64 | ${R[pgb64.tps]} | $r64 | | | (information) | |"
   echo "| pgbench my-cases SQL, 16 clients | ${R[pgb16.tps]} | ${R[pgb16.p50]} | ${R[pgb16.p99]} | | | | | ${R[pgb16.oth]} | (ceiling) | |"
   echo "| pgbench my-cases SQL, 64 clients | ${R[pgb64.tps]} | ${R[pgb64.p50]} | ${R[pgb64.p99]} | | | | | ${R[pgb64.oth]} | (ceiling) | |"
+  echo "| pgbench reads only (freshness + list, pipelined), 16 clients | ${R[pgbr.tps]} | ${R[pgbr.p50]} | ${R[pgbr.p99]} | HTTP ceiling 16 | ${R[static16.rps]} | $rread | | ${R[pgbr.oth]} | (the database's limit for my-cases ÷ HTTP ceiling) | |"
   echo "| HTTP ceiling (static ${AVG_BODY} B), 16 | ${R[static16.rps]} | ${R[static16.p50]} | ${R[static16.p99]} | | | | ${R[static16.rss]} | ${R[static16.oth]} | RSS ≤ 32 | $(pf "${R[static16.rss]} <= 32") |"
   echo "| HTTP ceiling (static ${AVG_BODY} B), 64 | ${R[static64.rps]} | ${R[static64.p50]} | ${R[static64.p99]} | | | | ${R[static64.rss]} | ${R[static64.oth]} | RSS ≤ 32 | $(pf "${R[static64.rss]} <= 32") |"
   echo "| webhook ingest, 16 senders | $P_RPS | $P_P50 | $P_P99 | pgbench insert 16 | ${R[inbox.tps]} | $rin | $RSS_PUSH | $P_OTH | ≥ 0.8 × pgbench, RSS ≤ 32 | $respush |"
