@@ -67,6 +67,8 @@ void mz_auth_shutdown(void);
  * fills *out when valid; else false and *reason. NULL header → "missing
  * bearer token". */
 bool mz_auth_verify(const char *authorization, mz_principal *out, const char **reason);
+/* The verified-token cache's look-ups since start (metrics, tests). */
+void mz_auth_cache_stats(unsigned long *hits, unsigned long *misses);
 
 /* Validates decoded claims (a JSON object text) at time `now`: the part of
  * verification that does not need a signature, exposed for unit tests. */

@@ -107,14 +107,28 @@ bool mz_cases_list_build(mz_req *r, mz_db *rdb, mz_db *wdb, const mz_subject *su
         }
     }
     /* Fresh on read: the first page asks stale agencies first (bounded by
-     * MZ_REFRESH_DEADLINE_MS); every page reports per-agency freshness. */
+     * MZ_REFRESH_DEADLINE_MS); every page reports per-agency freshness.
+     * The freshness and the list go in one round trip (pipelined); only
+     * when a refresh stored something is the list read again, from the
+     * primary, so the answer shows what was just fetched. */
     mz_source_state sources[MZ_MAX_SOURCES];
     bool refreshed = false;
+    const mz_db_call calls[2] = {{MZ_STMT_SUBJECT_FRESHNESS, 1, vals, lens, fmts},
+                                 {MZ_STMT_CASES_LIST, MZ_NVALUES(vals), vals, lens, fmts}};
+    PGresult *both[2] = {NULL, NULL};
+    if (rdb)
+        (void)mz_db_exec_pipeline(rdb, calls, 2, both);
     int nsources =
-        rdb ? mz_refresh_subject(rdb, subject, key, subject && !q->cursor, sources, &refreshed)
-            : -1;
-    mz_db *db = refreshed && wdb ? wdb : rdb;
-    PGresult *res = nsources >= 0 ? MZ_DB_EXEC_BIN(db, MZ_STMT_CASES_LIST, vals, lens, fmts) : NULL;
+        mz_refresh_subject_with(both[0], subject, key, subject && !q->cursor, sources, &refreshed);
+    PGresult *res = both[1];
+    if (nsources >= 0 && refreshed) {
+        PQclear(res);
+        res = MZ_DB_EXEC_BIN(wdb ? wdb : rdb, MZ_STMT_CASES_LIST, vals, lens, fmts);
+    }
+    if (nsources < 0) {
+        PQclear(res);
+        res = NULL;
+    }
     if (!mz_db_ok(res)) {
         PQclear(res);
         mz_reply_unavailable(r, "the case store is unavailable; try again shortly");

@@ -8,6 +8,8 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,18 +97,76 @@ void mz_random_bytes(void *out, size_t n)
         abort();
 }
 
-void mz_random_hex(char *out, size_t nbytes)
+/* Random ids (trace and span ids, request ids) come from a per-thread
+ * buffer filled by RAND_bytes 4 KiB at a time (issue 18): one call into
+ * the DRBG per ~200 requests instead of several per request, and no shared
+ * state between threads. Bytes are used once and wiped as they are taken.
+ * A forked child must not repeat its parent's bytes: the atfork handler
+ * bumps a generation that makes every thread's buffer refill. Keys and
+ * secrets do not use it (mz_random_bytes, mz_random_secret_hex). */
+#define RANDBUF 4096
+static _Thread_local unsigned char t_rand[RANDBUF];
+static _Thread_local size_t t_rand_left;
+static _Thread_local unsigned t_rand_gen;
+static atomic_uint g_rand_gen = 1;
+static pthread_once_t g_rand_once = PTHREAD_ONCE_INIT;
+
+static void rand_after_fork(void)
+{
+    atomic_fetch_add(&g_rand_gen, 1);
+}
+
+static void rand_once(void)
+{
+    pthread_atfork(NULL, NULL, rand_after_fork);
+}
+
+static void random_id_bytes(unsigned char *out, size_t n)
+{
+    pthread_once(&g_rand_once, rand_once);
+    unsigned gen = atomic_load_explicit(&g_rand_gen, memory_order_relaxed);
+    if (n > RANDBUF / 4) {
+        mz_random_bytes(out, n);
+        return;
+    }
+    if (t_rand_gen != gen || t_rand_left < n) {
+        mz_random_bytes(t_rand, RANDBUF);
+        t_rand_left = RANDBUF;
+        t_rand_gen = gen;
+    }
+    unsigned char *p = t_rand + (RANDBUF - t_rand_left);
+    memcpy(out, p, n);
+    OPENSSL_cleanse(p, n);
+    t_rand_left -= n;
+}
+
+static void to_hex(const unsigned char *b, size_t n, char *out)
 {
     static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hex[b[i] >> 4];
+        out[2 * i + 1] = hex[b[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+void mz_random_hex(char *out, size_t nbytes)
+{
+    unsigned char b[64];
+    if (nbytes > sizeof b)
+        nbytes = sizeof b;
+    random_id_bytes(b, nbytes);
+    to_hex(b, nbytes, out);
+}
+
+void mz_random_secret_hex(char *out, size_t nbytes)
+{
     unsigned char b[64];
     if (nbytes > sizeof b)
         nbytes = sizeof b;
     mz_random_bytes(b, nbytes);
-    for (size_t i = 0; i < nbytes; i++) {
-        out[2 * i] = hex[b[i] >> 4];
-        out[2 * i + 1] = hex[b[i] & 15];
-    }
-    out[2 * nbytes] = '\0';
+    to_hex(b, nbytes, out);
+    OPENSSL_cleanse(b, sizeof b);
 }
 
 void mz_random_id(char *out, size_t n)
@@ -115,7 +175,7 @@ void mz_random_id(char *out, size_t n)
     unsigned char b[64];
     if (n > sizeof b)
         n = sizeof b;
-    mz_random_bytes(b, n);
+    random_id_bytes(b, n);
     for (size_t i = 0; i < n; i++)
         out[i] = alpha[b[i] & 31];
     out[n] = '\0';

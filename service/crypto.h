@@ -52,10 +52,15 @@ size_t mz_pseudonym_message(mz_subject_kind k, const char *id, char out[16]);
 
 /* Cryptographically random bytes; aborts if the system has none. */
 void mz_random_bytes(void *out, size_t n);
-/* Lower-case hex of n random bytes into out (2n+1 bytes). */
+/* Lower-case hex of n random bytes into out (2n+1 bytes): for
+ * identifiers (trace and span ids); from a per-thread buffer of CSPRNG
+ * output, refilled 4 KiB at a time (no DRBG call per request). */
 void mz_random_hex(char *out, size_t nbytes);
-/* A random identifier of n letters (5 bits each) into out (n+1 bytes).
- * Letters only, so that no identifier we log can look like a BSN. */
+/* The same straight from RAND_bytes, for keys and secrets. */
+void mz_random_secret_hex(char *out, size_t nbytes);
+/* A random identifier of n letters (5 bits each) into out (n+1 bytes),
+ * from the same per-thread buffer. Letters only, so that no identifier we
+ * log can look like a BSN. */
 void mz_random_id(char *out, size_t n);
 /* Lower-case hex SHA-256 of data into out[65]. */
 void mz_sha256_hex(const void *data, size_t n, char out[65]);

@@ -266,6 +266,80 @@ PGresult *mz_db_exec(mz_db *db, mz_stmt id, int nvalues, const char *const *valu
     return NULL;
 }
 
+static void clear_all(PGresult **out, int n)
+{
+    for (int i = 0; i < n; i++) {
+        PQclear(out[i]);
+        out[i] = NULL;
+    }
+}
+
+/* One attempt: true when every result (and the Sync) came back. */
+static bool pipeline_once(mz_db *db, const mz_db_call *calls, int n, PGresult **out)
+{
+    for (int i = 0; i < n; i++)
+        if (!prepare(db, calls[i].id))
+            return false;
+    if (PQenterPipelineMode(db->pg) != 1)
+        return false;
+    bool ok = true;
+    for (int i = 0; i < n && ok; i++) {
+        const mz_stmt_def *d = &mz_stmt_defs[calls[i].id];
+        ok = PQsendQueryPrepared(db->pg, d->name, d->nparams, calls[i].values, calls[i].lengths,
+                                 calls[i].formats, 0) == 1;
+    }
+    ok = ok && PQpipelineSync(db->pg) == 1;
+    atomic_fetch_add(&g_busy, 1);
+    for (int i = 0; i < n && ok; i++) {
+        out[i] = PQgetResult(db->pg);
+        PGresult *end = out[i] ? PQgetResult(db->pg) : NULL; /* NULL ends each query's results */
+        ok = out[i] && !end;
+        PQclear(end);
+    }
+    if (ok) {
+        PGresult *s = PQgetResult(db->pg);
+        ok = s && PQresultStatus(s) == PGRES_PIPELINE_SYNC;
+        PQclear(s);
+    }
+    atomic_fetch_sub(&g_busy, 1);
+    if (PQexitPipelineMode(db->pg) != 1)
+        ok = false;
+    return ok;
+}
+
+bool mz_db_exec_pipeline(mz_db *db, const mz_db_call *calls, int n, PGresult **out)
+{
+    assert(n >= 1 && n <= 8);
+    bool retry_safe = !db->in_tx;
+    for (int i = 0; i < n; i++) {
+        out[i] = NULL;
+        const mz_stmt_def *d = &mz_stmt_defs[calls[i].id];
+        if (calls[i].nvalues != d->nparams || (d->nparams > 0 && !calls[i].values)) {
+            PQclear(refuse_call(db, d, calls[i].nvalues));
+            return false;
+        }
+        retry_safe = retry_safe && d->retry_safe;
+    }
+    if (db->in_tx)
+        return false; /* a pipeline's Sync would end the transaction */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (connection_lost(db) && !reconnect(db))
+            return false;
+        if (pipeline_once(db, calls, n, out))
+            return true;
+        clear_all(out, n);
+        if (!connection_lost(db)) {
+            /* out of step with the server without having lost it: start
+             * over on a new connection rather than read stale results */
+            if (!reconnect(db))
+                return false;
+        }
+        if (!retry_safe)
+            return false;
+    }
+    return false;
+}
+
 bool mz_db_ok(const PGresult *r)
 {
     if (!r)

@@ -60,6 +60,9 @@ typedef enum mz_stmt {
     MZ_STMT_INBOX_DEAD_RECENT,
     MZ_STMT_PLOG_INSERT,
     MZ_STMT_PLOG_AUDIT_INSERT,
+    MZ_STMT_PLOG_INSERT_MANY,
+    MZ_STMT_PLOG_INSERT_MANY_AGAIN,
+    MZ_STMT_PLOG_PARTITIONS_ENSURE,
     MZ_STMT_ACCESS_LOG_LIST,
     MZ_STMT_CASE_GET_ANY,
     MZ_STMT_PURGE_COUNT_EVENTS,
@@ -166,6 +169,26 @@ PGresult *mz_db_exec(mz_db *db, mz_stmt id, int nvalues, const char *const *valu
 #define MZ_DB_EXEC(db, id, values) mz_db_exec((db), (id), MZ_NVALUES(values), (values), NULL, NULL)
 #define MZ_DB_EXEC_BIN(db, id, values, lengths, formats)                                           \
     mz_db_exec((db), (id), MZ_NVALUES(values), (values), (lengths), (formats))
+
+/* One call of a pipeline (mz_db_exec_pipeline). */
+typedef struct mz_db_call {
+    mz_stmt id;
+    int nvalues;
+    const char *const *values;
+    const int *lengths; /* NULL: all text */
+    const int *formats;
+} mz_db_call;
+
+/* Runs n (at most 8) calls in one round trip: libpq's pipeline mode, one
+ * Sync, outside any transaction of ours (each statement commits on its
+ * own; meant for reads). Why: the read path needs the freshness and the
+ * list of a subject, and a round trip costs more than either on a loaded
+ * machine. out[i] is each call's result (an error result when it failed or
+ * an earlier one did); false (and every out[i] NULL) when the database is
+ * unavailable or a call's values do not match its statement. Retried once
+ * on a fresh connection when the connection was lost and every statement
+ * is retry-safe. The caller PQclears each out[i]. */
+bool mz_db_exec_pipeline(mz_db *db, const mz_db_call *calls, int n, PGresult **out);
 
 /* The number of parameters statement id takes. */
 int mz_db_stmt_nparams(mz_stmt id);

@@ -136,6 +136,8 @@
 #define MZ_COLS_PURGE_PLOG(X, P)         MZ_COLS_PURGE_COUNT(X, P)
 #define MZ_COLS_PURGE_AUDIT(X, P)        MZ_COLS_PURGE_COUNT(X, P)
 #define MZ_COLS_PURGE_INBOX(X, P)        MZ_COLS_PURGE_COUNT(X, P)
+/* 016: partitions of the processing log made ahead (plog_commit.c). */
+#define MZ_COLS_PLOG_PARTITIONS_ENSURE(X, P) X(P, MADE, made)
 #define MZ_COLS_REKEY_SUBJECTS(X, P)                                                               \
     X(P, SUBJECT_KEY_HEX, subject_key_hex) X(P, SUBJECT_KIND, subject_kind)
 #define MZ_COLS_REKEY_INBOX_PAGE(X, P) X(P, ID, id) X(P, BODY, body)
@@ -291,7 +293,8 @@
     S(CASE_ATTACHMENTS_SET_MANY)                                                                   \
     S(CASE_DOCUMENTS)                                                                              \
     S(CASE_DECISIONS)                                                                              \
-    S(CASE_DOCUMENT_GET)
+    S(CASE_DOCUMENT_GET)                                                                           \
+    S(PLOG_PARTITIONS_ENSURE)
 
 #define MZ_DECLARE_COLS_STMT(P) MZ_DECLARE_COLS(P);
 MZ_STMTS_WITH_ROWS(MZ_DECLARE_COLS_STMT)

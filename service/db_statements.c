@@ -49,6 +49,23 @@
     "AND cases.subject_key = EXCLUDED.subject_key "                                                \
     "RETURNING id"
 
+/* plog_insert_many with a filter on the records (x) it writes. */
+#define PLOG_MANY(filter)                                                                          \
+    "WITH v AS (SELECT nextval(pg_get_serial_sequence('processing_log', 'id')) AS id, x.* "        \
+    "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "         \
+    "$7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], "                  \
+    "$13::text[], $14::text[]) AS x(trace_id, span_id, parent_span_id, activity_id, "              \
+    "activity_name, organisation, subject_key, started_at, outcome, subject_kind, "                \
+    "actor_key, actor_kind, actor_id, endpoint) " filter "), "                                     \
+    "p AS (INSERT INTO processing_log (id, trace_id, span_id, parent_span_id, activity_id, "       \
+    "activity_name, organisation, subject_key, started_at, ended_at, outcome, "                    \
+    "subject_kind, actor_key) SELECT id, trace_id, span_id, parent_span_id, activity_id, "         \
+    "activity_name, organisation, decode(subject_key, 'hex'), started_at::timestamptz, "           \
+    "clock_timestamp(), outcome, subject_kind, decode(actor_key, 'hex') FROM v) "                  \
+    "INSERT INTO audit_log (processing_log_id, trace_id, actor_kind, actor_id, "                   \
+    "organisation, endpoint) SELECT id, trace_id, actor_kind, actor_id, organisation, "            \
+    "endpoint FROM v WHERE actor_kind IS NOT NULL"
+
 const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
     /* One migrator at a time, across every instance (key: "mijnzaken"). */
     [MZ_STMT_MIGRATION_LOCK] = {"migration_lock", "SELECT pg_advisory_lock(7233610001) AS locked",
@@ -377,6 +394,27 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                                    "organisation, endpoint) SELECT id, trace_id, $12, $13, $6, "
                                    "$14 FROM p",
                                    14, false},
+    /* The group committer's form (plog_commit.c): many records in one
+     * statement, as fourteen parallel text arrays in the order of
+     * plog_audit_insert's parameters (keys as hex). Ids are drawn first so
+     * each audit record can point at its own processing-log record
+     * without relying on trace or span ids being unique. The command tag
+     * counts the audit records (the caller checks it). */
+    [MZ_STMT_PLOG_INSERT_MANY] = {"plog_insert_many", PLOG_MANY(""), 14, false},
+    /* The same, sent again on a new connection after the first one was
+     * lost with the outcome unknown: records already there (same trace and
+     * span id, the span id being ours and random) are not written twice. */
+    [MZ_STMT_PLOG_INSERT_MANY_AGAIN] =
+        {"plog_insert_many_again",
+         PLOG_MANY("WHERE NOT EXISTS (SELECT 1 FROM processing_log o WHERE o.trace_id = "
+                   "x.trace_id AND o.span_id = x.span_id AND o.started_at = "
+                   "x.started_at::timestamptz)"),
+         14, false},
+    /* The processing log's monthly partitions (016): this month and the
+     * next $1, made when missing. */
+    [MZ_STMT_PLOG_PARTITIONS_ENSURE] = {"plog_partitions_ensure",
+                                        "SELECT mz_log_partitions_ensure($1::int) AS made", 1,
+                                        false},
     /* The citizen's view of who looked: $1 subject key, $2 the self-view
      * activity (left out), $3 before this id or NULL, $4 limit. */
     [MZ_STMT_ACCESS_LOG_LIST] =
@@ -405,11 +443,10 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                              "WITH d AS (DELETE FROM cases WHERE closed_on < "
                              "current_date - $1::int RETURNING 1) SELECT count(*) AS rows FROM d",
                              1, false},
-    [MZ_STMT_PURGE_PLOG] =
-        {"purge_plog",
-         "WITH d AS (DELETE FROM processing_log WHERE started_at < "
-         "now() - $1::int * interval '1 day' RETURNING 1) SELECT count(*) AS rows FROM d",
-         1, false},
+    [MZ_STMT_PURGE_PLOG] = {"purge_plog",
+                            /* 016: drops the months wholly before the cut-off, deletes the rest */
+                            "SELECT mz_log_purge(now() - $1::int * interval '1 day') AS rows", 1,
+                            false},
     [MZ_STMT_PURGE_AUDIT] =
         {"purge_audit",
          "WITH d AS (DELETE FROM audit_log WHERE at < "

@@ -18,6 +18,7 @@
 #include "handlers.h"
 #include "pagination.h"
 #include "plog.h"
+#include "plog_commit.h"
 
 void mz_h_me_access_log(mz_req *r)
 {
@@ -42,7 +43,7 @@ void mz_h_me_access_log(mz_req *r)
     const char *v[4] = {(const char *)key, MZ_ACTIVITY_SELF, cursor ? before_s : NULL, limit};
     const int lens[4] = {MZ_PSEUDONYM_LEN, 0, 0, 0};
     const int fmts[4] = {1, 0, 0, 0};
-    mz_db *db = mz_db_thread(), *rdb = mz_db_thread_read();
+    mz_db *rdb = mz_db_thread_read();
     PGresult *res = rdb ? MZ_DB_EXEC_BIN(rdb, MZ_STMT_ACCESS_LOG_LIST, v, lens, fmts) : NULL;
     if (!mz_db_ok(res)) {
         PQclear(res);
@@ -111,12 +112,5 @@ void mz_h_me_access_log(mz_req *r)
                        .started_at = r->started_at,
                        .outcome = "success",
                        .endpoint = r->route->pattern};
-    if (!mz_plog_write(db, &e)) {
-        mz_buf_free(&b);
-        mz_reply_unavailable(r,
-                             "the processing log cannot be written; no data is shown without it");
-        return;
-    }
-    mz_reply_json(r, 200, &b);
-    mz_trace_header(r, &t);
+    mz_plog_reply(r, &e, &t, 200, &b);
 }

@@ -659,6 +659,8 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         mz_log_int(&l, "terminated", toe);
     mz_log_end(&l);
     clear_params(r);
+    if (r->async_free && r->async_data)
+        r->async_free(r->async_data);
     if (r->resp)
         MHD_destroy_response(r->resp);
     bool started = r->started;

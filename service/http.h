@@ -88,7 +88,10 @@ struct mz_req {
     mz_handler cont;     /* set while suspended: builds the response after resume */
     int async_status;    /* the other thread's result, for cont */
     size_t async_count;
-    void *async_data; /* a suspended handler's own state, for cont (the handler's to free) */
+    /* the handler's state across a suspension (plog_commit.c: the built
+     * answer); async_free(async_data) runs if the request ends first */
+    void *async_data;
+    void (*async_free)(void *);
 };
 
 /* Deferred responses. A handler that hands its work to another thread

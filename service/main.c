@@ -35,6 +35,7 @@
 #include "migrate.h"
 #include "notify.h"
 #include "outbound.h"
+#include "plog_commit.h"
 #include "purge.h"
 #include "refresh.h"
 #include "rekey.h"
@@ -299,7 +300,7 @@ static int cmd_init_dev(int argc, char **argv)
     }
     if (!file_exists(pk)) {
         char hex[65];
-        mz_random_hex(hex, 32);
+        mz_random_secret_hex(hex, 32);
         if (!write_private(pk, hex))
             return fail("cannot write the pseudonym key", pk);
         mz_log_msg_str(MZ_LOG_INFO, "pseudonym key created", "dir", dir);
@@ -309,7 +310,7 @@ static int cmd_init_dev(int argc, char **argv)
      * config/agencies.demo.json's secretFile): never on a command line. */
     if (!file_exists(zs)) {
         char hex[65];
-        mz_random_hex(hex, 24);
+        mz_random_secret_hex(hex, 24);
         if (!write_private(zs, hex))
             return fail("cannot write the demo ZGW secret", zs);
         mz_log_msg_str(MZ_LOG_INFO, "demo ZGW secret created", "dir", dir);
@@ -462,6 +463,8 @@ static int cmd_serve(void)
         return fail("cannot start the scheduler", "pthread_create failed");
     if (!mz_inbox_start(g_mz_agencies))
         return fail("cannot start the inbox processor", "pthread_create failed");
+    if (!mz_plog_commit_start())
+        return fail("cannot start the processing-log committer", "pthread_create failed");
     if (!mz_ingest_start())
         return fail("cannot start the inbox committer", "pthread_create failed");
     if (!mz_notify_start())
@@ -488,7 +491,8 @@ static int cmd_serve(void)
      * file), and their suspended connections are resumed before the server
      * stops */
     mz_documents_drain(3000);
-    mz_ingest_stop(); /* completes suspended pushes before the server stops */
+    mz_ingest_stop();      /* completes suspended pushes before the server stops */
+    mz_plog_commit_stop(); /* and suspended reads */
     mz_http_stop();
     mz_scheduler_stop();
     mz_inbox_stop();

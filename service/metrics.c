@@ -6,10 +6,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth.h"
 #include "db.h"
 #include "ingest.h"
 #include "json.h"
 #include "notify.h"
+#include "plog_commit.h"
 #include "signin.h"
 
 #define MAX_ROUTES 64
@@ -261,6 +263,15 @@ void mz_metrics_render(mz_buf *b)
                   "# TYPE mz_inbox_committed_rows_total counter\n"
                   "mz_inbox_committed_rows_total %lu\n",
                   commits, rows);
+    mz_plog_commit_metrics(b);
+    unsigned long hits, misses;
+    mz_auth_cache_stats(&hits, &misses);
+    mz_buf_printf(b,
+                  "# HELP mz_token_cache_hits_total Bearer tokens found verified in the cache.\n"
+                  "# TYPE mz_token_cache_hits_total counter\nmz_token_cache_hits_total %lu\n"
+                  "# HELP mz_token_cache_misses_total Bearer tokens verified anew.\n"
+                  "# TYPE mz_token_cache_misses_total counter\nmz_token_cache_misses_total %lu\n",
+                  hits, misses);
     agency_metrics(b);
     session_metrics(b);
     mz_notify_metrics(b, mz_db_thread_read()); /* outbox backlog; sent/failed/retried */

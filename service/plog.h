@@ -9,7 +9,9 @@
  * (the server's, unique) — not by trace id, which the caller may choose and
  * two callers may share. The handler writes them after it has built the
  * response and before it sends it; if writing fails the response is
- * dropped and the caller gets 503: there is no unlogged access.
+ * dropped and the caller gets 503: there is no unlogged access. In the
+ * server the write goes through the group committer (plog_commit.h);
+ * mz_plog_write is the single-record form it falls back to.
  *
  * The trace: an incoming `traceparent` (W3C Trace Context, version 00) is
  * continued (its trace id kept, its span id recorded as parent); otherwise

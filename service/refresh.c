@@ -249,11 +249,18 @@ int mz_refresh_subject(mz_db *db, const mz_subject *subject,
                        const unsigned char key[MZ_PSEUDONYM_LEN], bool refresh,
                        mz_source_state *out, bool *refreshed)
 {
-    *refreshed = false;
     const char *v[1] = {(const char *)key};
     const int lens[1] = {MZ_PSEUDONYM_LEN};
     const int fmts[1] = {1};
     PGresult *r = MZ_DB_EXEC_BIN(db, MZ_STMT_SUBJECT_FRESHNESS, v, lens, fmts);
+    return mz_refresh_subject_with(r, subject, key, refresh, out, refreshed);
+}
+
+int mz_refresh_subject_with(PGresult *r, const mz_subject *subject,
+                            const unsigned char key[MZ_PSEUDONYM_LEN], bool refresh,
+                            mz_source_state *out, bool *refreshed)
+{
+    *refreshed = false;
     if (!mz_db_ok(r)) {
         PQclear(r);
         return -1;

@@ -53,6 +53,13 @@ int mz_refresh_subject(mz_db *db, const mz_subject *subject,
                        const unsigned char key[MZ_PSEUDONYM_LEN], bool refresh,
                        mz_source_state *out, bool *refreshed);
 
+/* The same from a subject_freshness result the caller ran itself (the
+ * list builder pipelines it with the list: one round trip); takes r (NULL
+ * or an error result: -1). */
+int mz_refresh_subject_with(PGresult *r, const mz_subject *subject,
+                            const unsigned char key[MZ_PSEUDONYM_LEN], bool refresh,
+                            mz_source_state *out, bool *refreshed);
+
 const char *mz_freshness_name(mz_freshness f);
 
 /* Waits (at most max_ms) until no background refresh is running: call

@@ -1,7 +1,8 @@
 /*
  * test_auth_cache.c — the verified-token cache: a repeated token is served
  * from the cache with the same principal, and a new key empties it (a token
- * of the old key is then refused).
+ * of the old key is then refused); the cache holds a working set of 12,000
+ * citizens' tokens (issue 18), packed principals unpacked exactly.
  */
 // clang-format off
 #include <stdarg.h>
@@ -67,8 +68,77 @@ static void test_cache(void **state)
     rmdir(dir);
 }
 
+#define WORKING_SET 12000
+
+/* 12,000 distinct tokens verified once each; the second round is served
+ * from the cache (at most 2 % verified again: sets that overflow), with
+ * principals equal to the first round's. A representative's token (act,
+ * scope) comes back whole from its packed form. */
+static void test_working_set(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mz-authcache-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char priv[256], pub[256], err[256];
+    snprintf(priv, sizeof priv, "%s/p.pem", dir);
+    snprintf(pub, sizeof pub, "%s/k.pem", dir);
+    assert_true(mz_generate_keypair("ES256", priv, pub, err, sizeof err));
+    assert_true(mz_auth_init(pub, "ES256", "iss", "aud", err, sizeof err));
+    size_t n;
+    char *key = mz_read_file(priv, &n, 1 << 16);
+    long now = (long)time(NULL);
+    char **hdr = calloc(WORKING_SET, sizeof *hdr);
+    for (int i = 0; i < WORKING_SET; i++) {
+        char claims[512];
+        if (i == 7)
+            snprintf(claims, sizeof claims,
+                     "{\"iss\":\"iss\",\"aud\":\"aud\",\"sub\":\"rep\",\"exp\":%ld,"
+                     "\"bsn\":\"999993653\",\"act\":{\"bsn\":\"999990019\"},"
+                     "\"authorization\":{\"agencies\":[\"uwv\",\"gemeente-test\"]}}",
+                     now + 600);
+        else
+            snprintf(claims, sizeof claims,
+                     "{\"iss\":\"iss\",\"aud\":\"aud\",\"sub\":\"c%d\",\"exp\":%ld,"
+                     "\"bsn\":\"999993653\"}",
+                     i, now + 600);
+        char *tok = mz_auth_sign("ES256", key, n, claims);
+        assert_non_null(tok);
+        hdr[i] = malloc(strlen(tok) + 8);
+        sprintf(hdr[i], "Bearer %s", tok);
+        free(tok);
+    }
+    mz_principal *first = calloc(WORKING_SET, sizeof *first);
+    const char *why = NULL;
+    unsigned long h0, m0, h1, m1, h2, m2;
+    mz_auth_cache_stats(&h0, &m0);
+    for (int i = 0; i < WORKING_SET; i++)
+        assert_true(mz_auth_verify(hdr[i], &first[i], &why));
+    mz_auth_cache_stats(&h1, &m1);
+    assert_int_equal(m1 - m0, WORKING_SET); /* all new */
+    for (int i = 0; i < WORKING_SET; i++) {
+        mz_principal again;
+        assert_true(mz_auth_verify(hdr[i], &again, &why));
+        assert_memory_equal(&again, &first[i], sizeof again);
+    }
+    mz_auth_cache_stats(&h2, &m2);
+    assert_int_equal((h2 - h1) + (m2 - m1), WORKING_SET);
+    assert_true(m2 - m1 <= WORKING_SET / 50);
+    assert_true(first[7].has_actor && first[7].has_scope && first[7].n_scope == 2);
+    assert_string_equal(first[7].scope[1], "gemeente-test");
+    for (int i = 0; i < WORKING_SET; i++)
+        free(hdr[i]);
+    free(hdr);
+    free(first);
+    free(key);
+    mz_auth_shutdown();
+    unlink(priv);
+    unlink(pub);
+    rmdir(dir);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_cache)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_cache),
+                                       cmocka_unit_test(test_working_set)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
