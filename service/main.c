@@ -28,6 +28,7 @@
 #include "db.h"
 #include "devtoken.h"
 #include "handlers.h"
+#include "handover.h"
 #include "http.h"
 #include "inbox.h"
 #include "ingest.h"
@@ -466,6 +467,8 @@ static int cmd_serve(void)
         return fail("cannot start the inbox committer", "pthread_create failed");
     if (!mz_notify_start())
         return fail("cannot start the notification sender", "pthread_create failed");
+    if (!mz_handover_start())
+        return fail("cannot start the hand-over delivery", "pthread_create failed");
     mz_logline l;
     mz_log_begin(&l, MZ_LOG_INFO, "listening");
     mz_log_str(&l, "listen", g_mz_config.listen);
@@ -489,6 +492,7 @@ static int cmd_serve(void)
     mz_scheduler_stop();
     mz_inbox_stop();
     mz_notify_stop();
+    mz_handover_stop();
     mz_refresh_drain(15000);
     mz_agencies_free(g_mz_agencies);
     g_mz_agencies = NULL;

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "handover.h"
 #include "ingest.h"
 #include "json.h"
 #include "notify.h"
@@ -263,7 +264,8 @@ void mz_metrics_render(mz_buf *b)
                   commits, rows);
     agency_metrics(b);
     session_metrics(b);
-    mz_notify_metrics(b, mz_db_thread_read()); /* outbox backlog; sent/failed/retried */
+    mz_notify_metrics(b, mz_db_thread_read());   /* outbox backlog; sent/failed/retried */
+    mz_handover_metrics(b, mz_db_thread_read()); /* hand-overs by state; deliveries */
     mz_buf_printf(b,
                   "# HELP mz_build_info Build information.\n# TYPE mz_build_info gauge\n"
                   "mz_build_info{version=\"%s\"} 1\n",
