@@ -915,6 +915,28 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                                "FROM unnest($1::text[], $2::text[]) AS m(o, n) "
                                "WHERE c.subject_key = decode(m.o, 'hex')",
                                2, false},
+    /* seed-demo (seed.c): the demo's contact moments, by their fixed ids,
+     * dated $10 days ago; a hand-over the agency already took on. */
+    [MZ_STMT_SEED_CONTACT_CLEAR] = {"seed_contact_clear",
+                                    "DELETE FROM contact_moments WHERE id = ANY($1::uuid[])", 1,
+                                    true},
+    [MZ_STMT_SEED_CONTACT_MOMENT] = {"seed_contact_moment",
+                                     "INSERT INTO contact_moments (id, subject_key, subject_kind, "
+                                     "organisation, channel, topic, summary, answered, case_id, "
+                                     "created_at) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, "
+                                     "$8::boolean, (SELECT id FROM cases WHERE agency_id = "
+                                     "$9 AND external_id = $11), now() - $10::int * "
+                                     "interval '1 day')",
+                                     11, false},
+    [MZ_STMT_SEED_HANDOVER] = {"seed_handover",
+                               "INSERT INTO handovers (id, contact_moment_id, agency_id, question, "
+                               "callback, key_id, callback_enc, subject_enc, state, attempts, "
+                               "delivered_at, acknowledged_at, last_http_status, created_at) "
+                               "SELECT $1::uuid, $2::uuid, $3, $4, true, $5, $6, $7, "
+                               "'acknowledged', 1, m.created_at + interval '5 seconds', "
+                               "m.created_at + interval '2 hours', 200, m.created_at "
+                               "FROM contact_moments m WHERE m.id = $2::uuid",
+                               7, false},
 };
 
 /* The declared result columns, by statement (db_columns.h). */

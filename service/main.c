@@ -24,6 +24,7 @@
 #include "bsn.h"
 #include "buf.h"
 #include "config.h"
+#include "contact.h"
 #include "crypto.h"
 #include "db.h"
 #include "devtoken.h"
@@ -236,6 +237,10 @@ static int cmd_seed(void)
     char err[256];
     if (!mz_pseudonym_load_key(g_mz_config.pseudonym_key_file, err, sizeof err))
         return fail("cannot load the pseudonym key", err);
+    /* The demo's hand-over is sealed like the service seals one. */
+    if (g_mz_config.contact_key_file && *g_mz_config.contact_key_file &&
+        !mz_contact_load_key(g_mz_config.contact_key_file, err, sizeof err))
+        return fail("cannot load the contact key", err);
     /* The agencies file's agencies are live sources: no demo cases for them. */
     if (!load_agencies(false))
         return 1;
@@ -288,7 +293,8 @@ static int cmd_init_dev(int argc, char **argv)
     }
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return fail("cannot create the key directory", strerror(errno));
-    char priv[4096], pub[4096], pk[4096], zs[4096], err[256];
+    char priv[4096], pub[4096], pk[4096], zs[4096], ck[4096], err[256];
+    snprintf(ck, sizeof ck, "%s/contact.key", dir);
     snprintf(zs, sizeof zs, "%s/zgw-demo.secret", dir);
     snprintf(priv, sizeof priv, "%s/jwt-private.pem", dir);
     snprintf(pub, sizeof pub, "%s/jwt-public.pem", dir);
@@ -314,6 +320,15 @@ static int cmd_init_dev(int argc, char **argv)
         if (!write_private(zs, hex))
             return fail("cannot write the demo ZGW secret", zs);
         mz_log_msg_str(MZ_LOG_INFO, "demo ZGW secret created", "dir", dir);
+    }
+    /* The contact key (MZ_CONTACT_KEY_FILE): contact details and hand-overs
+     * sealed at rest (contact.h). */
+    if (!file_exists(ck)) {
+        char hex[65];
+        mz_random_hex(hex, 32);
+        if (!write_private(ck, hex))
+            return fail("cannot write the contact key", ck);
+        mz_log_msg_str(MZ_LOG_INFO, "contact key created", "dir", dir);
     }
     return 0;
 }
