@@ -7,6 +7,7 @@ import { announce, clear, h, icon } from './dom.js';
 import { startIdleWatch } from './idle.js';
 import { business, devSession, endSession, homeFor, markSignedOut, organisation, rememberReturn, representative, role, signedIn, takeWasSignedIn } from './session.js';
 import { accessLogView } from './views/accesslog.js';
+import { contactView } from './views/contact.js';
 import { citizenCaseView, professionalCaseView } from './views/detail.js';
 import { errorView, forbiddenView, notFoundView, sessionExpiredView, unavailableView } from './views/errors.js';
 import { loginView, signinFailedView, staffLoginView } from './views/login.js';
@@ -24,6 +25,7 @@ const routes = [
   { path: new RegExp(`^/zaken/${UUID}$`), view: citizenCaseView, role: 'citizen', nav: 'zaken', loading: 'De zaak wordt opgehaald…' },
   { path: /^\/zaken\/([^/]+)$/, view: notFoundView, role: 'citizen', nav: 'zaken' },
   { path: /^\/inzage$/, view: accessLogView, role: 'citizen', nav: 'inzage', loading: 'Even geduld…' },
+  { path: /^\/contact$/, view: contactView, role: 'citizen', nav: 'contact', loading: 'Even geduld…' },
   { path: /^\/medewerker$/, view: professionalView, role: 'professional', nav: 'medewerker' },
   { path: new RegExp(`^/medewerker/zaken/${UUID}$`), view: professionalCaseView, role: 'professional', nav: 'medewerker', loading: 'De zaak wordt opgehaald…' },
 ];
@@ -32,6 +34,7 @@ const NAV = {
   citizen: [
     { key: 'zaken', href: '/zaken', text: 'Mijn zaken', icon: 'folder' },
     { key: 'inzage', href: '/inzage', text: 'Wie heeft mijn gegevens bekeken', icon: 'eye' },
+    { key: 'contact', href: '/contact', text: 'Contact', icon: 'phone' },
   ],
   professional: [
     { key: 'medewerker', href: '/medewerker', text: 'Zaken van een burger opzoeken', icon: 'search' },
