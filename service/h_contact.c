@@ -429,7 +429,10 @@ void mz_h_me_contact_moments(mz_req *r)
     mz_principal_key(&r->principal, key);
     mz_trace t;
     mz_trace_begin(r, &t);
-    const char *v[2] = {(const char *)key, "100"};
+    /* A representative whose authorisation is limited to some agencies
+     * (auth.h) sees none: a contact moment belongs to no one agency's
+     * cases (the organisation that recorded it, the one it went to). */
+    const char *v[2] = {(const char *)key, r->principal.has_scope ? "0" : "100"};
     const int l[2] = {MZ_PSEUDONYM_LEN, 0}, f[2] = {1, 0};
     mz_db *db = mz_db_thread(), *rdb = mz_db_thread_read();
     PGresult *res = rdb ? MZ_DB_EXEC_BIN(rdb, MZ_STMT_CONTACT_MOMENTS_MINE, v, l, f) : NULL;

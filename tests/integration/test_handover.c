@@ -230,6 +230,29 @@ static void create_handover(const mzt_server *s, char hid[37])
 
 static char g_first[37];
 
+/* MZ_TEST_SHOW_HANDOVER=1: prints the first hand-over's outbox row (the
+ * report's example; sealed values as their length and first bytes). */
+static void show_row(const char *when)
+{
+    if (!getenv("MZ_TEST_SHOW_HANDOVER"))
+        return;
+    char sql[900];
+    snprintf(sql, sizeof sql,
+             "SELECT jsonb_pretty(jsonb_build_object('id', id, 'contact_moment_id', "
+             "contact_moment_id, 'agency_id', agency_id, 'question', question, 'callback', "
+             "callback, 'key_id', key_id, 'callback_enc', left(encode(callback_enc, 'hex'), 24) || "
+             "'… (' || length(callback_enc) || ' bytes)', 'subject_enc', left(encode(subject_enc, "
+             "'hex'), 24) || '… (' || length(subject_enc) || ' bytes)', 'state', state, "
+             "'attempts', attempts, 'next_attempt_at', next_attempt_at, 'claimed_until', "
+             "claimed_until, 'last_http_status', last_http_status, 'last_error', last_error, "
+             "'delivered_at', delivered_at, 'acknowledged_at', acknowledged_at, 'closed_at', "
+             "closed_at, 'created_at', created_at)) FROM handovers WHERE id = '%s'",
+             g_first);
+    char *row = mzt_query_text(&g_env, sql);
+    fprintf(stderr, "outbox row (%s):\n%s\n", when, row ? row : "?");
+    free(row);
+}
+
 /* Recorded, handed over and delivered: the outbox row, the signed POST as
  * the agency received it (verified there and here again), its content. */
 static void test_record_and_deliver(void **state)
@@ -243,6 +266,7 @@ static void test_record_and_deliver(void **state)
              "attempts = 1 AND last_http_status = 200 AND delivered_at IS NOT NULL",
              g_first);
     assert_int_equal(wait_for(sql, 1, 8000), 1);
+    show_row("delivered");
     /* stored under the pseudonym and the organisation; the employee only in the audit record */
     assert_int_equal(q("SELECT count(*) FROM contact_moments WHERE organisation = 'Gemeente Test' "
                        "AND channel = 'phone' AND answered = false AND case_id IS NOT NULL"),
@@ -489,6 +513,10 @@ static void test_acknowledge_and_close(void **state)
              "acknowledged_at IS NOT NULL",
              g_first);
     assert_int_equal(q(sql), 1);
+    if (getenv("MZ_TEST_SHOW_HANDOVER"))
+        fprintf(stderr, "acknowledgement: signed push to /api/v1/agencies/uwv/events: %s -> 202 %s\n",
+                body, st);
+    show_row("acknowledged");
     assert_int_equal(push_event("uwv", body, st, sizeof st), 202);
     assert_string_equal(st, "duplicate");
     snprintf(body, sizeof body, "{\"type\":\"handover.closed\",\"handoverId\":\"%s\"}", g_first);
