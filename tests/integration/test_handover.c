@@ -514,8 +514,9 @@ static void test_acknowledge_and_close(void **state)
              g_first);
     assert_int_equal(q(sql), 1);
     if (getenv("MZ_TEST_SHOW_HANDOVER"))
-        fprintf(stderr, "acknowledgement: signed push to /api/v1/agencies/uwv/events: %s -> 202 %s\n",
-                body, st);
+        fprintf(stderr,
+                "acknowledgement: signed push to /api/v1/agencies/uwv/events: %s -> 202 %s\n", body,
+                st);
     show_row("acknowledged");
     assert_int_equal(push_event("uwv", body, st, sizeof st), 202);
     assert_string_equal(st, "duplicate");
