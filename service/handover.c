@@ -349,7 +349,9 @@ typedef struct deliverer {
 } deliverer;
 
 static deliverer g_workers[NWORKERS] = {{.w = MZ_WORKER_INIT}, {.w = MZ_WORKER_INIT}};
-static bool g_started;
+/* Read by HTTP threads (wake) while the main thread starts and stops the
+ * workers: atomic. */
+static atomic_bool g_started;
 
 static void *worker_main(void *arg)
 {
@@ -379,13 +381,13 @@ bool mz_handover_start(void)
     bool ok = true;
     for (int i = 0; i < NWORKERS; i++)
         ok = mz_worker_start(&g_workers[i].w, worker_main, &g_workers[i]) && ok;
-    g_started = true;
+    atomic_store(&g_started, true);
     return ok;
 }
 
 void mz_handover_wake(void)
 {
-    if (!g_started)
+    if (!atomic_load(&g_started))
         return;
     for (int i = 0; i < NWORKERS; i++)
         mz_worker_wake(&g_workers[i].w);
@@ -393,11 +395,10 @@ void mz_handover_wake(void)
 
 void mz_handover_stop(void)
 {
-    if (!g_started)
+    if (!atomic_exchange(&g_started, false))
         return;
     for (int i = 0; i < NWORKERS; i++)
         mz_worker_stop(&g_workers[i].w);
-    g_started = false;
 }
 
 /* --- the agency's answer */
