@@ -51,16 +51,17 @@ typedef struct mz_config {
     long connection_timeout; /* seconds */
     long max_body_bytes;
     char *log_level;
-    char *portal_dir;            /* the portal's built files, served at / */
-    char *organisation;          /* who answers for processing done by this service */
-    char *activities_file;       /* processing activities (purposes) */
-    long sync_lease_seconds;     /* how long a claimed agency stays claimed without renewal */
-    long retention_closed_days;  /* purge: cases closed longer ago */
-    long retention_log_days;     /* purge: processing log and audit records */
-    long retention_inbox_days;   /* purge: processed inbox rows */
-    long retention_contact_days; /* purge: contact moments and their hand-overs (015) */
-    long inbox_max_attempts;     /* an inbox row is given up after this many failed attempts */
-    char *public_url;            /* the portal's origin (sign-in, CSRF) */
+    char *portal_dir;           /* the portal's built files, served at / */
+    char *organisation;         /* who answers for processing done by this service */
+    char *activities_file;      /* processing activities (purposes) */
+    long sync_lease_seconds;    /* how long a claimed agency stays claimed without renewal */
+    long retention_closed_days; /* purge: cases closed longer ago */
+    long retention_log_days;    /* purge: processing log and audit records */
+    long retention_inbox_days;  /* purge: processed inbox rows */
+    long inbox_max_attempts;    /* an inbox row is given up after this many failed attempts */
+    char *public_url;           /* the portal's origin (sign-in, CSRF) */
+    /* purge: contact moments and their hand-overs (015) */
+    long retention_contact_days;
     mz_config_oidc oidc_citizen;
     mz_config_oidc oidc_professional;
     long oidc_timeout_ms;           /* per request to an OP */
