@@ -433,6 +433,26 @@ static void test_retry_after_500(void **state)
     assert_int_equal(agency_stat("duplicates"), 0);
 }
 
+/* The agency refuses it (a 4xx other than 408/429): failed for good, not
+ * retried, the reason kept in the row. */
+static void test_refused_for_good(void **state)
+{
+    (void)state;
+    agency_reset();
+    agency_mode("{\"mode\":\"error\",\"status\":422,\"times\":1}");
+    char hid[37], sql[300];
+    create_handover(&g_srv, hid);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM handovers WHERE id = '%s' AND state = 'failed' AND "
+             "last_http_status = 422 AND attempts = 1 AND last_error = 'the agency refused it'",
+             hid);
+    assert_int_equal(wait_for(sql, 1, 5000), 1);
+    usleep(2500 * 1000); /* past the first backoff: still failed, not tried again */
+    assert_int_equal(q(sql), 1);
+    assert_int_equal(agency_stat("requests"), 1);
+    assert_int_equal(agency_stat("unique"), 0);
+}
+
 /* The agency is down (connections reset) for an hour: the hand-over waits,
  * retrying with backoff, and nothing is lost; when it is back it gets it
  * once. The hour is simulated: the row is made an hour old with the
@@ -679,6 +699,7 @@ int main(void)
         cmocka_unit_test(test_record_and_deliver),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_retry_after_500),
+        cmocka_unit_test(test_refused_for_good),
         cmocka_unit_test(test_agency_down_holds),
         cmocka_unit_test(test_acknowledge_and_close),
         cmocka_unit_test(test_next_professional_and_citizen_see),
