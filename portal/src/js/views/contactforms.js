@@ -13,7 +13,7 @@ const CHANNELS = [['phone', 'Telefoon'], ['desk', 'Balie'], ['chat', 'Chat'], ['
 const FIELD = {
   channel: 'Kanaal', topic: 'Onderwerp', summary: 'Samenvatting', answered: 'Vraag beantwoord',
   'handover.question': 'Vraag aan de organisatie', 'handover.callbackNumber': 'Telefoonnummer voor terugbellen',
-  'handover.agencyId': 'Organisatie',
+  'handover.agencyId': 'Organisatie', caseId: 'Zaak',
 };
 
 function field(label, control, hint) {

@@ -75,7 +75,7 @@ function renderCase(ctx, c, { professional, purpose }) {
             c.caseNumber ? fact('Zaaknummer', c.caseNumber) : null,
             c.caseType?.label ? fact('Soort zaak', c.caseType.label) : null),
           datesList(c.dates, { explain: true, late: Boolean(overdue(c)) })),
-        professional ? contactForms(ctx, c, currentSubject()) : null),
+        professional ? contactForms(ctx, c, currentSubject(c.id)) : null),
       h('aside', { class: 'mz-layout__aside', 'aria-label': 'Contact en bron' },
         contactPanel(c, agency, professional),
         sourcePanel(c, agency, professional))));

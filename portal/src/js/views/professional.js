@@ -44,10 +44,12 @@ let last = null;
 /**
  * The subject of the last search ({ bsn, purpose }) while it is in memory:
  * the case page records contact with it (the BSN goes only into a POST
- * body). null after a reload.
+ * body). null after a reload, or for a case that search did not list.
  */
-export function currentSubject() {
-  return last ? { bsn: last.bsn, purpose: last.purpose } : null;
+export function currentSubject(caseId) {
+  // Only for a case of that search: never a note under another person's case.
+  if (!last || (caseId && !last.items.some((c) => c.id === caseId))) return null;
+  return { bsn: last.bsn, purpose: last.purpose };
 }
 
 const CHANNEL = { phone: 'telefoon', desk: 'balie', chat: 'chat', email: 'e-mail', letter: 'brief' };
