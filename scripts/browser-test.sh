@@ -116,6 +116,7 @@ export MZ_DATABASE_URL
 export MZ_JWT_PUBLIC_KEY_FILE=$TMP/keys/jwt-public.pem
 export MZ_JWT_PRIVATE_KEY_FILE=$TMP/keys/jwt-private.pem
 export MZ_PSEUDONYM_KEY_FILE=$TMP/keys/pseudonym.key
+export MZ_CONTACT_KEY_FILE=$TMP/keys/contact.key
 export MZ_DEV_MODE=1
 export MZ_PORTAL_DIR=$ROOT/portal/dist
 export MZ_THREADS=${MZ_THREADS:-4}

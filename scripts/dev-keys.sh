@@ -7,6 +7,8 @@
 #                                     MZ_JWT_ALG=ES256), signs/verifies dev tokens
 #   pseudonym.key                     the BSN pseudonym key (32 random bytes, hex)
 #   zgw-demo.secret                   the demo's secret shared with its fake ZGW
+#   contact.key                       the contact key (MZ_CONTACT_KEY_FILE: contact
+#                                     details and hand-overs sealed at rest)
 # Private files are written with mode 0600 from the start (umask 077).
 #   scripts/dev-keys.sh [DIR]
 set -eu
@@ -31,4 +33,8 @@ fi
 if [ ! -f "$DIR/zgw-demo.secret" ]; then
   openssl rand -hex 24 > "$DIR/zgw-demo.secret"
   echo "demo ZGW secret created in $DIR"
+fi
+if [ ! -f "$DIR/contact.key" ]; then
+  openssl rand -hex 32 > "$DIR/contact.key"
+  echo "contact key created in $DIR"
 fi

@@ -51,6 +51,7 @@ BIN=$ROOT/build-release/mijnzaken
 export MZ_JWT_PUBLIC_KEY_FILE=${MZ_JWT_PUBLIC_KEY_FILE:-$DATA/keys/jwt-public.pem}
 export MZ_JWT_PRIVATE_KEY_FILE=${MZ_JWT_PRIVATE_KEY_FILE:-$DATA/keys/jwt-private.pem}
 export MZ_PSEUDONYM_KEY_FILE=${MZ_PSEUDONYM_KEY_FILE:-$DATA/keys/pseudonym.key}
+export MZ_CONTACT_KEY_FILE=${MZ_CONTACT_KEY_FILE:-$DATA/keys/contact.key}
 export MZ_DEV_MODE=${MZ_DEV_MODE:-1}
 export MZ_LISTEN=${MZ_LISTEN:-127.0.0.1:8080}
 

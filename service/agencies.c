@@ -12,6 +12,7 @@
 #include "outbound.h"
 #include "status.h"
 #include "store.h"
+#include "webhook.h"
 
 mz_agencies *g_mz_agencies;
 
@@ -249,6 +250,51 @@ static bool parse_status_groups(mz_agency *a, const mz_json *o, char *err, size_
     return true;
 }
 
+/* Hand-over (015): {"url": the endpoint that takes signed hand-overs,
+ * "secretEnv" | "secretFile": its Standard Webhooks secret}. The secret is
+ * checked by signing with it now, so a malformed one stops start-up rather
+ * than every delivery. The URL is permitted for the outbound address rule
+ * like an adapter's base (configuration time). */
+static bool parse_handover(mz_agency *a, const mz_json *o, bool init_adapters, char *err,
+                           size_t errlen)
+{
+    const mz_json *ho = mz_json_get(o, "handover");
+    if (!ho)
+        return true;
+    if (ho->type != MZ_JSON_OBJECT) {
+        snprintf(err, errlen, "handover: must be an object {url, secretEnv | secretFile}");
+        return false;
+    }
+    char e2[200];
+    const char *url;
+    if (!mz_cfg_url(ho, "url", true, &url, e2, sizeof e2)) {
+        snprintf(err, errlen, "handover.%s", e2);
+        return false;
+    }
+    mz_out_base b;
+    if (!mz_out_base_parse(url, &b)) {
+        snprintf(err, errlen, "handover.url: must be an http(s) URL without query or fragment");
+        return false;
+    }
+    mz_out_base_free(&b);
+    a->handover_url = mz_xstrdup(url);
+    a->handover_secret = mz_secret_resolve(ho, "secret", true, e2, sizeof e2);
+    if (!a->handover_secret) {
+        snprintf(err, errlen, "handover.%s", e2);
+        return false;
+    }
+    char sig[128];
+    if (!mz_webhook_sign(a->handover_secret, "check", "0", "", 0, sig, sizeof sig)) {
+        snprintf(err, errlen,
+                 "handover.secret: must be a Standard Webhooks secret (whsec_ and "
+                 "base64)");
+        return false;
+    }
+    if (init_adapters)
+        mz_outbound_permit_base(a->handover_url);
+    return true;
+}
+
 /* The push channels: the webhook secret and the notifications
  * authorization, each from a file or the environment. */
 static bool parse_channels(mz_agency *a, const mz_json *o, char *err, size_t errlen)
@@ -324,7 +370,8 @@ static bool parse_agency(mz_agency *a, const mz_json *o, bool init_adapters, cha
     }
     return parse_identity(a, o, err, errlen) && parse_contact(a, o, err, errlen) &&
            parse_schedule(a, o, err, errlen) && parse_status_groups(a, o, err, errlen) &&
-           parse_channels(a, o, err, errlen) && parse_adapter(a, o, init_adapters, err, errlen);
+           parse_channels(a, o, err, errlen) && parse_handover(a, o, init_adapters, err, errlen) &&
+           parse_adapter(a, o, init_adapters, err, errlen);
 }
 
 static void free_agency(mz_agency *a)
@@ -345,6 +392,8 @@ static void free_agency(mz_agency *a)
     free(a->status_map);
     free(a->webhook_secret);
     free(a->notifications_auth);
+    free(a->handover_url);
+    free(a->handover_secret);
 }
 
 void mz_agencies_free(mz_agencies *set)

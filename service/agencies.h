@@ -51,6 +51,11 @@ struct mz_agency {
     size_t n_status_map;
     char *webhook_secret;     /* resolved; NULL when pushes are not configured */
     char *notifications_auth; /* resolved; NULL when not configured */
+    /* Hand-over of contact moments (015, handover.h): where to POST them and
+     * the Standard Webhooks secret ("whsec_..."), resolved; both NULL when
+     * the agency takes no hand-overs. */
+    char *handover_url;
+    char *handover_secret;
 };
 
 typedef struct mz_agencies {

@@ -98,6 +98,8 @@ static const cfg_entry table[] = {
     V("MZ_RETENTION_NOTIFY_DAYS", T_LONG, S(retention_notify_days), "90", 1, 36500,
       "purge removes sent and failed notification messages whose last outcome is older than "
       "this many days"),
+    V("MZ_RETENTION_CONTACT_DAYS", T_LONG, S(retention_contact_days), "365", 1, 36500,
+      "purge removes contact moments (and their hand-overs) older than this many days"),
     V("MZ_INBOX_MAX_ATTEMPTS", T_LONG, S(inbox_max_attempts), "10", 1, 1000,
       "attempts after which a pushed update that keeps failing is given up (kept with its error, "
       "shown in the admin view and metrics; `inbox reprocess` tries it again)"),

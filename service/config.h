@@ -63,6 +63,8 @@ typedef struct mz_config {
     long retention_notify_days; /* purge: final notification outbox rows */
     long inbox_max_attempts;    /* an inbox row is given up after this many failed attempts */
     char *public_url;           /* the portal's origin (sign-in, CSRF) */
+    /* purge: contact moments and their hand-overs (015) */
+    long retention_contact_days;
     mz_config_oidc oidc_citizen;
     mz_config_oidc oidc_professional;
     char *oidc_eherkenning_scope;   /* scope asking the citizen OP for eHerkenning; NULL = none */

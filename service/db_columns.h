@@ -214,6 +214,52 @@
     X(P, ATTEMPTS, attempts)
 #define MZ_COLS_NOTIFY_CALLBACK(X, P) X(P, ID, id)
 #define MZ_COLS_NOTIFY_STATS(X, P)    X(P, CHANNEL, channel) X(P, STATE, state) X(P, N, n)
+/* contact moments and hand-over (015) */
+#define MZ_COLS_CONTACT_CASE_CHECK(X, P) X(P, AGENCY_ID, agency_id)
+#define MZ_COLS_CONTACT_MOMENTS_RECENT(X, P)                                                       \
+    X(P, ID, id)                                                                                   \
+    X(P, CREATED_AT, created_at)                                                                   \
+    X(P, ORGANISATION, organisation)                                                               \
+    X(P, CHANNEL, channel)                                                                         \
+    X(P, TOPIC, topic)                                                                             \
+    X(P, SUMMARY, summary)                                                                         \
+    X(P, ANSWERED, answered)                                                                       \
+    X(P, CASE_ID, case_id)                                                                         \
+    X(P, HANDOVER_AGENCY_ID, handover_agency_id)                                                   \
+    X(P, HANDOVER_AGENCY_NAME, handover_agency_name)                                               \
+    X(P, HANDOVER_STATE, handover_state)                                                           \
+    X(P, HANDOVER_CALLBACK, handover_callback)
+#define MZ_COLS_CONTACT_MOMENTS_MINE(X, P)                                                         \
+    X(P, ID, id)                                                                                   \
+    X(P, CREATED_AT, created_at)                                                                   \
+    X(P, ORGANISATION, organisation)                                                               \
+    X(P, CHANNEL, channel)                                                                         \
+    X(P, TOPIC, topic)                                                                             \
+    X(P, HANDOVER_AGENCY_NAME, handover_agency_name)                                               \
+    X(P, HANDOVER_STATE, handover_state)                                                           \
+    X(P, HANDOVER_CALLBACK, handover_callback)
+#define MZ_COLS_HANDOVER_CLAIM(X, P)                                                               \
+    X(P, ID, id)                                                                                   \
+    X(P, AGENCY_ID, agency_id)                                                                     \
+    X(P, QUESTION, question)                                                                       \
+    X(P, CALLBACK, callback)                                                                       \
+    X(P, KEY_ID, key_id)                                                                           \
+    X(P, CALLBACK_ENC, callback_enc)                                                               \
+    X(P, SUBJECT_ENC, subject_enc)                                                                 \
+    X(P, MOMENT_ID, moment_id)                                                                     \
+    X(P, CHANNEL, channel)                                                                         \
+    X(P, TOPIC, topic)                                                                             \
+    X(P, SUMMARY, summary)                                                                         \
+    X(P, ANSWERED, answered)                                                                       \
+    X(P, ORGANISATION, organisation)                                                               \
+    X(P, MOMENT_AT, moment_at)                                                                     \
+    X(P, CASE_ID, case_id)                                                                         \
+    X(P, CASE_REFERENCE, case_reference)                                                           \
+    X(P, ATTEMPTS, attempts)                                                                       \
+    X(P, RECLAIMED, reclaimed)
+#define MZ_COLS_HANDOVER_EVENT(X, P) X(P, STATE, state) X(P, PREVIOUS, previous)
+#define MZ_COLS_HANDOVER_STATS(X, P) X(P, STATE, state) X(P, N, n)
+#define MZ_COLS_CONTACT_PURGE(X, P)  MZ_COLS_PURGE_COUNT(X, P)
 
 /* documents and decisions (014) */
 #define MZ_COLS_CASE_ATTACHMENTS_SET_MANY(X, P)                                                    \
@@ -294,7 +340,14 @@
     S(CASE_DOCUMENTS)                                                                              \
     S(CASE_DECISIONS)                                                                              \
     S(CASE_DOCUMENT_GET)                                                                           \
-    S(PLOG_PARTITIONS_ENSURE)
+    S(PLOG_PARTITIONS_ENSURE)                                                                      \
+    S(CONTACT_CASE_CHECK)                                                                          \
+    S(CONTACT_MOMENTS_RECENT)                                                                      \
+    S(CONTACT_MOMENTS_MINE)                                                                        \
+    S(HANDOVER_CLAIM)                                                                              \
+    S(HANDOVER_EVENT)                                                                              \
+    S(HANDOVER_STATS)                                                                              \
+    S(CONTACT_PURGE)
 
 #define MZ_DECLARE_COLS_STMT(P) MZ_DECLARE_COLS(P);
 MZ_STMTS_WITH_ROWS(MZ_DECLARE_COLS_STMT)

@@ -468,6 +468,7 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                                 "SELECT actor_key, 'bsn' FROM processing_log "
                                 "WHERE actor_key IS NOT NULL UNION "
                                 "SELECT subject_key, subject_kind FROM processing_log UNION "
+                                "SELECT subject_key, subject_kind FROM contact_moments UNION "
                                 "SELECT decode(m[1], 'hex'), coalesce(m[2], 'bsn') FROM inbox, "
                                 "regexp_matches(body, '\"subjectKey\":\"([0-9a-f]{64})\""
                                 "(?:,\"subjectKind\":\"(bsn|kvk)\")?', 'g') m "
@@ -986,6 +987,136 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                                    "size_bytes FROM case_documents WHERE case_id = $1::uuid AND "
                                    "id = $2::uuid",
                                    2, true},
+    /* --- contact moments and hand-over (015, service/handover.h) */
+    /* The case named in a contact moment must be the subject's own. */
+    [MZ_STMT_CONTACT_CASE_CHECK] = {"contact_case_check",
+                                    "SELECT agency_id FROM cases WHERE id = $1::uuid AND "
+                                    "subject_key = $2",
+                                    2, true},
+    [MZ_STMT_CONTACT_MOMENT_INSERT] = {"contact_moment_insert",
+                                       "INSERT INTO contact_moments (id, subject_key, "
+                                       "subject_kind, organisation, channel, topic, summary, "
+                                       "answered, case_id) VALUES ($1::uuid, $2, $3, $4, $5, $6, "
+                                       "$7, $8::boolean, $9::uuid)",
+                                       9, false},
+    [MZ_STMT_HANDOVER_INSERT] = {"handover_insert",
+                                 "INSERT INTO handovers (id, contact_moment_id, agency_id, "
+                                 "question, callback, key_id, callback_enc, subject_enc) VALUES "
+                                 "($1::uuid, $2::uuid, $3, $4, $5::boolean, $6, $7, $8)",
+                                 8, false},
+    /* What the next professional sees: the subject's contact moments of the
+     * last 90 days, and older ones whose hand-over is still open (not
+     * closed), newest first, each with its hand-over (at most one). */
+    [MZ_STMT_CONTACT_MOMENTS_RECENT] =
+        {"contact_moments_recent",
+         "SELECT m.id, m.created_at, m.organisation, m.channel, m.topic, m.summary, m.answered, "
+         "m.case_id, h.agency_id AS handover_agency_id, a.name AS handover_agency_name, "
+         "h.state AS handover_state, h.callback AS handover_callback "
+         "FROM contact_moments m LEFT JOIN handovers h ON h.contact_moment_id = m.id "
+         "LEFT JOIN agencies a ON a.id = h.agency_id WHERE m.subject_key = $1 AND "
+         "(m.created_at > now() - interval '90 days' OR h.state <> 'closed') "
+         "ORDER BY m.created_at DESC, m.id LIMIT $2::int",
+         2, true},
+    /* The citizen's own list: when, which organisation, the topic, and the
+     * hand-over's organisation and state — no summary, no employee. */
+    [MZ_STMT_CONTACT_MOMENTS_MINE] =
+        {"contact_moments_mine",
+         "SELECT m.id, m.created_at, m.organisation, m.channel, m.topic, "
+         "a.name AS handover_agency_name, h.state AS handover_state, h.callback AS "
+         "handover_callback FROM contact_moments m LEFT JOIN handovers h ON "
+         "h.contact_moment_id = m.id LEFT JOIN agencies a ON a.id = h.agency_id "
+         "WHERE m.subject_key = $1 ORDER BY m.created_at DESC, m.id LIMIT $2::int",
+         2, true},
+    /* The delivery worker's claim: due pending rows and expired leases,
+     * locked with SKIP LOCKED (several workers, several instances), leased
+     * for $2 s. "reclaimed": the last holder died mid-delivery. */
+    [MZ_STMT_HANDOVER_CLAIM] =
+        {"handover_claim",
+         "WITH c AS (SELECT id, state AS prev_state FROM handovers WHERE (state = 'pending' AND "
+         "next_attempt_at <= now()) OR (state = 'delivering' AND claimed_until < now()) "
+         "ORDER BY next_attempt_at, id LIMIT $1::int FOR UPDATE SKIP LOCKED) "
+         "UPDATE handovers h SET state = 'delivering', claimed_until = now() + $2::int * "
+         "interval '1 second', attempts = h.attempts + 1, updated_at = now() "
+         "FROM c, contact_moments m WHERE h.id = c.id AND m.id = h.contact_moment_id "
+         "RETURNING h.id, h.agency_id, h.question, h.callback, h.key_id, "
+         "encode(h.callback_enc, 'hex') AS callback_enc, encode(h.subject_enc, 'hex') AS "
+         "subject_enc, m.id AS moment_id, m.channel, m.topic, m.summary, m.answered, "
+         "m.organisation, to_char(m.created_at AT TIME ZONE 'UTC', "
+         "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS moment_at, m.case_id, (SELECT external_id FROM "
+         "cases k WHERE k.id = m.case_id) AS case_reference, h.attempts, "
+         "c.prev_state = 'delivering' AS reclaimed",
+         2, false},
+    /* Outcomes: only a row this worker still holds. The agency may have
+     * acknowledged it already (its answer raced our record): delivered_at
+     * is still set, the later state kept. */
+    [MZ_STMT_HANDOVER_DELIVERED] = {"handover_delivered",
+                                    "UPDATE handovers SET state = CASE WHEN state = 'delivering' "
+                                    "THEN 'delivered' ELSE state END, delivered_at = "
+                                    "coalesce(delivered_at, now()), last_http_status = $2::int, "
+                                    "last_error = NULL, claimed_until = NULL, updated_at = now() "
+                                    "WHERE id = $1::uuid AND state IN ('delivering', "
+                                    "'acknowledged', 'closed')",
+                                    2, false},
+    [MZ_STMT_HANDOVER_RETRY] = {"handover_retry",
+                                "UPDATE handovers SET state = 'pending', next_attempt_at = now() "
+                                "+ $4::int * interval '1 second', last_http_status = $2::int, "
+                                "last_error = $3, claimed_until = NULL, updated_at = now() "
+                                "WHERE id = $1::uuid AND state = 'delivering'",
+                                4, false},
+    [MZ_STMT_HANDOVER_FAIL] = {"handover_fail",
+                               "UPDATE handovers SET state = 'failed', last_http_status = $2::int, "
+                               "last_error = $3, claimed_until = NULL, updated_at = now() "
+                               "WHERE id = $1::uuid AND state = 'delivering'",
+                               3, false},
+    /* The agency's signed event back ($3 'acknowledged' or 'closed'): only
+     * its own hand-over; closed is final; either implies it arrived. */
+    [MZ_STMT_HANDOVER_EVENT] =
+        {"handover_event",
+         "WITH o AS (SELECT id, state FROM handovers WHERE id = $1::uuid AND agency_id = $2 "
+         "FOR UPDATE) UPDATE handovers h SET state = CASE WHEN o.state = 'closed' OR $3 = "
+         "'closed' THEN 'closed' ELSE 'acknowledged' END, acknowledged_at = "
+         "coalesce(h.acknowledged_at, now()), closed_at = CASE WHEN $3 = 'closed' THEN "
+         "coalesce(h.closed_at, now()) ELSE h.closed_at END, delivered_at = "
+         "coalesce(h.delivered_at, now()), claimed_until = NULL, updated_at = now() FROM o "
+         "WHERE h.id = o.id RETURNING h.state, o.state AS previous",
+         3, false},
+    [MZ_STMT_HANDOVER_STATS] = {"handover_stats",
+                                "SELECT state, count(*) AS n FROM handovers GROUP BY state "
+                                "ORDER BY state",
+                                0, true},
+    /* purge: contact moments (and their hand-overs) older than $1 days. */
+    [MZ_STMT_CONTACT_PURGE] = {"contact_purge",
+                               "WITH d AS (DELETE FROM contact_moments WHERE created_at < now() "
+                               "- $1::int * interval '1 day' RETURNING 1) "
+                               "SELECT count(*) AS rows FROM d",
+                               1, false},
+    [MZ_STMT_REKEY_CONTACT] = {"rekey_contact",
+                               "UPDATE contact_moments c SET subject_key = decode(m.n, 'hex') "
+                               "FROM unnest($1::text[], $2::text[]) AS m(o, n) "
+                               "WHERE c.subject_key = decode(m.o, 'hex')",
+                               2, false},
+    /* seed-demo (seed.c): the demo's contact moments, by their fixed ids,
+     * dated $10 days ago; a hand-over the agency already took on. */
+    [MZ_STMT_SEED_CONTACT_CLEAR] = {"seed_contact_clear",
+                                    "DELETE FROM contact_moments WHERE id = ANY($1::uuid[])", 1,
+                                    true},
+    [MZ_STMT_SEED_CONTACT_MOMENT] = {"seed_contact_moment",
+                                     "INSERT INTO contact_moments (id, subject_key, subject_kind, "
+                                     "organisation, channel, topic, summary, answered, case_id, "
+                                     "created_at) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, "
+                                     "$8::boolean, (SELECT id FROM cases WHERE agency_id = "
+                                     "$9 AND external_id = $11), now() - $10::int * "
+                                     "interval '1 day')",
+                                     11, false},
+    [MZ_STMT_SEED_HANDOVER] = {"seed_handover",
+                               "INSERT INTO handovers (id, contact_moment_id, agency_id, question, "
+                               "callback, key_id, callback_enc, subject_enc, state, attempts, "
+                               "delivered_at, acknowledged_at, last_http_status, created_at) "
+                               "SELECT $1::uuid, $2::uuid, $3, $4, true, $5, $6, $7, "
+                               "'acknowledged', 1, m.created_at + interval '5 seconds', "
+                               "m.created_at + interval '2 hours', 200, m.created_at "
+                               "FROM contact_moments m WHERE m.id = $2::uuid",
+                               7, false},
 };
 
 /* The declared result columns, by statement (db_columns.h). */

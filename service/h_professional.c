@@ -67,6 +67,28 @@ static void body_problem(mz_req *r, const char *msg)
     mz_reply_problem(r, MZ_P_BAD_REQUEST, msg);
 }
 
+/* The first page of a search also shows the subject's recent contact
+ * moments and open hand-overs across organisations (issue 17), so the next
+ * employee reads the previous one's note; they are part of the read the
+ * processing-log record covers. b holds the list object: its closing brace
+ * makes room for the member. */
+static bool with_contact_moments(mz_req *r, mz_db *rdb, const unsigned char *key, bool first,
+                                 mz_buf *b)
+{
+    if (!first)
+        return true;
+    if (b->len == 0 || b->data[b->len - 1] != '}')
+        return true;
+    b->len--;
+    mz_buf_puts(b, ",\"contactMoments\":");
+    if (!mz_contact_moments_professional(b, rdb, key)) {
+        mz_reply_unavailable(r, "contact moments are unavailable; try again shortly");
+        return false;
+    }
+    mz_buf_putc(b, '}');
+    return true;
+}
+
 void mz_h_cases_search(mz_req *r)
 {
     const char *ct = mz_req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -140,7 +162,8 @@ void mz_h_cases_search(mz_req *r)
     mz_trace_begin(r, &t);
     mz_db *db = mz_db_thread(), *rdb = mz_db_thread_read();
     mz_buf b = MZ_BUF_INIT;
-    bool ok = mz_cases_list_build(r, rdb, db, &who, key, &q, true, "/api/v1/cases/search", &b);
+    bool ok = mz_cases_list_build(r, rdb, db, &who, key, &q, true, "/api/v1/cases/search", &b) &&
+              with_contact_moments(r, db, key, q.cursor == NULL, &b);
     mz_plog_entry e = pro_entry(r, &t, a, key, mz_subject_kind_name(who.kind), "success");
     mz_subject_wipe(&who);
     mz_json_free(d);

@@ -15,6 +15,7 @@
 #include "crypto.h"
 #include "events.h"
 #include "handlers.h"
+#include "handover.h"
 #include "inbox.h"
 #include "ingest.h"
 #include "json.h"
@@ -76,6 +77,25 @@ static void notification_reply(mz_req *r)
     stored(r, (mz_inbox_result)r->async_status, 204, NULL);
 }
 
+static void push_handover_event(mz_req *r, const mz_agency *a)
+{
+    char err[200];
+    mz_handover_event_result res =
+        mz_handover_event(mz_db_thread(), a->id, r->body, r->body_len, err, sizeof err);
+    if (res == MZ_HO_EVENT_UNAVAILABLE) {
+        mz_reply_unavailable(r, "the hand-over cannot be updated now; nothing changed, try again");
+        return;
+    }
+    if (res == MZ_HO_EVENT_INVALID || res == MZ_HO_EVENT_UNKNOWN) {
+        mz_reply_problem(r, MZ_P_BAD_REQUEST, err);
+        return;
+    }
+    mz_buf b = MZ_BUF_INIT;
+    mz_buf_printf(&b, "{\"status\":\"%s\",\"events\":1}",
+                  res == MZ_HO_EVENT_DUPLICATE ? "duplicate" : "accepted");
+    mz_reply_json(r, 202, &b);
+}
+
 void mz_h_push_events(mz_req *r)
 {
     const mz_agency *a = agency_of(r);
@@ -99,6 +119,13 @@ void mz_h_push_events(mz_req *r)
     }
     if (!r->body_len) {
         mz_reply_problem(r, MZ_P_BAD_REQUEST, "the body is empty");
+        return;
+    }
+    /* A hand-over event (handover.h): the agency acknowledges or closes a
+     * hand-over we delivered. Rare and idempotent by itself (setting a
+     * state twice changes nothing), so it is applied here, not queued. */
+    if (mz_handover_is_event(r->body, r->body_len)) {
+        push_handover_event(r, a);
         return;
     }
     mz_buf canon = MZ_BUF_INIT;

@@ -6,6 +6,8 @@
 #ifndef MZ_HANDLERS_H
 #define MZ_HANDLERS_H
 
+#include "buf.h"
+#include "db.h"
 #include "http.h"
 
 /* h_health.c */
@@ -64,6 +66,13 @@ void mz_h_me_notify_put(mz_req *r);
 void mz_h_me_notify_delete(mz_req *r);
 void mz_h_me_notify_verify(mz_req *r);
 void mz_h_notify_callback(mz_req *r);
+
+/* h_contact.c: contact moments and hand-over (issue 17) */
+void mz_h_contact_moment_create(mz_req *r);
+void mz_h_me_contact_moments(mz_req *r);
+/* The subject's recent contact moments and open hand-overs as a JSON array
+ * into b (the professional search); false when the store is unavailable. */
+bool mz_contact_moments_professional(mz_buf *b, mz_db *rdb, const unsigned char *key);
 
 /* Converts the embedded OpenAPI YAML to JSON once at start-up. */
 bool mz_openapi_init(char *err, size_t errlen);

@@ -24,10 +24,12 @@
 #include "bsn.h"
 #include "buf.h"
 #include "config.h"
+#include "contact.h"
 #include "crypto.h"
 #include "db.h"
 #include "devtoken.h"
 #include "handlers.h"
+#include "handover.h"
 #include "http.h"
 #include "inbox.h"
 #include "ingest.h"
@@ -236,6 +238,10 @@ static int cmd_seed(void)
     char err[256];
     if (!mz_pseudonym_load_key(g_mz_config.pseudonym_key_file, err, sizeof err))
         return fail("cannot load the pseudonym key", err);
+    /* The demo's hand-over is sealed like the service seals one. */
+    if (g_mz_config.contact_key_file && *g_mz_config.contact_key_file &&
+        !mz_contact_load_key(g_mz_config.contact_key_file, err, sizeof err))
+        return fail("cannot load the contact key", err);
     /* The agencies file's agencies are live sources: no demo cases for them. */
     if (!load_agencies(false))
         return 1;
@@ -288,7 +294,8 @@ static int cmd_init_dev(int argc, char **argv)
     }
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return fail("cannot create the key directory", strerror(errno));
-    char priv[4096], pub[4096], pk[4096], zs[4096], err[256];
+    char priv[4096], pub[4096], pk[4096], zs[4096], ck[4096], err[256];
+    snprintf(ck, sizeof ck, "%s/contact.key", dir);
     snprintf(zs, sizeof zs, "%s/zgw-demo.secret", dir);
     snprintf(priv, sizeof priv, "%s/jwt-private.pem", dir);
     snprintf(pub, sizeof pub, "%s/jwt-public.pem", dir);
@@ -314,6 +321,15 @@ static int cmd_init_dev(int argc, char **argv)
         if (!write_private(zs, hex))
             return fail("cannot write the demo ZGW secret", zs);
         mz_log_msg_str(MZ_LOG_INFO, "demo ZGW secret created", "dir", dir);
+    }
+    /* The contact key (MZ_CONTACT_KEY_FILE): contact details and hand-overs
+     * sealed at rest (contact.h). */
+    if (!file_exists(ck)) {
+        char hex[65];
+        mz_random_hex(hex, 32);
+        if (!write_private(ck, hex))
+            return fail("cannot write the contact key", ck);
+        mz_log_msg_str(MZ_LOG_INFO, "contact key created", "dir", dir);
     }
     return 0;
 }
@@ -469,6 +485,8 @@ static int cmd_serve(void)
         return fail("cannot start the inbox committer", "pthread_create failed");
     if (!mz_notify_start())
         return fail("cannot start the notification sender", "pthread_create failed");
+    if (!mz_handover_start())
+        return fail("cannot start the hand-over delivery", "pthread_create failed");
     mz_logline l;
     mz_log_begin(&l, MZ_LOG_INFO, "listening");
     mz_log_str(&l, "listen", g_mz_config.listen);
@@ -497,6 +515,7 @@ static int cmd_serve(void)
     mz_scheduler_stop();
     mz_inbox_stop();
     mz_notify_stop();
+    mz_handover_stop();
     mz_refresh_drain(15000);
     mz_documents_drain(5000);
     mz_agencies_free(g_mz_agencies);

@@ -8,6 +8,7 @@
 
 #include "auth.h"
 #include "db.h"
+#include "handover.h"
 #include "ingest.h"
 #include "json.h"
 #include "notify.h"
@@ -274,7 +275,8 @@ void mz_metrics_render(mz_buf *b)
                   hits, misses);
     agency_metrics(b);
     session_metrics(b);
-    mz_notify_metrics(b, mz_db_thread_read()); /* outbox backlog; sent/failed/retried */
+    mz_notify_metrics(b, mz_db_thread_read());   /* outbox backlog; sent/failed/retried */
+    mz_handover_metrics(b, mz_db_thread_read()); /* hand-overs by state; deliveries */
     mz_buf_printf(b,
                   "# HELP mz_build_info Build information.\n# TYPE mz_build_info gauge\n"
                   "mz_build_info{version=\"%s\"} 1\n",

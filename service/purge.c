@@ -42,11 +42,12 @@ int mz_cmd_purge(int argc, char **argv)
             return 2;
         }
     }
-    char closed_days[24], log_days[24], inbox_days[24], notify_days[24];
+    char closed_days[24], log_days[24], inbox_days[24], notify_days[24], contact_days[24];
     snprintf(closed_days, sizeof closed_days, "%ld", g_mz_config.retention_closed_days);
     snprintf(log_days, sizeof log_days, "%ld", g_mz_config.retention_log_days);
     snprintf(inbox_days, sizeof inbox_days, "%ld", g_mz_config.retention_inbox_days);
     snprintf(notify_days, sizeof notify_days, "%ld", g_mz_config.retention_notify_days);
+    snprintf(contact_days, sizeof contact_days, "%ld", g_mz_config.retention_contact_days);
 
     mz_db *db = mz_db_connect_config();
     if (!db)
@@ -76,6 +77,9 @@ int mz_cmd_purge(int argc, char **argv)
         /* sent and failed messages (and reminder keys past their due date, 013): the
          * delivery record is kept MZ_RETENTION_NOTIFY_DAYS */
         {MZ_STMT_NOTIFY_PURGE_OUTBOX, notify_days, 0},
+        /* contact moments (015): personal data with their own retention; their hand-overs
+         * cascade */
+        {MZ_STMT_CONTACT_PURGE, contact_days, 0},
     };
     for (size_t i = 0; i < sizeof step / sizeof step[0]; i++) {
         if (!exec_count(db, step[i].id, step[i].days, &step[i].n)) {
@@ -101,18 +105,19 @@ int mz_cmd_purge(int argc, char **argv)
         strftime(date, sizeof date, "%Y-%m-%d", &tm);
     long long events = step[0].n, cases = step[1].n, plog = step[2].n, audit = step[3].n,
               inbox = step[4].n, sessions = step[5].n, flows = step[6].n, prefs = step[7].n,
-              msgs = step[8].n;
+              msgs = step[8].n, contacts = step[9].n;
     if (dry)
         printf("purge: would remove %lld cases (%lld events) closed before %s, %lld "
                "processing-log records, %lld audit records, %lld inbox rows, %lld expired "
                "sessions, %lld expired sign-in requests, %lld notification preferences, %lld "
-               "notification messages (dry run: nothing removed)\n",
-               cases, events, date, plog, audit, inbox, sessions, flows, prefs, msgs);
+               "notification messages, %lld contact moments (dry run: nothing removed)\n",
+               cases, events, date, plog, audit, inbox, sessions, flows, prefs, msgs, contacts);
     else
         printf("purge: %lld cases (%lld events) closed before %s, %lld processing-log records, "
                "%lld audit records, %lld inbox rows, %lld expired sessions, %lld expired sign-in "
-               "requests, %lld notification preferences, %lld notification messages removed\n",
-               cases, events, date, plog, audit, inbox, sessions, flows, prefs, msgs);
+               "requests, %lld notification preferences, %lld notification messages, %lld contact "
+               "moments removed\n",
+               cases, events, date, plog, audit, inbox, sessions, flows, prefs, msgs, contacts);
     fflush(stdout);
 
     mz_logline l;
@@ -126,6 +131,7 @@ int mz_cmd_purge(int argc, char **argv)
     mz_log_int(&l, "oidc_flows", flows);
     mz_log_int(&l, "notify_preferences", prefs);
     mz_log_int(&l, "notify_outbox", msgs);
+    mz_log_int(&l, "contact_moments", contacts);
     mz_log_end(&l);
     return 0;
 }

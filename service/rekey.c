@@ -513,17 +513,19 @@ static long long rekey_inbox(mz_db *db, const rk_set *set)
     }
 }
 
-/* Runs the three set-based updates for one chunk of pairs. */
-static bool apply_chunk(mz_db *db, mz_buf *olds, mz_buf *news, long long rows[3])
+/* Runs the set-based updates for one chunk of pairs (rows[3] is the inbox's,
+ * counted apart). */
+static bool apply_chunk(mz_db *db, mz_buf *olds, mz_buf *news, long long rows[5])
 {
-    static const mz_stmt stmts[3] = {MZ_STMT_REKEY_CASES, MZ_STMT_REKEY_REFRESH,
-                                     MZ_STMT_REKEY_PLOG};
+    static const mz_stmt stmts[4] = {MZ_STMT_REKEY_CASES, MZ_STMT_REKEY_REFRESH, MZ_STMT_REKEY_PLOG,
+                                     MZ_STMT_REKEY_CONTACT};
+    static const int slot[4] = {0, 1, 2, 4};
     mz_buf_putc(olds, '}');
     mz_buf_putc(news, '}');
     const char *v[2] = {olds->data, news->data};
     bool ok = true;
-    for (int k = 0; k < 3 && ok; k++)
-        ok = exec_update(db, stmts[k], v, &rows[k]);
+    for (int k = 0; k < 4 && ok; k++)
+        ok = exec_update(db, stmts[k], v, &rows[slot[k]]);
     olds->len = news->len = 0;
     return ok;
 }
@@ -531,7 +533,7 @@ static bool apply_chunk(mz_db *db, mz_buf *olds, mz_buf *news, long long rows[3]
 /* Rewrites every matched pseudonym in one transaction. */
 static bool apply_mapping(mz_db *db, const rk_set *set, double t0)
 {
-    long long rows[4] = {0, 0, 0, 0};
+    long long rows[5] = {0, 0, 0, 0, 0};
     if (!mz_db_begin(db)) {
         mz_log_msg_str(MZ_LOG_ERROR, "rekey failed", "error", "cannot begin a transaction");
         return false;
@@ -587,6 +589,7 @@ static bool apply_mapping(mz_db *db, const rk_set *set, double t0)
     mz_log_int(&l, "subject_refresh", rows[1]);
     mz_log_int(&l, "processing_log", rows[2]);
     mz_log_int(&l, "inbox", rows[3]);
+    mz_log_int(&l, "contact_moments", rows[4]);
     mz_log_end(&l);
     return true;
 }

@@ -56,6 +56,11 @@ static const mz_route routes[] = {
      q_purpose},
     {"GET", "/api/v1/cases/{caseId}/documents", mz_h_cases_documents,
      MZ_R_AUTH | MZ_R_PROFESSIONAL | MZ_R_PERSONAL, q_purpose},
+    /* Contact moments and hand-over (issue 17, h_contact.c) */
+    {"POST", "/api/v1/contact-moments", mz_h_contact_moment_create,
+     MZ_R_AUTH | MZ_R_PROFESSIONAL | MZ_R_PERSONAL, NULL},
+    {"GET", "/api/v1/me/contact-moments", mz_h_me_contact_moments,
+     MZ_R_AUTH | MZ_R_CITIZEN | MZ_R_PERSONAL, NULL},
     {"GET", "/api/v1/processing-activities", mz_h_processing_activities,
      MZ_R_AUTH | MZ_R_PROFESSIONAL, NULL},
     {"POST", "/api/v1/dev/login", mz_h_dev_login, MZ_R_DEV, NULL},

@@ -4,8 +4,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <stdlib.h>
+
 #include "agencies.h"
+#include "contact.h"
 #include "crypto.h"
+#include "handover.h"
 #include "store.h"
 
 const char *const mz_demo_bsns[] = {"999993653", "999990019", "999990032", NULL};
@@ -303,6 +307,75 @@ static const char *with_year(char *out, size_t n, const char *src, const char *y
     return out;
 }
 
+/* The demo's contact moments (issue 17): citizen 0 phoned the municipality
+ * about their WW-uitkering; the employee could not answer and handed it
+ * over to UWV with a call-back, which UWV has taken on but not yet done
+ * (an open call-back at another organisation); a week earlier they came
+ * to the desk. Fixed ids, so seeding again replaces them. The hand-over's
+ * subject and number are sealed as the service seals them, so it needs the
+ * contact key (MZ_CONTACT_KEY_FILE); without it only the moments are
+ * seeded. */
+#define DEMO_CM1 "dec0c0de-0000-4000-8000-000000000001"
+#define DEMO_CM2 "dec0c0de-0000-4000-8000-000000000002"
+#define DEMO_HO1 "dec0c0de-0000-4000-8000-0000000000a1"
+
+static bool seed_contact(mz_db *db, char *err, size_t errlen)
+{
+    const char *cv[1] = {"{" DEMO_CM1 "," DEMO_CM2 "}"};
+    PGresult *r = MZ_DB_EXEC(db, MZ_STMT_SEED_CONTACT_CLEAR, cv);
+    bool ok = mz_db_ok(r);
+    PQclear(r);
+    const char *bsn = mz_demo_bsns[0];
+    unsigned char key[MZ_PSEUDONYM_LEN];
+    mz_pseudonym(bsn, strlen(bsn), key);
+    struct {
+        const char *id, *org, *channel, *topic, *summary, *answered, *agency, *external_id, *days;
+    } m[2] = {
+        {DEMO_CM1, "Gemeente Voorbeeld", "phone", "Vraag over WW-uitkering",
+         "Burger belt over de aanvraag WW-uitkering: wanneer komt het besluit? Uitgelegd dat UWV "
+         "beslist; burger wil door UWV teruggebeld worden over de termijn.",
+         "false", "uwv", "WW-77120", "1"},
+        {DEMO_CM2, "Gemeente Voorbeeld", "desk", "Parkeervergunning bewoners",
+         "Aan de balie gevraagd naar de parkeervergunning; stand van zaken uitgelegd, vraag "
+         "beantwoord.",
+         "true", "gemeente-voorbeeld", "zaak-1001", "8"},
+    };
+    for (int i = 0; i < 2 && ok; i++) {
+        const char *v[11] = {m[i].id,      (const char *)key, "bsn",           m[i].org,
+                             m[i].channel, m[i].topic,        m[i].summary,    m[i].answered,
+                             m[i].agency,  m[i].days,         m[i].external_id};
+        const int l[11] = {0, MZ_PSEUDONYM_LEN}, f[11] = {0, 1};
+        r = MZ_DB_EXEC_BIN(db, MZ_STMT_SEED_CONTACT_MOMENT, v, l, f);
+        ok = mz_db_ok(r);
+        PQclear(r);
+    }
+    if (ok && mz_contact_ready()) {
+        char subject[64], aad[80];
+        snprintf(subject, sizeof subject, "{\"kind\":\"bsn\",\"id\":\"%s\"}", bsn);
+        size_t sn = 0, cn = 0;
+        size_t alen = mz_handover_aad(DEMO_HO1, "subject", aad);
+        unsigned char *se = mz_contact_seal(subject, strlen(subject), aad, alen, &sn);
+        alen = mz_handover_aad(DEMO_HO1, "callback", aad);
+        unsigned char *ce = mz_contact_seal("+31612345678", 12, aad, alen, &cn);
+        const char *v[7] = {DEMO_HO1,
+                            DEMO_CM1,
+                            "uwv",
+                            "Graag terugbellen over de termijn van het besluit op de WW-aanvraag.",
+                            mz_contact_key_id(),
+                            (const char *)ce,
+                            (const char *)se};
+        const int l[7] = {0, 0, 0, 0, 0, (int)cn, (int)sn}, f[7] = {0, 0, 0, 0, 0, 1, 1};
+        r = MZ_DB_EXEC_BIN(db, MZ_STMT_SEED_HANDOVER, v, l, f);
+        ok = mz_db_ok(r);
+        PQclear(r);
+        free(se);
+        free(ce);
+    }
+    if (!ok)
+        snprintf(err, errlen, "cannot write the demo contact moments");
+    return ok;
+}
+
 bool mz_seed_demo(mz_db *db, const mz_agencies *live, int *ncases, char *err, size_t errlen)
 {
     *ncases = 0;
@@ -374,5 +447,5 @@ bool mz_seed_demo(mz_db *db, const mz_agencies *live, int *ncases, char *err, si
             return false;
         (*ncases)++;
     }
-    return true;
+    return seed_contact(db, err, errlen);
 }

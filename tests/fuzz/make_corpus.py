@@ -405,6 +405,25 @@ def corpus_json():
         write(t, "hostile_" + name, data)
 
 
+def corpus_handover():
+    t = "fuzz_handover"
+    hid = "00000000-0000-4000-8000-000000000001"
+    write(t, "ack.json", compact({"type": "handover.acknowledged", "handoverId": hid}))
+    write(t, "closed.json", compact({"type": "handover.closed", "handoverId": hid}))
+    write(t, "unknown_type.json", compact({"type": "handover.lost", "handoverId": hid}))
+    write(t, "no_id.json", compact({"type": "handover.closed"}))
+    write(t, "bad_uuid.json", compact({"type": "handover.closed", "handoverId": "x" * 36}))
+    write(t, "array.json", "[" + compact({"type": "handover.closed", "handoverId": hid}) + "]")
+    write(t, "case_event.json", compact(event("ref-1")))
+    write(t, "phone_mobile.txt", "06 1234 5678")
+    write(t, "phone_intl.txt", "+31 (0)20 123 4567")
+    write(t, "phone_0031.txt", "0031201234567")
+    write(t, "channel.txt", "letter")
+    write(t, "text_multiline.txt", "Eerste regel\r\nTweede regel\tmet tab")
+    write(t, "text_c1.txt", "a\u0085b")
+    write(t, "text_escape.txt", "a\x1b[31mb")
+
+
 if __name__ == "__main__":
     corpus_events()
     corpus_webhook()
@@ -414,3 +433,4 @@ if __name__ == "__main__":
     corpus_zgw()
     corpus_router()
     corpus_json()
+    corpus_handover()

@@ -136,14 +136,36 @@ static void test_seed_only(void **state)
 {
     (void)state;
     const char *seed[] = {"seed-demo", NULL};
-    assert_int_equal(mzt_run(&g_env, NULL, seed), 0);
+    /* the contact key (init-dev made it): the demo's hand-over is sealed */
+    char ck[400];
+    snprintf(ck, sizeof ck, "MZ_CONTACT_KEY_FILE=%s/keys/contact.key", g_env.dir);
+    const char *env[] = {ck, NULL};
+    assert_int_equal(mzt_run(&g_env, env, seed), 0);
     assert_int_equal(q("SELECT count(*) FROM cases"), 11);
     long events = q("SELECT count(*) FROM case_events");
     check_invariants("seed-demo");
     /* Idempotent: again, the same cases and timelines, no entry twice. */
-    assert_int_equal(mzt_run(&g_env, NULL, seed), 0);
+    assert_int_equal(mzt_run(&g_env, env, seed), 0);
     assert_int_equal(q("SELECT count(*) FROM cases"), 11);
     assert_int_equal(q("SELECT count(*) FROM case_events"), events);
+    /* Contact moments (issue 17): citizen 0 phoned the municipality about
+     * the WW case and has an open call-back at UWV (taken on, not done),
+     * and came to the desk a week earlier; once, also when seeded again. */
+    assert_int_equal(q("SELECT count(*) FROM contact_moments"), 2);
+    assert_int_equal(q("SELECT count(*) FROM contact_moments m JOIN cases c ON c.id = m.case_id "
+                       "AND c.subject_key = m.subject_key"),
+                     2);
+    assert_int_equal(q("SELECT count(*) FROM handovers h JOIN contact_moments m ON m.id = "
+                       "h.contact_moment_id WHERE h.agency_id = 'uwv' AND m.organisation = "
+                       "'Gemeente Voorbeeld' AND h.state = 'acknowledged' AND h.callback AND "
+                       "h.callback_enc IS NOT NULL"),
+                     1);
+    /* without the contact key: the moments, no hand-over */
+    assert_int_equal(mzt_run(&g_env, NULL, seed), 0);
+    assert_int_equal(q("SELECT count(*) FROM contact_moments"), 2);
+    assert_int_equal(q("SELECT count(*) FROM handovers"), 0);
+    assert_int_equal(mzt_run(&g_env, env, seed), 0);
+    assert_int_equal(q("SELECT count(*) FROM handovers"), 1);
     check_invariants("seed-demo, run twice");
     g_seeded_gemeente = gemeente_cases();
     assert_non_null(g_seeded_gemeente);

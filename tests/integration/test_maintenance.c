@@ -126,7 +126,7 @@ static void sql(const char *fmt, ...)
 static void reset(void)
 {
     sql("DELETE FROM cases; DELETE FROM subject_refresh; DELETE FROM processing_log; "
-        "DELETE FROM audit_log; DELETE FROM inbox");
+        "DELETE FROM audit_log; DELETE FROM inbox; DELETE FROM contact_moments");
 }
 
 static void to_hex(const unsigned char in[MZ_PSEUDONYM_LEN], char out[65])
@@ -328,6 +328,18 @@ static void put_purge_data(void)
     sql("INSERT INTO notify_reminders (case_id, due_on, subject_key) SELECT id, current_date - "
         "200, subject_key FROM cases WHERE external_id = 'open' UNION ALL SELECT id, "
         "current_date, subject_key FROM cases WHERE external_id = 'open'");
+    /* contact moments (015, MZ_RETENTION_CONTACT_DAYS 365): one of 400 days
+     * ago goes with its hand-over; one of 10 days ago stays */
+    sql("INSERT INTO contact_moments (id, subject_key, organisation, channel, topic, summary, "
+        "answered, created_at) VALUES ('00000000-0000-4000-8000-000000000001', decode('%s', "
+        "'hex'), 'Gemeente Test', 'phone', 't', 's', true, now() - interval '400 days'), "
+        "('00000000-0000-4000-8000-000000000002', decode('%s', 'hex'), 'Gemeente Test', 'desk', "
+        "'t', 's', false, now() - interval '10 days')",
+        h, h);
+    sql("INSERT INTO handovers (id, contact_moment_id, agency_id, question, callback, key_id, "
+        "subject_enc) VALUES ('00000000-0000-4000-8000-0000000000a1', "
+        "'00000000-0000-4000-8000-000000000001', '" AGENCY "', 'q', false, '0123456789abcdef', "
+        "'\\x00')");
 }
 
 static long total_rows(void)
@@ -353,7 +365,8 @@ static void test_purge(void **state)
     snprintf(expect, sizeof expect,
              "purge: would remove 2 cases (5 events) closed before %s, 1 processing-log records, "
              "1 audit records, 1 inbox rows, 2 expired sessions, 1 expired sign-in requests, 1 "
-             "notification preferences, 2 notification messages (dry run: nothing removed)\n",
+             "notification preferences, 2 notification messages, 1 contact moments (dry run: "
+             "nothing removed)\n",
              cut);
     assert_string_equal(out, expect);
     assert_int_equal(total_rows(), before);
@@ -363,7 +376,7 @@ static void test_purge(void **state)
         expect, sizeof expect,
         "purge: 2 cases (5 events) closed before %s, 1 processing-log records, 1 audit "
         "records, 1 inbox rows, 2 expired sessions, 1 expired sign-in requests, 1 notification "
-        "preferences, 2 notification messages removed\n",
+        "preferences, 2 notification messages, 1 contact moments removed\n",
         cut);
     assert_string_equal(out, expect);
     char *left = mzt_query_text(&g_env, "SELECT string_agg(external_id, ',' ORDER BY external_id) "
@@ -398,6 +411,9 @@ static void test_purge(void **state)
     free(left);
     assert_int_equal(q("SELECT count(*) FROM notify_reminders"), 1);
     assert_int_equal(q("SELECT count(*) FROM notify_reminders WHERE due_on = current_date"), 1);
+    assert_int_equal(q("SELECT count(*) FROM contact_moments"), 1);
+    assert_int_equal(q("SELECT count(*) FROM contact_moments WHERE channel = 'desk'"), 1);
+    assert_int_equal(q("SELECT count(*) FROM handovers"), 0);
 
     /* a second run finds nothing */
     assert_int_equal(run_cmd(NULL, "purge", out, sizeof out), 0);
@@ -405,7 +421,7 @@ static void test_purge(void **state)
         expect, sizeof expect,
         "purge: 0 cases (0 events) closed before %s, 0 processing-log records, 0 audit "
         "records, 0 inbox rows, 0 expired sessions, 0 expired sign-in requests, 0 notification "
-        "preferences, 0 notification messages removed\n",
+        "preferences, 0 notification messages, 0 contact moments removed\n",
         cut);
     assert_string_equal(out, expect);
     free(cut);
@@ -568,6 +584,12 @@ static void test_rekey(void **state)
     put_inbox_event("ev-ac", BSN_A, BSN_C, true); /* two citizens in one body */
     put_inbox_event("ev-c", BSN_C, NULL, true);
     put_inbox_event("ev-b", BSN_B, NULL, false); /* not processed yet: the new key's service will */
+    /* contact moments (015) of A (re-keyed) and X (not in the range) */
+    sql("INSERT INTO contact_moments (id, subject_key, organisation, channel, topic, summary, "
+        "answered) VALUES ('00000000-0000-4000-8000-00000000000a', decode('%s', 'hex'), 'G', "
+        "'phone', 't', 's', true), ('00000000-0000-4000-8000-00000000000b', decode('%s', 'hex'), "
+        "'G', 'phone', 't', 's', true)",
+        oh[0], oh[3]);
     assert_where(BSN_A, oh[0], 3, 2, 1, 2);
     assert_where(BSN_B, oh[1], 1, 1, 1, 1);
     assert_where(BSN_C, oh[2], 2, 1, 1, 2);
@@ -594,6 +616,15 @@ static void test_rekey(void **state)
     assert_int_equal(q("SELECT count(*) FROM inbox WHERE body LIKE '%%\"subjectKey\":\"%s\"%%' "
                        "AND body LIKE '%%\"subjectKey\":\"%s\"%%'",
                        nh[0], nh[2]),
+                     1);
+    /* contact moments move with their subject */
+    assert_int_equal(q("SELECT count(*) FROM contact_moments WHERE subject_key = decode('%s', "
+                       "'hex')",
+                       nh[0]),
+                     1);
+    assert_int_equal(q("SELECT count(*) FROM contact_moments WHERE subject_key = decode('%s', "
+                       "'hex')",
+                       oh[3]),
                      1);
     /* X (not in the enumerated range) is left as it was */
     assert_where(BSN_X, oh[3], 1, 1, 1, 0);

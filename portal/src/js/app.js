@@ -8,6 +8,7 @@ import { startIdleWatch } from './idle.js';
 import { business, choices, chosenChoice, devSession, endSession, homeFor, markSignedOut, needsChoice, organisation, rememberReturn, representative, role, signedIn, takeWasSignedIn } from './session.js';
 import { chooseView } from './views/choose.js';
 import { accessLogView } from './views/accesslog.js';
+import { contactView } from './views/contact.js';
 import { citizenCaseView, professionalCaseView } from './views/detail.js';
 import { errorView, forbiddenView, notFoundView, sessionExpiredView, unavailableView } from './views/errors.js';
 import { loginView, signinFailedView, staffLoginView } from './views/login.js';
@@ -28,6 +29,7 @@ const routes = [
   { path: /^\/machtigingen$/, view: chooseView, role: 'citizen', nav: 'machtigingen' },
   { path: /^\/inzage$/, view: accessLogView, role: 'citizen', nav: 'inzage', loading: 'Even geduld…' },
   { path: /^\/berichten$/, view: notificationsView, role: 'citizen', nav: 'berichten', loading: 'Even geduld…' },
+  { path: /^\/contact$/, view: contactView, role: 'citizen', nav: 'contact', loading: 'Even geduld…' },
   { path: /^\/medewerker$/, view: professionalView, role: 'professional', nav: 'medewerker' },
   { path: new RegExp(`^/medewerker/zaken/${UUID}$`), view: professionalCaseView, role: 'professional', nav: 'medewerker', loading: 'De zaak wordt opgehaald…' },
 ];
@@ -37,6 +39,7 @@ const NAV = {
     { key: 'zaken', href: '/zaken', text: 'Mijn zaken', icon: 'folder' },
     { key: 'inzage', href: '/inzage', text: 'Wie heeft mijn gegevens bekeken', icon: 'eye' },
     { key: 'berichten', href: '/berichten', text: 'Berichten over uw zaken', icon: 'bell' },
+    { key: 'contact', href: '/contact', text: 'Contact', icon: 'phone' },
   ],
   professional: [
     { key: 'medewerker', href: '/medewerker', text: 'Zaken van een burger opzoeken', icon: 'search' },

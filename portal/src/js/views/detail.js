@@ -8,7 +8,8 @@ import {
 import { STATUS, VIA, date, overdue, whenUpdated } from '../format.js';
 import { caseNotFoundView } from './errors.js';
 import { overviewTitle } from './overview.js';
-import { loadPurposes, purposeName } from './professional.js';
+import { contactForms } from './contactforms.js';
+import { currentSubject, loadPurposes, purposeName } from './professional.js';
 
 export async function citizenCaseView(ctx) {
   const [caseId] = ctx.params;
@@ -91,7 +92,8 @@ function renderCase(ctx, c, { professional, purpose, documents, contentBase, doc
             fact('Organisatie', agency),
             c.caseNumber ? fact('Zaaknummer', c.caseNumber) : null,
             c.caseType?.label ? fact('Soort zaak', c.caseType.label) : null),
-          datesList(c.dates, { explain: true, late: Boolean(overdue(c)) }))),
+          datesList(c.dates, { explain: true, late: Boolean(overdue(c)) })),
+        professional ? contactForms(ctx, c, currentSubject(c.id)) : null),
       h('aside', { class: 'mz-layout__aside', 'aria-label': 'Contact en bron' },
         contactPanel(c, agency, professional),
         sourcePanel(c, agency, professional))));

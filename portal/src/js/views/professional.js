@@ -5,7 +5,7 @@ import { announce, h, icon, id } from '../dom.js';
 import {
   alert, button, freshnessNotice, heading, lead, loading, pageTitle, para, statusLine, telLink,
 } from '../components.js';
-import { plural } from '../format.js';
+import { dateTime, plural } from '../format.js';
 
 // The processing activities professionals may name come from the service
 // (GET /api/v1/processing-activities): each organisation configures its own.
@@ -40,6 +40,39 @@ const PAGE_SIZE = 20;
 // Kept in memory only (gone on reload): the last search, so that coming
 // back from a case shows the results without a new (logged) look-up.
 let last = null;
+
+/**
+ * The subject of the last search ({ bsn, purpose }) while it is in memory:
+ * the case page records contact with it (the BSN goes only into a POST
+ * body). null after a reload, or for a case that search did not list.
+ */
+export function currentSubject(caseId) {
+  // Only for a case of that search: never a note under another person's case.
+  if (!last || (caseId && !last.items.some((c) => c.id === caseId))) return null;
+  return { bsn: last.bsn, purpose: last.purpose };
+}
+
+const CHANNEL = { phone: 'telefoon', desk: 'balie', chat: 'chat', email: 'e-mail', letter: 'brief' };
+const HO_STATE = {
+  pending: 'nog niet afgeleverd', delivering: 'wordt afgeleverd', delivered: 'afgeleverd, nog niet opgepakt',
+  acknowledged: 'opgepakt', closed: 'afgerond', failed: 'niet afgeleverd',
+};
+
+/** The subject's recent contact moments and open hand-overs, across organisations. */
+function contactSection(moments) {
+  const hid = id('eerder-contact');
+  return h('section', { class: 'mz-section mz-pro-contact', 'aria-labelledby': hid },
+    h('h2', { class: 'utrecht-heading-2', id: hid }, 'Eerder contact'),
+    moments.length
+      ? h('ul', { class: 'mz-pro-contact__list' }, moments.map((m) => h('li', { class: 'mz-pro-contact__item' },
+        h('p', { class: 'mz-pro-contact__head' },
+          h('strong', null, m.topic), ' — ', m.organisation, ', ', CHANNEL[m.channel] || m.channel, ', ',
+          h('time', { datetime: m.at }, dateTime(m.at)), m.answered ? ' (vraag beantwoord)' : ' (vraag niet beantwoord)'),
+        h('p', { class: 'mz-pro-contact__summary' }, m.summary),
+        m.handover ? h('p', { class: 'mz-pro-contact__handover' }, icon('headset', 'mz-icon--inline'),
+          `${m.handover.callback ? 'Terugbelverzoek' : 'Overgedragen'} aan ${m.handover.organisation}: ${HO_STATE[m.handover.state] || m.handover.state}.`) : null)))
+      : para('Er is geen eerder contact vastgelegd.'));
+}
 
 export function professionalView(ctx) {
   ctx.title('Zaken van een burger opzoeken');
@@ -175,7 +208,7 @@ export function professionalView(ctx) {
     announce('Zaken worden opgezocht');
     try {
       const res = await api('/api/v1/cases/search', { method: 'POST', body: { bsn, purpose, pageSize: PAGE_SIZE } });
-      last = { bsn, purpose, items: res.items || [], sources: res.sources || [], next: res.page?.next || null };
+      last = { bsn, purpose, items: res.items || [], sources: res.sources || [], next: res.page?.next || null, contactMoments: res.contactMoments || [] };
       renderResults(true);
     } catch (e) {
       results.replaceChildren();
@@ -247,7 +280,8 @@ export function professionalView(ctx) {
       freshnessNotice(sources, null, null, { professional: true }),
       items.length ? null : para('Bij de aangesloten organisaties zijn geen zaken bekend voor dit burgerservicenummer. Controleer het nummer met de burger.'),
       [...groups.values()].map((g) => agencyGroup(g, purpose)),
-      more));
+      more),
+    contactSection(last.contactMoments || []));
     if (focus) heading2.focus();
   }
 
