@@ -142,6 +142,12 @@ static void test_failure_stops_starts(void **state)
     job *j = jobs_new(20);
     j[0].fail = true;
     mz_workpool_post(p, j, 20);
+    /* Let the worker run the failing job: were the consumer to take job 0
+     * itself (a loaded machine, the worker not yet awake), the worker could
+     * rightly start job 1 before any failure existed. */
+    for (int w = 0; w < 5000 && atomic_load(&j[0].runs) == 0; w++)
+        sleep_us(1000);
+    assert_int_equal(atomic_load(&j[0].runs), 1);
     assert_false(mz_workpool_take(p, 0, &g_consumer));
     sleep_us(50000); /* room for a worker that would wrongly go on */
     for (size_t i = 1; i < 20; i++)
