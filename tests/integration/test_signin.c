@@ -1114,7 +1114,9 @@ static void test_expiry(void **state)
 {
     (void)state;
     assert_int_equal(mzt_server_stop(&g_srv), 0);
-    const char *shortly[] = {"MZ_SESSION_IDLE_SECONDS=2", "MZ_SESSION_MAX_SECONDS=5", NULL};
+    /* Times are whole seconds: an idle timeout of 4 s leaves room for a
+     * loaded machine (CI) between one-second uses; 2 s did not. */
+    const char *shortly[] = {"MZ_SESSION_IDLE_SECONDS=4", "MZ_SESSION_MAX_SECONDS=9", NULL};
     start_service(shortly);
     agent a;
     agent_init(&a);
@@ -1122,17 +1124,17 @@ static void test_expiry(void **state)
     citizen(&a, "demo-burger-1", &r);
     resp_free(&r);
     /* used every second: alive past the idle timeout, until the maximum */
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 5; i++) {
         sleep(1);
         assert_int_equal(session_status(&a), 200);
     }
-    sleep(3); /* 6 s after sign-in */
+    sleep(5); /* 10 s or more after sign-in */
     assert_int_equal(session_status(&a), 401);
-    /* idle: unused for longer than 2 s */
+    /* idle: unused for longer than 4 s */
     citizen(&a, "demo-burger-1", &r);
     resp_free(&r);
     assert_int_equal(session_status(&a), 200);
-    sleep(3);
+    sleep(6);
     assert_int_equal(session_status(&a), 401);
     agent_free(&a);
 }
