@@ -178,6 +178,8 @@ describe('professional', { timeout: 120000 }, () => {
     const page = await newPage(browser);
     const requests = recordRequests(page);
     await loginAsProfessional(page);
+    // The purposes come from the service: the form is complete once they are there.
+    await page.getByLabel(/Doorverwijzen van de burger/).waitFor();
     await page.getByRole('button', { name: 'Zaken opzoeken' }).click();
     const summary = page.locator('.utrecht-alert--error');
     await summary.waitFor();
