@@ -457,6 +457,28 @@ static void test_callback_updates_row(void **state)
              "AND delivered_at IS NOT NULL",
              id);
     assert_int_equal(q(sql), 1);
+    if (getenv("MZ_TEST_SHOW_OUTBOX")) { /* for the closing note: the rows as stored */
+        char show[900];
+        snprintf(show, sizeof show,
+                 "SELECT jsonb_pretty(to_jsonb(o) - 'subject_key' || jsonb_build_object("
+                 "'subject_key', left(encode(o.subject_key, 'hex'), 12) || '…', 'code_enc', "
+                 "o.code_enc IS NOT NULL)) FROM notify_outbox o WHERE id = %s",
+                 id);
+        char *o = mzt_query_text(&g_env, show);
+        char *p = mzt_query_text(
+            &g_env, "SELECT jsonb_pretty(jsonb_build_object('subject_key', "
+                    "left(encode(p.subject_key, 'hex'), 12) || '…', 'key_id', p.key_id, "
+                    "'email_enc', encode(p.email_enc, 'hex'), 'phone_enc', encode(p.phone_enc, "
+                    "'hex'), 'email_verified_at', p.email_verified_at, 'phone_verified_at', "
+                    "p.phone_verified_at, 'channel_email', p.channel_email, 'channel_sms', "
+                    "p.channel_sms)) FROM notify_preferences p JOIN notify_outbox o USING "
+                    "(subject_key) WHERE o.state = 'sent' ORDER BY o.id LIMIT 1");
+        printf("outbox and delivery record:\n%s\npreferences (sealed):\n%s\n", o ? o : "?",
+               p ? p : "?");
+        fflush(stdout);
+        free(o);
+        free(p);
+    }
 }
 
 /* Two instances share the outbox: every message sent exactly once. */
