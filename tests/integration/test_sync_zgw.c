@@ -67,7 +67,7 @@ static const char *const g_secret_env[] = {"MZ_TEST_ZGW_SECRET=" SECRET, NULL};
 
 static void write_agencies(void)
 {
-    char a[3][1024];
+    char a[4][1024];
     snprintf(g_agencies, sizeof g_agencies, "%s/agencies.json", g_env.dir);
     FILE *f = fopen(g_agencies, "w");
     assert_non_null(f);
@@ -89,7 +89,7 @@ static void write_agencies(void)
     snprintf(g_agencies_extra, sizeof g_agencies_extra, "%s/agencies-extra.json", g_env.dir);
     f = fopen(g_agencies_extra, "w");
     assert_non_null(f);
-    fprintf(f, "{\"agencies\":[\n%s,\n%s,\n%s\n]}\n",
+    fprintf(f, "{\"agencies\":[\n%s,\n%s,\n%s,\n%s\n]}\n",
             mzt_zgw_agency_json(a[0], sizeof a[0], "gem-serial", "Gemeente Een Voor Een", p,
                                 "\"timeoutMs\":1000,\"concurrency\":1", NULL),
             mzt_zgw_agency_json(a[1], sizeof a[1], "gem-hist", "Gemeente Halverwege", p,
@@ -97,7 +97,9 @@ static void write_agencies(void)
             mzt_zgw_agency_json(a[2], sizeof a[2], "gem-roles", "Gemeente Belanghebbenden", p,
                                 "\"timeoutMs\":1000,"
                                 "\"subjectRoles\":[\"initiator\",\"belanghebbende\"]",
-                                NULL));
+                                NULL),
+            mzt_zgw_agency_json(a[3], sizeof a[3], "gem-page", "Gemeente Volgende Pagina", p,
+                                "\"timeoutMs\":1000", NULL));
     fclose(f);
     /* The same agency once more, its innNnpId holding KVK numbers, and
      * belanghebbenden entitled after initiators (so that the order of the
@@ -276,6 +278,39 @@ static void test_concurrent_history_same_as_serial(void **state)
     free(b);
 }
 
+/* The next list page is fetched while the zaken of the current one are
+ * turned into records: a failing request right after the first page (the
+ * next page fetched ahead, or one of its history requests) fails the run
+ * with that error; what was stored is whole, and the next run completes
+ * with the same timelines and the same list requests as a run one by one. */
+static void test_failing_request_after_first_page_fails_sync(void **state)
+{
+    (void)state;
+    mode("{\"mode\":\"error500\",\"paths\":\"zaken\",\"after\":1,\"times\":1}");
+    int rc = sync_once_from(g_agencies_extra, "gem-page");
+    mode("{\"mode\":\"ok\"}");
+    assert_int_not_equal(rc, 0);
+    char *err = mzt_query_text(&g_env, "SELECT last_error FROM sync_state WHERE agency_id = "
+                                       "'gem-page'");
+    assert_non_null(err);
+    assert_non_null(strstr(err, "HTTP 500"));
+    free(err);
+    assert_true(q("SELECT count(*) FROM cases WHERE agency_id = 'gem-page'") < ZAKEN);
+    char *a = timelines("gem", "gem-page"), *b = timelines("gem-page", NULL);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    mz_json_free(control("POST", "/_control/stats/reset", "{}"));
+    assert_int_equal(sync_once_from(g_agencies_extra, "gem-page"), 0);
+    assert_int_equal(stat_of("list"), 3); /* 250 zaken, 100 a page: never a page too many */
+    assert_int_equal(stat_of("statusLists"), ZAKEN);
+    a = timelines("gem", NULL);
+    b = timelines("gem-page", NULL);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+}
+
 /* A history request that fails part-way through a page fails the sync
  * with that request's error, as one-by-one requests did; the zaken before
  * it are stored with their whole timelines, and the next run completes. */
@@ -315,7 +350,7 @@ static void test_failing_history_request_fails_sync(void **state)
     free(b);
     /* the other tests know only the agencies of the main file */
     assert_true(mzt_sql(&g_env, "DELETE FROM agencies WHERE id IN ('gem-serial', 'gem-hist', "
-                                "'gem-roles')"));
+                                "'gem-roles', 'gem-page')"));
 }
 
 static void test_status_change_picked_up(void **state)
@@ -1245,6 +1280,7 @@ int main(void)
         cmocka_unit_test(test_full_sync),
         cmocka_unit_test(test_resync_idempotent),
         cmocka_unit_test(test_concurrent_history_same_as_serial),
+        cmocka_unit_test(test_failing_request_after_first_page_fails_sync),
         cmocka_unit_test(test_failing_history_request_fails_sync),
         cmocka_unit_test(test_status_change_picked_up),
         cmocka_unit_test(test_unknown_statustype),
