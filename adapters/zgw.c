@@ -27,7 +27,11 @@
  * (ZGW 1.5) one page brings status, types, resultaat and rollen along, and
  * missing expansions are fetched one by one. The status histories of a
  * page's zaken are fetched `concurrency` (default 4) at a time, ahead of
- * their turn (see "history prefetch" below).
+ * their turn (see "history prefetch" below), and in a sync (a GET walk,
+ * concurrency > 1) the next list page is fetched on a worker of its own
+ * while the current page is turned into records (pages_from: the same
+ * requests, results and errors as one after another; a `next` outside the
+ * base URLs is left to the request in its turn, which refuses it).
  *
  * Entitlement (whose case a zaak is): only the zaak's own rollen prove it,
  * never the question asked. The owner is the natural person (a valid
