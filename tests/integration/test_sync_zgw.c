@@ -295,11 +295,21 @@ static void test_failing_request_after_first_page_fails_sync(void **state)
     assert_non_null(err);
     assert_non_null(strstr(err, "HTTP 500"));
     free(err);
-    assert_true(q("SELECT count(*) FROM cases WHERE agency_id = 'gem-page'") < ZAKEN);
-    char *a = timelines("gem", "gem-page"), *b = timelines("gem-page", NULL);
-    assert_string_equal(a, b);
-    free(a);
-    free(b);
+    /* How many were stored depends on which request failed (the page ahead
+     * or a history, both under way at once) and how far the writer got:
+     * possibly none on a slow machine. What was stored is whole. */
+    long kept = q("SELECT count(*) FROM cases WHERE agency_id = 'gem-page'");
+    assert_true(kept < ZAKEN);
+    char *a, *b;
+    if (kept > 0) {
+        a = timelines("gem", "gem-page");
+        b = timelines("gem-page", NULL);
+        assert_non_null(a);
+        assert_non_null(b);
+        assert_string_equal(a, b);
+        free(a);
+        free(b);
+    }
     mz_json_free(control("POST", "/_control/stats/reset", "{}"));
     assert_int_equal(sync_once_from(g_agencies_extra, "gem-page"), 0);
     assert_int_equal(stat_of("list"), 3); /* 250 zaken, 100 a page: never a page too many */
