@@ -18,12 +18,17 @@
 
 /* --- store sink */
 
+static bool lease_due(const mz_store_sink *ss)
+{
+    int64_t every = g_mz_config.sync_lease_seconds * 1000 / 4;
+    return ss->lease_agency && mz_outbound_now_ms() - ss->lease_renewed_ms >= every;
+}
+
 static void renew_lease(mz_store_sink *ss)
 {
-    int64_t now = mz_outbound_now_ms();
-    int64_t every = g_mz_config.sync_lease_seconds * 1000 / 4;
-    if (!ss->lease_agency || now - ss->lease_renewed_ms < every)
+    if (!lease_due(ss))
         return;
+    int64_t now = mz_outbound_now_ms();
     char lease[16];
     snprintf(lease, sizeof lease, "%ld", g_mz_config.sync_lease_seconds);
     /* A lease is renewed (and finished) only under its owner's name: a
@@ -144,6 +149,14 @@ bool mz_store_sink_background(mz_store_sink *s)
     return true;
 }
 
+static bool writer_busy(struct mz_sink_writer *w)
+{
+    pthread_mutex_lock(&w->mu);
+    bool busy = w->busy;
+    pthread_mutex_unlock(&w->mu);
+    return busy;
+}
+
 /* Hands the full batch to the writer once it is idle, and takes its empty
  * one. */
 static bool hand_over(mz_store_sink *ss, char *err, size_t errlen)
@@ -167,7 +180,10 @@ static bool store_emit(mz_sink *s, const mz_case_record *rec)
     mz_store_sink *ss = (mz_store_sink *)s;
     mz_sync_report *rep = ss->rep;
     char err[200];
-    if (!ss->writer)
+    /* With a writer, only while it is idle: it cannot start again before
+     * our next hand-over, so the connection is ours meanwhile (a slow
+     * agency may take longer than a lease to fill a batch). */
+    if (lease_due(ss) && (!ss->writer || !writer_busy(ss->writer)))
         renew_lease(ss);
     rep->seen++;
     mz_upsert_result res = mz_store_batch_add(&ss->batch, rec, err, sizeof err);

@@ -677,6 +677,37 @@ static void test_graceful_shutdown(void **state)
     free(tok);
 }
 
+/* A slow agency: the first batch of records takes longer than the lease
+ * to fill (each request 300 ms: the first 200 zaken need ~15 s), and the
+ * batches are written on the sink's writer thread. The lease is renewed
+ * meanwhile all the same: 6 s after the claim (lease 4 s) it still lies
+ * ahead. */
+static void test_slow_sync_keeps_its_lease(void **state)
+{
+    (void)state;
+    assert_true(mzt_sql(&g_env, "UPDATE sync_state SET next_run_at = now() + interval '1 day', "
+                                "lease_until = NULL, lease_owner = NULL"));
+    assert_true(mzt_sql(&g_env, "UPDATE sync_state SET next_run_at = now() WHERE agency_id = "
+                                "'gem'"));
+    mode("{\"mode\":\"slow\",\"delayMs\":300,\"paths\":\"zaken\"}");
+    mzt_server s;
+    start_serving(&s, "MZ_SYNC_LEASE_SECONDS=4", NULL);
+    for (int i = 0; i < 100 && q("SELECT count(*) FROM sync_state WHERE agency_id = 'gem' AND "
+                                 "lease_owner IS NOT NULL") == 0;
+         i++)
+        usleep(50 * 1000);
+    usleep(6000 * 1000);
+    long ahead = q("SELECT count(*) FROM sync_state WHERE agency_id = 'gem' AND "
+                   "lease_owner IS NOT NULL AND lease_until > now()");
+    long runs_done = q("SELECT count(*) FROM sync_state WHERE agency_id = 'gem' AND "
+                       "last_success_at > now() - interval '7 seconds'");
+    kill(s.pid, SIGKILL);
+    mzt_server_stop(&s);
+    mode("{\"mode\":\"ok\"}");
+    assert_int_equal(runs_done, 0); /* still in its first batch, as meant */
+    assert_int_equal(ahead, 1);
+}
+
 /* A service instance is killed in the middle of a sync; a new one picks
  * the agency up again once the dead one's lease has run out. */
 static void test_sync_resumes_after_kill(void **state)
@@ -1298,6 +1329,7 @@ int main(void)
         cmocka_unit_test(test_fresh_on_read),
         cmocka_unit_test(test_admin_view),
         cmocka_unit_test(test_two_instances_share_work),
+        cmocka_unit_test(test_slow_sync_keeps_its_lease),
         cmocka_unit_test(test_sync_resumes_after_kill),
         cmocka_unit_test(test_graceful_shutdown),
         cmocka_unit_test(test_search_ignoring_filter_and_expand),
