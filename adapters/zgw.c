@@ -27,7 +27,11 @@
  * (ZGW 1.5) one page brings status, types, resultaat and rollen along, and
  * missing expansions are fetched one by one. The status histories of a
  * page's zaken are fetched `concurrency` (default 4) at a time, ahead of
- * their turn (see "history prefetch" below).
+ * their turn (see "history prefetch" below), and in a sync (a GET walk,
+ * concurrency > 1) the next list page is fetched on a worker of its own
+ * while the current page is turned into records (pages_from: the same
+ * requests, results and errors as one after another; a `next` outside the
+ * base URLs is left to the request in its turn, which refuses it).
  *
  * Entitlement (whose case a zaak is): only the zaak's own rollen prove it,
  * never the question asked. The owner is the natural person (a valid
@@ -150,6 +154,14 @@ typedef struct call {
     bool outside; /* the last refusal was a URL outside the base URLs (a per-record problem) */
 } call;
 
+struct pf_job {
+    char *url; /* the page: a zaak's first statussen page, or a list's next page */
+    mz_adapter_status st;
+    mz_json_doc *doc;
+    long last_status;
+    char err[256];
+};
+
 static call call_new(zgw *z, mz_outbound *cli, int64_t deadline, char *err, size_t errlen)
 {
     return (call){.z = z, .cli = cli, .deadline = deadline, .err = err, .errlen = errlen};
@@ -264,30 +276,74 @@ static char *zaak_query(const zgw *z, const char *resource_and_query, const char
  * POST with body for _zoek: hands each page's `results` (NULL when absent)
  * to fn until the last page, max_pages, an error, or fn setting *stop.
  * first_doc: the first page when it was fetched already (taken over;
- * `first` is then its URL), else NULL. */
+ * `first` is then its URL), else NULL. ahead (GET lists only): each page's
+ * `next` is fetched on a worker of its own while fn works through the page
+ * (see "the next page ahead" below). */
 typedef mz_adapter_status (*page_fn)(call *c, const mz_json *results, void *ud, bool *stop);
 
+static bool pf_run(void *ctx, void *batch, size_t i);
+static void *pf_ctx_new(void *ud);
+static void pf_ctx_free(void *ctx);
+
 static mz_adapter_status pages_from(call *c, mz_json_doc *first_doc, char *first, const char *body,
-                                    int max_pages, page_fn fn, void *ud)
+                                    int max_pages, page_fn fn, void *ud, bool ahead)
 {
     char *next = first;
     mz_adapter_status st = MZ_ADAPTER_OK;
     bool stop = false;
+    mz_workpool *pp = NULL;
+    pf_job job; /* the next page, fetched ahead while `posted` */
+    bool posted = false;
+    memset(&job, 0, sizeof job);
     for (int page = 0; next && page < max_pages && !stop; page++) {
         mz_json_doc *d = first_doc;
         first_doc = NULL;
-        if (!d)
+        if (!d && posted && strcmp(job.url, next) == 0) {
+            mz_workpool_take(pp, 0, c);
+            mz_workpool_end(pp);
+            posted = false;
+            c->last_status = job.last_status;
+            st = job.st;
+            d = job.doc;
+            job.doc = NULL;
+            if (st != MZ_ADAPTER_OK)
+                snprintf(c->err, c->errlen, "%s", job.err);
+            free(job.url);
+            job.url = NULL;
+        } else if (!d) {
             st = request(c, body ? "POST" : "GET", next, body, &d);
+        }
         free(next);
         next = NULL;
         if (st != MZ_ADAPTER_OK)
             break;
         const mz_json *root = mz_json_root(d);
+        const char *nx = mz_zgw_str(root, "next");
+        /* Only a URL the walk would request anyway (a refused one is left to
+         * the request in turn, which reports it as before). */
+        if (ahead && !body && nx && page + 1 < max_pages && mz_outbound_allowed(c->cli, nx)) {
+            if (!pp) {
+                mz_workpool_ops ops = {pf_run, pf_ctx_new, pf_ctx_free, c};
+                pp = mz_workpool_start(1, &ops);
+            }
+            if (pp) {
+                memset(&job, 0, sizeof job);
+                job.url = mz_xstrdup(nx);
+                mz_workpool_post(pp, &job, 1);
+                posted = true;
+            }
+        }
         st = fn(c, mz_json_get(root, "results"), ud, &stop);
         if (st == MZ_ADAPTER_OK && !stop)
-            next = mz_xstrdup(mz_zgw_str(root, "next"));
+            next = mz_xstrdup(nx);
         mz_json_free_wiped(d);
     }
+    if (posted) { /* not needed after all (an error, a stop, the page limit) */
+        mz_workpool_end(pp);
+        free(job.url);
+        mz_json_free_wiped(job.doc);
+    }
+    mz_workpool_stop(pp);
     mz_json_free_wiped(first_doc);
     free(next);
     return st;
@@ -297,7 +353,7 @@ static mz_adapter_status pages_from(call *c, mz_json_doc *first_doc, char *first
 static mz_adapter_status each_page(call *c, char *first, const char *body, int max_pages,
                                    page_fn fn, void *ud)
 {
-    return pages_from(c, NULL, first, body, max_pages, fn, ud);
+    return pages_from(c, NULL, first, body, max_pages, fn, ud, false);
 }
 
 /* --- entitlement (the rule: mz_zgw_owner_consider) */
@@ -396,14 +452,6 @@ static mz_adapter_status history_page(call *c, const mz_json *res, void *ud, boo
  * if it gets that far. Only zaken whose history will be asked for are
  * fetched ahead: those with a URL and, from their complete expanded
  * rollen, an owner (for a search: the searched citizen). */
-
-struct pf_job {
-    char *url; /* the first statussen page */
-    mz_adapter_status st;
-    mz_json_doc *doc;
-    long last_status;
-    char err[256];
-};
 
 static mz_outbound *client(zgw *z);
 
@@ -521,7 +569,7 @@ static mz_adapter_status fetch_history(call *c, const char *zaak_url, history *h
         doc = j->doc;
         j->doc = NULL;
     }
-    return pages_from(c, doc, first, NULL, 100, history_page, h);
+    return pages_from(c, doc, first, NULL, 100, history_page, h, false);
 }
 
 /* --- documents and decisions (issue 16)
@@ -1037,7 +1085,8 @@ static mz_adapter_status walk(call *c, const char *first, const char *body, cons
                               mz_sink *sink)
 {
     zaken_ud ud = {want, sink};
-    mz_adapter_status st = each_page(c, mz_xstrdup(first), body, MAX_PAGES, zaken_page, &ud);
+    mz_adapter_status st = pages_from(c, NULL, mz_xstrdup(first), body, MAX_PAGES, zaken_page, &ud,
+                                      c->z->concurrency > 1);
     mz_workpool_stop(c->pool);
     c->pool = NULL;
     mz_workpool_stop(c->doc_pool);

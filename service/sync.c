@@ -18,12 +18,17 @@
 
 /* --- store sink */
 
+static bool lease_due(const mz_store_sink *ss)
+{
+    int64_t every = g_mz_config.sync_lease_seconds * 1000 / 4;
+    return ss->lease_agency && mz_outbound_now_ms() - ss->lease_renewed_ms >= every;
+}
+
 static void renew_lease(mz_store_sink *ss)
 {
-    int64_t now = mz_outbound_now_ms();
-    int64_t every = g_mz_config.sync_lease_seconds * 1000 / 4;
-    if (!ss->lease_agency || now - ss->lease_renewed_ms < every)
+    if (!lease_due(ss))
         return;
+    int64_t now = mz_outbound_now_ms();
     char lease[16];
     snprintf(lease, sizeof lease, "%ld", g_mz_config.sync_lease_seconds);
     /* A lease is renewed (and finished) only under its owner's name: a
@@ -46,15 +51,146 @@ static void collect(mz_store_sink *ss)
     ss->batch.applied = ss->batch.stale = ss->batch.invalid = ss->batch.conflicts = 0;
 }
 
+/* The writer thread of a background sink (mz_store_sink_background). The
+ * batch it writes is its own struct on the sink's connection; the caller
+ * touches neither while `busy`. */
+struct mz_sink_writer {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    mz_store_batch b; /* the batch being written (while busy), else an empty one */
+    bool busy, stop, failed;
+    char err[200];
+};
+
+static void *writer_main(void *arg)
+{
+    struct mz_sink_writer *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->busy && !w->stop)
+            pthread_cond_wait(&w->cv, &w->mu);
+        if (!w->busy)
+            break;
+        pthread_mutex_unlock(&w->mu);
+        char err[200] = "";
+        bool ok = mz_store_batch_flush(&w->b, err, sizeof err);
+        if (!ok)
+            mz_store_batch_abort(&w->b);
+        pthread_mutex_lock(&w->mu);
+        if (!ok && !w->failed) {
+            w->failed = true;
+            snprintf(w->err, sizeof w->err, "%s", err);
+        }
+        w->busy = false;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* Waits until the writer is idle; then its batch and the connection are
+ * the caller's until the next hand-over. false (err set) when a batch
+ * failed. */
+static bool writer_idle(mz_store_sink *ss, char *err, size_t errlen)
+{
+    struct mz_sink_writer *w = ss->writer;
+    pthread_mutex_lock(&w->mu);
+    while (w->busy)
+        pthread_cond_wait(&w->cv, &w->mu);
+    bool failed = w->failed;
+    if (failed)
+        snprintf(err, errlen, "%s", w->err);
+    pthread_mutex_unlock(&w->mu);
+    /* The outcomes of the batch it wrote. */
+    ss->rep->applied += w->b.applied;
+    ss->rep->stale += w->b.stale;
+    ss->rep->invalid += w->b.invalid;
+    ss->rep->conflicts += w->b.conflicts;
+    w->b.applied = w->b.stale = w->b.invalid = w->b.conflicts = 0;
+    return !failed;
+}
+
+static void writer_stop(mz_store_sink *ss)
+{
+    struct mz_sink_writer *w = ss->writer;
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->stop = true;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->th, NULL);
+    mz_store_batch_abort(&w->b); /* empty unless stopped after a failure */
+    free(w->b.queue);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    free(w);
+    ss->writer = NULL;
+}
+
+bool mz_store_sink_background(mz_store_sink *s)
+{
+    assert(!s->writer && s->batch.pending == 0);
+    struct mz_sink_writer *w = mz_xcalloc(1, sizeof *w);
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    /* Both batches only queue (the limit is never reached): a full one is
+     * handed to the writer at MZ_STORE_BATCH records (store_emit). */
+    mz_store_batch_init(&w->b, s->batch.db, MZ_STORE_BATCH + 1);
+    if (pthread_create(&w->th, NULL, writer_main, w) != 0) {
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->cv);
+        free(w);
+        return false;
+    }
+    s->batch.limit = MZ_STORE_BATCH + 1;
+    s->writer = w;
+    return true;
+}
+
+static bool writer_busy(struct mz_sink_writer *w)
+{
+    pthread_mutex_lock(&w->mu);
+    bool busy = w->busy;
+    pthread_mutex_unlock(&w->mu);
+    return busy;
+}
+
+/* Hands the full batch to the writer once it is idle, and takes its empty
+ * one. */
+static bool hand_over(mz_store_sink *ss, char *err, size_t errlen)
+{
+    struct mz_sink_writer *w = ss->writer;
+    if (!writer_idle(ss, err, errlen))
+        return false;
+    renew_lease(ss); /* the connection is free between the writer's batches */
+    mz_store_batch full = ss->batch;
+    ss->batch = w->b;
+    pthread_mutex_lock(&w->mu);
+    w->b = full;
+    w->busy = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    return true;
+}
+
 static bool store_emit(mz_sink *s, const mz_case_record *rec)
 {
     mz_store_sink *ss = (mz_store_sink *)s;
     mz_sync_report *rep = ss->rep;
     char err[200];
-    renew_lease(ss);
+    /* With a writer, only while it is idle: it cannot start again before
+     * our next hand-over, so the connection is ours meanwhile (a slow
+     * agency may take longer than a lease to fill a batch). */
+    if (lease_due(ss) && (!ss->writer || !writer_busy(ss->writer)))
+        renew_lease(ss);
     rep->seen++;
     mz_upsert_result res = mz_store_batch_add(&ss->batch, rec, err, sizeof err);
     collect(ss);
+    if (res == MZ_UPSERT_QUEUED && ss->writer && ss->batch.pending >= MZ_STORE_BATCH &&
+        !hand_over(ss, err, sizeof err))
+        res = MZ_UPSERT_DB_ERROR;
     switch (res) {
     case MZ_UPSERT_APPLIED:
         rep->applied++;
@@ -88,12 +224,19 @@ void mz_store_sink_init(mz_store_sink *s, mz_db *db, mz_sync_report *rep)
     s->lease_agency = NULL;
     s->lease_owner = NULL;
     s->lease_renewed_ms = mz_outbound_now_ms();
+    s->writer = NULL;
 }
 
 bool mz_store_sink_finish(mz_store_sink *s, bool ok)
 {
     char err[200];
-    bool flushed = mz_store_batch_flush(&s->batch, err, sizeof err);
+    bool flushed = true;
+    if (s->writer) { /* its last batch first: batches are written in order */
+        flushed = writer_idle(s, err, sizeof err);
+        writer_stop(s);
+    }
+    if (flushed)
+        flushed = mz_store_batch_flush(&s->batch, err, sizeof err);
     collect(s);
     s->rep->skipped = s->sink.skipped;
     memcpy(s->rep->skips, s->sink.skips, sizeof s->rep->skips);
@@ -214,6 +357,7 @@ static bool run_claimed(mz_db *db, const mz_agency *a, const char *owner, const 
     mz_store_sink_init(&sink, db, rep);
     sink.lease_agency = a->id;
     sink.lease_owner = owner;
+    mz_store_sink_background(&sink); /* without the thread: written inline, as before */
     char *next = NULL;
     int64_t deadline = t0 + (int64_t)MZ_SYNC_MAX_RUN_SECONDS * 1000;
     char err[256] = "";

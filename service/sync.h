@@ -68,8 +68,19 @@ typedef struct mz_store_sink {
     const char *lease_agency;
     const char *lease_owner;
     int64_t lease_renewed_ms;
+    struct mz_sink_writer *writer; /* NULL: batches are written on the caller's thread */
 } mz_store_sink;
 void mz_store_sink_init(mz_store_sink *s, mz_db *db, mz_sync_report *rep);
+/* Writes each full batch on a writer thread (the sink's connection, one
+ * batch at a time, in order) while the adapter goes on fetching and
+ * filling the next. Why: a sync's time was mostly the adapter waiting for
+ * its own batches' statements and commit; now the database works while
+ * the adapter fetches. The connection is used by one thread at a time
+ * (the lease is renewed between batches, when the writer is idle). A
+ * failed batch is reported at the next full batch or at finish, and fails
+ * the run as before. false: no thread (the sink then writes as before).
+ * Call before the first record; mz_store_sink_finish stops the thread. */
+bool mz_store_sink_background(mz_store_sink *s);
 /* Commits what is pending (after the adapter returned OK); false on error,
  * with the reason in rep->error. On failure runs, call with ok = false to
  * roll back what is pending instead. Either way the adapter's skip counts

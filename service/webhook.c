@@ -5,6 +5,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,12 +40,24 @@ static int secret_key(const char *secret, unsigned char *key, size_t cap)
     return b64_decode(secret + 6, strlen(secret + 6), key, cap);
 }
 
+/* The HMAC implementation, fetched once: EVP_MAC_fetch looks it up in
+ * OpenSSL's provider store under a global lock, and did so for every
+ * pushed request. A fetched EVP_MAC may be shared by threads (each request
+ * makes its own context from it). */
+static EVP_MAC *g_hmac;
+static pthread_once_t g_hmac_once = PTHREAD_ONCE_INIT;
+
+static void hmac_fetch(void)
+{
+    g_hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
 static bool mac(const unsigned char *key, int klen, const char *id, const char *ts,
                 const void *body, size_t len, unsigned char out[32])
 {
     /* HMAC over id "." ts "." body without building the concatenation. */
-    EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    EVP_MAC_CTX *ctx = m ? EVP_MAC_CTX_new(m) : NULL;
+    pthread_once(&g_hmac_once, hmac_fetch);
+    EVP_MAC_CTX *ctx = g_hmac ? EVP_MAC_CTX_new(g_hmac) : NULL;
     OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
                            OSSL_PARAM_construct_end()};
     size_t outl = 0;
@@ -56,7 +69,6 @@ static bool mac(const unsigned char *key, int klen, const char *id, const char *
               EVP_MAC_update(ctx, body, len) == 1 && EVP_MAC_final(ctx, out, &outl, 32) == 1 &&
               outl == 32;
     EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(m);
     return ok;
 }
 

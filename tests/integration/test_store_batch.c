@@ -52,7 +52,9 @@ static int setup(void **state)
     return mzt_sql(&g_env, "INSERT INTO agencies (id, name, adapter_kind) VALUES "
                            "('ref', 'Reference', 'zgw'), ('bat', 'Batched', 'zgw'), "
                            "('bad', 'Refused values', 'zgw'), ('dup', 'Twice', 'zgw'), "
-                           "('ref2', 'Twice reference', 'zgw'), ('own', 'Owners', 'zgw')")
+                           "('ref2', 'Twice reference', 'zgw'), ('own', 'Owners', 'zgw'), "
+                           "('bg', 'Background', 'zgw'), ('bg2', 'Background 2', 'zgw'), "
+                           "('bg3', 'Background 3', 'zgw')")
                ? 0
                : -1;
 }
@@ -144,7 +146,10 @@ static long count(const char *sql)
     return mzt_query_long(&g_env, sql);
 }
 
-/* Writes records [from, to) of `version` through a store sink; returns the report. */
+/* Writes records [from, to) of `version` through a store sink (with its
+ * writer thread when g_background); returns the report. */
+static bool g_background;
+
 static mz_sync_report sink_write(const char *agency, int from, int to, int version,
                                  void (*tweak)(gen *g, int i))
 {
@@ -152,6 +157,8 @@ static mz_sync_report sink_write(const char *agency, int from, int to, int versi
     memset(&rep, 0, sizeof rep);
     mz_store_sink s;
     mz_store_sink_init(&s, g_db, &rep);
+    if (g_background)
+        assert_true(mz_store_sink_background(&s));
     gen g;
     for (int i = from; i < to; i++) {
         gen_record(&g, agency, i, version);
@@ -348,6 +355,105 @@ static void test_other_subject_is_a_conflict(void **state)
     free(after);
 }
 
+/* The sink with its writer thread (what a sync uses): full batches are
+ * written on the thread while the next fills; the result must be the same
+ * as record by record, with the same counts, over several batches, and a
+ * refused value or a conflict in a later batch costs that record only. */
+static void test_background_equals_one_by_one(void **state)
+{
+    (void)state;
+    enum { N = 2 * MZ_STORE_BATCH + 57 };
+    g_background = true;
+    for (int v = 0; v < 2; v++) {
+        mz_sync_report rep = sink_write("bg", 0, N, v, NULL);
+        assert_int_equal(rep.seen, N);
+        assert_int_equal(rep.applied, N);
+        assert_int_equal(rep.stale + rep.invalid + rep.conflicts, 0);
+    }
+    mz_sync_report rep = sink_write("bg", 0, N, 0, NULL);
+    assert_int_equal(rep.stale, N);
+    assert_int_equal(rep.applied + rep.invalid, 0);
+    char *a = digest("ref"), *b = digest("bg");
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    g_background = false;
+}
+
+/* Record 250 (in the second batch) refused by Postgres, even records of
+ * the third batch another subject's. */
+static void bg_tweak(gen *g, int i)
+{
+    if (i == 250)
+        g->rec.registered_on = "2026-02-30";
+    if (i >= 2 * MZ_STORE_BATCH && i % 2 == 0)
+        mz_pseudonym("111222333", 9, g->rec.subject_key);
+}
+
+static void test_background_refused_and_conflicts(void **state)
+{
+    (void)state;
+    enum { N = 2 * MZ_STORE_BATCH + 20 };
+    g_background = true;
+    mz_sync_report rep = sink_write("bg2", 0, N, 0, NULL);
+    assert_int_equal(rep.applied, N);
+    rep = sink_write("bg2", 0, N, 1, bg_tweak);
+    assert_int_equal(rep.seen, N);
+    assert_int_equal(rep.invalid, 1);
+    assert_int_equal(rep.conflicts, 10);
+    assert_int_equal(rep.applied, N - 11);
+    assert_int_equal(count("SELECT count(*) FROM cases WHERE agency_id = 'bg2' AND "
+                           "status_text = 'Bijgewerkt'"),
+                     N - 11);
+    assert_int_equal(count("SELECT count(*) FROM case_conflicts WHERE agency_id = 'bg2'"), 10);
+    assert_false(mz_db_in_tx(g_db));
+    g_background = false;
+}
+
+/* A batch the writer cannot write (here: the cases table locked by
+ * another session beyond the connection's lock_timeout) fails the run:
+ * the next hand-over reports it, finish too, and nothing of that batch or
+ * of the queued one is written. */
+static void test_background_failed_batch_fails_the_run(void **state)
+{
+    (void)state;
+    char err[200];
+    mz_db *db = mz_db_connect(g_env.db_url, 0, err, sizeof err);
+    assert_non_null(db);
+    PGresult *r = PQexec(mz_db_pg(db), "SET lock_timeout = '100ms'");
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    PGconn *holder = PQconnectdb(g_env.db_url);
+    assert_int_equal(PQstatus(holder), CONNECTION_OK);
+    mz_sync_report rep;
+    memset(&rep, 0, sizeof rep);
+    mz_store_sink s;
+    mz_store_sink_init(&s, db, &rep);
+    assert_true(mz_store_sink_background(&s));
+    r = PQexec(holder, "BEGIN; LOCK TABLE cases IN SHARE MODE");
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    gen g;
+    bool emitted = true;
+    int i = 0;
+    for (; emitted && i < 3 * MZ_STORE_BATCH; i++) {
+        gen_record(&g, "bg3", i, 0);
+        emitted = s.sink.emit(&s.sink, &g.rec);
+    }
+    assert_false(emitted);
+    assert_int_equal(i, 2 * MZ_STORE_BATCH); /* the second hand-over found the failure */
+    PQclear(PQexec(holder, "ROLLBACK"));
+    PQfinish(holder);
+    assert_false(mz_store_sink_finish(&s, false));
+    assert_true(rep.error[0] != '\0');
+    assert_int_equal(rep.applied, 0);
+    assert_false(mz_db_in_tx(db));
+    assert_int_equal(count("SELECT count(*) FROM cases WHERE agency_id = 'bg3'"), 0);
+    mz_db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -356,6 +462,9 @@ int main(void)
         cmocka_unit_test(test_case_twice_in_one_batch),
         cmocka_unit_test(test_failed_run_keeps_queued),
         cmocka_unit_test(test_other_subject_is_a_conflict),
+        cmocka_unit_test(test_background_equals_one_by_one),
+        cmocka_unit_test(test_background_refused_and_conflicts),
+        cmocka_unit_test(test_background_failed_batch_fails_the_run),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

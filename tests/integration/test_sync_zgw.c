@@ -67,7 +67,7 @@ static const char *const g_secret_env[] = {"MZ_TEST_ZGW_SECRET=" SECRET, NULL};
 
 static void write_agencies(void)
 {
-    char a[3][1024];
+    char a[4][1024];
     snprintf(g_agencies, sizeof g_agencies, "%s/agencies.json", g_env.dir);
     FILE *f = fopen(g_agencies, "w");
     assert_non_null(f);
@@ -89,7 +89,7 @@ static void write_agencies(void)
     snprintf(g_agencies_extra, sizeof g_agencies_extra, "%s/agencies-extra.json", g_env.dir);
     f = fopen(g_agencies_extra, "w");
     assert_non_null(f);
-    fprintf(f, "{\"agencies\":[\n%s,\n%s,\n%s\n]}\n",
+    fprintf(f, "{\"agencies\":[\n%s,\n%s,\n%s,\n%s\n]}\n",
             mzt_zgw_agency_json(a[0], sizeof a[0], "gem-serial", "Gemeente Een Voor Een", p,
                                 "\"timeoutMs\":1000,\"concurrency\":1", NULL),
             mzt_zgw_agency_json(a[1], sizeof a[1], "gem-hist", "Gemeente Halverwege", p,
@@ -97,7 +97,9 @@ static void write_agencies(void)
             mzt_zgw_agency_json(a[2], sizeof a[2], "gem-roles", "Gemeente Belanghebbenden", p,
                                 "\"timeoutMs\":1000,"
                                 "\"subjectRoles\":[\"initiator\",\"belanghebbende\"]",
-                                NULL));
+                                NULL),
+            mzt_zgw_agency_json(a[3], sizeof a[3], "gem-page", "Gemeente Volgende Pagina", p,
+                                "\"timeoutMs\":1000", NULL));
     fclose(f);
     /* The same agency once more, its innNnpId holding KVK numbers, and
      * belanghebbenden entitled after initiators (so that the order of the
@@ -276,6 +278,49 @@ static void test_concurrent_history_same_as_serial(void **state)
     free(b);
 }
 
+/* The next list page is fetched while the zaken of the current one are
+ * turned into records: a failing request right after the first page (the
+ * next page fetched ahead, or one of its history requests) fails the run
+ * with that error; what was stored is whole, and the next run completes
+ * with the same timelines and the same list requests as a run one by one. */
+static void test_failing_request_after_first_page_fails_sync(void **state)
+{
+    (void)state;
+    mode("{\"mode\":\"error500\",\"paths\":\"zaken\",\"after\":1,\"times\":1}");
+    int rc = sync_once_from(g_agencies_extra, "gem-page");
+    mode("{\"mode\":\"ok\"}");
+    assert_int_not_equal(rc, 0);
+    char *err = mzt_query_text(&g_env, "SELECT last_error FROM sync_state WHERE agency_id = "
+                                       "'gem-page'");
+    assert_non_null(err);
+    assert_non_null(strstr(err, "HTTP 500"));
+    free(err);
+    /* How many were stored depends on which request failed (the page ahead
+     * or a history, both under way at once) and how far the writer got:
+     * possibly none on a slow machine. What was stored is whole. */
+    long kept = q("SELECT count(*) FROM cases WHERE agency_id = 'gem-page'");
+    assert_true(kept < ZAKEN);
+    char *a, *b;
+    if (kept > 0) {
+        a = timelines("gem", "gem-page");
+        b = timelines("gem-page", NULL);
+        assert_non_null(a);
+        assert_non_null(b);
+        assert_string_equal(a, b);
+        free(a);
+        free(b);
+    }
+    mz_json_free(control("POST", "/_control/stats/reset", "{}"));
+    assert_int_equal(sync_once_from(g_agencies_extra, "gem-page"), 0);
+    assert_int_equal(stat_of("list"), 3); /* 250 zaken, 100 a page: never a page too many */
+    assert_int_equal(stat_of("statusLists"), ZAKEN);
+    a = timelines("gem", NULL);
+    b = timelines("gem-page", NULL);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+}
+
 /* A history request that fails part-way through a page fails the sync
  * with that request's error, as one-by-one requests did; the zaken before
  * it are stored with their whole timelines, and the next run completes. */
@@ -315,7 +360,7 @@ static void test_failing_history_request_fails_sync(void **state)
     free(b);
     /* the other tests know only the agencies of the main file */
     assert_true(mzt_sql(&g_env, "DELETE FROM agencies WHERE id IN ('gem-serial', 'gem-hist', "
-                                "'gem-roles')"));
+                                "'gem-roles', 'gem-page')"));
 }
 
 static void test_status_change_picked_up(void **state)
@@ -630,6 +675,37 @@ static void test_graceful_shutdown(void **state)
     assert_true(refused);            /* no new connections while draining */
     assert_int_equal(mzt_server_stop(&s), 0);
     free(tok);
+}
+
+/* A slow agency: the first batch of records takes longer than the lease
+ * to fill (each request 300 ms: the first 200 zaken need ~15 s), and the
+ * batches are written on the sink's writer thread. The lease is renewed
+ * meanwhile all the same: 6 s after the claim (lease 4 s) it still lies
+ * ahead. */
+static void test_slow_sync_keeps_its_lease(void **state)
+{
+    (void)state;
+    assert_true(mzt_sql(&g_env, "UPDATE sync_state SET next_run_at = now() + interval '1 day', "
+                                "lease_until = NULL, lease_owner = NULL"));
+    assert_true(mzt_sql(&g_env, "UPDATE sync_state SET next_run_at = now() WHERE agency_id = "
+                                "'gem'"));
+    mode("{\"mode\":\"slow\",\"delayMs\":300,\"paths\":\"zaken\"}");
+    mzt_server s;
+    start_serving(&s, "MZ_SYNC_LEASE_SECONDS=4", NULL);
+    for (int i = 0; i < 100 && q("SELECT count(*) FROM sync_state WHERE agency_id = 'gem' AND "
+                                 "lease_owner IS NOT NULL") == 0;
+         i++)
+        usleep(50 * 1000);
+    usleep(6000 * 1000);
+    long ahead = q("SELECT count(*) FROM sync_state WHERE agency_id = 'gem' AND "
+                   "lease_owner IS NOT NULL AND lease_until > now()");
+    long runs_done = q("SELECT count(*) FROM sync_state WHERE agency_id = 'gem' AND "
+                       "last_success_at > now() - interval '7 seconds'");
+    kill(s.pid, SIGKILL);
+    mzt_server_stop(&s);
+    mode("{\"mode\":\"ok\"}");
+    assert_int_equal(runs_done, 0); /* still in its first batch, as meant */
+    assert_int_equal(ahead, 1);
 }
 
 /* A service instance is killed in the middle of a sync; a new one picks
@@ -1245,6 +1321,7 @@ int main(void)
         cmocka_unit_test(test_full_sync),
         cmocka_unit_test(test_resync_idempotent),
         cmocka_unit_test(test_concurrent_history_same_as_serial),
+        cmocka_unit_test(test_failing_request_after_first_page_fails_sync),
         cmocka_unit_test(test_failing_history_request_fails_sync),
         cmocka_unit_test(test_status_change_picked_up),
         cmocka_unit_test(test_unknown_statustype),
@@ -1252,6 +1329,7 @@ int main(void)
         cmocka_unit_test(test_fresh_on_read),
         cmocka_unit_test(test_admin_view),
         cmocka_unit_test(test_two_instances_share_work),
+        cmocka_unit_test(test_slow_sync_keeps_its_lease),
         cmocka_unit_test(test_sync_resumes_after_kill),
         cmocka_unit_test(test_graceful_shutdown),
         cmocka_unit_test(test_search_ignoring_filter_and_expand),
