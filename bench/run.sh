@@ -363,6 +363,14 @@ curl -s "$URL/metrics" | grep -E '^mz_plog_(commits_total|records_total|failed_b
 PL_COMMITS=$(awk '$1 == "mz_plog_commits_total" { print $2 }' "$OUT/plog-metrics.txt")
 PL_RECORDS=$(awk '$1 == "mz_plog_records_total" { print $2 }' "$OUT/plog-metrics.txt")
 PL_AVG=$(ratio "${PL_RECORDS:-0}" "${PL_COMMITS:-0}")
+# The case cache (issue 18 item 4; MZ_CASE_CACHE_ENTRIES=0 turns it off): hits over all read phases.
+curl -s "$URL/metrics" | grep -E '^mz_case_cache_' >"$OUT/case-cache-metrics.txt" || true
+CC_HITS=$(awk '$1 == "mz_case_cache_hits_total" { print $2 }' "$OUT/case-cache-metrics.txt")
+CC_MISSES=$(awk '$1 == "mz_case_cache_misses_total" { print $2 }' "$OUT/case-cache-metrics.txt")
+CC_STALE=$(awk '$1 == "mz_case_cache_rechecks_total{outcome=\"stale\"}" { print $2 }' "$OUT/case-cache-metrics.txt")
+CC_BYTES=$(awk '$1 == "mz_case_cache_bytes" { print $2 }' "$OUT/case-cache-metrics.txt")
+CC_ENTRIES=$(awk '$1 == "mz_case_cache_entries" { print $2 }' "$OUT/case-cache-metrics.txt")
+CC_RATE=$(awk -v h="${CC_HITS:-0}" -v m="${CC_MISSES:-0}" 'BEGIN { if (h + m) printf "%.0f %%", 100 * h / (h + m); else print "off" }')
 # Bytes per processing-log record on disk (heap + indexes, all partitions): docs/scaling.md.
 PL_BYTES=$("${PSQL[@]}" -d "$DB" -At -c "SELECT (SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('processing_log')) / greatest((SELECT count(*) FROM processing_log), 1)")
 log "processing log: ${PL_RECORDS:-?} records in ${PL_COMMITS:-?} commits (average batch $PL_AVG), $PL_BYTES bytes per record on disk"
@@ -559,6 +567,7 @@ TOTAL_S=$(elapsed "$T_START")
   echo "| service RSS, max after any load phase | | | | | | | $RSS_MAX | | ≤ 32 MiB | $resrss |"
   echo
   echo "sync: $(tail -n 1 "$OUT/sync.txt" 2>/dev/null)"
+  echo "case cache (read instance, all read phases): ${CC_HITS:-0} hits, ${CC_MISSES:-0} misses ($CC_RATE), ${CC_STALE:-0} hits read again after their fence; ${CC_ENTRIES:-0} entries in ${CC_BYTES:-0} bytes at the end (MZ_CASE_CACHE_ENTRIES=${MZ_CASE_CACHE_ENTRIES:-10000}, MZ_CASE_CACHE_BYTES=${MZ_CASE_CACHE_BYTES:-12582912})"
   echo "processing log (group commit, read instance): ${PL_RECORDS:-?} records in ${PL_COMMITS:-?} commits, average batch $PL_AVG; $PL_BYTES bytes per record on disk (heap + indexes)"
   echo "RSS at start of the read instance: $RSS_START MiB; webhook: $P_ACC events acknowledged, $STORED rows in the inbox"
   echo "inbox processing (events applied to the case store by the same service): $A_DURING during the ${DURATION} s of ingest ($A_RATE_DURING/s), the remaining $((A_NOW - A_DURING)) in $DRAIN_S s after it ($A_RATE_DRAIN/s)"

@@ -43,7 +43,7 @@ typedef struct shard {
 
 static shard g_shards[NSHARDS];
 static size_t g_cap_entries, g_cap_bytes; /* per shard */
-static bool g_enabled;
+static atomic_bool g_enabled;
 
 static _Atomic uint64_t g_stripes[NSTRIPES];
 static _Atomic uint64_t g_global = 1;
@@ -94,7 +94,7 @@ static uint64_t hash_of(const unsigned char *key, const char *variant)
 
 bool mz_case_cache_enabled(void)
 {
-    return g_enabled;
+    return atomic_load(&g_enabled);
 }
 
 static void lru_unlink(shard *s, entry *e)
@@ -153,7 +153,7 @@ static bool current(const entry *e, const unsigned char *key, int64_t now)
 void mz_case_cache_begin(const unsigned char key[MZ_PSEUDONYM_LEN], mz_case_cache_ticket *t)
 {
     memset(t, 0, sizeof *t);
-    if (!g_enabled || !atomic_load(&g_connected))
+    if (!atomic_load(&g_enabled) || !atomic_load(&g_connected))
         return;
     /* Generations first, then the clock: the read comes after both. */
     t->global = atomic_load(&g_global);
@@ -220,7 +220,7 @@ bool mz_case_cache_get(const unsigned char key[MZ_PSEUDONYM_LEN], const char *va
                        mz_case_cache_ticket *t)
 {
     memset(t, 0, sizeof *t);
-    if (!g_enabled)
+    if (!atomic_load(&g_enabled))
         return false;
     if (!atomic_load(&g_connected)) {
         atomic_fetch_add(&g_misses, 1);
@@ -282,7 +282,7 @@ void mz_case_cache_drop(void)
 
 void mz_case_cache_fence_payload(uint64_t seq, char *out, size_t len)
 {
-    if (!g_enabled || !atomic_load(&g_connected)) {
+    if (!atomic_load(&g_enabled) || !atomic_load(&g_connected)) {
         if (len)
             out[0] = '\0';
         return;
@@ -292,7 +292,7 @@ void mz_case_cache_fence_payload(uint64_t seq, char *out, size_t len)
 
 void mz_case_cache_after_fence(uint64_t seq, void (*fn)(void *ud, bool fenced), void *ud)
 {
-    if (seq == 0 || !g_enabled) {
+    if (seq == 0 || !atomic_load(&g_enabled)) {
         fn(ud, false);
         return;
     }
@@ -381,7 +381,7 @@ static void on_notify(const char *payload)
         }
     }
     /* '*' or anything not understood: everything may have changed */
-    atomic_fetch_add(&g_global, 1);
+    mz_case_cache_drop();
     atomic_fetch_add(&g_invalidations, 1);
 }
 
@@ -459,8 +459,7 @@ static void *listener_main(void *arg)
 bool mz_case_cache_start(void)
 {
     long entries = g_mz_config.case_cache_entries;
-    g_enabled = entries > 0 && !g_mz_config.database_read_url;
-    if (!g_enabled || g_running)
+    if (entries <= 0 || g_mz_config.database_read_url || g_running)
         return true;
     g_cap_entries = (size_t)(entries + NSHARDS - 1) / NSHARDS;
     g_cap_bytes = (size_t)g_mz_config.case_cache_bytes / NSHARDS;
@@ -475,8 +474,7 @@ bool mz_case_cache_start(void)
     mz_random_hex(g_instance, 8);
     atomic_store(&g_stop, false);
     g_running = pthread_create(&g_thread, NULL, listener_main, NULL) == 0;
-    if (!g_running)
-        g_enabled = false;
+    atomic_store(&g_enabled, g_running);
     return g_running;
 }
 
@@ -484,26 +482,18 @@ void mz_case_cache_stop(void)
 {
     if (!g_running)
         return;
+    /* Stops serving and filling; the entries stay until exit (a request
+     * still finishing may be putting one: nothing is freed under it). */
+    atomic_store(&g_enabled, false);
     atomic_store(&g_stop, true);
     pthread_join(g_thread, NULL);
     g_running = false;
-    g_enabled = false;
-    for (int i = 0; i < NSHARDS; i++) {
-        shard *s = &g_shards[i];
-        pthread_mutex_lock(&s->mu);
-        while (s->head)
-            entry_remove(s, s->head, hash_of(s->head->key, s->head->variant));
-        free(s->buckets);
-        s->buckets = NULL;
-        pthread_mutex_unlock(&s->mu);
-        pthread_mutex_destroy(&s->mu);
-    }
 }
 
 void mz_case_cache_metrics(mz_buf *b)
 {
     size_t entries = 0, bytes = 0;
-    if (g_enabled)
+    if (g_shards[0].buckets)
         for (int i = 0; i < NSHARDS; i++) {
             pthread_mutex_lock(&g_shards[i].mu);
             entries += g_shards[i].count;
