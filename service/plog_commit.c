@@ -145,6 +145,7 @@ static bool write_batch(mz_db *db, item **v, int n, const char *fence, bool *fen
         vals[k] = arr[k].data;
     }
     PGresult *res = NULL;
+    bool fence_failed = false;
     if (fence) {
         /* The case cache's fence in the same round trip, after the
          * records (case_cache.h): committed after every read of the batch
@@ -156,6 +157,10 @@ static bool write_batch(mz_db *db, item **v, int n, const char *fence, bool *fen
         (void)mz_db_exec_pipeline(db, calls, 2, out);
         res = out[0];
         *fenced = mz_db_ok(out[0]) && mz_db_ok(out[1]);
+        /* the records and the fence share the pipeline's implicit
+         * transaction: a failed fence may have taken the records with it,
+         * so the batch counts as failed (fail-closed) */
+        fence_failed = mz_db_ok(out[0]) && !*fenced;
         PQclear(out[1]);
     } else {
         res = MZ_DB_EXEC(db, MZ_STMT_PLOG_INSERT_MANY, vals);
@@ -173,7 +178,7 @@ static bool write_batch(mz_db *db, item **v, int n, const char *fence, bool *fen
     }
     for (int k = 0; k < NFIELDS; k++)
         mz_buf_free(&arr[k]);
-    bool ok = mz_db_ok(res) && (again || atoi(PQcmdTuples(res)) == audits);
+    bool ok = mz_db_ok(res) && !fence_failed && (again || atoi(PQcmdTuples(res)) == audits);
     if (!ok)
         mz_db_log_failure("processing log batch refused; its reads answer 503",
                           MZ_STMT_PLOG_INSERT_MANY, res);
