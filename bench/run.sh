@@ -47,7 +47,7 @@ NCOLD=${BENCH_COLD_TOKENS:-100000}
 DB=mzbench
 # The case cache of the read service (issue 18 item 4): BENCH_CASE_CACHE_ENTRIES=0 measures without it.
 CC_ENTRIES_SET=${BENCH_CASE_CACHE_ENTRIES:-10000}
-CC_BYTES_SET=${BENCH_CASE_CACHE_BYTES:-12582912}
+CC_BYTES_SET=${BENCH_CASE_CACHE_BYTES:-8388608}
 T_START=$(date +%s.%N)
 
 # Nothing from the caller's environment configures the services we start.

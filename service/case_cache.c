@@ -69,6 +69,70 @@ static pthread_mutex_t g_wmu = PTHREAD_MUTEX_INITIALIZER;
 static waiter *g_waiters;
 static uint64_t g_fence_seen; /* under g_wmu */
 
+/* One deflate and one inflate stream per thread, reset for each answer:
+ * compress2/uncompress would allocate and free ~300 KB of zlib state per
+ * call, which fragments the heap (RSS) at thousands of calls a second. */
+typedef struct zs {
+    z_stream d, i;
+    bool d_ok, i_ok;
+} zs;
+static pthread_key_t g_zkey;
+static pthread_once_t g_zonce = PTHREAD_ONCE_INIT;
+
+static void zs_free(void *p)
+{
+    zs *z = p;
+    if (z->d_ok)
+        deflateEnd(&z->d);
+    if (z->i_ok)
+        inflateEnd(&z->i);
+    free(z);
+}
+
+static void zs_key(void)
+{
+    (void)pthread_key_create(&g_zkey, zs_free);
+}
+
+static zs *zs_thread(void)
+{
+    pthread_once(&g_zonce, zs_key);
+    zs *z = pthread_getspecific(g_zkey);
+    if (!z) {
+        z = mz_xcalloc(1, sizeof *z);
+        z->d_ok = deflateInit(&z->d, 1) == Z_OK;
+        z->i_ok = inflateInit(&z->i) == Z_OK;
+        (void)pthread_setspecific(g_zkey, z);
+    }
+    return z;
+}
+
+/* deflate src into dst (cap bytes): its length, or 0. */
+static size_t zip(const char *src, size_t len, unsigned char *dst, size_t cap)
+{
+    zs *z = zs_thread();
+    if (!z->d_ok || deflateReset(&z->d) != Z_OK)
+        return 0;
+    z->d.next_in = (Bytef *)src;
+    z->d.avail_in = (uInt)len;
+    z->d.next_out = dst;
+    z->d.avail_out = (uInt)cap;
+    return deflate(&z->d, Z_FINISH) == Z_STREAM_END ? cap - z->d.avail_out : 0;
+}
+
+/* inflate src into dst, which must come out exactly raw bytes. */
+static bool unzip(const unsigned char *src, size_t len, char *dst, size_t raw)
+{
+    zs *z = zs_thread();
+    if (!z->i_ok || inflateReset(&z->i) != Z_OK)
+        return false;
+    z->i.next_in = (Bytef *)src;
+    z->i.avail_in = (uInt)len;
+    z->i.next_out = (Bytef *)dst;
+    z->i.avail_out = (uInt)raw;
+    return inflate(&z->i, Z_FINISH) == Z_STREAM_END && z->i.avail_out == 0;
+}
+
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -175,9 +239,12 @@ void mz_case_cache_put(const mz_case_cache_ticket *t, const unsigned char key[MZ
      * answer shrinks several times and the cache holds as many more
      * citizens in the same memory (RSS target 32 MiB); inflating one costs
      * microseconds. */
-    uLongf zlen = compressBound((uLong)len);
+    if (len > (1u << 30))
+        return;
+    size_t zlen = compressBound((uLong)len);
     unsigned char *z = mz_xmalloc(zlen);
-    if (compress2(z, &zlen, (const Bytef *)body, (uLong)len, 1) != Z_OK) {
+    zlen = zip(body, len, z, zlen);
+    if (zlen == 0) {
         free(z);
         return;
     }
@@ -252,8 +319,7 @@ bool mz_case_cache_get(const unsigned char key[MZ_PSEUDONYM_LEN], const char *va
     pthread_mutex_unlock(&s->mu);
     if (hit) {
         mz_buf_reserve(out, raw + 1);
-        uLongf n = (uLongf)raw;
-        hit = uncompress((Bytef *)out->data + out->len, &n, z, (uLong)zlen) == Z_OK && n == raw;
+        hit = unzip(z, zlen, out->data + out->len, raw);
         if (hit) {
             out->len += raw;
             out->data[out->len] = '\0';

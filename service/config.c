@@ -63,7 +63,7 @@ static const cfg_entry table[] = {
       "most agency refreshes running at once; beyond it reads are served from the store"),
     V("MZ_CASE_CACHE_ENTRIES", T_LONG, S(case_cache_entries), "10000", 0, 10000000,
       "citizens' case-list answers kept in memory (exact by invalidation); 0 = off"),
-    V("MZ_CASE_CACHE_BYTES", T_LONG, S(case_cache_bytes), "12582912", 65536, 1073741824,
+    V("MZ_CASE_CACHE_BYTES", T_LONG, S(case_cache_bytes), "8388608", 65536, 1073741824,
       "most bytes those answers may take"),
     V("MZ_DOCUMENT_MAX_BYTES", T_LONG, S(document_max_bytes), "52428800", 1, 1073741824,
       "largest document content passed on to a citizen, in bytes"),
