@@ -75,6 +75,8 @@ static uint64_t g_fence_seen; /* under g_wmu */
 typedef struct zs {
     z_stream d, i;
     bool d_ok, i_ok;
+    unsigned char *scratch; /* deflate's output, copied out at its size */
+    size_t scratch_cap;
 } zs;
 static pthread_key_t g_zkey;
 static pthread_once_t g_zonce = PTHREAD_ONCE_INIT;
@@ -86,6 +88,7 @@ static void zs_free(void *p)
         deflateEnd(&z->d);
     if (z->i_ok)
         inflateEnd(&z->i);
+    free(z->scratch);
     free(z);
 }
 
@@ -241,13 +244,21 @@ void mz_case_cache_put(const mz_case_cache_ticket *t, const unsigned char key[MZ
      * microseconds. */
     if (len > (1u << 30))
         return;
-    size_t zlen = compressBound((uLong)len);
-    unsigned char *z = mz_xmalloc(zlen);
-    zlen = zip(body, len, z, zlen);
-    if (zlen == 0) {
-        free(z);
-        return;
+    /* into the thread's scratch buffer, then an exact copy: shrinking a
+     * bound-sized block in place would leave a free hole beside every
+     * entry, and the heap (RSS) would grow with them */
+    zs *zt = zs_thread();
+    size_t bound = compressBound((uLong)len);
+    if (zt->scratch_cap < bound) {
+        free(zt->scratch);
+        zt->scratch = mz_xmalloc(bound);
+        zt->scratch_cap = bound;
     }
+    size_t zlen = zip(body, len, zt->scratch, bound);
+    if (zlen == 0)
+        return;
+    unsigned char *z = mz_xmalloc(zlen);
+    memcpy(z, zt->scratch, zlen);
     size_t cost = zlen + strlen(variant) + sizeof(entry);
     if (cost > g_cap_bytes) {
         free(z);
@@ -258,7 +269,7 @@ void mz_case_cache_put(const mz_case_cache_ticket *t, const unsigned char key[MZ
     entry *e = mz_xcalloc(1, sizeof *e);
     memcpy(e->key, key, MZ_PSEUDONYM_LEN);
     e->variant = mz_xstrdup(variant);
-    e->body = mz_xreallocarray(z, zlen, 1);
+    e->body = z;
     e->len = zlen;
     e->raw = len;
     e->global = t->global;
