@@ -238,6 +238,10 @@ void mz_case_cache_put(const mz_case_cache_ticket *t, const unsigned char key[MZ
 {
     if (!t->valid || stable_s <= 0)
         return;
+    /* already invalidated since the read began: it would only take a
+     * live entry's place (it could never be served) */
+    if (t->global != atomic_load(&g_global) || t->stripe != atomic_load(&g_stripes[t->stripe_ix]))
+        return;
     /* Deflated: JSON of cases repeats its member names and agencies, so an
      * answer shrinks several times and the cache holds as many more
      * citizens in the same memory (RSS target 32 MiB); inflating one costs
