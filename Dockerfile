@@ -28,7 +28,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config \
       libmicrohttpd-dev libpq-dev libyajl-dev libjwt-dev libcmocka-dev \
-      libssl-dev libcurl4-openssl-dev libyaml-dev zlib1g-dev \
+      libssl-dev libcurl4-openssl-dev libyaml-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -44,7 +44,7 @@ FROM debian:12-slim AS runtime-base
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libmicrohttpd12 libpq5 libyajl2 libjwt0 libssl3 libcurl4 libyaml-0-2 zlib1g \
+      libmicrohttpd12 libpq5 libyajl2 libjwt0 libssl3 libcurl4 libyaml-0-2 \
       ca-certificates curl \
  && rm -rf /var/lib/apt/lists/*
 

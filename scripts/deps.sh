@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config
   libmicrohttpd-dev libpq-dev libyajl-dev libjwt-dev libcmocka-dev
-  libssl-dev libcurl4-openssl-dev libyaml-dev zlib1g-dev
+  libssl-dev libcurl4-openssl-dev libyaml-dev
   postgresql-15 postgresql-client-15
   ca-certificates
   python3 python3-yaml

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <zlib.h>
 
 #include "alloc.h"
 #include "config.h"
@@ -26,9 +25,8 @@ typedef struct entry {
     struct entry *prev, *next; /* LRU: head = most recent */
     unsigned char key[MZ_PSEUDONYM_LEN];
     char *variant;
-    unsigned char *body; /* deflated (zlib, level 1) */
-    size_t len;          /* its size */
-    size_t raw;          /* the answer's size */
+    char *body; /* the answer as sent */
+    size_t len; /* its size */
     uint64_t global, stripe;
     int64_t expires_ms;
 } entry;
@@ -68,73 +66,6 @@ typedef struct waiter {
 static pthread_mutex_t g_wmu = PTHREAD_MUTEX_INITIALIZER;
 static waiter *g_waiters;
 static uint64_t g_fence_seen; /* under g_wmu */
-
-/* One deflate and one inflate stream per thread, reset for each answer:
- * compress2/uncompress would allocate and free ~300 KB of zlib state per
- * call, which fragments the heap (RSS) at thousands of calls a second. */
-typedef struct zs {
-    z_stream d, i;
-    bool d_ok, i_ok;
-    unsigned char *scratch; /* deflate's output, copied out at its size */
-    size_t scratch_cap;
-} zs;
-static pthread_key_t g_zkey;
-static pthread_once_t g_zonce = PTHREAD_ONCE_INIT;
-
-static void zs_free(void *p)
-{
-    zs *z = p;
-    if (z->d_ok)
-        deflateEnd(&z->d);
-    if (z->i_ok)
-        inflateEnd(&z->i);
-    free(z->scratch);
-    free(z);
-}
-
-static void zs_key(void)
-{
-    (void)pthread_key_create(&g_zkey, zs_free);
-}
-
-static zs *zs_thread(void)
-{
-    pthread_once(&g_zonce, zs_key);
-    zs *z = pthread_getspecific(g_zkey);
-    if (!z) {
-        z = mz_xcalloc(1, sizeof *z);
-        z->d_ok = deflateInit(&z->d, 1) == Z_OK;
-        z->i_ok = inflateInit(&z->i) == Z_OK;
-        (void)pthread_setspecific(g_zkey, z);
-    }
-    return z;
-}
-
-/* deflate src into dst (cap bytes): its length, or 0. */
-static size_t zip(const char *src, size_t len, unsigned char *dst, size_t cap)
-{
-    zs *z = zs_thread();
-    if (!z->d_ok || deflateReset(&z->d) != Z_OK)
-        return 0;
-    z->d.next_in = (Bytef *)src;
-    z->d.avail_in = (uInt)len;
-    z->d.next_out = dst;
-    z->d.avail_out = (uInt)cap;
-    return deflate(&z->d, Z_FINISH) == Z_STREAM_END ? cap - z->d.avail_out : 0;
-}
-
-/* inflate src into dst, which must come out exactly raw bytes. */
-static bool unzip(const unsigned char *src, size_t len, char *dst, size_t raw)
-{
-    zs *z = zs_thread();
-    if (!z->i_ok || inflateReset(&z->i) != Z_OK)
-        return false;
-    z->i.next_in = (Bytef *)src;
-    z->i.avail_in = (uInt)len;
-    z->i.next_out = (Bytef *)dst;
-    z->i.avail_out = (uInt)raw;
-    return inflate(&z->i, Z_FINISH) == Z_STREAM_END && z->i.avail_out == 0;
-}
 
 static int64_t now_ms(void)
 {
@@ -242,27 +173,12 @@ void mz_case_cache_put(const mz_case_cache_ticket *t, const unsigned char key[MZ
      * live entry's place (it could never be served) */
     if (t->global != atomic_load(&g_global) || t->stripe != atomic_load(&g_stripes[t->stripe_ix]))
         return;
-    /* Deflated: JSON of cases repeats its member names and agencies, so an
-     * answer shrinks several times and the cache holds as many more
-     * citizens in the same memory (RSS target 32 MiB); inflating one costs
-     * microseconds. */
+    /* Kept as sent: a copy per entry, counted against the byte budget. */
     if (len > (1u << 30))
         return;
-    /* into the thread's scratch buffer, then an exact copy: shrinking a
-     * bound-sized block in place would leave a free hole beside every
-     * entry, and the heap (RSS) would grow with them */
-    zs *zt = zs_thread();
-    size_t bound = compressBound((uLong)len);
-    if (zt->scratch_cap < bound) {
-        free(zt->scratch);
-        zt->scratch = mz_xmalloc(bound);
-        zt->scratch_cap = bound;
-    }
-    size_t zlen = zip(body, len, zt->scratch, bound);
-    if (zlen == 0)
-        return;
-    unsigned char *z = mz_xmalloc(zlen);
-    memcpy(z, zt->scratch, zlen);
+    char *z = mz_xmalloc(len);
+    memcpy(z, body, len);
+    size_t zlen = len;
     size_t cost = zlen + strlen(variant) + sizeof(entry);
     if (cost > g_cap_bytes) {
         free(z);
@@ -275,7 +191,6 @@ void mz_case_cache_put(const mz_case_cache_ticket *t, const unsigned char key[MZ
     e->variant = mz_xstrdup(variant);
     e->body = z;
     e->len = zlen;
-    e->raw = len;
     e->global = t->global;
     e->stripe = t->stripe;
     e->expires_ms = t->taken_ms + stable_s * 1000;
@@ -311,18 +226,17 @@ bool mz_case_cache_get(const unsigned char key[MZ_PSEUDONYM_LEN], const char *va
     uint64_t h = hash_of(key, variant);
     shard *s = &g_shards[h % NSHARDS];
     bool hit = false;
-    unsigned char *z = NULL;
-    size_t zlen = 0, raw = 0;
+    char *z = NULL;
+    size_t zlen = 0;
     pthread_mutex_lock(&s->mu);
     entry *e = find(s, h, key, variant);
     if (e && current(e, key, now_ms())) {
         hit = true;
         lru_unlink(s, e);
         lru_front(s, e);
-        z = mz_xmalloc(e->len); /* inflated outside the lock */
+        z = mz_xmalloc(e->len); /* copied out under the lock, appended outside it */
         memcpy(z, e->body, e->len);
         zlen = e->len;
-        raw = e->raw;
         t->global = e->global;
         t->stripe = e->stripe;
         t->stripe_ix = (uint32_t)stripe_of(key);
@@ -333,12 +247,10 @@ bool mz_case_cache_get(const unsigned char key[MZ_PSEUDONYM_LEN], const char *va
     }
     pthread_mutex_unlock(&s->mu);
     if (hit) {
-        mz_buf_reserve(out, raw + 1);
-        hit = unzip(z, zlen, out->data + out->len, raw);
-        if (hit) {
-            out->len += raw;
-            out->data[out->len] = '\0';
-        }
+        mz_buf_reserve(out, zlen + 1);
+        memcpy(out->data + out->len, z, zlen);
+        out->len += zlen;
+        out->data[out->len] = '\0';
         free(z);
     }
     atomic_fetch_add(hit ? &g_hits : &g_misses, 1);
