@@ -45,6 +45,9 @@ NZAKEN=${BENCH_ZAKEN:-10000}
 NCOLD=${BENCH_COLD_TOKENS:-100000}
 [ "$NCOLD" -le "$NSUBJECTS" ] || NCOLD=$NSUBJECTS
 DB=mzbench
+# The case cache of the read service (issue 18 item 4): BENCH_CASE_CACHE_ENTRIES=0 measures without it.
+CC_ENTRIES_SET=${BENCH_CASE_CACHE_ENTRIES:-10000}
+CC_BYTES_SET=${BENCH_CASE_CACHE_BYTES:-8388608}
 T_START=$(date +%s.%N)
 
 # Nothing from the caller's environment configures the services we start.
@@ -307,7 +310,7 @@ declare -A R # results by key
 # --- 1. the citizen read path -------------------------------------------------
 "$BUILD/bench_sql" my-cases >"$OUT/my-cases.pgbench.sql"
 "$BUILD/bench_sql" my-cases-read >"$OUT/my-cases-read.pgbench.sql"
-start_service read
+start_service read MZ_CASE_CACHE_ENTRIES="$CC_ENTRIES_SET" MZ_CASE_CACHE_BYTES="$CC_BYTES_SET"
 URL=http://127.0.0.1:$SVC_PORT
 TOKENS=$DATA/tokens.txt
 RSS_START=$(rss_mib)
@@ -363,6 +366,14 @@ curl -s "$URL/metrics" | grep -E '^mz_plog_(commits_total|records_total|failed_b
 PL_COMMITS=$(awk '$1 == "mz_plog_commits_total" { print $2 }' "$OUT/plog-metrics.txt")
 PL_RECORDS=$(awk '$1 == "mz_plog_records_total" { print $2 }' "$OUT/plog-metrics.txt")
 PL_AVG=$(ratio "${PL_RECORDS:-0}" "${PL_COMMITS:-0}")
+# The case cache (issue 18 item 4; BENCH_CASE_CACHE_ENTRIES=0 turns it off): hits over all read phases.
+curl -s "$URL/metrics" | grep -E '^mz_case_cache_' >"$OUT/case-cache-metrics.txt" || true
+CC_HITS=$(awk '$1 == "mz_case_cache_hits_total" { print $2 }' "$OUT/case-cache-metrics.txt")
+CC_MISSES=$(awk '$1 == "mz_case_cache_misses_total" { print $2 }' "$OUT/case-cache-metrics.txt")
+CC_STALE=$(awk '$1 == "mz_case_cache_rechecks_total{outcome=\"stale\"}" { print $2 }' "$OUT/case-cache-metrics.txt")
+CC_BYTES=$(awk '$1 == "mz_case_cache_bytes" { print $2 }' "$OUT/case-cache-metrics.txt")
+CC_ENTRIES=$(awk '$1 == "mz_case_cache_entries" { print $2 }' "$OUT/case-cache-metrics.txt")
+CC_RATE=$(awk -v h="${CC_HITS:-0}" -v m="${CC_MISSES:-0}" 'BEGIN { if (h + m) printf "%.0f %%", 100 * h / (h + m); else print "off" }')
 # Bytes per processing-log record on disk (heap + indexes, all partitions): docs/scaling.md.
 PL_BYTES=$("${PSQL[@]}" -d "$DB" -At -c "SELECT (SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('processing_log')) / greatest((SELECT count(*) FROM processing_log), 1)")
 log "processing log: ${PL_RECORDS:-?} records in ${PL_COMMITS:-?} commits (average batch $PL_AVG), $PL_BYTES bytes per record on disk"
@@ -559,6 +570,7 @@ TOTAL_S=$(elapsed "$T_START")
   echo "| service RSS, max after any load phase | | | | | | | $RSS_MAX | | ≤ 32 MiB | $resrss |"
   echo
   echo "sync: $(tail -n 1 "$OUT/sync.txt" 2>/dev/null)"
+  echo "case cache (read instance, all read phases): ${CC_HITS:-0} hits, ${CC_MISSES:-0} misses ($CC_RATE), ${CC_STALE:-0} hits read again after their fence; ${CC_ENTRIES:-0} entries in ${CC_BYTES:-0} bytes at the end (MZ_CASE_CACHE_ENTRIES=$CC_ENTRIES_SET, MZ_CASE_CACHE_BYTES=$CC_BYTES_SET)"
   echo "processing log (group commit, read instance): ${PL_RECORDS:-?} records in ${PL_COMMITS:-?} commits, average batch $PL_AVG; $PL_BYTES bytes per record on disk (heap + indexes)"
   echo "RSS at start of the read instance: $RSS_START MiB; webhook: $P_ACC events acknowledged, $STORED rows in the inbox"
   echo "inbox processing (events applied to the case store by the same service): $A_DURING during the ${DURATION} s of ingest ($A_RATE_DURING/s), the remaining $((A_NOW - A_DURING)) in $DRAIN_S s after it ($A_RATE_DRAIN/s)"

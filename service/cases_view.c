@@ -118,8 +118,11 @@ bool mz_cases_list_build(mz_req *r, mz_db *rdb, mz_db *wdb, const mz_subject *su
     PGresult *both[2] = {NULL, NULL};
     if (rdb)
         (void)mz_db_exec_pipeline(rdb, calls, 2, both);
-    int nsources =
-        mz_refresh_subject_with(both[0], subject, key, subject && !q->cursor, sources, &refreshed);
+    long stable = 0;
+    int nsources = mz_refresh_subject_stable(both[0], subject, key, subject && !q->cursor, sources,
+                                             &refreshed, &stable);
+    if (q->stable_s)
+        *q->stable_s = refreshed ? 0 : stable;
     PGresult *res = both[1];
     if (nsources >= 0 && refreshed) {
         PQclear(res);

@@ -28,6 +28,8 @@ typedef struct mz_list_query {
     int size;
     mz_cursor cur;     /* decoded when cursor != NULL */
     const char *scope; /* a representative's agencies as a text[] literal, or NULL */
+    long *stable_s;    /* out when not NULL: seconds the answer stays exact by time
+                          alone (refresh.h: mz_refresh_subject_stable); 0 = not cacheable */
 } mz_list_query;
 
 /* Validates the fields (400 naming the field on a problem); `where` is

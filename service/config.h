@@ -40,9 +40,11 @@ typedef struct mz_config {
     char *jwt_audience;
     char *agencies_file;
     char *pseudonym_key_file;
-    long refresh_after;             /* seconds */
-    long refresh_deadline_ms;       /* how long a citizen's read waits for agencies */
-    long refresh_max_inflight;      /* cap on concurrent background refreshes */
+    long refresh_after;        /* seconds */
+    long refresh_deadline_ms;  /* how long a citizen's read waits for agencies */
+    long refresh_max_inflight; /* cap on concurrent background refreshes */
+    long case_cache_entries;   /* case_cache.h; 0 = off */
+    long case_cache_bytes;
     long document_max_bytes;        /* a document download's size cap (issue 16) */
     long document_deadline_seconds; /* and its deadline */
     long push_fresh_window;         /* seconds a push keeps a healthy channel's agency fresh */

@@ -418,6 +418,12 @@ bool mz_db_rollback_to_batch(mz_db *db)
     return simple(db, "ROLLBACK TO SAVEPOINT mz_batch");
 }
 
+bool mz_db_listen_subjects(mz_db *db)
+{
+    /* a utility statement: it cannot be prepared; the text is constant */
+    return simple(db, "LISTEN mz_subject");
+}
+
 bool mz_db_in_tx(const mz_db *db)
 {
     return db->in_tx;

@@ -138,6 +138,7 @@ typedef enum mz_stmt {
     MZ_STMT_SEED_CONTACT_CLEAR,
     MZ_STMT_SEED_CONTACT_MOMENT,
     MZ_STMT_SEED_HANDOVER,
+    MZ_STMT_CASE_CACHE_FENCE,
     MZ_STMT__COUNT
 } mz_stmt;
 
@@ -215,6 +216,8 @@ bool mz_db_ok(const PGresult *r);
 
 /* Transaction control on constant SQL. false when the command failed. */
 bool mz_db_begin(mz_db *db);
+/* LISTEN on channel mz_subject (migration 018, case_cache.h). */
+bool mz_db_listen_subjects(mz_db *db);
 bool mz_db_commit(mz_db *db);
 void mz_db_rollback(mz_db *db);
 

@@ -138,6 +138,8 @@
 #define MZ_COLS_PURGE_INBOX(X, P)        MZ_COLS_PURGE_COUNT(X, P)
 /* 016: partitions of the processing log made ahead (plog_commit.c). */
 #define MZ_COLS_PLOG_PARTITIONS_ENSURE(X, P) X(P, MADE, made)
+/* 018: the case cache's fence (pg_notify returns void). */
+#define MZ_COLS_CASE_CACHE_FENCE(X, P) X(P, SENT, sent)
 #define MZ_COLS_REKEY_SUBJECTS(X, P)                                                               \
     X(P, SUBJECT_KEY_HEX, subject_key_hex) X(P, SUBJECT_KIND, subject_kind)
 #define MZ_COLS_REKEY_INBOX_PAGE(X, P) X(P, ID, id) X(P, BODY, body)
@@ -341,6 +343,7 @@
     S(CASE_DECISIONS)                                                                              \
     S(CASE_DOCUMENT_GET)                                                                           \
     S(PLOG_PARTITIONS_ENSURE)                                                                      \
+    S(CASE_CACHE_FENCE)                                                                            \
     S(CONTACT_CASE_CHECK)                                                                          \
     S(CONTACT_MOMENTS_RECENT)                                                                      \
     S(CONTACT_MOMENTS_MINE)                                                                        \

@@ -1117,6 +1117,12 @@ const mz_stmt_def mz_stmt_defs[MZ_STMT__COUNT] = {
                                "m.created_at + interval '2 hours', 200, m.created_at "
                                "FROM contact_moments m WHERE m.id = $2::uuid",
                                7, false},
+    /* The case cache's fence (case_cache.h): pipelined after a
+     * processing-log batch, so it commits after every read of the batch
+     * began and is delivered after every notification of a transaction
+     * that committed before. $1 the channel (mz_subject), $2 the payload
+     * (the instance and the fence's number). */
+    [MZ_STMT_CASE_CACHE_FENCE] = {"case_cache_fence", "SELECT pg_notify($1, $2) AS sent", 2, false},
 };
 
 /* The declared result columns, by statement (db_columns.h). */

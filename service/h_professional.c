@@ -150,6 +150,7 @@ void mz_h_cases_search(mz_req *r)
                        mz_json_string(mz_json_get(root, "cursor"), NULL),
                        size >= 1 && size <= MZ_PAGE_MAX ? (int)size : 0,
                        {0, ""},
+                       NULL,
                        NULL};
     if (!mz_list_query_check(r, &q, true)) {
         mz_subject_wipe(&who);

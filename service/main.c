@@ -23,6 +23,7 @@
 #include "auth.h"
 #include "bsn.h"
 #include "buf.h"
+#include "case_cache.h"
 #include "config.h"
 #include "contact.h"
 #include "crypto.h"
@@ -411,6 +412,7 @@ static void reload_agencies(void)
     mz_scheduler_stop();
     mz_inbox_stop();
     mz_agencies_publish(next);
+    mz_case_cache_drop(); /* freshness rules depend on the agencies' configuration */
     mz_scheduler_start(next);
     mz_inbox_start(next);
     mz_logline l;
@@ -472,6 +474,8 @@ static int cmd_serve(void)
     pthread_sigmask(SIG_BLOCK, &set, NULL); /* worker threads inherit the mask */
     signal(SIGPIPE, SIG_IGN);
 
+    if (!mz_case_cache_start())
+        return fail("cannot start the case cache's listener", "pthread_create failed");
     unsigned port;
     if (!mz_http_start(&port, err, sizeof err))
         return fail("cannot start the HTTP server", err);
@@ -511,6 +515,7 @@ static int cmd_serve(void)
     mz_documents_drain(3000);
     mz_ingest_stop();      /* completes suspended pushes before the server stops */
     mz_plog_commit_stop(); /* and suspended reads */
+    mz_case_cache_stop();  /* reads waiting for a fence: read again, answered */
     mz_http_stop();
     mz_scheduler_stop();
     mz_inbox_stop();

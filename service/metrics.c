@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "auth.h"
+#include "case_cache.h"
 #include "db.h"
 #include "handover.h"
 #include "ingest.h"
@@ -265,6 +266,7 @@ void mz_metrics_render(mz_buf *b)
                   "mz_inbox_committed_rows_total %lu\n",
                   commits, rows);
     mz_plog_commit_metrics(b);
+    mz_case_cache_metrics(b);
     unsigned long hits, misses;
     mz_auth_cache_stats(&hits, &misses);
     mz_buf_printf(b,

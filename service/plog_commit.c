@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "case_cache.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
@@ -26,6 +27,8 @@ typedef struct item {
     struct item *next;
     char *f[NFIELDS]; /* the statement's fields as text; NULL = SQL NULL */
     bool audit;
+    bool want_fence;     /* a cached answer waits for this batch's fence */
+    uint64_t *fence_out; /* its number, 0 when none was committed */
     mz_plog_done done;
     void *ud;
 } item;
@@ -41,6 +44,7 @@ static pthread_t g_thread;
 #define NBUCKETS 9
 static atomic_ulong g_hist[NBUCKETS + 1];
 static atomic_ulong g_commits, g_records, g_failed, g_batched;
+static uint64_t g_fence_no; /* committer thread only */
 
 static char *dup_or_null(const char *s)
 {
@@ -121,8 +125,9 @@ static void observe(int n)
  * request is refused. Records are built by the service itself (no client
  * value is stored unchecked), so a refusal is not one record's fault and
  * there is nothing to retry record by record. */
-static bool write_batch(mz_db *db, item **v, int n)
+static bool write_batch(mz_db *db, item **v, int n, const char *fence, bool *fenced)
 {
+    *fenced = false;
     if (!db)
         return false;
     mz_buf arr[NFIELDS];
@@ -139,17 +144,41 @@ static bool write_batch(mz_db *db, item **v, int n)
         mz_buf_putc(&arr[k], '}');
         vals[k] = arr[k].data;
     }
-    PGresult *res = MZ_DB_EXEC(db, MZ_STMT_PLOG_INSERT_MANY, vals);
+    PGresult *res = NULL;
+    bool fence_failed = false;
+    if (fence) {
+        /* The case cache's fence in the same round trip, after the
+         * records (case_cache.h): committed after every read of the batch
+         * began. */
+        const char *payload[2] = {"mz_subject", fence};
+        const mz_db_call calls[2] = {{MZ_STMT_PLOG_INSERT_MANY, NFIELDS, vals, NULL, NULL},
+                                     {MZ_STMT_CASE_CACHE_FENCE, 2, payload, NULL, NULL}};
+        PGresult *out[2] = {NULL, NULL};
+        (void)mz_db_exec_pipeline(db, calls, 2, out);
+        res = out[0];
+        *fenced = mz_db_ok(out[0]) && mz_db_ok(out[1]);
+        /* the records and the fence share the pipeline's implicit
+         * transaction: a failed fence may have taken the records with it,
+         * so the batch counts as failed (fail-closed) */
+        fence_failed = mz_db_ok(out[0]) && !*fenced;
+        PQclear(out[1]);
+    } else {
+        res = MZ_DB_EXEC(db, MZ_STMT_PLOG_INSERT_MANY, vals);
+    }
     /* The connection lost (NULL): the batch may or may not have committed.
      * Once more on a new connection, writing only the records not there:
      * the reads are answered either way, and no record is doubled. The
      * audit count is then not checked (some may have been there). */
-    bool again = !res && PQstatus(mz_db_pg(db)) != CONNECTION_OK;
-    if (again)
+    bool again =
+        (!res || (fence && !*fenced && !mz_db_ok(res))) && PQstatus(mz_db_pg(db)) != CONNECTION_OK;
+    if (again) {
+        PQclear(res);
+        *fenced = false;
         res = MZ_DB_EXEC(db, MZ_STMT_PLOG_INSERT_MANY_AGAIN, vals); /* reconnects */
+    }
     for (int k = 0; k < NFIELDS; k++)
         mz_buf_free(&arr[k]);
-    bool ok = mz_db_ok(res) && (again || atoi(PQcmdTuples(res)) == audits);
+    bool ok = mz_db_ok(res) && !fence_failed && (again || atoi(PQcmdTuples(res)) == audits);
     if (!ok)
         mz_db_log_failure("processing log batch refused; its reads answer 503",
                           MZ_STMT_PLOG_INSERT_MANY, res);
@@ -230,7 +259,17 @@ static void *committer_main(void *arg)
         g_queued -= n;
         pthread_mutex_unlock(&g_mu);
         db = ensure_connected(db);
-        bool ok = write_batch(db, batch, n);
+        char fence[64] = "";
+        for (int i = 0; i < n; i++)
+            if (batch[i]->want_fence) {
+                mz_case_cache_fence_payload(++g_fence_no, fence, sizeof fence);
+                break;
+            }
+        bool fenced = false;
+        bool ok = write_batch(db, batch, n, fence[0] ? fence : NULL, &fenced);
+        for (int i = 0; i < n; i++)
+            if (batch[i]->fence_out)
+                *batch[i]->fence_out = ok && fenced ? g_fence_no : 0;
         observe(n);
         atomic_fetch_add(ok ? &g_commits : &g_failed, 1);
         if (ok)
@@ -248,9 +287,11 @@ static void *committer_main(void *arg)
     return NULL;
 }
 
-void mz_plog_submit(const mz_plog_entry *e, mz_plog_done done, void *ud)
+static void submit(const mz_plog_entry *e, mz_plog_done done, void *ud, uint64_t *fence_out)
 {
     item *it = item_new(e);
+    it->want_fence = fence_out != NULL;
+    it->fence_out = fence_out;
     it->done = done;
     it->ud = ud;
     pthread_mutex_lock(&g_mu);
@@ -269,6 +310,11 @@ void mz_plog_submit(const mz_plog_entry *e, mz_plog_done done, void *ud)
     done(ud, full ? false : mz_plog_write(mz_db_thread(), e));
 }
 
+void mz_plog_submit(const mz_plog_entry *e, mz_plog_done done, void *ud)
+{
+    submit(e, done, ud, NULL);
+}
+
 /* --- the handler side: reply once the record is durable */
 
 typedef struct pending {
@@ -280,6 +326,12 @@ typedef struct pending {
     const char *detail;
     bool has_trace;
     mz_trace trace;
+    /* a cached answer (mz_plog_reply_cached): checked after the fence */
+    bool cached;
+    mz_case_cache_ticket ticket;
+    bool (*rebuild)(mz_req *r, mz_buf *out);
+    uint64_t fence;     /* written by the committer before done */
+    atomic_bool fenced; /* written before the resume */
 } pending;
 
 static void pending_free(void *p)
@@ -303,13 +355,35 @@ static void finish(mz_req *r, pending *x, bool ok)
     }
 }
 
+/* A cached answer whose fence showed it may be stale is read again from
+ * the database; its read is logged already. false: rebuild replied. */
+static bool recheck(mz_req *r, pending *x, bool fenced)
+{
+    if (mz_case_cache_still_valid(&x->ticket, fenced))
+        return true;
+    mz_buf_free(&x->body);
+    x->body = (mz_buf)MZ_BUF_INIT;
+    return x->rebuild(r, &x->body);
+}
+
 static void resumed(mz_req *r)
 {
     pending *x = r->async_data;
     r->async_data = NULL;
     r->async_free = NULL;
-    finish(r, x, atomic_load(&x->ok));
+    bool ok = atomic_load(&x->ok);
+    if (!ok || !x->cached || recheck(r, x, atomic_load(&x->fenced)))
+        finish(r, x, ok);
     pending_free(x);
+}
+
+/* On the listener's (or committer's) thread: the fence was seen or not. */
+static void fence_passed(void *ud, bool fenced)
+{
+    mz_req *r = ud;
+    pending *x = r->async_data;
+    atomic_store(&x->fenced, fenced);
+    mz_req_resume(r);
 }
 
 /* On the committer thread: the request is suspended until this. */
@@ -318,6 +392,10 @@ static void committed(void *ud, bool ok)
     mz_req *r = ud;
     pending *x = r->async_data;
     atomic_store(&x->ok, ok);
+    if (ok && x->cached) {
+        mz_case_cache_after_fence(x->fence, fence_passed, r);
+        return;
+    }
     mz_req_resume(r);
 }
 
@@ -332,15 +410,18 @@ static bool committer_running(void)
 static void submit_reply(mz_req *r, const mz_plog_entry *e, pending *x)
 {
     if (!committer_running()) {
-        /* serve not running the committer (tests of single handlers, shutdown) */
-        finish(r, x, mz_plog_write(mz_db_thread(), e));
+        /* serve not running the committer (tests of single handlers,
+         * shutdown); no fence: a cached answer is read again */
+        bool ok = mz_plog_write(mz_db_thread(), e);
+        if (!ok || !x->cached || recheck(r, x, false))
+            finish(r, x, ok);
         pending_free(x);
         return;
     }
     r->async_data = x;
     r->async_free = pending_free;
     mz_req_suspend(r, resumed);
-    mz_plog_submit(e, committed, r);
+    submit(e, committed, r, x->cached ? &x->fence : NULL);
 }
 
 void mz_plog_reply(mz_req *r, const mz_plog_entry *e, const mz_trace *t, unsigned status, mz_buf *b)
@@ -353,6 +434,24 @@ void mz_plog_reply(mz_req *r, const mz_plog_entry *e, const mz_trace *t, unsigne
         x->has_trace = true;
         x->trace = *t;
     }
+    submit_reply(r, e, x);
+}
+
+void mz_plog_reply_cached(mz_req *r, const mz_plog_entry *e, const mz_trace *t, mz_buf *b,
+                          const mz_case_cache_ticket *ticket,
+                          bool (*rebuild)(mz_req *r, mz_buf *out))
+{
+    pending *x = mz_xcalloc(1, sizeof *x);
+    x->status = 200;
+    x->body = *b;
+    *b = (mz_buf)MZ_BUF_INIT;
+    if (t) {
+        x->has_trace = true;
+        x->trace = *t;
+    }
+    x->cached = true;
+    x->ticket = *ticket;
+    x->rebuild = rebuild;
     submit_reply(r, e, x);
 }
 

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 
 #include "buf.h"
+#include "case_cache.h"
 #include "http.h"
 #include "plog.h"
 
@@ -37,6 +38,14 @@ void mz_plog_submit(const mz_plog_entry *e, mz_plog_done done, void *ud);
  * Without a running committer the record is written on this thread first. */
 void mz_plog_reply(mz_req *r, const mz_plog_entry *e, const mz_trace *t, unsigned status,
                    mz_buf *b);
+/* The same for an answer from the case cache (case_cache.h): the batch
+ * also sends a fence; once the listener has seen it, the hit is checked
+ * again and, when something it was built from may have changed meanwhile,
+ * rebuild(r, out) reads it from the database (its read is logged already);
+ * rebuild returns false when it replied itself (503). Status 200. */
+void mz_plog_reply_cached(mz_req *r, const mz_plog_entry *e, const mz_trace *t, mz_buf *b,
+                          const mz_case_cache_ticket *ticket,
+                          bool (*rebuild)(mz_req *r, mz_buf *out));
 /* The same with a problem answer (e.g. 404 for a case that is not there:
  * that look-up is logged too). detail must be a static string. */
 void mz_plog_reply_problem(mz_req *r, const mz_plog_entry *e, mz_problem p, const char *detail);

@@ -1,5 +1,7 @@
 #include "refresh.h"
 
+#include <limits.h>
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -260,7 +262,45 @@ int mz_refresh_subject_with(PGresult *r, const mz_subject *subject,
                             const unsigned char key[MZ_PSEUDONYM_LEN], bool refresh,
                             mz_source_state *out, bool *refreshed)
 {
+    return mz_refresh_subject_stable(r, subject, key, refresh, out, refreshed, NULL);
+}
+
+/* Seconds from now until an age column (NULL: never changes by time alone)
+ * crosses limit (age > limit or age >= limit alike, within the margin);
+ * LONG_MAX when it has crossed already (it stays). */
+static long until_crossed(const PGresult *r, int i, int col, long limit)
+{
+    if (PQgetisnull(r, i, col))
+        return LONG_MAX;
+    long age = atol(PQgetvalue(r, i, col));
+    return age > limit ? LONG_MAX : limit - age;
+}
+
+/* How long row i's class stays what read_source found, by time alone
+ * (the rest changes only with a notified write: case_cache.h); 0 when an
+ * agency we can ask is due (a refresh decision cannot come from memory). */
+static long row_stable_s(const PGresult *r, int i, bool old, const mz_agency *a)
+{
+    if (old && a && a->state && a->ops->refresh_subject)
+        return 0;
+    long s =
+        until_crossed(r, i, MZ_COL_SUBJECT_FRESHNESS_REFRESHED_AGE_S, g_mz_config.refresh_after);
+    long p = until_crossed(r, i, MZ_COL_SUBJECT_FRESHNESS_LAST_PUSH_AGE_S,
+                           g_mz_config.push_fresh_window);
+    long w = until_crossed(r, i, MZ_COL_SUBJECT_FRESHNESS_OLDEST_PENDING_AGE_S, PUSH_BACKLOG_MAX_S);
+    s = p < s ? p : s;
+    s = w < s ? w : s;
+    /* ages are whole seconds, rounded by Postgres: keep a margin */
+    return s == LONG_MAX ? LONG_MAX : (s > 2 ? s - 2 : 0);
+}
+
+int mz_refresh_subject_stable(PGresult *r, const mz_subject *subject,
+                              const unsigned char key[MZ_PSEUDONYM_LEN], bool refresh,
+                              mz_source_state *out, bool *refreshed, long *stable_s)
+{
     *refreshed = false;
+    if (stable_s)
+        *stable_s = 0;
     if (!mz_db_ok(r)) {
         PQclear(r);
         return -1;
@@ -270,14 +310,20 @@ int mz_refresh_subject_with(PGresult *r, const mz_subject *subject,
         n = MZ_MAX_SOURCES;
     job *jobs[MZ_MAX_SOURCES] = {0};
     group *g = NULL;
+    long stable = LONG_MAX;
+    bool truncated = PQntuples(r) > MZ_MAX_SOURCES;
     int64_t now_ms = mz_outbound_now_ms();
     for (int i = 0; i < n; i++) {
         const mz_agency *a = NULL;
         bool old = read_source(r, i, &out[i], &a);
         if (refresh && subject && old && a && a->state && a->ops->refresh_subject)
             jobs[i] = start_job(&g, a, subject, key, now_ms, i);
+        long s = row_stable_s(r, i, old, a);
+        stable = s < stable ? s : stable;
     }
     PQclear(r);
+    if (stable_s)
+        *stable_s = truncated ? 0 : (stable < 300 ? stable : 300); /* at most 5 min */
     if (g)
         collect_jobs(g, jobs, n, out, refreshed);
     return n;

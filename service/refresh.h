@@ -60,6 +60,13 @@ int mz_refresh_subject_with(PGresult *r, const mz_subject *subject,
                             const unsigned char key[MZ_PSEUDONYM_LEN], bool refresh,
                             mz_source_state *out, bool *refreshed);
 
+/* The same, and *stable_s (when not NULL): how many seconds every agency's
+ * freshness stays as reported by time alone, and no refresh would start
+ * (0: not so; at most 300). The case cache keeps an answer that long. */
+int mz_refresh_subject_stable(PGresult *r, const mz_subject *subject,
+                              const unsigned char key[MZ_PSEUDONYM_LEN], bool refresh,
+                              mz_source_state *out, bool *refreshed, long *stable_s);
+
 const char *mz_freshness_name(mz_freshness f);
 
 /* Waits (at most max_ms) until no background refresh is running: call
