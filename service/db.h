@@ -198,8 +198,12 @@ typedef struct mz_db_call {
 } mz_db_call;
 
 /* Runs n (at most 8) calls in one round trip: libpq's pipeline mode, one
- * Sync, outside any transaction of ours (each statement commits on its
- * own; meant for reads). Why: the read path needs the freshness and the
+ * Sync, outside any transaction of ours: the statements share one implicit
+ * transaction that commits at the Sync, and a failing one rolls back the
+ * earlier ones and skips the rest (plog_commit.c relies on this: a failed
+ * fence fails its batch; test_db_pipeline test_error_aborts_the_rest shows
+ * the skipping).
+ * Meant for reads. Why: the read path needs the freshness and the
  * list of a subject, and a round trip costs more than either on a loaded
  * machine. out[i] is each call's result (an error result when it failed or
  * an earlier one did); false (and every out[i] NULL) when the database is
