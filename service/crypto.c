@@ -212,6 +212,21 @@ int mz_hexval(char c)
     return -1;
 }
 
+bool mz_hex_decode(const char *hex, unsigned char *out, size_t cap, size_t *n)
+{
+    size_t len = strlen(hex);
+    if (len % 2 || len / 2 > cap)
+        return false;
+    for (size_t i = 0; i < len / 2; i++) {
+        int hi = mz_hexval(hex[2 * i]), lo = mz_hexval(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return false;
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    *n = len / 2;
+    return true;
+}
+
 bool mz_consttime_eq(const void *a, size_t alen, const void *b, size_t blen)
 {
     if (alen != blen)

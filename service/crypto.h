@@ -69,6 +69,9 @@ void mz_hmac_sha256(const void *key, size_t keylen, const void *data, size_t n,
                     unsigned char out[32]);
 /* The value of one hex digit (either case), or -1. */
 int mz_hexval(char c);
+/* Decodes the whole hex string into out (at most cap bytes), *n = bytes
+ * written; false for an odd length, a non-hex digit or more than cap. */
+bool mz_hex_decode(const char *hex, unsigned char *out, size_t cap, size_t *n);
 
 /* Constant-time comparison of two byte strings (false if lengths differ). */
 bool mz_consttime_eq(const void *a, size_t alen, const void *b, size_t blen);

@@ -127,28 +127,13 @@ void mz_handover_metrics(mz_buf *b, mz_db *db)
 
 /* --- delivery */
 
-static bool hex_decode(const char *hex, unsigned char *out, size_t cap, size_t *n)
-{
-    size_t len = strlen(hex);
-    if (len % 2 || len / 2 > cap)
-        return false;
-    for (size_t i = 0; i < len / 2; i++) {
-        int hi = mz_hexval(hex[2 * i]), lo = mz_hexval(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return false;
-        out[i] = (unsigned char)(hi << 4 | lo);
-    }
-    *n = len / 2;
-    return true;
-}
-
 /* Opens a sealed hex value of hand-over id; NULL when it does not open. */
 static char *open_field(const char *id, const char *key_id, const char *sealed_hex,
                         const char *field)
 {
     unsigned char sealed[600];
     size_t n = 0;
-    if (!sealed_hex || !*sealed_hex || !hex_decode(sealed_hex, sealed, sizeof sealed, &n))
+    if (!sealed_hex || !*sealed_hex || !mz_hex_decode(sealed_hex, sealed, sizeof sealed, &n))
         return NULL;
     char aad[80];
     size_t alen = mz_handover_aad(id, field, aad);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "contact.h"
+#include "crypto.h"
 
 static const char KEY_HEX[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 static const unsigned char SUBJ_A[32] = {1, 2, 3};
@@ -231,6 +232,25 @@ static void test_code_hash(void **state)
     }
 }
 
+/* Sealed values travel as hex (notify.c, handover.c): mz_hex_decode takes
+ * both cases and refuses odd lengths, non-hex digits and overlong input. */
+static void test_hex_decode(void **state)
+{
+    (void)state;
+    unsigned char out[4];
+    size_t n = 99;
+    assert_true(mz_hex_decode("00fFa1", out, sizeof out, &n));
+    assert_int_equal(n, 3);
+    assert_int_equal(out[0], 0x00);
+    assert_int_equal(out[1], 0xff);
+    assert_int_equal(out[2], 0xa1);
+    assert_true(mz_hex_decode("", out, sizeof out, &n));
+    assert_int_equal(n, 0);
+    assert_false(mz_hex_decode("abc", out, sizeof out, &n));        /* odd */
+    assert_false(mz_hex_decode("0g", out, sizeof out, &n));         /* not hex */
+    assert_false(mz_hex_decode("0011223344", out, sizeof out, &n)); /* 5 > 4 bytes */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_email_validation),
         cmocka_unit_test(test_phone_normalise),
         cmocka_unit_test(test_masking),
+        cmocka_unit_test(test_hex_decode),
         cmocka_unit_test_setup(test_code_hash, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
